@@ -1,0 +1,155 @@
+#include "base/time_format.h"
+
+#include <charconv>
+#include <cstdio>
+#include <ctime>
+
+#include <fmt/format.h>
+
+namespace kube9::base {
+namespace {
+
+bool ParseInt(std::string_view s, int& out) {
+  if (s.empty()) return false;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && ptr == s.data() + s.size();
+}
+
+std::optional<WallTime> FromUtcFields(int year, int mon, int day, int h, int m, int s) {
+  if (mon < 1 || mon > 12 || day < 1 || day > 31 || h > 23 || m > 59 || s > 60) return {};
+  std::tm tm{};
+  tm.tm_year = year - 1900;
+  tm.tm_mon = mon - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = h;
+  tm.tm_min = m;
+  tm.tm_sec = s;
+  return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
+
+}  // namespace
+
+std::string FormatRfc3339Millis(WallTime t) {
+  const auto ms = std::chrono::duration_cast<Millis>(t.time_since_epoch()).count();
+  const std::time_t secs = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+  const int millis = static_cast<int>(ms - static_cast<long long>(secs) * 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+}
+
+std::optional<WallTime> ParseRfc3339(std::string_view text) {
+  // YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') ||
+      text[13] != ':' || text[16] != ':') {
+    return {};
+  }
+  int year, mon, day, h, m, s;
+  if (!ParseInt(text.substr(0, 4), year) || !ParseInt(text.substr(5, 2), mon) ||
+      !ParseInt(text.substr(8, 2), day) || !ParseInt(text.substr(11, 2), h) ||
+      !ParseInt(text.substr(14, 2), m) || !ParseInt(text.substr(17, 2), s)) {
+    return {};
+  }
+  auto base = FromUtcFields(year, mon, day, h, m, s);
+  if (!base) return {};
+  std::size_t pos = 19;
+  Millis frac{0};
+  if (pos < text.size() && text[pos] == '.') {
+    std::size_t end = pos + 1;
+    int digits = 0, value = 0;
+    while (end < text.size() && text[end] >= '0' && text[end] <= '9') {
+      if (digits < 3) value = value * 10 + (text[end] - '0');
+      ++digits;
+      ++end;
+    }
+    if (digits == 0) return {};
+    for (int d = digits; d < 3; ++d) value *= 10;
+    frac = Millis(value);
+    pos = end;
+  }
+  std::string_view zone = text.substr(pos);
+  Millis offset{0};
+  if (zone == "Z" || zone == "z") {
+  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
+    int oh, om;
+    if (!ParseInt(zone.substr(1, 2), oh) || !ParseInt(zone.substr(4, 2), om)) return {};
+    offset = std::chrono::minutes(oh * 60 + om);
+    if (zone[0] == '-') offset = -offset;
+  } else {
+    return {};
+  }
+  return *base + frac - offset;
+}
+
+std::optional<Millis> ParseRetryAfter(std::string_view value, WallTime now) {
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  if (value.empty()) return {};
+  if (value.front() >= '0' && value.front() <= '9') {
+    long long secs = 0;
+    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), secs);
+    if (ec != std::errc() || ptr != value.data() + value.size()) return {};
+    return std::chrono::duration_cast<Millis>(std::chrono::seconds(secs));
+  }
+  // IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  char wday[4] = {}, mon_name[4] = {}, zone[4] = {};
+  int day, year, h, m, s;
+  std::string copy(value);
+  if (std::sscanf(copy.c_str(), "%3s %d %3s %d %d:%d:%d %3s", wday, &day, mon_name, &year, &h, &m,
+                  &s, zone) != 8 ||
+      std::string_view(zone) != "GMT") {
+    return {};
+  }
+  int mon = 0;
+  for (int i = 0; i < 12; ++i) {
+    if (std::string_view(mon_name) == kMonths[i]) mon = i + 1;
+  }
+  auto at = FromUtcFields(year, mon, day, h, m, s);
+  if (!at) return {};
+  if (*at <= now) return Millis(0);
+  return std::chrono::duration_cast<Millis>(*at - now);
+}
+
+std::optional<Millis> ParseDuration(std::string_view text) {
+  if (text.empty()) return {};
+  long long bare = 0;
+  auto [bp, bec] = std::from_chars(text.data(), text.data() + text.size(), bare);
+  if (bec == std::errc() && bp == text.data() + text.size()) {
+    if (bare < 0) return {};
+    return std::chrono::duration_cast<Millis>(std::chrono::seconds(bare));
+  }
+  Millis total{0};
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    long long n = 0;
+    auto [ptr, ec] = std::from_chars(text.data() + pos, text.data() + text.size(), n);
+    if (ec != std::errc() || n < 0) return {};
+    pos = static_cast<std::size_t>(ptr - text.data());
+    std::size_t unit_end = pos;
+    while (unit_end < text.size() && (text[unit_end] < '0' || text[unit_end] > '9')) ++unit_end;
+    std::string_view unit = text.substr(pos, unit_end - pos);
+    pos = unit_end;
+    if (unit == "ms") total += Millis(n);
+    else if (unit == "s") total += std::chrono::seconds(n);
+    else if (unit == "m") total += std::chrono::minutes(n);
+    else if (unit == "h") total += std::chrono::hours(n);
+    else return {};
+  }
+  return total;
+}
+
+std::string FormatDuration(Millis d) {
+  auto ms = d.count();
+  if (ms % 1000 != 0 || ms == 0) return fmt::format("{}ms", ms);
+  auto s = ms / 1000;
+  std::string out;
+  if (s >= 3600) out += fmt::format("{}h", s / 3600), s %= 3600;
+  if (s >= 60) out += fmt::format("{}m", s / 60), s %= 60;
+  if (s > 0) out += fmt::format("{}s", s);
+  return out;
+}
+
+}  // namespace kube9::base
