@@ -1,0 +1,298 @@
+#include "config/config.h"
+
+#include <algorithm>
+#include <charconv>
+#include <functional>
+
+#include <fmt/format.h>
+
+#include "base/time_format.h"
+
+extern char** environ;
+
+namespace kube9::config {
+namespace {
+
+using std::chrono::seconds;
+
+// One setting: its flag, its environment variable (either may be empty), and how a text
+// value is applied. `apply` returns an error sentence, or "" when the value is accepted.
+struct Option {
+  std::string flag;
+  std::string env;
+  std::string metavar;
+  std::string help;
+  std::string default_text;
+  std::function<std::string(const std::string&, Config&)> apply;
+};
+
+std::optional<long long> ParseInteger(const std::string& text) {
+  long long v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) return {};
+  return v;
+}
+
+std::string ApplyListenAddress(const std::string& v, Config& c) {
+  auto colon = v.rfind(':');
+  if (colon == std::string::npos) return "must be [host]:port, e.g. :8080 or 127.0.0.1:8080";
+  std::string host = v.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  auto port = ParseInteger(v.substr(colon + 1));
+  if (!port || *port < 1 || *port > 65535) return "port must be a number from 1 to 65535";
+  c.listen_host = host;
+  c.listen_port = static_cast<int>(*port);
+  return "";
+}
+
+// Seconds given as a plain integer (environment variables of the earlier operator).
+std::function<std::string(const std::string&, Config&)> IntegerSeconds(seconds Config::*field,
+                                                                       long long min) {
+  return [field, min](const std::string& v, Config& c) -> std::string {
+    auto n = ParseInteger(v);
+    if (!n) return "must be a whole number of seconds";
+    if (*n < min) return fmt::format("must be at least {} seconds", min);
+    c.*field = seconds(*n);
+    return "";
+  };
+}
+
+std::string ApplyStatusInterval(base::Millis d, Config& c) {
+  if (d < seconds(5)) return "must be at least 5 seconds";
+  // The extension calls a status older than 5 minutes degraded: keep a wide margin.
+  if (d > seconds(240)) return "must be at most 240 seconds (the extension treats a status older than 5 minutes as stale)";
+  c.status_interval = d;
+  return "";
+}
+
+bool IsLoopbackHost(std::string_view host) {
+  return host == "localhost" || host == "[::1]" || host.substr(0, 4) == "127.";
+}
+
+std::string ApplyServerUrl(const std::string& v, Config& c) {
+  std::string_view rest;
+  const bool https = v.rfind("https://", 0) == 0;
+  const bool http = v.rfind("http://", 0) == 0;
+  if (!https && !http) return "must start with https:// (or http:// for a loopback address)";
+  rest = std::string_view(v).substr(https ? 8 : 7);
+  std::string_view host = rest.substr(0, rest.find('/'));
+  if (host.empty()) return "has no host";
+  if (http) {
+    std::string_view hostname = host.front() == '[' ? host.substr(0, host.find(']') + 1)
+                                                    : host.substr(0, host.find(':'));
+    if (!IsLoopbackHost(hostname)) return "may use http:// only for a loopback address; use https://";
+  }
+  std::string trimmed = v;
+  while (!trimmed.empty() && trimmed.back() == '/') trimmed.pop_back();
+  c.server_url = trimmed;
+  return "";
+}
+
+const std::vector<Option>& Options() {
+  static const std::vector<Option> options = {
+      {"--web.listen-address", "", "[host]:port", "Address of the HTTP server (/metrics, /healthz, /readyz, /).",
+       ":8080", ApplyListenAddress},
+      {"", "HEALTH_PORT", "port", "Port of the HTTP server, when --web.listen-address is not given.", "8080",
+       [](const std::string& v, Config& c) -> std::string {
+         auto p = ParseInteger(v);
+         if (!p || *p < 1 || *p > 65535) return "must be a number from 1 to 65535";
+         c.listen_port = static_cast<int>(*p);
+         return "";
+       }},
+      {"--web.telemetry-path", "", "path", "Path under which metrics are served.", "/metrics",
+       [](const std::string& v, Config& c) -> std::string {
+         if (v.empty() || v.front() != '/') return "must start with /";
+         if (v == "/" || v == "/healthz" || v == "/readyz") return "must not be /, /healthz or /readyz";
+         c.telemetry_path = v;
+         return "";
+       }},
+      {"--log.level", "LOG_LEVEL", "level", "Lowest level logged: debug, info, warn or error.", "info",
+       [](const std::string& v, Config& c) -> std::string {
+         auto l = log::ParseLevel(v);
+         if (!l) return "must be one of debug, info, warn, error";
+         c.log_level = *l;
+         return "";
+       }},
+      {"--log.format", "", "format", "Log line format: json or logfmt.", "json",
+       [](const std::string& v, Config& c) -> std::string {
+         auto f = log::ParseFormat(v);
+         if (!f) return "must be json or logfmt";
+         c.log_format = *f;
+         return "";
+       }},
+      {"--kubeconfig", "", "path",
+       "Kubeconfig to use. Default: $KUBECONFIG, then the in-cluster service account, then ~/.kube/config.", "",
+       [](const std::string& v, Config& c) -> std::string {
+         if (v.empty()) return "must not be empty";
+         c.kubeconfig = v;
+         return "";
+       }},
+      {"--context", "", "name", "Kubeconfig context to use instead of its current-context.", "",
+       [](const std::string& v, Config& c) -> std::string {
+         c.kube_context = v;
+         return "";
+       }},
+      {"--namespace", "POD_NAMESPACE", "name", "Namespace the operator runs in and writes its status to.",
+       "kube9-system",
+       [](const std::string& v, Config& c) -> std::string {
+         // A DNS-1123 label, as Kubernetes requires for namespace names.
+         const bool valid = !v.empty() && v.size() <= 63 &&
+                            std::all_of(v.begin(), v.end(), [](char ch) {
+                              return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+                            }) &&
+                            v.front() != '-' && v.back() != '-';
+         if (!valid) return "must be a valid namespace name (lowercase letters, digits and '-', at most 63)";
+         c.pod_namespace = v;
+         return "";
+       }},
+      {"--status.update-interval", "", "duration", "How often the status ConfigMap is written (5s to 240s).",
+       "60s",
+       [](const std::string& v, Config& c) -> std::string {
+         auto d = base::ParseDuration(v);
+         if (!d) return "must be a duration such as 30s or 1m";
+         return ApplyStatusInterval(*d, c);
+       }},
+      {"", "STATUS_UPDATE_INTERVAL_SECONDS", "seconds", "Same as --status.update-interval, in seconds.", "60",
+       [](const std::string& v, Config& c) -> std::string {
+         auto n = ParseInteger(v);
+         if (!n) return "must be a whole number of seconds";
+         return ApplyStatusInterval(seconds(*n), c);
+       }},
+      {"--server-url", "SERVER_URL", "url", "kube9-server base URL (Pro tier).", "https://api.kube9.io",
+       ApplyServerUrl},
+      {"--api-key-file", "", "path", "File holding the Pro tier API key (a mounted Secret); re-read when it changes.",
+       "", [](const std::string& v, Config& c) -> std::string {
+         if (v.empty()) return "must not be empty";
+         c.api_key_file = v;
+         return "";
+       }},
+      {"", "API_KEY", "key", "Pro tier API key, when --api-key-file is not used.", "",
+       [](const std::string& v, Config& c) -> std::string {
+         c.api_key = v;
+         return "";
+       }},
+      {"", "REREGISTRATION_INTERVAL_HOURS", "hours", "How often to re-register with kube9-server.", "24",
+       [](const std::string& v, Config& c) -> std::string {
+         auto n = ParseInteger(v);
+         if (!n || *n < 1 || *n > 24 * 30) return "must be a whole number of hours from 1 to 720";
+         c.reregistration_interval = std::chrono::hours(*n);
+         return "";
+       }},
+      {"", "CLUSTER_METADATA_INTERVAL_SECONDS", "seconds", "Interval of cluster-metadata collections.", "86400",
+       IntegerSeconds(&Config::cluster_metadata_interval, 3600)},
+      {"", "RESOURCE_INVENTORY_INTERVAL_SECONDS", "seconds", "Interval of resource-inventory collections.",
+       "21600", IntegerSeconds(&Config::resource_inventory_interval, 1800)},
+      {"", "RESOURCE_CONFIGURATION_PATTERNS_INTERVAL_SECONDS", "seconds",
+       "Interval of resource-configuration-patterns collections.", "43200",
+       IntegerSeconds(&Config::resource_configuration_patterns_interval, 3600)},
+  };
+  return options;
+}
+
+}  // namespace
+
+Environment ProcessEnvironment() {
+  Environment env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view entry(*e);
+    auto eq = entry.find('=');
+    if (eq != std::string_view::npos) env.emplace(entry.substr(0, eq), entry.substr(eq + 1));
+  }
+  return env;
+}
+
+base::Expected<ParsedArgs, Problems> SplitArgs(const std::vector<std::string>& args,
+                                               const std::vector<std::string>& valued) {
+  ParsedArgs out;
+  Problems problems;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      out.help = true;
+      continue;
+    }
+    if (arg.size() < 2 || arg[0] != '-') {
+      out.positional.push_back(arg);
+      continue;
+    }
+    std::string name = arg, value;
+    bool has_value = false;
+    if (auto eq = arg.find('='); eq != std::string::npos) {
+      name = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+      has_value = true;
+    }
+    if (std::find(valued.begin(), valued.end(), name) == valued.end()) {
+      problems.push_back(fmt::format("unknown flag {}", name));
+      continue;
+    }
+    if (!has_value) {
+      if (i + 1 >= args.size()) {
+        problems.push_back(fmt::format("flag {} needs a value", name));
+        continue;
+      }
+      value = args[++i];
+    }
+    out.options.emplace_back(name, value);
+  }
+  if (!problems.empty()) return base::Unexpected(problems);
+  return out;
+}
+
+base::Expected<Config, Problems> ParseServeConfig(const std::vector<std::string>& args,
+                                                  const Environment& env) {
+  std::vector<std::string> valued;
+  for (const Option& o : Options()) {
+    if (!o.flag.empty()) valued.push_back(o.flag);
+  }
+  valued.push_back("-n");
+  Problems problems;
+  ParsedArgs parsed;
+  if (auto split = SplitArgs(args, valued); split.ok()) {
+    parsed = std::move(split).value();
+  } else {
+    problems = split.error();
+  }
+  for (const std::string& p : parsed.positional) {
+    problems.push_back(fmt::format("unexpected argument '{}'", p));
+  }
+
+  Config config;
+  // Environment first, so that flags given on the command line win.
+  for (const Option& o : Options()) {
+    if (o.env.empty()) continue;
+    auto it = env.find(o.env);
+    if (it == env.end() || (it->second.empty() && o.env != "API_KEY")) continue;
+    if (std::string why = o.apply(it->second, config); !why.empty()) {
+      problems.push_back(fmt::format("environment variable {}={}: {}", o.env,
+                                     o.env == "API_KEY" ? "<redacted>" : it->second, why));
+    }
+  }
+  for (const auto& [name, value] : parsed.options) {
+    const std::string flag = name == "-n" ? "--namespace" : name;
+    auto it = std::find_if(Options().begin(), Options().end(), [&](const Option& o) { return o.flag == flag; });
+    if (std::string why = it->apply(value, config); !why.empty()) {
+      problems.push_back(fmt::format("flag {}={}: {}", flag, value, why));
+    }
+  }
+  if (!problems.empty()) return base::Unexpected(problems);
+  return config;
+}
+
+std::string ServeUsage() {
+  std::string out =
+      "Usage: kube9-operator [serve] [flags]\n\n"
+      "Runs the operator: watches the cluster, serves /metrics, /healthz, /readyz and /,\n"
+      "and writes the status ConfigMap read by the kube9 VS Code extension.\n\nFlags and environment variables:\n";
+  for (const Option& o : Options()) {
+    std::string name = o.flag.empty() ? "" : o.flag + " " + o.metavar;
+    if (o.flag == "--namespace") name = "-n, " + name;
+    std::string env = o.env.empty() ? "" : (o.flag.empty() ? "$" + o.env + " (" + o.metavar + ")" : "$" + o.env);
+    out += fmt::format("  {:<42} {}\n", name.empty() ? env : name + (env.empty() ? "" : ", " + env), o.help);
+    if (!o.default_text.empty()) out += fmt::format("  {:<42} default: {}\n", "", o.default_text);
+  }
+  out += "  -h, --help                                 Show this help.\n";
+  return out;
+}
+
+}  // namespace kube9::config

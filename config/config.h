@@ -1,0 +1,64 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/expected.h"
+#include "base/log.h"
+
+namespace kube9::config {
+
+// A snapshot of the environment variables the operator reads.
+using Environment = std::map<std::string, std::string, std::less<>>;
+Environment ProcessEnvironment();
+
+// Everything `kube9-operator serve` is configured with. Field defaults are the documented
+// defaults; flags override environment variables, which override defaults.
+struct Config {
+  std::string listen_host;  // empty: all interfaces
+  int listen_port = 8080;
+  std::string telemetry_path = "/metrics";
+  log::Level log_level = log::Level::kInfo;
+  log::Format log_format = log::Format::kJson;
+  std::string kubeconfig;  // empty: KUBECONFIG, then in-cluster, then ~/.kube/config
+  std::string kube_context;
+  std::string pod_namespace = "kube9-system";
+  base::Millis status_interval{std::chrono::seconds(60)};
+
+  // Pro tier. The key itself is held only to authenticate; it is never logged or exported.
+  std::string server_url = "https://api.kube9.io";
+  std::string api_key_file;
+  std::string api_key;  // from env API_KEY
+  std::chrono::hours reregistration_interval{24};
+  std::chrono::seconds cluster_metadata_interval{24 * 3600};
+  std::chrono::seconds resource_inventory_interval{6 * 3600};
+  std::chrono::seconds resource_configuration_patterns_interval{12 * 3600};
+
+  bool api_key_configured() const { return !api_key_file.empty() || !api_key.empty(); }
+};
+
+// Every problem found, each a complete sentence naming the flag or variable.
+using Problems = std::vector<std::string>;
+
+// Parses the arguments after the command name. `--help` is handled by the caller.
+base::Expected<Config, Problems> ParseServeConfig(const std::vector<std::string>& args,
+                                                  const Environment& env);
+
+// The usage text of `serve`: every flag, its environment variable and default.
+std::string ServeUsage();
+
+// Shared by the commands: splits `--name=value` / `--name value` / `-n value`.
+struct ParsedArgs {
+  std::vector<std::pair<std::string, std::string>> options;  // in order given
+  std::vector<std::string> positional;
+  bool help = false;
+};
+// `valued` lists the options that take a value; anything else starting with '-' is a problem.
+base::Expected<ParsedArgs, Problems> SplitArgs(const std::vector<std::string>& args,
+                                               const std::vector<std::string>& valued);
+
+}  // namespace kube9::config
