@@ -1,0 +1,70 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/expected.h"
+
+namespace kube9::http {
+
+// Header names are stored lower-case.
+class Headers {
+ public:
+  void Add(std::string_view name, std::string_view value);
+  // The first value of `name` (any case), or "" when absent.
+  std::string_view Get(std::string_view name) const;
+  const std::vector<std::pair<std::string, std::string>>& all() const { return entries_; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> entries_;
+};
+
+struct Request {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  base::Millis timeout{30'000};  // whole exchange; 0 = no limit (watches use their own bound)
+  base::Millis connect_timeout{10'000};
+  // Client certificate and key (PEM) for this request, when the credentials use one.
+  std::string client_cert_pem;
+  std::string client_key_pem;
+  // When set, firing it abandons the request within about a second (shutdown).
+  const base::StopSignal* cancel = nullptr;
+};
+
+struct Response {
+  int status = 0;
+  Headers headers;
+  std::string body;
+};
+
+// A request that got no HTTP response: DNS, connect, TLS, timeout, reset.
+struct TransportError {
+  std::string message;
+};
+
+// Receives a streamed response. Returning false from either call ends the exchange.
+class StreamHandler {
+ public:
+  virtual ~StreamHandler() = default;
+  virtual bool OnHeaders(int status, const Headers& headers) = 0;
+  virtual bool OnData(std::string_view chunk) = 0;
+};
+
+// How the operator speaks HTTP: to the Kubernetes API and to kube9-server. Tests substitute
+// recorded responses; production uses CurlTransport. Implementations are thread-safe.
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual base::Expected<Response, TransportError> Send(const Request& request) = 0;
+  // Streams the response body to `handler` as it arrives. Returns the HTTP status once the
+  // stream ends (server closed it, the handler declined more, or `stop` fired).
+  virtual base::Expected<int, TransportError> Stream(const Request& request, StreamHandler& handler,
+                                                     const base::StopSignal& stop) = 0;
+};
+
+}  // namespace kube9::http
