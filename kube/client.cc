@@ -1,0 +1,337 @@
+#include "kube/client.h"
+
+#include <fmt/format.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace kube9::kube {
+namespace {
+
+constexpr std::size_t kMaxWatchLine = 16 << 20;  // one event; more is not an object we keep
+constexpr std::size_t kMaxErrorBody = 64 << 10;
+
+ApiError DecodeError(std::string message) {
+  return ApiError{ErrorKind::kDecode, 0, std::move(message), {}};
+}
+
+std::string_view StringMember(const rapidjson::Value& obj, const char* name) {
+  if (!obj.IsObject()) return {};
+  auto m = obj.FindMember(name);
+  if (m == obj.MemberEnd() || !m->value.IsString()) return {};
+  return {m->value.GetString(), m->value.GetStringLength()};
+}
+
+// Adds `key=value` to a URL's query string.
+void AddQuery(std::string& url, std::string_view key, std::string_view value) {
+  url += url.find('?') == std::string::npos ? '?' : '&';
+  url.append(key);
+  url += '=';
+  url += UrlEncode(value);
+}
+
+// Buffers a streamed response: watch events go to the decoder, an error body is kept.
+class WatchStream final : public http::StreamHandler {
+ public:
+  explicit WatchStream(WatchDecoder& decoder) : decoder_(decoder) {}
+  bool OnHeaders(int status, const http::Headers& headers) override {
+    status_ = status;
+    headers_ = headers;
+    return true;
+  }
+  bool OnData(std::string_view chunk) override {
+    if (status_ < 200 || status_ >= 300) {
+      if (error_body_.size() < kMaxErrorBody) error_body_.append(chunk.substr(0, kMaxErrorBody - error_body_.size()));
+      return true;
+    }
+    auto fed = decoder_.Feed(chunk);
+    if (!fed.ok()) {
+      error_ = fed.error();
+      return false;
+    }
+    return true;
+  }
+  int status_ = 0;
+  http::Headers headers_;
+  std::string error_body_;
+  std::optional<ApiError> error_;
+
+ private:
+  WatchDecoder& decoder_;
+};
+
+}  // namespace
+
+std::string_view EventTypeName(EventType type) {
+  switch (type) {
+    case EventType::kAdded: return "ADDED";
+    case EventType::kModified: return "MODIFIED";
+    case EventType::kDeleted: return "DELETED";
+    case EventType::kBookmark: return "BOOKMARK";
+  }
+  return "UNKNOWN";
+}
+
+std::string UrlEncode(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+Client::Client(ClusterAccess access, http::Transport& transport, const base::Clock& clock,
+               RequestObserver* observer)
+    : access_(std::move(access)), transport_(transport), clock_(clock), observer_(observer) {}
+
+base::Expected<base::Ok, ApiError> Client::Authenticate(http::Request& request) {
+  auto cred = access_.credentials->Get();
+  if (!cred.ok()) return base::Unexpected(ApiError{ErrorKind::kCredentials, 0, cred.error(), {}});
+  std::erase_if(request.headers, [](const auto& h) { return h.first == "Authorization"; });
+  if (!cred->token.empty()) request.headers.emplace_back("Authorization", "Bearer " + cred->token);
+  request.client_cert_pem = cred->cert_pem;
+  request.client_key_pem = cred->key_pem;
+  return base::Ok{};
+}
+
+base::Expected<http::Response, ApiError> Client::Do(http::Request request, std::string_view verb,
+                                                    std::string_view resource) {
+  for (int attempt = 0;; ++attempt) {
+    if (auto auth = Authenticate(request); !auth.ok()) return base::Unexpected(auth.error());
+    auto response = transport_.Send(request);
+    if (!response.ok()) {
+      if (observer_) observer_->OnApiRequest(verb, resource, 0);
+      return base::Unexpected(ApiError{ErrorKind::kTransport, 0, response.error().message, {}});
+    }
+    if (observer_) observer_->OnApiRequest(verb, resource, response->status);
+    if (response->status == 401 && attempt == 0) {
+      access_.credentials->Invalidate();  // the token may have rotated since we read it
+      continue;
+    }
+    if (response->status < 200 || response->status >= 300) {
+      return base::Unexpected(ErrorFromResponse(*response, clock_.WallNow()));
+    }
+    return std::move(response).value();
+  }
+}
+
+base::Expected<std::string, ApiError> Client::GetRaw(std::string_view path, std::string_view resource) {
+  http::Request req;
+  req.url = access_.server + std::string(path);
+  req.headers.emplace_back("Accept", "application/json");
+  auto resp = Do(std::move(req), "get", resource);
+  if (!resp.ok()) return base::Unexpected(resp.error());
+  return std::move(resp->body);
+}
+
+base::Expected<std::pair<std::string, std::string>, ApiError> DecodeListPage(std::string_view body,
+                                                                             const ItemVisitor& visit,
+                                                                             std::size_t& items) {
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) return base::Unexpected(DecodeError("LIST response is not a JSON object"));
+  auto items_it = doc.FindMember("items");
+  if (items_it == doc.MemberEnd() || !(items_it->value.IsArray() || items_it->value.IsNull())) {
+    return base::Unexpected(DecodeError("LIST response has no items array"));
+  }
+  auto meta = doc.FindMember("metadata");
+  if (meta == doc.MemberEnd() || !meta->value.IsObject()) {
+    return base::Unexpected(DecodeError("LIST response has no metadata"));
+  }
+  if (items_it->value.IsArray()) {
+    for (const auto& item : items_it->value.GetArray()) {
+      if (!item.IsObject()) return base::Unexpected(DecodeError("LIST item is not an object"));
+      visit(item);
+      ++items;
+    }
+  }
+  return std::make_pair(std::string(StringMember(meta->value, "resourceVersion")),
+                        std::string(StringMember(meta->value, "continue")));
+}
+
+base::Expected<ListResult, ApiError> Client::List(std::string_view path, std::string_view resource,
+                                                  const ListOptions& options, const ItemVisitor& visit,
+                                                  const base::StopSignal& stop) {
+  ListResult result;
+  std::string continue_token;
+  do {
+    if (stop.stopped()) return base::Unexpected(ApiError{ErrorKind::kOther, 0, "stopped", {}});
+    http::Request req;
+    req.url = access_.server + std::string(path);
+    AddQuery(req.url, "limit", std::to_string(options.limit));
+    if (!continue_token.empty()) AddQuery(req.url, "continue", continue_token);
+    if (!options.label_selector.empty()) AddQuery(req.url, "labelSelector", options.label_selector);
+    if (!options.field_selector.empty()) AddQuery(req.url, "fieldSelector", options.field_selector);
+    req.headers.emplace_back("Accept", "application/json");
+    req.timeout = std::chrono::seconds(60);
+    auto resp = Do(std::move(req), "list", resource);
+    if (!resp.ok()) return base::Unexpected(resp.error());
+    auto page = DecodeListPage(resp->body, visit, result.items);
+    if (!page.ok()) return base::Unexpected(page.error());
+    ++result.pages;
+    result.resource_version = page->first;
+    continue_token = page->second;
+  } while (!continue_token.empty());
+  return result;
+}
+
+base::Expected<base::Ok, ApiError> WatchDecoder::DecodeLine(std::string_view line) {
+  rapidjson::Document doc;
+  doc.Parse(line.data(), line.size());
+  if (doc.HasParseError() || !doc.IsObject()) return base::Unexpected(DecodeError("watch event is not a JSON object"));
+  const std::string_view type = StringMember(doc, "type");
+  auto obj = doc.FindMember("object");
+  if (obj == doc.MemberEnd() || !obj->value.IsObject()) {
+    return base::Unexpected(DecodeError(fmt::format("watch event '{}' has no object", type)));
+  }
+  if (type == "ERROR") {
+    // The object is a metav1.Status; 410 means our resourceVersion is too old.
+    ApiError err;
+    auto code = obj->value.FindMember("code");
+    err.http_status = code != obj->value.MemberEnd() && code->value.IsInt() ? code->value.GetInt() : 0;
+    err.kind = err.http_status == 410 ? ErrorKind::kGone
+               : err.http_status >= 500 ? ErrorKind::kServer : ErrorKind::kOther;
+    err.message = std::string(StringMember(obj->value, "message"));
+    return base::Unexpected(err);
+  }
+  EventType et;
+  if (type == "ADDED") et = EventType::kAdded;
+  else if (type == "MODIFIED") et = EventType::kModified;
+  else if (type == "DELETED") et = EventType::kDeleted;
+  else if (type == "BOOKMARK") et = EventType::kBookmark;
+  else return base::Unexpected(DecodeError(fmt::format("unknown watch event type '{}'", type)));
+  auto meta = obj->value.FindMember("metadata");
+  if (meta != obj->value.MemberEnd()) {
+    if (auto rv = StringMember(meta->value, "resourceVersion"); !rv.empty()) resource_version_ = rv;
+  }
+  ++events_;
+  visit_(et, obj->value);
+  return base::Ok{};
+}
+
+base::Expected<base::Ok, ApiError> WatchDecoder::Feed(std::string_view chunk) {
+  pending_.append(chunk);
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t nl = pending_.find('\n', start);
+    if (nl == std::string::npos) break;
+    std::string_view line(pending_.data() + start, nl - start);
+    start = nl + 1;
+    if (line.find_first_not_of(" \r\t") == std::string_view::npos) continue;
+    if (auto r = DecodeLine(line); !r.ok()) {
+      pending_.clear();
+      return r;
+    }
+  }
+  pending_.erase(0, start);
+  if (pending_.size() > kMaxWatchLine) {
+    pending_.clear();
+    return base::Unexpected(DecodeError("watch event larger than 16 MiB"));
+  }
+  return base::Ok{};
+}
+
+base::Expected<WatchResult, ApiError> Client::Watch(std::string_view path, std::string_view resource,
+                                                    const WatchOptions& options, const EventVisitor& visit,
+                                                    const base::StopSignal& stop) {
+  http::Request req;
+  req.url = access_.server + std::string(path);
+  AddQuery(req.url, "watch", "true");
+  if (!options.resource_version.empty()) AddQuery(req.url, "resourceVersion", options.resource_version);
+  if (options.allow_bookmarks) AddQuery(req.url, "allowWatchBookmarks", "true");
+  AddQuery(req.url, "timeoutSeconds", std::to_string(options.timeout_seconds));
+  if (!options.label_selector.empty()) AddQuery(req.url, "labelSelector", options.label_selector);
+  if (!options.field_selector.empty()) AddQuery(req.url, "fieldSelector", options.field_selector);
+  req.headers.emplace_back("Accept", "application/json");
+  // The server closes the watch after timeoutSeconds; this only bounds a silent connection.
+  req.timeout = std::chrono::seconds(options.timeout_seconds + 30);
+  if (auto auth = Authenticate(req); !auth.ok()) return base::Unexpected(auth.error());
+
+  WatchDecoder decoder(visit);
+  WatchStream stream(decoder);
+  auto status = transport_.Stream(req, stream, stop);
+  if (!status.ok()) {
+    if (observer_) observer_->OnApiRequest("watch", resource, 0);
+    return base::Unexpected(ApiError{ErrorKind::kTransport, 0, status.error().message, {}});
+  }
+  if (observer_) observer_->OnApiRequest("watch", resource, *status);
+  if (*status < 200 || *status >= 300) {
+    if (*status == 401) access_.credentials->Invalidate();
+    http::Response resp{*status, stream.headers_, stream.error_body_};
+    return base::Unexpected(ErrorFromResponse(resp, clock_.WallNow()));
+  }
+  if (stream.error_) return base::Unexpected(*stream.error_);
+  WatchResult result;
+  result.resource_version = decoder.resource_version().empty() ? options.resource_version : decoder.resource_version();
+  result.events = decoder.events();
+  return result;
+}
+
+base::Expected<ConfigMap, ApiError> Client::GetConfigMap(std::string_view ns, std::string_view name) {
+  auto body = GetRaw(fmt::format("/api/v1/namespaces/{}/configmaps/{}", ns, name), "configmaps");
+  if (!body.ok()) return base::Unexpected(body.error());
+  rapidjson::Document doc;
+  doc.Parse(body->data(), body->size());
+  if (doc.HasParseError() || !doc.IsObject()) return base::Unexpected(DecodeError("ConfigMap is not a JSON object"));
+  ConfigMap cm;
+  auto read_map = [](const rapidjson::Value& parent, const char* key, std::map<std::string, std::string>& out) {
+    if (!parent.IsObject()) return;
+    auto m = parent.FindMember(key);
+    if (m == parent.MemberEnd() || !m->value.IsObject()) return;
+    for (const auto& kv : m->value.GetObject()) {
+      if (kv.value.IsString()) out.emplace(kv.name.GetString(), kv.value.GetString());
+    }
+  };
+  read_map(doc, "data", cm.data);
+  if (auto meta = doc.FindMember("metadata"); meta != doc.MemberEnd()) {
+    read_map(meta->value, "labels", cm.labels);
+    cm.resource_version = std::string(StringMember(meta->value, "resourceVersion"));
+  }
+  return cm;
+}
+
+base::Expected<base::Ok, ApiError> Client::ApplyConfigMap(std::string_view ns, std::string_view name,
+                                                          const std::map<std::string, std::string>& labels,
+                                                          const std::map<std::string, std::string>& data,
+                                                          base::Millis timeout,
+                                                          const base::StopSignal* cancel) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  auto str = [&w](std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); };
+  auto write_map = [&](const std::map<std::string, std::string>& m) {
+    w.StartObject();
+    for (const auto& [k, v] : m) {
+      str(k);
+      str(v);
+    }
+    w.EndObject();
+  };
+  w.StartObject();
+  str("apiVersion"); str("v1");
+  str("kind"); str("ConfigMap");
+  str("metadata");
+  w.StartObject();
+  str("name"); str(name);
+  str("namespace"); str(ns);
+  str("labels"); write_map(labels);
+  w.EndObject();
+  str("data"); write_map(data);
+  w.EndObject();
+
+  http::Request req;
+  req.method = "PATCH";
+  req.url = access_.server + fmt::format("/api/v1/namespaces/{}/configmaps/{}?fieldManager=kube9-operator&force=true", ns, name);
+  req.headers.emplace_back("Content-Type", "application/apply-patch+yaml");  // JSON is YAML
+  req.headers.emplace_back("Accept", "application/json");
+  req.body.assign(buf.GetString(), buf.GetSize());
+  req.timeout = timeout;
+  req.cancel = cancel;
+  auto resp = Do(std::move(req), "apply", "configmaps");
+  if (!resp.ok()) return base::Unexpected(resp.error());
+  return base::Ok{};
+}
+
+}  // namespace kube9::kube

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/clock.h"
+#include "base/expected.h"
+#include "config/config.h"
+#include "http/curl_transport.h"
+#include "kube/credentials.h"
+
+namespace kube9::kube {
+
+// Where the API server is and how to trust and authenticate to it.
+struct ClusterAccess {
+  std::string server;  // e.g. https://10.96.0.1:443, no trailing slash
+  http::TlsTrust trust;
+  std::shared_ptr<CredentialProvider> credentials;
+  std::string source;  // "in-cluster" or the kubeconfig path, for logs
+};
+
+// Reads a kubeconfig: `context` or else its current-context; bearer token, token file,
+// client certificate/key (data or files), exec plugins; CA as data or file. TLS
+// verification cannot be turned off: insecure-skip-tls-verify is refused.
+base::Expected<ClusterAccess, std::string> LoadKubeconfig(const std::string& path, const std::string& context,
+                                                          const base::Clock& clock);
+
+// The pod's service account: KUBERNETES_SERVICE_HOST/PORT, the mounted CA and the token file.
+base::Expected<ClusterAccess, std::string> LoadInCluster(const config::Environment& env, const base::Clock& clock,
+                                                         const std::string& sa_dir = "/var/run/secrets/kubernetes.io/serviceaccount");
+
+// The usual order: an explicit kubeconfig, then $KUBECONFIG (first entry), then in-cluster
+// when KUBERNETES_SERVICE_HOST is set, then ~/.kube/config.
+base::Expected<ClusterAccess, std::string> ResolveClusterAccess(const std::string& kubeconfig_flag,
+                                                                const std::string& context,
+                                                                const config::Environment& env,
+                                                                const base::Clock& clock);
+
+}  // namespace kube9::kube

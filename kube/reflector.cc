@@ -1,0 +1,93 @@
+#include "kube/reflector.h"
+
+#include <algorithm>
+
+#include "base/log.h"
+
+namespace kube9::kube {
+namespace {
+std::uint64_t SeedOr(std::uint64_t seed) { return seed != 0 ? seed : std::random_device{}(); }
+}  // namespace
+
+Reflector::Reflector(ReflectorOptions options, Client& client, ReflectorHandler& handler,
+                     const base::Clock& clock, ReflectorObserver* observer)
+    : options_(std::move(options)),
+      client_(client),
+      handler_(handler),
+      clock_(clock),
+      observer_(observer),
+      backoff_(options_.backoff, SeedOr(options_.seed)),
+      rng_(SeedOr(options_.seed) + 1) {}
+
+bool Reflector::WaitAfter(const ApiError& error, const base::StopSignal& stop) {
+  if (observer_) observer_->OnError(options_.resource, error);
+  base::Millis delay = backoff_.Next();
+  if (error.retry_after) delay = std::min(std::max(delay, *error.retry_after), options_.max_retry_after);
+  log::Warn("list/watch failed; retrying",
+            {{"resource", options_.resource}, {"error", error.ToString()}, {"retry_in_ms", delay.count()}});
+  return clock_.SleepFor(delay, stop);
+}
+
+void Reflector::Run(const base::StopSignal& stop) {
+  std::string reason = "initial";
+  while (!stop.stopped()) {
+    if (observer_) observer_->OnRelist(options_.resource, reason);
+    handler_.OnSyncStart();
+    auto listed = client_.List(options_.path, options_.resource, options_.list,
+                               [this](const rapidjson::Value& obj) { handler_.OnListed(obj); }, stop);
+    if (stop.stopped()) return;
+    if (!listed.ok()) {
+      reason = "error";
+      if (WaitAfter(listed.error(), stop)) return;
+      continue;
+    }
+    handler_.OnSynced();
+    synced_ = true;
+    if (observer_) observer_->OnSynced(options_.resource, listed->items);
+    log::Debug("listed", {{"resource", options_.resource}, {"objects", listed->items}, {"pages", listed->pages}});
+
+    std::string rv = listed->resource_version;
+    std::uniform_int_distribution<int> spread(0, options_.watch_timeout_min_seconds);
+    for (;;) {
+      WatchOptions wo;
+      wo.resource_version = rv;
+      wo.label_selector = options_.list.label_selector;
+      wo.field_selector = options_.list.field_selector;
+      wo.timeout_seconds = options_.watch_timeout_min_seconds + spread(rng_);
+      const auto started = clock_.Now();
+      auto watched = client_.Watch(
+          options_.path, options_.resource, wo,
+          [this](EventType type, const rapidjson::Value& obj) {
+            if (observer_) observer_->OnWatchEvent(options_.resource, type);
+            if (type != EventType::kBookmark) handler_.OnEvent(type, obj);
+          },
+          stop);
+      if (stop.stopped()) return;
+      if (watched.ok()) {
+        rv = watched->resource_version;
+        // A watch the server ends at once, with nothing in it, must not become a busy loop.
+        if (watched->events == 0 && clock_.Now() - started < std::chrono::seconds(1)) {
+          if (clock_.SleepFor(backoff_.Next(), stop)) return;
+        } else {
+          backoff_.Reset();
+        }
+        continue;
+      }
+      const ApiError& err = watched.error();
+      if (err.kind == ErrorKind::kGone) {
+        reason = "expired";  // relist at once: our resourceVersion was compacted away
+        if (observer_) observer_->OnError(options_.resource, err);
+        break;
+      }
+      if (WaitAfter(err, stop)) return;
+      if (err.kind == ErrorKind::kDecode) {
+        reason = "decode_error";
+        break;
+      }
+      // Otherwise re-watch from the same resourceVersion; if it has expired meanwhile the
+      // server answers 410 and we relist.
+    }
+  }
+}
+
+}  // namespace kube9::kube
