@@ -1,0 +1,91 @@
+#include "exporter/operator_metrics.h"
+
+#include <string>
+
+#include "base/version.h"
+
+namespace kube9::exporter {
+namespace {
+double Seconds(base::WallTime t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+}  // namespace
+
+OperatorMetrics::OperatorMetrics(prometheus::Registry& registry)
+    : status_writes_(prometheus::BuildCounter()
+                         .Name("kube9_operator_status_writes_total")
+                         .Help("Writes of the status ConfigMap, by result.")
+                         .Register(registry)),
+      status_last_success_(prometheus::BuildGauge()
+                               .Name("kube9_operator_status_last_success_timestamp_seconds")
+                               .Help("Unix time of the last successful status ConfigMap write.")
+                               .Register(registry)
+                               .Add({})),
+      api_requests_(prometheus::BuildCounter()
+                        .Name("kube9_operator_kubernetes_api_requests_total")
+                        .Help("Requests to the Kubernetes API by verb, resource and HTTP code (0: no response).")
+                        .Register(registry)),
+      api_errors_(prometheus::BuildCounter()
+                      .Name("kube9_operator_kubernetes_api_errors_total")
+                      .Help("Failed list/watch calls by resource and error kind.")
+                      .Register(registry)),
+      watch_events_(prometheus::BuildCounter()
+                        .Name("kube9_operator_watch_events_total")
+                        .Help("Watch events received, by resource and type.")
+                        .Register(registry)),
+      relists_(prometheus::BuildCounter()
+                   .Name("kube9_operator_relists_total")
+                   .Help("Full LISTs by resource and reason (initial, expired, error, decode_error).")
+                   .Register(registry)),
+      last_sync_(prometheus::BuildGauge()
+                     .Name("kube9_operator_last_sync_timestamp_seconds")
+                     .Help("Unix time of the last completed LIST, by resource.")
+                     .Register(registry)),
+      scrape_duration_(prometheus::BuildHistogram()
+                           .Name("kube9_operator_scrape_duration_seconds")
+                           .Help("Time to render /metrics.")
+                           .Register(registry)
+                           .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.025, 0.05,
+                                                                            0.1, 0.25, 0.5, 1})) {
+  prometheus::BuildGauge()
+      .Name("kube9_operator_build_info")
+      .Help("Build of the running operator; always 1.")
+      .Register(registry)
+      .Add({{"version", base::kVersion}, {"commit", base::kGitCommit}})
+      .Set(1);
+  // Present from the start, so that rate() and alerts see a zero rather than no series.
+  status_writes_.Add({{"result", "success"}});
+  status_writes_.Add({{"result", "failure"}});
+}
+
+void OperatorMetrics::OnApiRequest(std::string_view verb, std::string_view resource, int code) {
+  api_requests_.Add({{"verb", std::string(verb)}, {"resource", std::string(resource)}, {"code", std::to_string(code)}})
+      .Increment();
+}
+
+void OperatorMetrics::OnRelist(std::string_view resource, std::string_view reason) {
+  relists_.Add({{"resource", std::string(resource)}, {"reason", std::string(reason)}}).Increment();
+}
+
+void OperatorMetrics::OnSynced(std::string_view resource, std::size_t) {
+  last_sync_.Add({{"resource", std::string(resource)}}).SetToCurrentTime();
+}
+
+void OperatorMetrics::OnWatchEvent(std::string_view resource, kube::EventType type) {
+  watch_events_.Add({{"resource", std::string(resource)}, {"type", std::string(kube::EventTypeName(type))}})
+      .Increment();
+}
+
+void OperatorMetrics::OnError(std::string_view resource, const kube::ApiError& error) {
+  api_errors_.Add({{"resource", std::string(resource)}, {"kind", std::string(kube::ErrorKindName(error.kind))}})
+      .Increment();
+}
+
+void OperatorMetrics::OnStatusWrite(bool success, base::WallTime when) {
+  status_writes_.Add({{"result", success ? "success" : "failure"}}).Increment();
+  if (success) status_last_success_.Set(Seconds(when));
+}
+
+void OperatorMetrics::ObserveScrape(double seconds) { scrape_duration_.Observe(seconds); }
+
+}  // namespace kube9::exporter

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include "base/clock.h"
+#include "kube/client.h"
+#include "kube/reflector.h"
+
+namespace kube9::exporter {
+
+// The operator's own metrics (kube9_operator_*), declared once. Observers of the Kubernetes
+// client and reflectors feed it; the status loop reports its writes. Thread-safe.
+class OperatorMetrics final : public kube::RequestObserver, public kube::ReflectorObserver {
+ public:
+  explicit OperatorMetrics(prometheus::Registry& registry);
+
+  void OnApiRequest(std::string_view verb, std::string_view resource, int code) override;
+  void OnRelist(std::string_view resource, std::string_view reason) override;
+  void OnSynced(std::string_view resource, std::size_t objects) override;
+  void OnWatchEvent(std::string_view resource, kube::EventType type) override;
+  void OnError(std::string_view resource, const kube::ApiError& error) override;
+
+  void OnStatusWrite(bool success, base::WallTime when);
+  void ObserveScrape(double seconds);
+
+ private:
+  prometheus::Family<prometheus::Counter>& status_writes_;
+  prometheus::Gauge& status_last_success_;
+  prometheus::Family<prometheus::Counter>& api_requests_;
+  prometheus::Family<prometheus::Counter>& api_errors_;
+  prometheus::Family<prometheus::Counter>& watch_events_;
+  prometheus::Family<prometheus::Counter>& relists_;
+  prometheus::Family<prometheus::Gauge>& last_sync_;
+  prometheus::Histogram& scrape_duration_;
+};
+
+}  // namespace kube9::exporter
