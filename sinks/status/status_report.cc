@@ -1,0 +1,105 @@
+#include "sinks/status/status_report.h"
+
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
+#include "base/time_format.h"
+#include "base/version.h"
+
+namespace kube9::sinks {
+namespace {
+constexpr std::size_t kMaxError = 500;
+}
+
+std::string TruncateUtf8(std::string text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  std::size_t cut = max_bytes;
+  // Step back over continuation bytes (10xxxxxx) to the start of a character.
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  text.resize(cut);
+  return text;
+}
+
+std::string RenderStatusJson(const StatusReport& r) {
+  rapidjson::StringBuffer buf;
+  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
+  w.SetIndent(' ', 2);
+  auto key = [&w](const char* k) { w.Key(k); };
+  auto str = [&w](const std::string& s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); };
+  w.StartObject();
+  key("mode"); str(r.mode);
+  key("tier"); str(r.tier);
+  key("version"); str(r.version);
+  key("health"); str(r.health);
+  key("lastUpdate"); str(base::FormatRfc3339Millis(r.last_update));
+  key("registered"); w.Bool(r.registered);
+  key("apiKeyConfigured"); w.Bool(r.api_key_configured);
+  key("error");
+  if (r.error) str(TruncateUtf8(*r.error, kMaxError));
+  else w.Null();
+  key("namespace"); str(r.ns);
+  key("collectionStats");
+  w.StartObject();
+  key("totalSuccessCount"); w.Uint64(r.stats.total_success);
+  key("totalFailureCount"); w.Uint64(r.stats.total_failure);
+  key("collectionsStoredCount"); w.Uint64(r.stats.stored);
+  key("lastSuccessTime");
+  if (r.stats.last_success) str(base::FormatRfc3339Millis(*r.stats.last_success));
+  else w.Null();
+  w.EndObject();
+  if (r.cluster_id) {
+    key("clusterId");
+    str(*r.cluster_id);
+  }
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+StatusModel::StatusModel(std::string ns, bool api_key_configured)
+    : ns_(std::move(ns)),
+      api_key_configured_(api_key_configured),
+      not_registered_reason_("not yet registered with kube9-server") {}
+
+void StatusModel::SetShuttingDown() {
+  std::lock_guard lock(mu_);
+  shutting_down_ = true;
+}
+
+void StatusModel::SetRegistration(bool registered, std::optional<std::string> cluster_id,
+                                  std::string not_registered_reason) {
+  std::lock_guard lock(mu_);
+  registered_ = registered;
+  cluster_id_ = std::move(cluster_id);
+  not_registered_reason_ = std::move(not_registered_reason);
+}
+
+void StatusModel::SetCollectionStats(const CollectionStats& stats) {
+  std::lock_guard lock(mu_);
+  stats_ = stats;
+}
+
+StatusReport StatusModel::Current(base::WallTime now) const {
+  std::lock_guard lock(mu_);
+  StatusReport r;
+  r.mode = api_key_configured_ ? "enabled" : "operated";
+  r.tier = registered_ ? "pro" : "free";
+  r.version = base::kVersion;
+  r.last_update = now;
+  r.registered = registered_;
+  r.api_key_configured = api_key_configured_;
+  r.ns = ns_;
+  r.stats = stats_;
+  if (registered_) r.cluster_id = cluster_id_;
+  if (shutting_down_) {
+    r.health = "unhealthy";
+    r.error = "Shutting down";
+  } else if (api_key_configured_ && !registered_) {
+    r.health = "degraded";
+    r.error = not_registered_reason_;
+  } else {
+    r.health = "healthy";
+  }
+  return r;
+}
+
+}  // namespace kube9::sinks

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "base/clock.h"
+
+// The status ConfigMap's content: the contract with the kube9 VS Code extension
+// (docs/PRODUCT.md §2). Field names, order and formats must not change.
+namespace kube9::sinks {
+
+struct CollectionStats {
+  std::uint64_t total_success = 0;
+  std::uint64_t total_failure = 0;
+  std::uint64_t stored = 0;
+  std::optional<base::WallTime> last_success;
+};
+
+struct StatusReport {
+  std::string mode;     // "operated" | "enabled"
+  std::string tier;     // "free" | "pro"
+  std::string version;
+  std::string health;   // "healthy" | "degraded" | "unhealthy"
+  base::WallTime last_update;
+  bool registered = false;
+  bool api_key_configured = false;
+  std::optional<std::string> error;  // null iff healthy; at most 500 characters
+  std::string ns;
+  CollectionStats stats;
+  std::optional<std::string> cluster_id;
+};
+
+// Pretty-printed JSON with a 2-space indent, fields in contract order.
+std::string RenderStatusJson(const StatusReport& report);
+
+// Cuts `text` to at most `max_bytes` without splitting a UTF-8 character.
+std::string TruncateUtf8(std::string text, std::size_t max_bytes);
+
+// What the status reflects, kept up to date by the rest of the operator. Thread-safe.
+class StatusModel {
+ public:
+  StatusModel(std::string ns, bool api_key_configured);
+
+  void SetShuttingDown();
+  // Registration with kube9-server (Pro tier): the reason while not registered.
+  void SetRegistration(bool registered, std::optional<std::string> cluster_id, std::string not_registered_reason);
+  void SetCollectionStats(const CollectionStats& stats);
+
+  StatusReport Current(base::WallTime now) const;
+
+ private:
+  const std::string ns_;
+  const bool api_key_configured_;
+  mutable std::mutex mu_;
+  bool shutting_down_ = false;
+  bool registered_ = false;
+  std::optional<std::string> cluster_id_;
+  std::string not_registered_reason_;
+  CollectionStats stats_;
+};
+
+}  // namespace kube9::sinks
