@@ -1,0 +1,19 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+
+// The commands of the kube9-operator binary. Each returns the process exit code.
+namespace kube9::cmd {
+
+int Serve(const std::vector<std::string>& args, const config::Environment& env);
+int Status(const std::vector<std::string>& args, const config::Environment& env);
+int Version(const std::vector<std::string>& args);
+
+std::string MainUsage();
+// Prints each problem on stderr under a heading and returns exit code 2.
+int ReportProblems(const std::string& command, const config::Problems& problems);
+
+}  // namespace kube9::cmd

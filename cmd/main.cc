@@ -1,0 +1,33 @@
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cmd/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace kube9;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const config::Environment env = config::ProcessEnvironment();
+  std::string command = "serve";
+  if (!args.empty() && !args.front().empty() && args.front().front() != '-') {
+    command = args.front();
+    args.erase(args.begin());
+  } else if (!args.empty() && (args.front() == "--help" || args.front() == "-h")) {
+    std::cout << cmd::MainUsage();
+    return 0;
+  }
+  try {
+    if (command == "serve") return cmd::Serve(args, env);
+    if (command == "status") return cmd::Status(args, env);
+    if (command == "version") return cmd::Version(args);
+    if (command == "help") {
+      std::cout << cmd::MainUsage();
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "kube9-operator " << command << ": " << e.what() << "\n";
+    return 1;
+  }
+  std::cerr << "kube9-operator: unknown command '" << command << "'\n\n" << cmd::MainUsage();
+  return 2;
+}

@@ -1,0 +1,117 @@
+#include <pthread.h>
+#include <signal.h>
+
+#include <iostream>
+#include <thread>
+
+#include <prometheus/registry.h>
+
+#include "base/log.h"
+#include "base/time_format.h"
+#include "base/version.h"
+#include "cmd/commands.h"
+#include "exporter/endpoints.h"
+#include "exporter/health.h"
+#include "exporter/http_server.h"
+#include "exporter/operator_metrics.h"
+#include "exporter/process_metrics.h"
+#include "http/curl_transport.h"
+#include "kube/client.h"
+#include "kube/cluster_access.h"
+#include "sinks/status/configmap_publisher.h"
+#include "sinks/status/status_loop.h"
+#include "sinks/status/status_report.h"
+
+namespace kube9::cmd {
+namespace {
+
+// The whole shutdown must finish within 5 s (PRODUCT.md §2); the final write gets most of it.
+constexpr base::Millis kFinalWriteTimeout{3'000};
+
+}  // namespace
+
+// Where the concrete classes meet. Threads: main (waits for a signal), the status loop, and
+// the HTTP server's workers.
+int Serve(const std::vector<std::string>& args, const config::Environment& env) {
+  for (const auto& a : args) {
+    if (a == "--help" || a == "-h") {
+      std::cout << config::ServeUsage();
+      return 0;
+    }
+  }
+  auto parsed = config::ParseServeConfig(args, env);
+  if (!parsed.ok()) return ReportProblems("serve", parsed.error());
+  const config::Config& cfg = *parsed;
+  log::Configure(cfg.log_level, cfg.log_format);
+
+  // Signals are taken synchronously by the main thread; every thread started later inherits
+  // the mask, so none is interrupted by them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  base::SystemClock clock;
+  auto access = kube::ResolveClusterAccess(cfg.kubeconfig, cfg.kube_context, env, clock);
+  if (!access.ok()) {
+    log::Error("cannot configure Kubernetes access", {{"error", access.error()}});
+    std::cerr << "kube9-operator serve: " << access.error() << "\n";
+    return 2;
+  }
+  log::Info("starting kube9-operator",
+            {{"version", base::kVersion}, {"commit", base::kGitCommit}, {"namespace", cfg.pod_namespace},
+             {"api_server", access->server}, {"credentials", access->source},
+             {"status_interval", base::FormatDuration(cfg.status_interval)},
+             {"mode", cfg.api_key_configured() ? "enabled" : "operated"}});
+
+  prometheus::Registry registry;
+  exporter::OperatorMetrics metrics(registry);
+  exporter::ProcessMetrics process_metrics;
+  exporter::HealthState health(clock);
+
+  http::CurlTransport kube_transport(access->trust, std::string("kube9-operator/") + base::kVersion);
+  kube::Client client(std::move(access).value(), kube_transport, clock, &metrics);
+
+  sinks::StatusModel model(cfg.pod_namespace, cfg.api_key_configured());
+  if (cfg.api_key_configured()) {
+    model.SetRegistration(false, std::nullopt,
+                          "registration with kube9-server is not available in this build of kube9-operator");
+    log::Warn("an API key is configured, but this build cannot register with kube9-server yet; "
+              "status will say degraded");
+  }
+
+  exporter::Endpoints endpoints(
+      cfg.telemetry_path, {&registry, &process_metrics}, health, metrics, [&model, &clock] {
+        const sinks::StatusReport r = model.Current(clock.WallNow());
+        return exporter::LandingInfo{r.mode, r.tier, r.health, r.ns};
+      });
+  auto server = exporter::HttpServer::Start(cfg.listen_host, cfg.listen_port, endpoints);
+  if (!server.ok()) {
+    log::Error("cannot start the HTTP server", {{"error", server.error()}});
+    return 1;
+  }
+  log::Info("serving HTTP", {{"address", (cfg.listen_host.empty() ? "" : cfg.listen_host) + ":" +
+                                             std::to_string(cfg.listen_port)},
+                             {"metrics_path", cfg.telemetry_path}});
+
+  base::StopSignal stop;
+  sinks::ConfigMapStatusPublisher publisher(client, cfg.pod_namespace);
+  sinks::StatusLoop status_loop(model, publisher, clock, cfg.status_interval, &metrics, &health);
+  std::thread status_thread([&] {
+    pthread_setname_np(pthread_self(), "status");
+    status_loop.Run(stop);
+  });
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log::Info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  stop.Stop();
+  status_thread.join();
+  status_loop.WriteFinal(kFinalWriteTimeout);
+  server->reset();
+  log::Info("stopped");
+  return 0;
+}
+
+}  // namespace kube9::cmd

@@ -1,0 +1,40 @@
+#include <iostream>
+
+#include "base/version.h"
+#include "cmd/commands.h"
+
+namespace kube9::cmd {
+
+std::string MainUsage() {
+  return "Usage: kube9-operator [command] [flags]\n\n"
+         "A small, secure agent that watches a Kubernetes cluster and publishes its health as\n"
+         "Prometheus metrics, a status ConfigMap for the kube9 VS Code extension and, in Pro tier,\n"
+         "sanitized aggregates to kube9-server.\n\n"
+         "Commands:\n"
+         "  serve     Run the operator (the default when no command is given).\n"
+         "  status    Read the status ConfigMap and print it readably.\n"
+         "  version   Print the version.\n\n"
+         "Run 'kube9-operator <command> --help' for a command's flags.\n";
+}
+
+int ReportProblems(const std::string& command, const config::Problems& problems) {
+  std::cerr << "kube9-operator " << command << ": invalid configuration (" << problems.size()
+            << (problems.size() == 1 ? " problem" : " problems") << "):\n";
+  for (const auto& p : problems) std::cerr << "  - " << p << "\n";
+  std::cerr << "Run 'kube9-operator " << command << " --help' for usage.\n";
+  return 2;
+}
+
+int Version(const std::vector<std::string>& args) {
+  for (const auto& a : args) {
+    if (a == "--help" || a == "-h") {
+      std::cout << "Usage: kube9-operator version\n\nPrints the operator's version and build commit.\n";
+      return 0;
+    }
+    return ReportProblems("version", {"unexpected argument '" + a + "'"});
+  }
+  std::cout << "kube9-operator " << base::kVersion << " (commit " << base::kGitCommit << ")\n";
+  return 0;
+}
+
+}  // namespace kube9::cmd
