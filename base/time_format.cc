@@ -98,7 +98,7 @@ std::optional<Millis> ParseRetryAfter(std::string_view value, WallTime now) {
   char wday[4] = {}, mon_name[4] = {}, zone[4] = {};
   int day, year, h, m, s;
   std::string copy(value);
-  if (std::sscanf(copy.c_str(), "%3s %d %3s %d %d:%d:%d %3s", wday, &day, mon_name, &year, &h, &m,
+  if (std::sscanf(copy.c_str(), "%3s, %d %3s %d %d:%d:%d %3s", wday, &day, mon_name, &year, &h, &m,
                   &s, zone) != 8 ||
       std::string_view(zone) != "GMT") {
     return {};

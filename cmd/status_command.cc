@@ -46,16 +46,15 @@ std::string Ago(base::Millis d) {
 
 int Status(const std::vector<std::string>& args, const config::Environment& env) {
   auto split = config::SplitArgs(args, {"--kubeconfig", "--context", "--namespace", "-n", "--output", "-o"});
-  if (!split.ok()) return ReportProblems("status", split.error());
-  if (split->help) {
+  if (split.help) {
     std::cout << kUsage;
     return 0;
   }
-  config::Problems problems;
-  for (const auto& p : split->positional) problems.push_back("unexpected argument '" + p + "'");
+  config::Problems problems = split.problems;
+  for (const auto& p : split.positional) problems.push_back("unexpected argument '" + p + "'");
   std::string kubeconfig, context, output = "text";
   std::string ns = env.count("POD_NAMESPACE") && !env.at("POD_NAMESPACE").empty() ? env.at("POD_NAMESPACE") : "kube9-system";
-  for (const auto& [k, v] : split->options) {
+  for (const auto& [k, v] : split.options) {
     if (k == "--kubeconfig") kubeconfig = v;
     else if (k == "--context") context = v;
     else if (k == "-n" || k == "--namespace") ns = v;

@@ -201,10 +201,9 @@ Environment ProcessEnvironment() {
   return env;
 }
 
-base::Expected<ParsedArgs, Problems> SplitArgs(const std::vector<std::string>& args,
-                                               const std::vector<std::string>& valued) {
+ParsedArgs SplitArgs(const std::vector<std::string>& args, const std::vector<std::string>& valued) {
   ParsedArgs out;
-  Problems problems;
+  Problems& problems = out.problems;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--help" || arg == "-h") {
@@ -235,7 +234,6 @@ base::Expected<ParsedArgs, Problems> SplitArgs(const std::vector<std::string>& a
     }
     out.options.emplace_back(name, value);
   }
-  if (!problems.empty()) return base::Unexpected(problems);
   return out;
 }
 
@@ -246,13 +244,8 @@ base::Expected<Config, Problems> ParseServeConfig(const std::vector<std::string>
     if (!o.flag.empty()) valued.push_back(o.flag);
   }
   valued.push_back("-n");
-  Problems problems;
-  ParsedArgs parsed;
-  if (auto split = SplitArgs(args, valued); split.ok()) {
-    parsed = std::move(split).value();
-  } else {
-    problems = split.error();
-  }
+  ParsedArgs parsed = SplitArgs(args, valued);
+  Problems problems = parsed.problems;
   for (const std::string& p : parsed.positional) {
     problems.push_back(fmt::format("unexpected argument '{}'", p));
   }

@@ -56,9 +56,9 @@ struct ParsedArgs {
   std::vector<std::pair<std::string, std::string>> options;  // in order given
   std::vector<std::string> positional;
   bool help = false;
+  Problems problems;  // unknown flags, missing values
 };
 // `valued` lists the options that take a value; anything else starting with '-' is a problem.
-base::Expected<ParsedArgs, Problems> SplitArgs(const std::vector<std::string>& args,
-                                               const std::vector<std::string>& valued);
+ParsedArgs SplitArgs(const std::vector<std::string>& args, const std::vector<std::string>& valued);
 
 }  // namespace kube9::config

@@ -49,12 +49,13 @@ std::string Resolve(const fs::path& base_dir, const std::string& p) {
 }
 
 // Finds entry `name` in a kubeconfig list (clusters, users, contexts) and returns its `key`.
-YAML::Node FindNamed(const YAML::Node& list, const std::string& name, const char* key) {
-  if (!list || !list.IsSequence()) return {};
+// (A default-constructed YAML::Node is a defined null, hence the optional.)
+std::optional<YAML::Node> FindNamed(const YAML::Node& list, const std::string& name, const char* key) {
+  if (!list || !list.IsSequence()) return std::nullopt;
   for (const auto& item : list) {
-    if (item["name"] && item["name"].as<std::string>() == name) return item[key];
+    if (item["name"] && item["name"].as<std::string>() == name && item[key] && item[key].IsMap()) return item[key];
   }
-  return {};
+  return std::nullopt;
 }
 
 std::string Str(const YAML::Node& n, const char* key) {
@@ -96,11 +97,15 @@ base::Expected<ClusterAccess, std::string> LoadKubeconfig(const std::string& pat
   try {
     const std::string ctx_name = context.empty() ? Str(root, "current-context") : context;
     if (ctx_name.empty()) return fail("has no current-context");
-    YAML::Node ctx = FindNamed(root["contexts"], ctx_name, "context");
-    if (!ctx) return fail(fmt::format("has no context named '{}'", ctx_name));
-    YAML::Node cluster = FindNamed(root["clusters"], Str(ctx, "cluster"), "cluster");
-    if (!cluster) return fail(fmt::format("has no cluster named '{}'", Str(ctx, "cluster")));
-    YAML::Node user = FindNamed(root["users"], Str(ctx, "user"), "user");
+    auto found_ctx = FindNamed(root["contexts"], ctx_name, "context");
+    if (!found_ctx) return fail(fmt::format("has no context named '{}'", ctx_name));
+    const YAML::Node ctx = *found_ctx;
+    auto found_cluster = FindNamed(root["clusters"], Str(ctx, "cluster"), "cluster");
+    if (!found_cluster) return fail(fmt::format("has no cluster named '{}'", Str(ctx, "cluster")));
+    const YAML::Node cluster = *found_cluster;
+    auto found_user = FindNamed(root["users"], Str(ctx, "user"), "user");
+    if (!found_user && !Str(ctx, "user").empty()) return fail(fmt::format("has no user named '{}'", Str(ctx, "user")));
+    const YAML::Node user = found_user.value_or(YAML::Node());
 
     ClusterAccess access;
     access.source = path;
@@ -120,7 +125,7 @@ base::Expected<ClusterAccess, std::string> LoadKubeconfig(const std::string& pat
     }
 
     Credential static_cred;
-    if (user) {
+    if (found_user) {
       auto cert = PemFrom(user, "client-certificate", dir);
       if (!cert.ok()) return fail(cert.error());
       auto key = PemFrom(user, "client-key", dir);
