@@ -1,0 +1,35 @@
+#include "base/gzip.h"
+
+#include <gtest/gtest.h>
+
+namespace kube9::base {
+namespace {
+
+TEST(GzipTest, RoundTripsAndHasTheGzipMagic) {
+  std::string text;
+  for (int i = 0; i < 5000; ++i) text += "kube9_pods{namespace=\"default\",phase=\"Running\"} 3\n";
+  const std::string gz = GzipCompress(text);
+  ASSERT_GE(gz.size(), 2u);
+  EXPECT_EQ(static_cast<unsigned char>(gz[0]), 0x1f);
+  EXPECT_EQ(static_cast<unsigned char>(gz[1]), 0x8b);
+  EXPECT_LT(gz.size(), text.size() / 20) << "repetitive exposition text compresses well";
+  std::string back;
+  ASSERT_TRUE(GzipDecompress(gz, back));
+  EXPECT_EQ(back, text);
+}
+
+TEST(GzipTest, EmptyInput) {
+  std::string back = "x";
+  ASSERT_TRUE(GzipDecompress(GzipCompress(""), back));
+  EXPECT_EQ(back, "");
+}
+
+TEST(GzipTest, RejectsTruncatedAndGarbage) {
+  const std::string gz = GzipCompress(std::string(10000, 'a'));
+  std::string out;
+  EXPECT_FALSE(GzipDecompress(gz.substr(0, gz.size() / 2), out));
+  EXPECT_FALSE(GzipDecompress("not gzip at all", out));
+}
+
+}  // namespace
+}  // namespace kube9::base

@@ -1,0 +1,70 @@
+#include "base/time_format.h"
+
+#include <gtest/gtest.h>
+
+namespace kube9::base {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+WallTime At(long long unix_ms) { return WallTime(milliseconds(unix_ms)); }
+
+TEST(Rfc3339Test, FormatsUtcWithMillisecondsAndZ) {
+  EXPECT_EQ(FormatRfc3339Millis(At(0)), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatRfc3339Millis(At(1795774800123)), "2026-11-27T10:20:00.123Z");
+  EXPECT_EQ(FormatRfc3339Millis(At(951782400007)), "2000-02-29T00:00:00.007Z");
+}
+
+TEST(Rfc3339Test, ParsesWhatItFormats) {
+  for (long long ms : {0LL, 1795774800123LL, 951782400007LL, 4102444799999LL}) {
+    auto parsed = ParseRfc3339(FormatRfc3339Millis(At(ms)));
+    ASSERT_TRUE(parsed) << ms;
+    EXPECT_EQ(*parsed, At(ms));
+  }
+}
+
+TEST(Rfc3339Test, ParsesKubernetesFormsAndOffsets) {
+  EXPECT_EQ(ParseRfc3339("2026-11-27T10:20:00Z"), At(1795774800000));
+  EXPECT_EQ(ParseRfc3339("2026-11-27T11:20:00+01:00"), At(1795774800000));
+  EXPECT_EQ(ParseRfc3339("2026-11-27T05:20:00.5-05:00"), At(1795774800500));
+  EXPECT_EQ(ParseRfc3339("2026-11-27T10:20:00.123456789Z"), At(1795774800123));
+}
+
+TEST(Rfc3339Test, RejectsMalformed) {
+  for (const char* bad : {"", "2026-11-27", "2026-11-27 10:20:00Z", "2026-13-27T10:20:00Z", "2026-11-27T10:20:00",
+                          "2026-11-27T10:20:00.Z", "2026-11-27T10:20:00+0100", "garbage-garbage-garbage"}) {
+    EXPECT_FALSE(ParseRfc3339(bad)) << bad;
+  }
+}
+
+TEST(RetryAfterTest, SecondsAndHttpDates) {
+  const WallTime now = At(1795774800000);  // Fri, 27 Nov 2026 10:20:00 GMT
+  EXPECT_EQ(ParseRetryAfter("120", now), Millis(120'000));
+  EXPECT_EQ(ParseRetryAfter(" 0 ", now), Millis(0));
+  EXPECT_EQ(ParseRetryAfter("Fri, 27 Nov 2026 10:21:30 GMT", now), Millis(90'000));
+  EXPECT_EQ(ParseRetryAfter("Fri, 27 Nov 2026 10:00:00 GMT", now), Millis(0)) << "a past date means now";
+  EXPECT_FALSE(ParseRetryAfter("", now));
+  EXPECT_FALSE(ParseRetryAfter("soon", now));
+  EXPECT_FALSE(ParseRetryAfter("12abc", now));
+  EXPECT_FALSE(ParseRetryAfter("Fri, 27 Nov 2026 10:21:30 CET", now));
+}
+
+TEST(DurationTest, ParsesUnitsAndBareSeconds) {
+  EXPECT_EQ(ParseDuration("90"), Millis(90'000));
+  EXPECT_EQ(ParseDuration("90s"), Millis(90'000));
+  EXPECT_EQ(ParseDuration("5m"), Millis(300'000));
+  EXPECT_EQ(ParseDuration("1h30m"), Millis(5'400'000));
+  EXPECT_EQ(ParseDuration("250ms"), Millis(250));
+  for (const char* bad : {"", "s", "5x", "-5s", "1.5s", "5m3"}) EXPECT_FALSE(ParseDuration(bad)) << bad;
+}
+
+TEST(DurationTest, FormatsCompactly) {
+  EXPECT_EQ(FormatDuration(Millis(5'400'000)), "1h30m");
+  EXPECT_EQ(FormatDuration(Millis(45'000)), "45s");
+  EXPECT_EQ(FormatDuration(Millis(250)), "250ms");
+  EXPECT_EQ(FormatDuration(Millis(0)), "0ms");
+}
+
+}  // namespace
+}  // namespace kube9::base

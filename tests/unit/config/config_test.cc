@@ -1,0 +1,131 @@
+#include "config/config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace kube9::config {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+TEST(ConfigTest, DefaultsMatchTheDocumentation) {
+  auto c = ParseServeConfig({}, {});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->listen_host, "");
+  EXPECT_EQ(c->listen_port, 8080);
+  EXPECT_EQ(c->telemetry_path, "/metrics");
+  EXPECT_EQ(c->pod_namespace, "kube9-system");
+  EXPECT_EQ(c->status_interval, std::chrono::seconds(60));
+  EXPECT_EQ(c->server_url, "https://api.kube9.io");
+  EXPECT_EQ(c->log_level, log::Level::kInfo);
+  EXPECT_EQ(c->log_format, log::Format::kJson);
+  EXPECT_FALSE(c->api_key_configured());
+  EXPECT_EQ(c->reregistration_interval, std::chrono::hours(24));
+}
+
+TEST(ConfigTest, EnvironmentOfTheEarlierOperatorStillWorks) {
+  Environment env{{"POD_NAMESPACE", "monitoring"},   {"LOG_LEVEL", "debug"},
+                  {"STATUS_UPDATE_INTERVAL_SECONDS", "30"}, {"SERVER_URL", "https://example.test/"},
+                  {"API_KEY", "kdy_secret"},          {"HEALTH_PORT", "9090"},
+                  {"REREGISTRATION_INTERVAL_HOURS", "12"}, {"CLUSTER_METADATA_INTERVAL_SECONDS", "7200"},
+                  {"RESOURCE_INVENTORY_INTERVAL_SECONDS", "1800"},
+                  {"RESOURCE_CONFIGURATION_PATTERNS_INTERVAL_SECONDS", "3600"}};
+  auto c = ParseServeConfig({}, env);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->pod_namespace, "monitoring");
+  EXPECT_EQ(c->log_level, log::Level::kDebug);
+  EXPECT_EQ(c->status_interval, std::chrono::seconds(30));
+  EXPECT_EQ(c->server_url, "https://example.test");
+  EXPECT_TRUE(c->api_key_configured());
+  EXPECT_EQ(c->listen_port, 9090);
+  EXPECT_EQ(c->reregistration_interval, std::chrono::hours(12));
+  EXPECT_EQ(c->cluster_metadata_interval, std::chrono::seconds(7200));
+  EXPECT_EQ(c->resource_inventory_interval, std::chrono::seconds(1800));
+}
+
+TEST(ConfigTest, FlagsOverrideEnvironment) {
+  auto c = ParseServeConfig({"--namespace=ops", "--web.listen-address", "127.0.0.1:9100", "--log.format=logfmt",
+                             "--status.update-interval=2m", "--kubeconfig", "/tmp/kc"},
+                            {{"POD_NAMESPACE", "monitoring"}, {"HEALTH_PORT", "9090"}});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->pod_namespace, "ops");
+  EXPECT_EQ(c->listen_host, "127.0.0.1");
+  EXPECT_EQ(c->listen_port, 9100);
+  EXPECT_EQ(c->log_format, log::Format::kLogfmt);
+  EXPECT_EQ(c->status_interval, std::chrono::minutes(2));
+  EXPECT_EQ(c->kubeconfig, "/tmp/kc");
+}
+
+TEST(ConfigTest, ShortNamespaceFlagAndIpv6ListenAddress) {
+  auto c = ParseServeConfig({"-n", "ops", "--web.listen-address=[::1]:8081"}, {});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->pod_namespace, "ops");
+  EXPECT_EQ(c->listen_host, "::1");
+  EXPECT_EQ(c->listen_port, 8081);
+}
+
+TEST(ConfigTest, EveryProblemIsReportedAtOnce) {
+  auto c = ParseServeConfig({"--status.update-interval=1s", "--log.level=loud", "--web.listen-address=nope",
+                             "--bogus=1", "stray"},
+                            {{"STATUS_UPDATE_INTERVAL_SECONDS", "abc"}, {"RESOURCE_INVENTORY_INTERVAL_SECONDS", "60"},
+                             {"SERVER_URL", "http://api.kube9.io"}, {"POD_NAMESPACE", "Not_Valid"}});
+  ASSERT_FALSE(c.ok());
+  const Problems& p = c.error();
+  EXPECT_THAT(p, SizeIs(9));
+  const std::string all = ::testing::PrintToString(p);
+  EXPECT_THAT(all, AllOf(HasSubstr("--bogus"), HasSubstr("'stray'"), HasSubstr("--status.update-interval=1s"),
+                         HasSubstr("at least 5 seconds"), HasSubstr("--log.level=loud"), HasSubstr("--web.listen-address=nope"),
+                         HasSubstr("STATUS_UPDATE_INTERVAL_SECONDS=abc"), HasSubstr("at least 1800 seconds"),
+                         HasSubstr("only for a loopback address"), HasSubstr("POD_NAMESPACE=Not_Valid")));
+}
+
+TEST(ConfigTest, StatusIntervalMustStayWellUnderFiveMinutes) {
+  EXPECT_TRUE(ParseServeConfig({"--status.update-interval=240s"}, {}).ok());
+  auto c = ParseServeConfig({"--status.update-interval=5m"}, {});
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.error()[0], HasSubstr("at most 240 seconds"));
+  EXPECT_FALSE(ParseServeConfig({}, {{"STATUS_UPDATE_INTERVAL_SECONDS", "4"}}).ok());
+}
+
+TEST(ConfigTest, MinimumCollectionIntervals) {
+  EXPECT_FALSE(ParseServeConfig({}, {{"CLUSTER_METADATA_INTERVAL_SECONDS", "3599"}}).ok());
+  EXPECT_FALSE(ParseServeConfig({}, {{"RESOURCE_CONFIGURATION_PATTERNS_INTERVAL_SECONDS", "3599"}}).ok());
+  EXPECT_TRUE(ParseServeConfig({}, {{"CLUSTER_METADATA_INTERVAL_SECONDS", "3600"}}).ok());
+}
+
+TEST(ConfigTest, ServerUrlAllowsPlainHttpOnlyOnLoopback) {
+  EXPECT_TRUE(ParseServeConfig({"--server-url=http://127.0.0.1:9999"}, {}).ok());
+  EXPECT_TRUE(ParseServeConfig({"--server-url=http://localhost:9999/"}, {}).ok());
+  EXPECT_TRUE(ParseServeConfig({"--server-url=http://[::1]:9999"}, {}).ok());
+  EXPECT_FALSE(ParseServeConfig({"--server-url=http://10.0.0.1"}, {}).ok());
+  EXPECT_FALSE(ParseServeConfig({"--server-url=ftp://x"}, {}).ok());
+}
+
+TEST(ConfigTest, TheApiKeyNeverAppearsInProblems) {
+  // An empty API_KEY is not an error, but a bad value elsewhere must not echo the key.
+  auto c = ParseServeConfig({"--log.level=x"}, {{"API_KEY", "kdy_topsecret"}});
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(::testing::PrintToString(c.error()), ::testing::Not(HasSubstr("kdy_topsecret")));
+}
+
+TEST(ConfigTest, FlagWithoutValue) {
+  auto c = ParseServeConfig({"--namespace"}, {});
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.error()[0], HasSubstr("needs a value"));
+}
+
+TEST(ConfigTest, UsageListsEveryFlagAndVariable) {
+  const std::string u = ServeUsage();
+  for (const char* name : {"--web.listen-address", "--web.telemetry-path", "--log.level", "--log.format", "--kubeconfig",
+                           "--namespace", "--status.update-interval", "HEALTH_PORT", "POD_NAMESPACE", "LOG_LEVEL",
+                           "STATUS_UPDATE_INTERVAL_SECONDS", "SERVER_URL", "API_KEY", "REREGISTRATION_INTERVAL_HOURS",
+                           "CLUSTER_METADATA_INTERVAL_SECONDS", "RESOURCE_INVENTORY_INTERVAL_SECONDS",
+                           "RESOURCE_CONFIGURATION_PATTERNS_INTERVAL_SECONDS", "--api-key-file"}) {
+    EXPECT_THAT(u, HasSubstr(name));
+  }
+}
+
+}  // namespace
+}  // namespace kube9::config

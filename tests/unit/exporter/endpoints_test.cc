@@ -1,0 +1,113 @@
+#include "exporter/endpoints.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "base/gzip.h"
+
+namespace kube9::exporter {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class EndpointsTest : public ::testing::Test {
+ protected:
+  EndpointsTest()
+      : metrics_(registry_),
+        health_(clock_),
+        endpoints_("/metrics", {&registry_}, health_, metrics_,
+                   [] { return LandingInfo{"operated", "free", "healthy", "kube9-system"}; }) {}
+
+  std::string Header(const HttpReply& r, const std::string& name) {
+    for (const auto& [k, v] : r.headers) {
+      if (k == name) return v;
+    }
+    return "";
+  }
+
+  prometheus::Registry registry_;
+  OperatorMetrics metrics_;
+  base::FakeClock clock_;
+  HealthState health_;
+  Endpoints endpoints_;
+};
+
+TEST_F(EndpointsTest, MetricsAreText004WithSelfMetrics) {
+  metrics_.OnApiRequest("apply", "configmaps", 201);
+  metrics_.OnStatusWrite(true, base::WallTime(std::chrono::seconds(1795774800)));
+  auto r = endpoints_.Handle("GET", "/metrics", "");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(Header(r, "Content-Encoding"), "");
+  EXPECT_THAT(r.body, HasSubstr("kube9_operator_build_info{commit="));
+  EXPECT_THAT(r.body, HasSubstr("kube9_operator_status_writes_total{result=\"success\"} 1"));
+  EXPECT_THAT(r.body, HasSubstr("kube9_operator_status_writes_total{result=\"failure\"} 0"));
+  EXPECT_THAT(r.body, HasSubstr("kube9_operator_status_last_success_timestamp_seconds 1795774800"));
+  EXPECT_THAT(r.body, HasSubstr("kube9_operator_kubernetes_api_requests_total{code=\"201\",resource=\"configmaps\",verb=\"apply\"} 1"));
+}
+
+TEST_F(EndpointsTest, MetricsAreGzippedWhenAccepted) {
+  auto plain = endpoints_.Handle("GET", "/metrics", "");
+  auto r = endpoints_.Handle("GET", "/metrics", "deflate, gzip;q=0.9");
+  EXPECT_EQ(Header(r, "Content-Encoding"), "gzip");
+  std::string body;
+  ASSERT_TRUE(base::GzipDecompress(r.body, body));
+  EXPECT_THAT(body, HasSubstr("# TYPE kube9_operator_build_info gauge"));
+  EXPECT_EQ(Header(endpoints_.Handle("GET", "/metrics", "gzip;q=0"), "Content-Encoding"), "");
+}
+
+TEST(AcceptsGzipTest, HeaderForms) {
+  EXPECT_TRUE(AcceptsGzip("gzip"));
+  EXPECT_TRUE(AcceptsGzip("br, gzip, deflate"));
+  EXPECT_TRUE(AcceptsGzip("*"));
+  EXPECT_TRUE(AcceptsGzip("gzip ; q=0.5"));
+  EXPECT_FALSE(AcceptsGzip(""));
+  EXPECT_FALSE(AcceptsGzip("identity"));
+  EXPECT_FALSE(AcceptsGzip("gzip;q=0"));
+  EXPECT_FALSE(AcceptsGzip("xgzip"));
+}
+
+TEST_F(EndpointsTest, HealthzAndReadyzFollowHealthState) {
+  auto ready = endpoints_.Handle("GET", "/readyz", "");
+  EXPECT_EQ(ready.status, 503);
+  health_.SetCondition("status", true);
+  ready = endpoints_.Handle("GET", "/readyz", "");
+  EXPECT_EQ(ready.status, 200);
+  EXPECT_EQ(ready.body, "Ready\n");
+  EXPECT_EQ(endpoints_.Handle("GET", "/healthz", "").status, 200);
+  health_.RegisterLoop("status", std::chrono::seconds(1));
+  clock_.Advance(std::chrono::seconds(5));
+  auto live = endpoints_.Handle("GET", "/healthz", "");
+  EXPECT_EQ(live.status, 500);
+  EXPECT_THAT(live.body, HasSubstr("status loop"));
+}
+
+TEST_F(EndpointsTest, LandingPageLinksEndpointsAndShowsState) {
+  health_.SetCondition("status", false, "namespace <x> not found");
+  auto r = endpoints_.Handle("GET", "/", "");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
+  EXPECT_THAT(r.body, HasSubstr("href=\"/metrics\""));
+  EXPECT_THAT(r.body, HasSubstr("href=\"/healthz\""));
+  EXPECT_THAT(r.body, HasSubstr("href=\"/readyz\""));
+  EXPECT_THAT(r.body, HasSubstr("tier: free"));
+  EXPECT_THAT(r.body, HasSubstr("namespace &lt;x&gt; not found")) << "escaped";
+  EXPECT_THAT(r.body, Not(HasSubstr("<x>")));
+}
+
+TEST_F(EndpointsTest, UnknownPathsAndMethods) {
+  EXPECT_EQ(endpoints_.Handle("GET", "/nope", "").status, 404);
+  auto r = endpoints_.Handle("POST", "/metrics", "");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(Header(r, "Allow"), "GET, HEAD");
+}
+
+TEST_F(EndpointsTest, ScrapesAreTimed) {
+  endpoints_.Handle("GET", "/metrics", "");
+  auto r = endpoints_.Handle("GET", "/metrics", "");
+  EXPECT_THAT(r.body, HasSubstr("kube9_operator_scrape_duration_seconds_count 1"));
+}
+
+}  // namespace
+}  // namespace kube9::exporter

@@ -1,0 +1,139 @@
+#include "kube/cluster_access.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace kube9::kube {
+namespace {
+
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+// base64 of "-----CA-----\n", "-----CERT-----\n", "-----KEY-----\n"
+constexpr const char* kCaB64 = "LS0tLS1DQS0tLS0tCg==";
+constexpr const char* kCertB64 = "LS0tLS1DRVJULS0tLS0K";
+constexpr const char* kKeyB64 = "LS0tLS1LRVktLS0tLQo=";
+
+class ClusterAccessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("kube9-access-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string Write(const std::string& name, const std::string& content) {
+    std::ofstream(dir_ / name) << content;
+    return (dir_ / name).string();
+  }
+  std::string Kubeconfig(const std::string& cluster_extra, const std::string& user) {
+    return Write("config", "apiVersion: v1\nkind: Config\ncurrent-context: main\n"
+                           "contexts:\n- name: main\n  context: {cluster: c1, user: u1}\n"
+                           "- name: other\n  context: {cluster: c2, user: u2}\n"
+                           "clusters:\n- name: c1\n  cluster:\n    server: https://127.0.0.1:6443/\n" + cluster_extra +
+                           "- name: c2\n  cluster:\n    server: https://10.0.0.2:443\n    certificate-authority: ca.crt\n"
+                           "users:\n- name: u1\n  user:\n" + user +
+                           "- name: u2\n  user:\n    token: other-token\n");
+  }
+  fs::path dir_;
+  base::FakeClock clock_;
+};
+
+TEST_F(ClusterAccessTest, CurrentContextWithEmbeddedCaAndClientCertificate) {
+  auto path = Kubeconfig(std::string("    certificate-authority-data: ") + kCaB64 + "\n",
+                         std::string("    client-certificate-data: ") + kCertB64 + "\n    client-key-data: " + kKeyB64 + "\n");
+  auto a = LoadKubeconfig(path, "", clock_);
+  ASSERT_TRUE(a.ok()) << a.error();
+  EXPECT_EQ(a->server, "https://127.0.0.1:6443");
+  EXPECT_EQ(a->trust.ca_pem, "-----CA-----\n");
+  auto cred = a->credentials->Get();
+  ASSERT_TRUE(cred.ok());
+  EXPECT_EQ(cred->cert_pem, "-----CERT-----\n");
+  EXPECT_EQ(cred->key_pem, "-----KEY-----\n");
+  EXPECT_EQ(cred->token, "");
+}
+
+TEST_F(ClusterAccessTest, NamedContextAndRelativeCaFile) {
+  Write("ca.crt", "-----CA-----\n");
+  auto a = LoadKubeconfig(Kubeconfig("", "    token: t\n"), "other", clock_);
+  ASSERT_TRUE(a.ok()) << a.error();
+  EXPECT_EQ(a->server, "https://10.0.0.2:443");
+  EXPECT_EQ(a->trust.ca_file, (dir_ / "ca.crt").string());
+  EXPECT_EQ(a->credentials->Get()->token, "other-token");
+}
+
+TEST_F(ClusterAccessTest, ClientCertificateFilesRelativeToTheKubeconfig) {
+  Write("client.crt", "C");
+  Write("client.key", "K");
+  auto a = LoadKubeconfig(Kubeconfig("", "    client-certificate: client.crt\n    client-key: client.key\n"), "", clock_);
+  ASSERT_TRUE(a.ok()) << a.error();
+  EXPECT_EQ(a->credentials->Get()->cert_pem, "C");
+  EXPECT_EQ(a->credentials->Get()->key_pem, "K");
+}
+
+TEST_F(ClusterAccessTest, TokenFileIsReadThroughARotatingProvider) {
+  Write("token", "abc\n");
+  auto a = LoadKubeconfig(Kubeconfig("", "    tokenFile: token\n"), "", clock_);
+  ASSERT_TRUE(a.ok()) << a.error();
+  EXPECT_EQ(a->credentials->Get()->token, "abc");
+}
+
+TEST_F(ClusterAccessTest, RefusesToSkipTlsVerification) {
+  auto a = LoadKubeconfig(Kubeconfig("    insecure-skip-tls-verify: true\n", "    token: t\n"), "", clock_);
+  ASSERT_FALSE(a.ok());
+  EXPECT_THAT(a.error(), HasSubstr("always verifies"));
+}
+
+TEST_F(ClusterAccessTest, ClearErrorsForBrokenKubeconfigs) {
+  EXPECT_THAT(LoadKubeconfig((dir_ / "missing").string(), "", clock_).error(), HasSubstr("cannot be read"));
+  EXPECT_THAT(LoadKubeconfig(Write("bad", "clusters: [\n"), "", clock_).error(), HasSubstr("not valid YAML"));
+  EXPECT_THAT(LoadKubeconfig(Write("noctx", "apiVersion: v1\n"), "", clock_).error(), HasSubstr("no current-context"));
+  EXPECT_THAT(LoadKubeconfig(Kubeconfig("", "    token: t\n"), "nope", clock_).error(), HasSubstr("no context named 'nope'"));
+  EXPECT_THAT(LoadKubeconfig(Kubeconfig("    certificate-authority-data: '***'\n", "    token: t\n"), "", clock_).error(),
+              HasSubstr("not valid base64"));
+  EXPECT_THAT(LoadKubeconfig(Kubeconfig("", "    client-certificate-data: QQ==\n"), "", clock_).error(),
+              HasSubstr("given together"));
+  EXPECT_THAT(LoadKubeconfig(Kubeconfig("", "    client-certificate: nope.crt\n    client-key: nope.key\n"), "", clock_).error(),
+              HasSubstr("cannot read client-certificate"));
+  EXPECT_THAT(LoadKubeconfig(Kubeconfig("", "    username: admin\n    password: x\n"), "", clock_).error(),
+              HasSubstr("not supported"));
+  auto http = Write("http", "current-context: a\ncontexts: [{name: a, context: {cluster: c}}]\n"
+                            "clusters: [{name: c, cluster: {server: 'http://127.0.0.1:8080'}}]\n");
+  EXPECT_THAT(LoadKubeconfig(http, "", clock_).error(), HasSubstr("not an https:// URL"));
+}
+
+TEST_F(ClusterAccessTest, InClusterUsesServiceAccountFiles) {
+  Write("ca.crt", "CA");
+  Write("token", "sa-token");
+  config::Environment env{{"KUBERNETES_SERVICE_HOST", "10.96.0.1"}, {"KUBERNETES_SERVICE_PORT", "443"}};
+  auto a = LoadInCluster(env, clock_, dir_.string());
+  ASSERT_TRUE(a.ok()) << a.error();
+  EXPECT_EQ(a->server, "https://10.96.0.1:443");
+  EXPECT_EQ(a->trust.ca_file, (dir_ / "ca.crt").string());
+  EXPECT_EQ(a->credentials->Get()->token, "sa-token");
+  env["KUBERNETES_SERVICE_HOST"] = "fd00::1";
+  EXPECT_EQ(LoadInCluster(env, clock_, dir_.string())->server, "https://[fd00::1]:443");
+}
+
+TEST_F(ClusterAccessTest, InClusterWithoutTokenExplainsWhy) {
+  Write("ca.crt", "CA");
+  auto a = LoadInCluster({{"KUBERNETES_SERVICE_HOST", "10.96.0.1"}}, clock_, dir_.string());
+  ASSERT_FALSE(a.ok());
+  EXPECT_THAT(a.error(), HasSubstr("automountServiceAccountToken"));
+}
+
+TEST_F(ClusterAccessTest, ResolutionOrderFlagThenKubeconfigEnv) {
+  auto path = Kubeconfig("", "    token: from-file\n");
+  auto a = ResolveClusterAccess("", "", {{"KUBECONFIG", path + ":/other"}}, clock_);
+  ASSERT_TRUE(a.ok()) << a.error();
+  EXPECT_EQ(a->source, path);
+  auto none = ResolveClusterAccess("", "", {{"HOME", dir_.string()}}, clock_);
+  ASSERT_FALSE(none.ok());
+  EXPECT_THAT(none.error(), HasSubstr("no Kubernetes credentials"));
+}
+
+}  // namespace
+}  // namespace kube9::kube

@@ -1,0 +1,94 @@
+#include "sinks/status/status_report.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include "base/version.h"
+
+namespace kube9::sinks {
+namespace {
+
+const base::WallTime kNow{std::chrono::milliseconds(1795774800123)};
+
+TEST(StatusReportTest, FreeTierRendersExactlyAsTheContractShows) {
+  StatusModel model("kube9-system", false);
+  const std::string json = RenderStatusJson(model.Current(kNow));
+  EXPECT_EQ(json, std::string("{\n"
+                              "  \"mode\": \"operated\",\n"
+                              "  \"tier\": \"free\",\n"
+                              "  \"version\": \"") + base::kVersion + "\",\n"
+                              "  \"health\": \"healthy\",\n"
+                              "  \"lastUpdate\": \"2026-11-27T10:20:00.123Z\",\n"
+                              "  \"registered\": false,\n"
+                              "  \"apiKeyConfigured\": false,\n"
+                              "  \"error\": null,\n"
+                              "  \"namespace\": \"kube9-system\",\n"
+                              "  \"collectionStats\": {\n"
+                              "    \"totalSuccessCount\": 0,\n"
+                              "    \"totalFailureCount\": 0,\n"
+                              "    \"collectionsStoredCount\": 0,\n"
+                              "    \"lastSuccessTime\": null\n"
+                              "  }\n"
+                              "}");
+}
+
+TEST(StatusReportTest, ApiKeyWithoutRegistrationIsEnabledButDegraded) {
+  StatusModel model("ops", true);
+  auto r = model.Current(kNow);
+  EXPECT_EQ(r.mode, "enabled");
+  EXPECT_EQ(r.tier, "free");
+  EXPECT_EQ(r.health, "degraded");
+  ASSERT_TRUE(r.error);
+  EXPECT_FALSE(r.error->empty());
+  EXPECT_FALSE(r.cluster_id);
+}
+
+TEST(StatusReportTest, RegisteredIsProWithClusterId) {
+  StatusModel model("ops", true);
+  model.SetRegistration(true, "cls_0123", "");
+  CollectionStats stats{5, 1, 6, kNow};
+  model.SetCollectionStats(stats);
+  auto r = model.Current(kNow);
+  EXPECT_EQ(r.tier, "pro");
+  EXPECT_EQ(r.health, "healthy");
+  EXPECT_FALSE(r.error) << "error is null iff healthy";
+  rapidjson::Document doc;
+  doc.Parse(RenderStatusJson(r).c_str());
+  ASSERT_FALSE(doc.HasParseError());
+  EXPECT_STREQ(doc["clusterId"].GetString(), "cls_0123");
+  EXPECT_EQ(doc["collectionStats"]["totalSuccessCount"].GetInt(), 5);
+  EXPECT_STREQ(doc["collectionStats"]["lastSuccessTime"].GetString(), "2026-11-27T10:20:00.123Z");
+  EXPECT_FALSE(doc.HasMember("data"));
+}
+
+TEST(StatusReportTest, ShuttingDownIsUnhealthyWithTheContractMessage) {
+  StatusModel model("kube9-system", false);
+  model.SetShuttingDown();
+  auto r = model.Current(kNow);
+  EXPECT_EQ(r.health, "unhealthy");
+  EXPECT_EQ(r.error, "Shutting down");
+}
+
+TEST(StatusReportTest, ErrorIsCappedAt500BytesOnACharacterBoundary) {
+  StatusModel model("ns", true);
+  std::string reason;
+  for (int i = 0; i < 300; ++i) reason += "é";  // 2 bytes each
+  model.SetRegistration(false, std::nullopt, reason);
+  rapidjson::Document doc;
+  doc.Parse(RenderStatusJson(model.Current(kNow)).c_str());
+  ASSERT_FALSE(doc.HasParseError());
+  const std::string err = doc["error"].GetString();
+  EXPECT_EQ(err.size(), 500u);
+  EXPECT_EQ(TruncateUtf8("aé", 2), "a");
+  EXPECT_EQ(TruncateUtf8("abc", 5), "abc");
+}
+
+TEST(StatusReportTest, StaysSmall) {
+  StatusModel model("a-namespace-name-that-is-quite-long-but-still-valid-for-k8s-xx", true);
+  model.SetRegistration(false, std::nullopt, std::string(2000, 'x'));
+  EXPECT_LT(RenderStatusJson(model.Current(kNow)).size(), 2048u);
+}
+
+}  // namespace
+}  // namespace kube9::sinks
