@@ -107,9 +107,11 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   sigwait(&signals, &sig);
   log::Info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   stop.Stop();
+  // civetweb takes up to ~2 s to stop its threads: do that while the final status is written.
+  std::thread http_stopper([&server] { server->reset(); });
   status_thread.join();
   status_loop.WriteFinal(kFinalWriteTimeout);
-  server->reset();
+  http_stopper.join();
   log::Info("stopped");
   return 0;
 }

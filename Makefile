@@ -1,0 +1,48 @@
+# kube9-operator: the two commands a newcomer needs are `make demo` and `make test`.
+# Everything else here is what they are made of.
+
+BUILD_DIR ?= build
+JOBS ?= 2
+PYTEST ?= python3 -m pytest
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+.PHONY: all deps build unit-test tools cluster-up cluster-down integration-test test demo clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja $(CMAKE_FLAGS)
+
+# Produces $(BUILD_DIR)/kube9-operator and the unit test binaries.
+build: deps $(BUILD_DIR)/build.ninja
+	ninja -C $(BUILD_DIR) -j $(JOBS)
+
+unit-test: build
+	ctest --test-dir $(BUILD_DIR) -j $(JOBS) --output-on-failure
+
+# kube-apiserver, etcd and helm, built from the Go module proxy once and cached.
+tools:
+	@bash scripts/build-tools.sh
+
+cluster-up: tools
+	@bash scripts/cluster.sh up
+
+cluster-down:
+	@bash scripts/cluster.sh down
+
+# The real binary against the real control plane; leaves the cluster running.
+integration-test: build cluster-up
+	KUBE9_BINARY=$(abspath $(BUILD_DIR))/kube9-operator \
+	  KUBE9_KUBE_INTEGRATION_TEST=$(abspath $(BUILD_DIR))/tests/integration/kube_integration_test \
+	  $(PYTEST) -q tests/integration
+
+test: unit-test integration-test
+
+demo: build tools
+	@bash scripts/demo.sh $(BUILD_DIR)/kube9-operator
+
+clean:
+	rm -rf $(BUILD_DIR)
