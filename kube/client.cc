@@ -1,5 +1,7 @@
 #include "kube/client.h"
 
+#include "kube/list_decoder.h"
+
 #include <fmt/format.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -127,29 +129,45 @@ base::Expected<std::string, ApiError> Client::GetRaw(std::string_view path, std:
   return std::move(resp->body);
 }
 
+namespace {
+
+// Streams one LIST page into a ListDecoder; keeps an error response's body.
+class ListStream final : public http::StreamHandler {
+ public:
+  explicit ListStream(ListDecoder& decoder) : decoder_(decoder) {}
+  bool OnHeaders(int status, const http::Headers& headers) override {
+    status_ = status;
+    headers_ = headers;
+    return true;
+  }
+  bool OnData(std::string_view chunk) override {
+    if (status_ < 200 || status_ >= 300) {
+      if (error_body_.size() < kMaxErrorBody) error_body_.append(chunk.substr(0, kMaxErrorBody - error_body_.size()));
+      return true;
+    }
+    auto fed = decoder_.Feed(chunk);
+    if (!fed.ok()) error_ = fed.error();
+    return fed.ok();
+  }
+  int status_ = 0;
+  http::Headers headers_;
+  std::string error_body_;
+  std::optional<ApiError> error_;
+
+ private:
+  ListDecoder& decoder_;
+};
+
+}  // namespace
+
 base::Expected<std::pair<std::string, std::string>, ApiError> DecodeListPage(std::string_view body,
                                                                              const ItemVisitor& visit,
                                                                              std::size_t& items) {
-  rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
-  if (doc.HasParseError() || !doc.IsObject()) return base::Unexpected(DecodeError("LIST response is not a JSON object"));
-  auto items_it = doc.FindMember("items");
-  if (items_it == doc.MemberEnd() || !(items_it->value.IsArray() || items_it->value.IsNull())) {
-    return base::Unexpected(DecodeError("LIST response has no items array"));
-  }
-  auto meta = doc.FindMember("metadata");
-  if (meta == doc.MemberEnd() || !meta->value.IsObject()) {
-    return base::Unexpected(DecodeError("LIST response has no metadata"));
-  }
-  if (items_it->value.IsArray()) {
-    for (const auto& item : items_it->value.GetArray()) {
-      if (!item.IsObject()) return base::Unexpected(DecodeError("LIST item is not an object"));
-      visit(item);
-      ++items;
-    }
-  }
-  return std::make_pair(std::string(StringMember(meta->value, "resourceVersion")),
-                        std::string(StringMember(meta->value, "continue")));
+  ListDecoder decoder(visit);
+  if (auto r = decoder.Feed(body); !r.ok()) return base::Unexpected(r.error());
+  if (auto r = decoder.Finish(); !r.ok()) return base::Unexpected(r.error());
+  items += decoder.items();
+  return std::make_pair(decoder.resource_version(), decoder.continue_token());
 }
 
 base::Expected<ListResult, ApiError> Client::List(std::string_view path, std::string_view resource,
@@ -167,15 +185,44 @@ base::Expected<ListResult, ApiError> Client::List(std::string_view path, std::st
     if (!options.field_selector.empty()) AddQuery(req.url, "fieldSelector", options.field_selector);
     req.headers.emplace_back("Accept", "application/json");
     req.timeout = std::chrono::seconds(60);
-    auto resp = Do(std::move(req), "list", resource);
-    if (!resp.ok()) return base::Unexpected(resp.error());
-    auto page = DecodeListPage(resp->body, visit, result.items);
+    req.cancel = &stop;
+    auto page = ListPage(std::move(req), resource, visit, result.items);
     if (!page.ok()) return base::Unexpected(page.error());
     ++result.pages;
     result.resource_version = page->first;
     continue_token = page->second;
   } while (!continue_token.empty());
   return result;
+}
+
+base::Expected<std::pair<std::string, std::string>, ApiError> Client::ListPage(http::Request req,
+                                                                              std::string_view resource,
+                                                                              const ItemVisitor& visit,
+                                                                              std::size_t& items) {
+  for (int attempt = 0;; ++attempt) {
+    if (auto auth = Authenticate(req); !auth.ok()) return base::Unexpected(auth.error());
+    ListDecoder decoder(visit);
+    ListStream stream(decoder);
+    base::StopSignal never;
+    auto status = transport_.Stream(req, stream, req.cancel ? *req.cancel : never);
+    if (!status.ok()) {
+      if (observer_) observer_->OnApiRequest("list", resource, 0);
+      return base::Unexpected(ApiError{ErrorKind::kTransport, 0, status.error().message, {}});
+    }
+    if (observer_) observer_->OnApiRequest("list", resource, *status);
+    if (*status == 401 && attempt == 0 && decoder.items() == 0) {
+      access_.credentials->Invalidate();
+      continue;
+    }
+    if (*status < 200 || *status >= 300) {
+      http::Response resp{*status, stream.headers_, stream.error_body_};
+      return base::Unexpected(ErrorFromResponse(resp, clock_.WallNow()));
+    }
+    if (stream.error_) return base::Unexpected(*stream.error_);
+    if (auto done = decoder.Finish(); !done.ok()) return base::Unexpected(done.error());
+    items += decoder.items();
+    return std::make_pair(decoder.resource_version(), decoder.continue_token());
+  }
 }
 
 base::Expected<base::Ok, ApiError> WatchDecoder::DecodeLine(std::string_view line) {

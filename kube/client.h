@@ -101,6 +101,10 @@ class Client {
   base::Expected<http::Response, ApiError> Do(http::Request request, std::string_view verb,
                                               std::string_view resource);
   base::Expected<base::Ok, ApiError> Authenticate(http::Request& request);
+  // One LIST page, streamed through a ListDecoder: returns (resourceVersion, continue).
+  base::Expected<std::pair<std::string, std::string>, ApiError> ListPage(http::Request request,
+                                                                         std::string_view resource,
+                                                                         const ItemVisitor& visit, std::size_t& items);
 
   ClusterAccess access_;
   http::Transport& transport_;

@@ -1,0 +1,128 @@
+#include "kube/list_decoder.h"
+
+#include <fmt/format.h>
+
+namespace kube9::kube {
+namespace {
+
+bool IsSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+std::string StringMember(const rapidjson::Value& obj, const char* name) {
+  auto m = obj.FindMember(name);
+  return m != obj.MemberEnd() && m->value.IsString() ? std::string(m->value.GetString(), m->value.GetStringLength())
+                                                      : std::string();
+}
+
+}  // namespace
+
+base::Expected<base::Ok, ApiError> ListDecoder::Fail(std::string message) {
+  error_ = ApiError{ErrorKind::kDecode, 0, std::move(message), {}};
+  buffer_.clear();
+  buffer_.shrink_to_fit();
+  return base::Unexpected(*error_);
+}
+
+base::Expected<base::Ok, ApiError> ListDecoder::EndCapture() {
+  rapidjson::Document doc;
+  doc.Parse(buffer_.data(), buffer_.size());
+  const Capture what = capture_;
+  capture_ = Capture::kNone;
+  if (doc.HasParseError()) return Fail(what == Capture::kItem ? "LIST item is not valid JSON" : "LIST metadata is not valid JSON");
+  if (what == Capture::kMetadata) {
+    resource_version_ = StringMember(doc, "resourceVersion");
+    continue_ = StringMember(doc, "continue");
+    metadata_seen_ = true;
+  } else {
+    if (!doc.IsObject()) return Fail("LIST item is not an object");
+    visit_(doc);
+    ++items_;
+  }
+  buffer_.clear();  // keeps its capacity for the next item
+  return base::Ok{};
+}
+
+base::Expected<base::Ok, ApiError> ListDecoder::Feed(std::string_view chunk) {
+  if (error_) return base::Unexpected(*error_);
+  for (char c : chunk) {
+    if (capture_ != Capture::kNone) buffer_.push_back(c);
+    if (in_string_) {
+      if (escape_) {
+        escape_ = false;
+        if (reading_key_) key_.push_back(c);
+      } else if (c == '\\') {
+        escape_ = true;
+      } else if (c == '"') {
+        in_string_ = false;
+        reading_key_ = false;
+      } else if (reading_key_) {
+        key_.push_back(c);
+      }
+      continue;
+    }
+    if (IsSpace(c)) continue;
+    if (done_) return Fail("LIST response has data after its end");
+    if (depth_ == 0 && c != '{') return Fail("LIST response is not a JSON object");
+    switch (c) {
+      case '"':
+        in_string_ = true;
+        if (depth_ == 1 && expect_key_) {
+          reading_key_ = true;
+          key_.clear();
+        }
+        break;
+      case ':':
+        if (depth_ == 1) {
+          expect_key_ = false;
+          if (key_ == "items") items_seen_ = true;
+        }
+        break;
+      case ',':
+        if (depth_ == 1) expect_key_ = true;
+        break;
+      case '{':
+      case '[':
+        if (depth_ == 1 && key_ == "metadata" && !expect_key_) {
+          if (c != '{') return Fail("LIST metadata is not an object");
+          capture_ = Capture::kMetadata;
+          capture_depth_ = depth_;
+          buffer_.assign(1, c);
+        } else if (depth_ == 1 && key_ == "items" && !expect_key_) {
+          if (c != '[') return Fail("LIST items is not an array");
+          in_items_ = true;
+        } else if (depth_ == 2 && in_items_ && capture_ == Capture::kNone) {
+          capture_ = Capture::kItem;
+          capture_depth_ = depth_;
+          buffer_.assign(1, c);
+        }
+        ++depth_;
+        if (depth_ == 1) expect_key_ = true;
+        break;
+      case '}':
+      case ']':
+        if (--depth_ < 0) return Fail("LIST response has unbalanced brackets");
+        if (capture_ != Capture::kNone && depth_ == capture_depth_) {
+          if (auto r = EndCapture(); !r.ok()) return r;
+        }
+        if (depth_ == 1 && in_items_ && c == ']') in_items_ = false;
+        if (depth_ == 0) done_ = true;
+        break;
+      default:
+        // A scalar: only allowed as a top-level value (kind, apiVersion, "items": null) or
+        // inside a captured or skipped value.
+        if (depth_ == 2 && in_items_ && capture_ == Capture::kNone) return Fail("LIST item is not an object");
+        if (depth_ == 1 && expect_key_) return Fail("LIST response is not valid JSON");
+        break;
+    }
+  }
+  return base::Ok{};
+}
+
+base::Expected<base::Ok, ApiError> ListDecoder::Finish() {
+  if (error_) return base::Unexpected(*error_);
+  if (!done_) return Fail(depth_ == 0 ? "LIST response is empty" : "LIST response is truncated");
+  if (!items_seen_) return Fail("LIST response has no items array");
+  if (!metadata_seen_) return Fail("LIST response has no metadata");
+  return base::Ok{};
+}
+
+}  // namespace kube9::kube
