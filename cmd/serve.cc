@@ -1,6 +1,9 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <future>
 #include <iostream>
 #include <thread>
 
@@ -10,6 +13,9 @@
 #include "base/time_format.h"
 #include "base/version.h"
 #include "cmd/commands.h"
+#include "collectors/collector_set.h"
+#include "collectors/sampler.h"
+#include "exporter/cluster_metrics.h"
 #include "exporter/endpoints.h"
 #include "exporter/health.h"
 #include "exporter/http_server.h"
@@ -26,6 +32,7 @@ namespace kube9::cmd {
 namespace {
 
 // The whole shutdown must finish within 5 s (PRODUCT.md §2); the final write gets most of it.
+constexpr base::Millis kShutdownBudget{4'500};
 constexpr base::Millis kFinalWriteTimeout{3'000};
 
 }  // namespace
@@ -81,14 +88,40 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
               "status will say degraded");
   }
 
+  collectors::CollectorSet collector_set(cfg.collectors, client, clock, &metrics);
+  exporter::ClusterMetrics cluster_metrics;
+  health.SetCondition("collectors", false, "waiting for the first LIST of every collector");
+  collectors::Sampler sampler(
+      collector_set, client, clock, cfg.sample_interval,
+      {[&](const collectors::ClusterAggregates& sample, const std::vector<std::string>& unsynced) {
+        for (const auto& [resource, objects] : collector_set.Sizes()) metrics.SetStoreObjects(resource, objects);
+        if (!unsynced.empty()) {
+          std::string names;
+          for (const auto& n : unsynced) names += (names.empty() ? "" : ", ") + n;
+          health.SetCondition("collectors", false, "waiting for the first LIST of: " + names);
+          return;  // a partial picture would show false alarms
+        }
+        health.SetCondition("collectors", true, "synced");
+        cluster_metrics.Update(sample);
+        sinks::ClusterHealth ch;
+        ch.score = sample.score;
+        for (const auto& c : sample.checks) {
+          if (c.affected > 0) {
+            ch.checks.push_back({std::string(c.name), std::string(collectors::SeverityName(c.severity)), c.affected});
+          }
+        }
+        model.SetClusterHealth(std::move(ch));
+      }});
+
   exporter::Endpoints endpoints(
-      cfg.telemetry_path, {&registry, &process_metrics}, health, metrics, [&model, &clock] {
+      cfg.telemetry_path, {&registry, &process_metrics, &cluster_metrics}, health, metrics, [&model, &clock] {
         const sinks::StatusReport r = model.Current(clock.WallNow());
         return exporter::LandingInfo{r.mode, r.tier, r.health, r.ns};
       });
   auto server = exporter::HttpServer::Start(cfg.listen_host, cfg.listen_port, endpoints);
   if (!server.ok()) {
     log::Error("cannot start the HTTP server", {{"error", server.error()}});
+    std::cerr << "kube9-operator serve: " << server.error() << "\n";
     return 1;
   }
   log::Info("serving HTTP", {{"address", (cfg.listen_host.empty() ? "" : cfg.listen_host) + ":" +
@@ -102,16 +135,35 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
     pthread_setname_np(pthread_self(), "status");
     status_loop.Run(stop);
   });
+  collector_set.Start(stop);
+  std::thread sampler_thread([&] {
+    pthread_setname_np(pthread_self(), "sampler");
+    sampler.Run(stop);
+  });
 
   int sig = 0;
   sigwait(&signals, &sig);
   log::Info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  const auto deadline = std::chrono::steady_clock::now() + kShutdownBudget;
   stop.Stop();
-  // civetweb takes up to ~2 s to stop its threads: do that while the final status is written.
-  std::thread http_stopper([&server] { server->reset(); });
-  status_thread.join();
-  status_loop.WriteFinal(kFinalWriteTimeout);
-  http_stopper.join();
+  // What matters is the final status write; everything else stops alongside it (civetweb
+  // alone can take a second or two to end its workers).
+  std::promise<void> others_stopped;
+  std::thread stopper([&] {
+    sampler_thread.join();
+    collector_set.Join();
+    server->reset();
+    others_stopped.set_value();
+  });
+  status_thread.join();  // an in-flight write notices the stop within about a second
+  const auto left = std::chrono::duration_cast<base::Millis>(deadline - std::chrono::steady_clock::now());
+  status_loop.WriteFinal(std::clamp(left - base::Millis(500), base::Millis(500), kFinalWriteTimeout));
+  if (others_stopped.get_future().wait_until(deadline) != std::future_status::ready) {
+    // The status is final; do not overrun the promised 5 s for threads stuck in I/O.
+    log::Warn("exiting before every thread stopped, to stay within the shutdown deadline");
+    std::_Exit(0);
+  }
+  stopper.join();
   log::Info("stopped");
   return 0;
 }

@@ -1,5 +1,7 @@
 #include "exporter/endpoints.h"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 
 #include <fmt/format.h>
@@ -37,7 +39,10 @@ bool AcceptsGzip(std::string_view header) {
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     std::string_view coding = item.substr(0, item.find(';'));
     while (!coding.empty() && coding.back() == ' ') coding.remove_suffix(1);
-    if (coding != "gzip" && coding != "*") continue;
+    const bool gzip = coding.size() == 4 && std::equal(coding.begin(), coding.end(), "gzip", [](char a, char b) {
+                        return std::tolower(static_cast<unsigned char>(a)) == b;
+                      });
+    if (!gzip && coding != "*") continue;
     auto q = item.find("q=");
     if (q != std::string_view::npos) {
       std::string qv(item.substr(q + 2));

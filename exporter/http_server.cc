@@ -24,7 +24,9 @@ base::Expected<std::unique_ptr<HttpServer>, std::string> HttpServer::Start(const
   mg_error_data error{&error_code, error_text, sizeof(error_text)};
   server->ctx_ = mg_start2(&init, &error);
   if (server->ctx_ == nullptr) {
-    return base::Unexpected(fmt::format("cannot listen on {}: {}", ports, error_text[0] ? error_text : "unknown error"));
+    return base::Unexpected(fmt::format("cannot listen on {}: {} (is another process using the port, or is the "
+                                        "address not local?)",
+                                        ports, error_text[0] ? error_text : "unknown error"));
   }
   mg_set_request_handler(server->ctx_, "/", &HttpServer::Handle, server.get());
   return server;

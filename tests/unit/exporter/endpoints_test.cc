@@ -62,6 +62,7 @@ TEST(AcceptsGzipTest, HeaderForms) {
   EXPECT_TRUE(AcceptsGzip("br, gzip, deflate"));
   EXPECT_TRUE(AcceptsGzip("*"));
   EXPECT_TRUE(AcceptsGzip("gzip ; q=0.5"));
+  EXPECT_TRUE(AcceptsGzip("GZIP")) << "content codings are case-insensitive";
   EXPECT_FALSE(AcceptsGzip(""));
   EXPECT_FALSE(AcceptsGzip("identity"));
   EXPECT_FALSE(AcceptsGzip("gzip;q=0"));
