@@ -1,0 +1,118 @@
+"""Command line: configuration errors, --help, and the `status` command (PRODUCT.md §6, §8)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from conftest import clean_env, free_port, parse_rfc3339_millis, run, wait_for
+
+
+def test_invalid_configuration_lists_every_problem_and_exits_2(binary, cluster):
+    out = run(
+        [str(binary), "serve", f"--kubeconfig={cluster.kubeconfig}", "--status.update-interval=1s",
+         "--log.level=loud", "--web.listen-address=nope", "--log.format=xml"],
+        timeout=10,
+        env=clean_env({"STATUS_UPDATE_INTERVAL_SECONDS": "abc"}),
+    )
+    assert out.returncode == 2, f"exit code {out.returncode}\nstdout: {out.stdout}\nstderr: {out.stderr}"
+    err = out.stderr
+    problems = {
+        "--status.update-interval=1s": ["--status.update-interval", "1s"],
+        "--log.level=loud": ["--log.level", "loud"],
+        "--web.listen-address=nope": ["--web.listen-address", "nope"],
+        "--log.format=xml": ["--log.format", "xml"],
+        "STATUS_UPDATE_INTERVAL_SECONDS=abc": ["STATUS_UPDATE_INTERVAL_SECONDS", "abc"],
+    }
+    lines = err.splitlines()
+    for problem, words in problems.items():
+        assert any(all(w in line for w in words) for line in lines), f"stderr does not report {problem}:\n{err}"
+    # Nothing was started: no "serving" log line on stdout.
+    assert "serving" not in out.stdout, out.stdout
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--help"], ["serve", "--help"], ["status", "--help"], ["version", "--help"], ["-h"], ["serve", "-h"]],
+    ids=lambda a: " ".join(a),
+)
+def test_help_exits_zero_and_prints_usage(binary, argv):
+    out = run([str(binary), *argv], timeout=10, env=clean_env())
+    assert out.returncode == 0, f"exit code {out.returncode}\n{out.stdout}\n{out.stderr}"
+    assert out.stdout.startswith("Usage: kube9-operator"), out.stdout
+    if argv[0] == "serve":
+        for flag in ("--web.listen-address", "--kubeconfig", "--namespace", "--status.update-interval",
+                     "--log.level", "--log.format", "POD_NAMESPACE", "STATUS_UPDATE_INTERVAL_SECONDS"):
+            assert flag in out.stdout, f"serve --help does not mention {flag}"
+    if argv[0] == "status":
+        for flag in ("--kubeconfig", "--namespace", "--output"):
+            assert flag in out.stdout, f"status --help does not mention {flag}"
+
+
+def test_unknown_command_exits_non_zero(binary):
+    out = run([str(binary), "frobnicate"], timeout=10, env=clean_env())
+    assert out.returncode != 0, out
+    assert "frobnicate" in out.stderr, out.stderr
+
+
+def status_cli(binary, kubeconfig, namespace, *extra):
+    return run([str(binary), "status", f"--kubeconfig={kubeconfig}", "-n", namespace, *extra],
+               timeout=20, env=clean_env())
+
+
+def test_status_command_text_and_json(binary, cluster, api, namespace, start_operator):
+    # A long interval keeps the ConfigMap still while it is compared with the CLI's output.
+    op = start_operator(namespace, interval="60s")
+    doc = wait_for(lambda: ((s := api.get_status(namespace)) is not None, s), 10, "the status", operator=op)
+
+    text = status_cli(binary, cluster.kubeconfig, namespace)
+    assert text.returncode == 0, f"{text.returncode}\n{text.stdout}\n{text.stderr}"
+    rows = {}
+    for line in text.stdout.splitlines():
+        m = re.match(r"^\s*([A-Za-z][A-Za-z ]*?):\s+(.*)$", line)
+        if m:
+            rows[m.group(1).lower()] = m.group(2)
+    assert rows.get("mode") == "operated", text.stdout
+    assert rows.get("tier") == "free", text.stdout
+    assert rows.get("health") == "healthy", text.stdout
+    assert rows.get("last update", "").startswith(doc["lastUpdate"]), text.stdout
+    assert namespace in text.stdout
+
+    as_json = status_cli(binary, cluster.kubeconfig, namespace, "-o", "json")
+    assert as_json.returncode == 0, f"{as_json.returncode}\n{as_json.stdout}\n{as_json.stderr}"
+    assert json.loads(as_json.stdout) == api.get_status(namespace)
+
+    # The token kubeconfig works for the status command too.
+    token_json = status_cli(binary, cluster.kubeconfig_token, namespace, "--output=json")
+    assert token_json.returncode == 0, token_json.stderr
+    assert json.loads(token_json.stdout) == api.get_status(namespace)
+
+
+def test_status_command_without_operator(binary, cluster, namespace):
+    out = status_cli(binary, cluster.kubeconfig, namespace)
+    assert out.returncode == 1, f"{out.returncode}\n{out.stdout}\n{out.stderr}"
+    message = out.stdout + out.stderr
+    assert "not installed" in message and namespace in message, message
+
+
+def test_operator_with_bearer_token_kubeconfig_and_env_configuration(cluster, api, namespace, start_operator):
+    # The token kubeconfig proves the bearer-token path; namespace, interval, port and log level
+    # come from the environment variables of the earlier operator (PRODUCT.md §6).
+    port = free_port()
+    op = start_operator(None, interval=None, kubeconfig=cluster.kubeconfig_token, port=port, listen_flag=False,
+                        env={"POD_NAMESPACE": namespace, "STATUS_UPDATE_INTERVAL_SECONDS": "5",
+                             "HEALTH_PORT": str(port), "LOG_LEVEL": "debug"})
+    status = wait_for(lambda: ((s := api.get_status(namespace)) is not None, s), 10, "the status", operator=op)
+    assert status["health"] == "healthy" and status["namespace"] == namespace, status
+    logs = op.json_logs()
+    start = [e for e in logs if e.get("msg") == "starting kube9-operator"]
+    assert start and start[0].get("status_interval") == "5s", start
+    assert any(e.get("level") == "debug" for e in logs), f"LOG_LEVEL=debug logged nothing at debug level:\n{op.describe()}"
+    # Second write about 5 s later proves the interval from the environment is used.
+    first = status["lastUpdate"]
+    later = wait_for(lambda: ((s := api.get_status(namespace))["lastUpdate"] != first, s), 9,
+                     "the second status write", operator=op)
+    step = parse_rfc3339_millis(later["lastUpdate"]) - parse_rfc3339_millis(first)
+    assert 4.0 <= step <= 8.0, (first, later["lastUpdate"])
