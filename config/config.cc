@@ -15,6 +15,8 @@ namespace {
 
 using std::chrono::seconds;
 
+const std::vector<std::string> kAllCollectors = Config().collectors;
+
 // One setting: its flag, its environment variable (either may be empty), and how a text
 // value is applied. `apply` returns an error sentence, or "" when the value is accepted.
 struct Option {
@@ -157,6 +159,41 @@ const std::vector<Option>& Options() {
          auto n = ParseInteger(v);
          if (!n) return "must be a whole number of seconds";
          return ApplyStatusInterval(seconds(*n), c);
+       }},
+      {"--sample-interval", "", "duration", "How often cluster aggregates are recomputed (1s to 5m).", "15s",
+       [](const std::string& v, Config& c) -> std::string {
+         auto d = base::ParseDuration(v);
+         if (!d) return "must be a duration such as 15s";
+         if (*d < std::chrono::seconds(1) || *d > std::chrono::minutes(5)) return "must be from 1s to 5m";
+         c.sample_interval = *d;
+         return "";
+       }},
+      {"--collectors", "", "list",
+       "Comma-separated resources to watch: nodes, namespaces, pods, services, persistentvolumeclaims, deployments, "
+       "statefulsets, daemonsets, replicasets, jobs, cronjobs.",
+       "all of them",
+       [](const std::string& v, Config& c) -> std::string {
+         std::vector<std::string> names;
+         std::size_t pos = 0;
+         while (pos <= v.size()) {
+           std::size_t end = v.find(',', pos);
+           if (end == std::string::npos) end = v.size();
+           std::string name = v.substr(pos, end - pos);
+           if (!name.empty()) names.push_back(name);
+           pos = end + 1;
+         }
+         std::string problems;
+         for (const auto& n : names) {
+           if (std::find(kAllCollectors.begin(), kAllCollectors.end(), n) == kAllCollectors.end()) {
+             problems += (problems.empty() ? "unknown collector '" : ", '") + n + "'";
+           }
+         }
+         if (!problems.empty()) return problems;
+         if (names.empty()) return "must name at least one collector";
+         std::sort(names.begin(), names.end());
+         if (std::adjacent_find(names.begin(), names.end()) != names.end()) return "lists a collector twice";
+         c.collectors = names;
+         return "";
        }},
       {"--server-url", "SERVER_URL", "url", "kube9-server base URL (Pro tier).", "https://api.kube9.io",
        ApplyServerUrl},

@@ -28,6 +28,11 @@ struct Config {
   std::string kube_context;
   std::string pod_namespace = "kube9-system";
   base::Millis status_interval{std::chrono::seconds(60)};
+  base::Millis sample_interval{std::chrono::seconds(15)};
+  // Resources to list and watch; the ClusterRole must grant get/list/watch on exactly these.
+  std::vector<std::string> collectors = {"nodes",       "namespaces",   "pods",       "services",
+                                         "persistentvolumeclaims", "deployments", "statefulsets",
+                                         "daemonsets",  "replicasets",  "jobs",       "cronjobs"};
 
   // Pro tier. The key itself is held only to authenticate; it is never logged or exported.
   std::string server_url = "https://api.kube9.io";

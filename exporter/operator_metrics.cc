@@ -41,6 +41,10 @@ OperatorMetrics::OperatorMetrics(prometheus::Registry& registry)
                      .Name("kube9_operator_last_sync_timestamp_seconds")
                      .Help("Unix time of the last completed LIST, by resource.")
                      .Register(registry)),
+      store_objects_(prometheus::BuildGauge()
+                         .Name("kube9_operator_store_objects")
+                         .Help("Objects held in each collector's store.")
+                         .Register(registry)),
       scrape_duration_(prometheus::BuildHistogram()
                            .Name("kube9_operator_scrape_duration_seconds")
                            .Help("Time to render /metrics.")
@@ -84,6 +88,10 @@ void OperatorMetrics::OnError(std::string_view resource, const kube::ApiError& e
 void OperatorMetrics::OnStatusWrite(bool success, base::WallTime when) {
   status_writes_.Add({{"result", success ? "success" : "failure"}}).Increment();
   if (success) status_last_success_.Set(Seconds(when));
+}
+
+void OperatorMetrics::SetStoreObjects(std::string_view resource, std::size_t objects) {
+  store_objects_.Add({{"resource", std::string(resource)}}).Set(static_cast<double>(objects));
 }
 
 void OperatorMetrics::ObserveScrape(double seconds) { scrape_duration_.Observe(seconds); }

@@ -29,6 +29,7 @@ class OperatorMetrics final : public kube::RequestObserver, public kube::Reflect
 
   void OnStatusWrite(bool success, base::WallTime when);
   void ObserveScrape(double seconds);
+  void SetStoreObjects(std::string_view resource, std::size_t objects);
 
  private:
   prometheus::Family<prometheus::Counter>& status_writes_;
@@ -38,6 +39,7 @@ class OperatorMetrics final : public kube::RequestObserver, public kube::Reflect
   prometheus::Family<prometheus::Counter>& watch_events_;
   prometheus::Family<prometheus::Counter>& relists_;
   prometheus::Family<prometheus::Gauge>& last_sync_;
+  prometheus::Family<prometheus::Gauge>& store_objects_;
   prometheus::Histogram& scrape_duration_;
 };
 

@@ -51,6 +51,24 @@ std::string RenderStatusJson(const StatusReport& r) {
     key("clusterId");
     str(*r.cluster_id);
   }
+  if (r.cluster_health) {
+    key("clusterHealth");
+    w.StartObject();
+    key("score");
+    w.Int(r.cluster_health->score);
+    key("checks");
+    w.StartArray();
+    for (std::size_t i = 0; i < r.cluster_health->checks.size() && i < ClusterHealth::kMaxChecks; ++i) {
+      const auto& c = r.cluster_health->checks[i];
+      w.StartObject();
+      key("check"); str(c.check);
+      key("severity"); str(c.severity);
+      key("affected"); w.Int64(c.affected);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};
 }
@@ -73,6 +91,11 @@ void StatusModel::SetRegistration(bool registered, std::optional<std::string> cl
   not_registered_reason_ = std::move(not_registered_reason);
 }
 
+void StatusModel::SetClusterHealth(ClusterHealth health) {
+  std::lock_guard lock(mu_);
+  cluster_health_ = std::move(health);
+}
+
 void StatusModel::SetCollectionStats(const CollectionStats& stats) {
   std::lock_guard lock(mu_);
   stats_ = stats;
@@ -89,6 +112,7 @@ StatusReport StatusModel::Current(base::WallTime now) const {
   r.api_key_configured = api_key_configured_;
   r.ns = ns_;
   r.stats = stats_;
+  r.cluster_health = cluster_health_;
   if (registered_) r.cluster_id = cluster_id_;
   if (shutting_down_) {
     r.health = "unhealthy";

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/clock.h"
 
@@ -18,6 +19,18 @@ struct CollectionStats {
   std::optional<base::WallTime> last_success;
 };
 
+// The failing health checks and the score (the `clusterHealth` block).
+struct ClusterHealth {
+  struct Check {
+    std::string check;
+    std::string severity;
+    std::int64_t affected = 0;
+  };
+  int score = 100;
+  std::vector<Check> checks;  // failing checks only, at most kMaxChecks
+  static constexpr std::size_t kMaxChecks = 16;
+};
+
 struct StatusReport {
   std::string mode;     // "operated" | "enabled"
   std::string tier;     // "free" | "pro"
@@ -30,6 +43,7 @@ struct StatusReport {
   std::string ns;
   CollectionStats stats;
   std::optional<std::string> cluster_id;
+  std::optional<ClusterHealth> cluster_health;
 };
 
 // Pretty-printed JSON with a 2-space indent, fields in contract order.
@@ -47,6 +61,7 @@ class StatusModel {
   // Registration with kube9-server (Pro tier): the reason while not registered.
   void SetRegistration(bool registered, std::optional<std::string> cluster_id, std::string not_registered_reason);
   void SetCollectionStats(const CollectionStats& stats);
+  void SetClusterHealth(ClusterHealth health);
 
   StatusReport Current(base::WallTime now) const;
 
@@ -59,6 +74,7 @@ class StatusModel {
   std::optional<std::string> cluster_id_;
   std::string not_registered_reason_;
   CollectionStats stats_;
+  std::optional<ClusterHealth> cluster_health_;
 };
 
 }  // namespace kube9::sinks

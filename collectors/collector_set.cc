@@ -1,0 +1,100 @@
+#include "collectors/collector_set.h"
+
+#include <pthread.h>
+
+#include <algorithm>
+
+namespace kube9::collectors {
+
+const std::vector<ResourceKind>& AllResources() {
+  static const std::vector<ResourceKind> kinds = {
+      {"nodes", "", "/api/v1/nodes"},
+      {"namespaces", "", "/api/v1/namespaces"},
+      {"pods", "", "/api/v1/pods"},
+      {"services", "", "/api/v1/services"},
+      {"persistentvolumeclaims", "", "/api/v1/persistentvolumeclaims"},
+      {"deployments", "apps", "/apis/apps/v1/deployments"},
+      {"statefulsets", "apps", "/apis/apps/v1/statefulsets"},
+      {"daemonsets", "apps", "/apis/apps/v1/daemonsets"},
+      {"replicasets", "apps", "/apis/apps/v1/replicasets"},
+      {"jobs", "batch", "/apis/batch/v1/jobs"},
+      {"cronjobs", "batch", "/apis/batch/v1/cronjobs"},
+  };
+  return kinds;
+}
+
+namespace {
+
+template <typename T>
+std::unique_ptr<Store<T>> Make(std::optional<T> (*extract)(const rapidjson::Value&)) {
+  return std::make_unique<Store<T>>(extract);
+}
+
+}  // namespace
+
+CollectorSet::CollectorSet(const std::vector<std::string>& enabled, kube::Client& client, const base::Clock& clock,
+                           kube::ReflectorObserver* observer, int page_size) {
+  auto want = [&](std::string_view name) { return std::find(enabled.begin(), enabled.end(), name) != enabled.end(); };
+  auto add = [&](std::string_view name, auto& store, auto extract) {
+    if (!want(name)) return;
+    store = Make(extract);
+    const ResourceKind& kind = *std::find_if(AllResources().begin(), AllResources().end(),
+                                             [&](const ResourceKind& k) { return k.name == name; });
+    kube::ReflectorOptions options;
+    options.resource = std::string(name);
+    options.path = std::string(kind.path);
+    options.list.limit = page_size;
+    auto* raw = store.get();
+    Running r;
+    r.name = std::string(name);
+    r.store = raw;
+    r.size = [raw] { return raw->size(); };
+    r.reflector = std::make_unique<kube::Reflector>(options, client, *raw, clock, observer);
+    running_.push_back(std::move(r));
+  };
+  add("nodes", stores_.nodes, &ExtractNode);
+  add("namespaces", stores_.namespaces, &ExtractNamespace);
+  add("pods", stores_.pods, &ExtractPod);
+  add("services", stores_.services, &ExtractService);
+  add("persistentvolumeclaims", stores_.pvcs, &ExtractPvc);
+  add("deployments", stores_.deployments, &ExtractDeployment);
+  add("statefulsets", stores_.statefulsets, &ExtractStatefulSet);
+  add("daemonsets", stores_.daemonsets, &ExtractDaemonSet);
+  add("replicasets", stores_.replicasets, &ExtractNamespaced);
+  add("jobs", stores_.jobs, &ExtractJob);
+  add("cronjobs", stores_.cronjobs, &ExtractNamespaced);
+}
+
+CollectorSet::~CollectorSet() { Join(); }
+
+void CollectorSet::Start(const base::StopSignal& stop) {
+  for (auto& r : running_) {
+    r.thread = std::thread([&r, &stop] {
+      // Thread names are at most 15 characters: "w:" plus the resource.
+      pthread_setname_np(pthread_self(), ("w:" + r.name).substr(0, 15).c_str());
+      r.reflector->Run(stop);
+    });
+  }
+}
+
+void CollectorSet::Join() {
+  for (auto& r : running_) {
+    if (r.thread.joinable()) r.thread.join();
+  }
+}
+
+std::vector<std::string> CollectorSet::Unsynced() const {
+  std::vector<std::string> out;
+  for (const auto& r : running_) {
+    if (!r.reflector->synced()) out.push_back(r.name);
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::size_t>> CollectorSet::Sizes() const {
+  std::vector<std::pair<std::string, std::size_t>> out;
+  for (const auto& r : running_) out.emplace_back(r.name, r.size());
+  return out;
+}
+
+}  // namespace kube9::collectors

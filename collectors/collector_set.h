@@ -1,0 +1,67 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/clock.h"
+#include "collectors/store.h"
+#include "kube/client.h"
+#include "kube/reflector.h"
+
+namespace kube9::collectors {
+
+// A resource the operator can list and watch, and the RBAC rule that reading it needs.
+struct ResourceKind {
+  std::string_view name;      // as in --collectors and in metrics' resource label
+  std::string_view api_group; // "" for the core group
+  std::string_view path;      // collection path across all namespaces
+};
+// Every collector (config::Config's default --collectors names the same ones).
+const std::vector<ResourceKind>& AllResources();
+
+// One store per resource; a store is null when its collector is disabled.
+struct ClusterStores {
+  std::unique_ptr<Store<NodeInfo>> nodes;
+  std::unique_ptr<Store<NamespaceInfo>> namespaces;
+  std::unique_ptr<Store<PodInfo>> pods;
+  std::unique_ptr<Store<ServiceInfo>> services;
+  std::unique_ptr<Store<PvcInfo>> pvcs;
+  std::unique_ptr<Store<WorkloadInfo>> deployments;
+  std::unique_ptr<Store<WorkloadInfo>> statefulsets;
+  std::unique_ptr<Store<WorkloadInfo>> daemonsets;
+  std::unique_ptr<Store<NamespacedInfo>> replicasets;
+  std::unique_ptr<Store<JobInfo>> jobs;
+  std::unique_ptr<Store<NamespacedInfo>> cronjobs;
+};
+
+// The enabled collectors: a store and a reflector each, one named thread each.
+class CollectorSet {
+ public:
+  CollectorSet(const std::vector<std::string>& enabled, kube::Client& client, const base::Clock& clock,
+               kube::ReflectorObserver* observer, int page_size = 500);
+  ~CollectorSet();
+
+  void Start(const base::StopSignal& stop);
+  void Join();
+
+  const ClusterStores& stores() const { return stores_; }
+  // Collectors whose first LIST has not completed yet.
+  std::vector<std::string> Unsynced() const;
+  // Objects held per resource, for self metrics.
+  std::vector<std::pair<std::string, std::size_t>> Sizes() const;
+
+ private:
+  struct Running {
+    std::string name;
+    kube::ReflectorHandler* store;
+    std::function<std::size_t()> size;
+    std::unique_ptr<kube::Reflector> reflector;
+    std::thread thread;
+  };
+  ClusterStores stores_;
+  std::vector<Running> running_;
+};
+
+}  // namespace kube9::collectors

@@ -1,0 +1,279 @@
+#include "collectors/extract.h"
+
+#include <algorithm>
+
+#include "base/time_format.h"
+#include "collectors/quantity.h"
+
+namespace kube9::collectors {
+namespace {
+
+using Value = rapidjson::Value;
+
+const Value* Member(const Value& v, const char* name) {
+  if (!v.IsObject()) return nullptr;
+  auto m = v.FindMember(name);
+  return m == v.MemberEnd() ? nullptr : &m->value;
+}
+
+const Value* Path(const Value& v, std::initializer_list<const char*> names) {
+  const Value* cur = &v;
+  for (const char* n : names) {
+    cur = Member(*cur, n);
+    if (cur == nullptr) return nullptr;
+  }
+  return cur;
+}
+
+std::string_view Str(const Value* v) {
+  return v != nullptr && v->IsString() ? std::string_view(v->GetString(), v->GetStringLength()) : std::string_view();
+}
+
+std::int64_t Int(const Value* v, std::int64_t fallback = 0) {
+  return v != nullptr && v->IsInt64() ? v->GetInt64() : fallback;
+}
+
+std::int32_t Int32(const Value* v, std::int32_t fallback = 0) {
+  return static_cast<std::int32_t>(std::clamp<std::int64_t>(Int(v, fallback), INT32_MIN, INT32_MAX));
+}
+
+template <typename F>
+void ForEach(const Value* array, F&& f) {
+  if (array == nullptr || !array->IsArray()) return;
+  for (const auto& item : array->GetArray()) f(item);
+}
+
+std::int64_t QuantityMilli(const Value* resources, const char* name) {
+  if (resources == nullptr) return 0;
+  auto q = ParseQuantity(Str(Member(*resources, name)));
+  return q ? q->milli : 0;
+}
+
+Tri TriFromStatus(std::string_view s) {
+  if (s == "True") return Tri::kTrue;
+  if (s == "False") return Tri::kFalse;
+  return Tri::kUnknown;
+}
+
+bool HasMetadata(const Value& o) { return Member(o, "metadata") != nullptr && Member(o, "metadata")->IsObject(); }
+
+std::string Namespace(const Value& o) { return std::string(Str(Path(o, {"metadata", "namespace"}))); }
+
+// A container's (or init container's) requests and limits.
+struct Resources {
+  std::int64_t req_cpu = 0, req_mem = 0, lim_cpu = 0, lim_mem = 0;
+};
+Resources ContainerResources(const Value& c) {
+  const Value* req = Path(c, {"resources", "requests"});
+  const Value* lim = Path(c, {"resources", "limits"});
+  Resources r;
+  r.req_cpu = QuantityMilli(req, "cpu");
+  r.req_mem = QuantityMilli(req, "memory");
+  r.lim_cpu = QuantityMilli(lim, "cpu");
+  r.lim_mem = QuantityMilli(lim, "memory");
+  // Kubernetes defaults a missing request to the limit.
+  if (req == nullptr || Member(*req, "cpu") == nullptr) r.req_cpu = r.lim_cpu;
+  if (req == nullptr || Member(*req, "memory") == nullptr) r.req_mem = r.lim_mem;
+  return r;
+}
+
+std::optional<WorkloadInfo> Workload(const Value& o, WorkloadKind kind) {
+  if (!HasMetadata(o)) return std::nullopt;
+  WorkloadInfo w;
+  w.kind = kind;
+  w.ns = Namespace(o);
+  w.name = std::string(Str(Path(o, {"metadata", "name"})));
+  const Value* st = Member(o, "status");
+  auto status = [&](const char* f) { return Int32(st ? Member(*st, f) : nullptr); };
+  if (kind == WorkloadKind::kDaemonSet) {
+    w.desired = status("desiredNumberScheduled");
+    w.ready = status("numberReady");
+    w.available = status("numberAvailable");
+    w.unavailable = status("numberUnavailable");
+  } else {
+    w.desired = Int32(Path(o, {"spec", "replicas"}), 1);  // the API's default
+    w.ready = status("readyReplicas");
+    w.available = status("availableReplicas");
+    w.unavailable = kind == WorkloadKind::kDeployment ? status("unavailableReplicas")
+                                                      : std::max(0, w.desired - w.available);
+  }
+  return w;
+}
+
+}  // namespace
+
+std::string_view TriName(Tri t) {
+  switch (t) {
+    case Tri::kTrue: return "true";
+    case Tri::kFalse: return "false";
+    default: return "unknown";
+  }
+}
+
+std::string_view ConditionStatusName(Tri t) {
+  switch (t) {
+    case Tri::kTrue: return "True";
+    case Tri::kFalse: return "False";
+    default: return "Unknown";
+  }
+}
+
+std::uint8_t WaitingReasonIndex(std::string_view reason) {
+  for (std::size_t i = 0; i + 1 < kWaitingReasons.size(); ++i) {
+    if (kWaitingReasons[i] == reason) return static_cast<std::uint8_t>(i);
+  }
+  return static_cast<std::uint8_t>(kWaitingReasons.size() - 1);
+}
+
+std::string_view WorkloadKindName(WorkloadKind k) {
+  switch (k) {
+    case WorkloadKind::kDeployment: return "Deployment";
+    case WorkloadKind::kStatefulSet: return "StatefulSet";
+    case WorkloadKind::kDaemonSet: return "DaemonSet";
+  }
+  return "Deployment";
+}
+
+std::string ObjectUid(const Value& o) {
+  std::string_view uid = Str(Path(o, {"metadata", "uid"}));
+  if (!uid.empty()) return std::string(uid);
+  return Namespace(o) + "/" + std::string(Str(Path(o, {"metadata", "name"})));
+}
+
+std::string DetectProvider(const Value& node) {
+  static constexpr std::pair<std::string_view, std::string_view> kSchemes[] = {
+      {"aws", "aws"},       {"gce", "gcp"},          {"azure", "azure"},     {"digitalocean", "digitalocean"},
+      {"linode", "linode"}, {"openstack", "openstack"}, {"vsphere", "vsphere"}, {"kind", "kind"},
+      {"k3s", "k3s"},       {"ibm", "ibm"},          {"oci", "oracle"},      {"alicloud", "alibaba"},
+      {"hcloud", "hetzner"}, {"equinixmetal", "equinix"}, {"packet", "equinix"}, {"exoscale", "exoscale"},
+      {"scaleway", "scaleway"}, {"ovhcloud", "ovh"}};
+  std::string_view pid = Str(Path(node, {"spec", "providerID"}));
+  if (auto sep = pid.find("://"); sep != std::string_view::npos) {
+    for (auto [scheme, provider] : kSchemes) {
+      if (pid.substr(0, sep) == scheme) return std::string(provider);
+    }
+  }
+  static constexpr std::pair<const char*, std::string_view> kLabels[] = {
+      {"eks.amazonaws.com/nodegroup", "aws"}, {"cloud.google.com/gke-nodepool", "gcp"},
+      {"kubernetes.azure.com/cluster", "azure"}, {"doks.digitalocean.com/node-id", "digitalocean"},
+      {"minikube.k8s.io/name", "minikube"},  {"node.k8s.io/instance-type", ""}};
+  if (const Value* labels = Path(node, {"metadata", "labels"})) {
+    for (auto [label, provider] : kLabels) {
+      if (!provider.empty() && Member(*labels, label) != nullptr) return std::string(provider);
+    }
+  }
+  if (Str(Path(node, {"metadata", "name"})) == "docker-desktop") return "docker-desktop";
+  return "";
+}
+
+std::optional<NodeInfo> ExtractNode(const Value& o) {
+  if (!HasMetadata(o)) return std::nullopt;
+  NodeInfo n;
+  ForEach(Path(o, {"status", "conditions"}), [&](const Value& c) {
+    std::string_view type = Str(Member(c, "type"));
+    for (std::size_t i = 0; i < kNodeConditions.size(); ++i) {
+      if (type == kNodeConditions[i]) n.conditions[i] = TriFromStatus(Str(Member(c, "status")));
+    }
+  });
+  const Value* alloc = Path(o, {"status", "allocatable"});
+  n.allocatable_cpu_milli = QuantityMilli(alloc, "cpu");
+  n.allocatable_memory_milli = QuantityMilli(alloc, "memory");
+  n.provider = DetectProvider(o);
+  return n;
+}
+
+std::optional<PodInfo> ExtractPod(const Value& o) {
+  if (!HasMetadata(o)) return std::nullopt;
+  PodInfo p;
+  p.ns = Namespace(o);
+  std::string_view phase = Str(Path(o, {"status", "phase"}));
+  p.phase = phase == "Pending" ? PodPhase::kPending
+            : phase == "Running" ? PodPhase::kRunning
+            : phase == "Succeeded" ? PodPhase::kSucceeded
+            : phase == "Failed" ? PodPhase::kFailed
+            : phase.empty() ? PodPhase::kPending  // not yet reported by a kubelet
+                            : PodPhase::kUnknown;
+  if (auto created = base::ParseRfc3339(Str(Path(o, {"metadata", "creationTimestamp"})))) {
+    p.created_unix = std::chrono::duration_cast<std::chrono::seconds>(created->time_since_epoch()).count();
+  }
+  auto statuses = [&](const Value& cs) {
+    p.restarts += static_cast<std::uint32_t>(std::max<std::int64_t>(0, Int(Member(cs, "restartCount"))));
+    if (Str(Path(cs, {"lastState", "terminated", "reason"})) == "OOMKilled") ++p.oom_killed;
+    if (const Value* waiting = Path(cs, {"state", "waiting"})) {
+      p.waiting.push_back(WaitingReasonIndex(Str(Member(*waiting, "reason"))));
+    }
+  };
+  ForEach(Path(o, {"status", "containerStatuses"}), statuses);
+  ForEach(Path(o, {"status", "initContainerStatuses"}), statuses);
+  p.waiting.shrink_to_fit();
+
+  Resources sum, init_max;
+  ForEach(Path(o, {"spec", "containers"}), [&](const Value& c) {
+    Resources r = ContainerResources(c);
+    sum.req_cpu += r.req_cpu;
+    sum.req_mem += r.req_mem;
+    sum.lim_cpu += r.lim_cpu;
+    sum.lim_mem += r.lim_mem;
+  });
+  ForEach(Path(o, {"spec", "initContainers"}), [&](const Value& c) {
+    Resources r = ContainerResources(c);
+    init_max.req_cpu = std::max(init_max.req_cpu, r.req_cpu);
+    init_max.req_mem = std::max(init_max.req_mem, r.req_mem);
+    init_max.lim_cpu = std::max(init_max.lim_cpu, r.lim_cpu);
+    init_max.lim_mem = std::max(init_max.lim_mem, r.lim_mem);
+  });
+  p.request_cpu_milli = std::max(sum.req_cpu, init_max.req_cpu);
+  p.request_memory_milli = std::max(sum.req_mem, init_max.req_mem);
+  p.limit_cpu_milli = std::max(sum.lim_cpu, init_max.lim_cpu);
+  p.limit_memory_milli = std::max(sum.lim_mem, init_max.lim_mem);
+  return p;
+}
+
+std::optional<WorkloadInfo> ExtractDeployment(const Value& o) { return Workload(o, WorkloadKind::kDeployment); }
+std::optional<WorkloadInfo> ExtractStatefulSet(const Value& o) { return Workload(o, WorkloadKind::kStatefulSet); }
+std::optional<WorkloadInfo> ExtractDaemonSet(const Value& o) { return Workload(o, WorkloadKind::kDaemonSet); }
+
+std::optional<NamespacedInfo> ExtractNamespaced(const Value& o) {
+  if (!HasMetadata(o)) return std::nullopt;
+  return NamespacedInfo{Namespace(o)};
+}
+
+std::optional<ServiceInfo> ExtractService(const Value& o) {
+  if (!HasMetadata(o)) return std::nullopt;
+  std::string_view type = Str(Path(o, {"spec", "type"}));
+  return ServiceInfo{Namespace(o), type.empty() ? "ClusterIP" : std::string(type)};
+}
+
+std::optional<JobInfo> ExtractJob(const Value& o) {
+  if (!HasMetadata(o)) return std::nullopt;
+  JobInfo j;
+  j.ns = Namespace(o);
+  bool complete = false, failed = false;
+  ForEach(Path(o, {"status", "conditions"}), [&](const Value& c) {
+    if (Str(Member(c, "status")) != "True") return;
+    std::string_view type = Str(Member(c, "type"));
+    if (type == "Complete") complete = true;
+    if (type == "Failed") failed = true;
+  });
+  j.state = failed ? JobState::kFailed
+            : complete ? JobState::kSucceeded
+            : Int(Path(o, {"status", "active"})) > 0 ? JobState::kActive
+                                                     : JobState::kOther;
+  return j;
+}
+
+std::optional<PvcInfo> ExtractPvc(const Value& o) {
+  if (!HasMetadata(o)) return std::nullopt;
+  PvcInfo p;
+  p.ns = Namespace(o);
+  std::string_view phase = Str(Path(o, {"status", "phase"}));
+  p.phase = phase == "Bound" ? 1 : phase == "Lost" ? 2 : 0;  // no status yet: Pending
+  return p;
+}
+
+std::optional<NamespaceInfo> ExtractNamespace(const Value& o) {
+  if (!HasMetadata(o)) return std::nullopt;
+  return NamespaceInfo{std::string(Str(Path(o, {"metadata", "name"})))};
+}
+
+}  // namespace kube9::collectors

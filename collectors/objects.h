@@ -1,0 +1,91 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// What the collectors keep of each Kubernetes object: only the fields the aggregates need.
+// No names of pods, no labels, annotations, images, env or secrets are kept.
+namespace kube9::collectors {
+
+enum class Tri : std::uint8_t { kTrue, kFalse, kUnknown };
+std::string_view TriName(Tri t);  // "true" / "false" / "unknown"
+std::string_view ConditionStatusName(Tri t);  // "True" / "False" / "Unknown"
+
+// Node conditions reported as kube9_node_conditions, in this order.
+inline constexpr std::array<std::string_view, 5> kNodeConditions = {"Ready", "MemoryPressure", "DiskPressure",
+                                                                     "PIDPressure", "NetworkUnavailable"};
+
+struct NodeInfo {
+  std::array<Tri, kNodeConditions.size()> conditions{Tri::kUnknown, Tri::kUnknown, Tri::kUnknown, Tri::kUnknown,
+                                                     Tri::kUnknown};
+  std::int64_t allocatable_cpu_milli = 0;     // thousandths of a core
+  std::int64_t allocatable_memory_milli = 0;  // thousandths of a byte
+  std::string provider;                       // from providerID or well-known labels; "" when unknown
+  Tri ready() const { return conditions[0]; }
+};
+
+enum class PodPhase : std::uint8_t { kPending, kRunning, kSucceeded, kFailed, kUnknown };
+inline constexpr std::array<std::string_view, 5> kPodPhases = {"Pending", "Running", "Succeeded", "Failed", "Unknown"};
+
+// Container waiting reasons get their own label value; anything else is "Other", so that
+// the label's cardinality stays bounded whatever a runtime reports.
+inline constexpr std::array<std::string_view, 10> kWaitingReasons = {
+    "CrashLoopBackOff", "ImagePullBackOff",  "ErrImagePull",    "CreateContainerConfigError",
+    "CreateContainerError", "InvalidImageName", "RunContainerError", "ContainerCreating",
+    "PodInitializing", "Other"};
+std::uint8_t WaitingReasonIndex(std::string_view reason);
+
+struct PodInfo {
+  std::string ns;
+  PodPhase phase = PodPhase::kUnknown;
+  std::int64_t created_unix = 0;
+  std::uint32_t restarts = 0;    // sum over containers
+  std::uint16_t oom_killed = 0;  // containers whose last termination was OOMKilled
+  std::vector<std::uint8_t> waiting;  // one index into kWaitingReasons per waiting container
+  // Effective requests and limits: max(sum of containers, largest init container).
+  std::int64_t request_cpu_milli = 0, request_memory_milli = 0;
+  std::int64_t limit_cpu_milli = 0, limit_memory_milli = 0;
+};
+
+enum class WorkloadKind : std::uint8_t { kDeployment, kStatefulSet, kDaemonSet };
+std::string_view WorkloadKindName(WorkloadKind k);
+
+struct WorkloadInfo {
+  WorkloadKind kind = WorkloadKind::kDeployment;
+  std::string ns;
+  std::string name;
+  std::int32_t desired = 0, ready = 0, available = 0, unavailable = 0;
+};
+
+// Objects that are only counted by namespace (replicasets, cronjobs, namespaces themselves).
+struct NamespacedInfo {
+  std::string ns;
+};
+
+struct ServiceInfo {
+  std::string ns;
+  std::string type;  // ClusterIP, NodePort, LoadBalancer, ExternalName
+};
+
+enum class JobState : std::uint8_t { kActive, kSucceeded, kFailed, kOther };
+inline constexpr std::array<std::string_view, 3> kJobStates = {"active", "succeeded", "failed"};
+
+struct JobInfo {
+  std::string ns;
+  JobState state = JobState::kOther;
+};
+
+inline constexpr std::array<std::string_view, 3> kPvcPhases = {"Pending", "Bound", "Lost"};
+struct PvcInfo {
+  std::string ns;
+  std::uint8_t phase = 0;  // index into kPvcPhases
+};
+
+struct NamespaceInfo {
+  std::string name;
+};
+
+}  // namespace kube9::collectors

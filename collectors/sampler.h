@@ -1,0 +1,44 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "collectors/aggregates.h"
+#include "collectors/collector_set.h"
+#include "kube/client.h"
+
+namespace kube9::collectors {
+
+// Recomputes the aggregates from the stores every `interval` (sooner while collectors are
+// still syncing, so the first full sample follows the first LISTs at once) and hands each
+// sample to the consumers. Also reads /version now and then. Run() on one dedicated thread.
+class Sampler {
+ public:
+  using Consumer = std::function<void(const ClusterAggregates& sample, const std::vector<std::string>& unsynced)>;
+  static constexpr const char* kLoopName = "sampler";
+
+  Sampler(const CollectorSet& collectors, kube::Client& client, const base::Clock& clock, base::Millis interval,
+          std::vector<Consumer> consumers);
+
+  void Run(const base::StopSignal& stop);
+  // One sample now (also used by tests).
+  void SampleOnce();
+
+ private:
+  void RefreshVersion();
+
+  const CollectorSet& collectors_;
+  kube::Client& client_;
+  const base::Clock& clock_;
+  base::Millis interval_;
+  std::vector<Consumer> consumers_;
+  std::string version_;
+  std::optional<base::SteadyTime> version_read_at_;
+};
+
+// The gitVersion of a /version response, or "" when it has none.
+std::string ParseGitVersion(std::string_view body);
+
+}  // namespace kube9::collectors
