@@ -129,3 +129,24 @@ TEST(ConfigTest, UsageListsEveryFlagAndVariable) {
 
 }  // namespace
 }  // namespace kube9::config
+
+namespace kube9::config {
+namespace {
+
+TEST(ConfigTest, CollectorsAndSampleInterval) {
+  auto c = ParseServeConfig({"--collectors=pods,nodes", "--sample-interval=1s"}, {});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->collectors, (std::vector<std::string>{"nodes", "pods"}));
+  EXPECT_EQ(c->sample_interval, std::chrono::seconds(1));
+  EXPECT_EQ(ParseServeConfig({}, {})->collectors.size(), 11u) << "all collectors by default";
+  EXPECT_EQ(ParseServeConfig({}, {})->sample_interval, std::chrono::seconds(15));
+  auto bad = ParseServeConfig({"--collectors=pods,secrets,configmaps", "--sample-interval=10m"}, {});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.error()[0], HasSubstr("unknown collector 'secrets', 'configmaps'"));
+  EXPECT_THAT(bad.error()[1], HasSubstr("from 1s to 5m"));
+  EXPECT_FALSE(ParseServeConfig({"--collectors=pods,pods"}, {}).ok());
+  EXPECT_FALSE(ParseServeConfig({"--collectors="}, {}).ok());
+}
+
+}  // namespace
+}  // namespace kube9::config

@@ -1,0 +1,157 @@
+#include "collectors/aggregates.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "exporter/cluster_metrics.h"
+
+namespace kube9::collectors {
+namespace {
+
+const base::WallTime kNow{std::chrono::seconds(1795774800)};  // 2026-11-27T10:20:00Z
+
+class AggregatesTest : public ::testing::Test {
+ protected:
+  AggregatesTest() {
+    stores_.nodes = std::make_unique<Store<NodeInfo>>(&ExtractNode);
+    stores_.pods = std::make_unique<Store<PodInfo>>(&ExtractPod);
+    stores_.deployments = std::make_unique<Store<WorkloadInfo>>(&ExtractDeployment);
+    stores_.pvcs = std::make_unique<Store<PvcInfo>>(&ExtractPvc);
+    stores_.jobs = std::make_unique<Store<JobInfo>>(&ExtractJob);
+  }
+  template <typename T>
+  void Add(Store<T>& store, const std::string& json) {
+    rapidjson::Document d;
+    d.Parse(json.c_str());
+    ASSERT_FALSE(d.HasParseError()) << json;
+    store.OnEvent(kube::EventType::kAdded, d);
+  }
+  std::string Uid() { return "00000000-0000-0000-0000-" + std::to_string(100000000000 + next_++); }
+  void Node(const char* ready, const char* cpu) {
+    Add(*stores_.nodes, R"({"metadata":{"uid":")" + Uid() + R"("},"status":{"allocatable":{"cpu":")" + cpu +
+                            R"(","memory":"1Gi"},"conditions":[{"type":"Ready","status":")" + ready + "\"}]}}");
+  }
+  void Pod(const char* ns, const char* status, const char* created = "2026-11-27T10:19:00Z") {
+    Add(*stores_.pods, R"({"metadata":{"uid":")" + Uid() + R"(","namespace":")" + ns + R"(","creationTimestamp":")" +
+                           created + R"("},"spec":{"containers":[{"resources":{"requests":{"cpu":"100m"}}}]},"status":)" +
+                           status + "}");
+  }
+  const HealthCheck& Check(const ClusterAggregates& a, std::string_view name) {
+    auto it = std::find_if(a.checks.begin(), a.checks.end(), [&](const HealthCheck& c) { return c.name == name; });
+    EXPECT_NE(it, a.checks.end()) << name;
+    return *it;
+  }
+  ClusterStores stores_;
+  int next_ = 0;
+};
+
+TEST_F(AggregatesTest, EmptyClusterIsPerfectlyHealthy) {
+  auto a = Aggregate(stores_, kNow, "v1.35.4");
+  EXPECT_EQ(a.score, 100);
+  EXPECT_EQ(a.provider, "unknown");
+  EXPECT_EQ(a.checks.size(), 8u);
+  for (const auto& c : a.checks) EXPECT_EQ(c.affected, 0) << c.name;
+}
+
+TEST_F(AggregatesTest, NodesCountsAndAllocatableOfReadyNodesOnly) {
+  Node("True", "4");
+  Node("True", "3500m");
+  Node("False", "8");
+  auto a = Aggregate(stores_, kNow, "");
+  EXPECT_EQ(a.nodes_by_ready, (std::array<std::int64_t, 3>{2, 1, 0}));
+  EXPECT_EQ(a.allocatable_cpu_milli, 7500);
+  EXPECT_EQ(Check(a, "nodes_not_ready").affected, 1);
+  EXPECT_EQ(Check(a, "nodes_not_ready").severity, Severity::kCritical);
+  EXPECT_EQ(a.score, 90) << "100 - 30 * 1/3";
+}
+
+TEST_F(AggregatesTest, PodsByNamespaceWaitingRestartsAndChecks) {
+  Pod("a", R"({"phase":"Running"})");
+  Pod("a", R"({"phase":"Running","containerStatuses":[{"restartCount":4,"state":{"waiting":{"reason":"CrashLoopBackOff"}},"lastState":{"terminated":{"reason":"OOMKilled"}}}]})");
+  Pod("b", R"({"phase":"Pending","containerStatuses":[{"state":{"waiting":{"reason":"ImagePullBackOff"}}}]})");
+  Pod("b", R"({"phase":"Pending"})", "2026-11-27T10:00:00Z");  // pending for 20 minutes
+  Pod("b", R"({"phase":"Succeeded"})");
+  auto a = Aggregate(stores_, kNow, "");
+  const auto& na = a.namespaces.at("a");
+  EXPECT_EQ(na.pods_by_phase[1], 2);
+  EXPECT_EQ(na.container_restarts, 4);
+  EXPECT_EQ(na.containers_oom_killed, 1);
+  EXPECT_EQ(na.containers_waiting[WaitingReasonIndex("CrashLoopBackOff")], 1);
+  EXPECT_EQ(na.request_cpu_milli, 200);
+  const auto& nb = a.namespaces.at("b");
+  EXPECT_EQ(nb.pods_by_phase[0], 2);
+  EXPECT_EQ(nb.pods_by_phase[2], 1);
+  EXPECT_EQ(nb.request_cpu_milli, 200) << "the Succeeded pod's requests do not count";
+  EXPECT_EQ(Check(a, "pods_crash_looping").affected, 1);
+  EXPECT_EQ(Check(a, "pods_oom_killed").affected, 1);
+  EXPECT_EQ(Check(a, "image_pull_failures").affected, 1);
+  EXPECT_EQ(Check(a, "pods_pending_too_long").affected, 1) << "only the one created 20 minutes ago";
+  EXPECT_EQ(Check(a, "pods_crash_looping").population, 5);
+  // 100 - 15/5 - 10/5 - 10/5 - 10/5 = 91
+  EXPECT_EQ(a.score, 91);
+}
+
+TEST_F(AggregatesTest, WorkloadsPvcsJobs) {
+  Add(*stores_.deployments, R"({"metadata":{"uid":")" + Uid() + R"(","namespace":"a","name":"web"},"spec":{"replicas":2},"status":{"readyReplicas":1,"availableReplicas":1,"unavailableReplicas":1}})");
+  Add(*stores_.deployments, R"({"metadata":{"uid":")" + Uid() + R"(","namespace":"a","name":"api"},"spec":{"replicas":1},"status":{"readyReplicas":1,"availableReplicas":1}})");
+  Add(*stores_.pvcs, R"({"metadata":{"uid":")" + Uid() + R"(","namespace":"a"}})");
+  Add(*stores_.pvcs, R"({"metadata":{"uid":")" + Uid() + R"(","namespace":"a"},"status":{"phase":"Bound"}})");
+  Add(*stores_.jobs, R"({"metadata":{"uid":")" + Uid() + R"(","namespace":"c"},"status":{"conditions":[{"type":"Failed","status":"True"}]}})");
+  auto a = Aggregate(stores_, kNow, "");
+  ASSERT_EQ(a.workloads.size(), 2u);
+  EXPECT_EQ(a.workloads[0].name, "api") << "sorted for stable output";
+  EXPECT_EQ(Check(a, "workloads_unavailable").affected, 1);
+  EXPECT_EQ(a.namespaces.at("a").pvcs_by_phase, (std::array<std::int64_t, 3>{1, 1, 0}));
+  EXPECT_EQ(Check(a, "pvcs_pending").affected, 1);
+  EXPECT_EQ(a.namespaces.at("c").jobs_by_state[2], 1);
+  // 100 - 15 * 1/2 - 5 * 1/2 - 5 * 1/1 = 85
+  EXPECT_EQ(a.score, 85);
+}
+
+TEST(HealthScoreTest, FormulaIsBoundedAndRounded) {
+  EXPECT_EQ(HealthScore({}), 100);
+  std::vector<HealthCheck> all_bad;
+  for (int w : {30, 15, 10, 10, 10, 15, 5, 5}) all_bad.push_back({"c", Severity::kWarning, 10, 10, w});
+  EXPECT_EQ(HealthScore(all_bad), 0);
+  EXPECT_EQ(HealthScore({{"c", Severity::kWarning, 1, 3, 10}}), 97) << "96.67 rounds to 97";
+  EXPECT_EQ(HealthScore({{"c", Severity::kWarning, 5, 0, 30}}), 100) << "no population, no penalty";
+}
+
+TEST_F(AggregatesTest, DisabledCollectorsExportNoFamilies) {
+  ClusterStores only_pods;
+  only_pods.pods = std::make_unique<Store<PodInfo>>(&ExtractPod);
+  auto a = Aggregate(only_pods, kNow, "v1.35.4");
+  std::set<std::string> names;
+  for (const auto& f : exporter::ClusterMetrics::Render(a)) names.insert(f.name);
+  EXPECT_TRUE(names.count("kube9_pods"));
+  EXPECT_FALSE(names.count("kube9_nodes"));
+  EXPECT_FALSE(names.count("kube9_workload_replicas"));
+  EXPECT_FALSE(names.count("kube9_jobs"));
+  EXPECT_TRUE(names.count("kube9_health_score"));
+  EXPECT_EQ(a.checks.size(), 4u) << "only the pod checks";
+}
+
+TEST_F(AggregatesTest, RenderedFamiliesHaveTheContractLabels) {
+  Node("True", "2");
+  Pod("a", R"({"phase":"Running","containerStatuses":[{"state":{"waiting":{"reason":"ErrImagePull"}}}]})");
+  auto a = Aggregate(stores_, kNow, "v1.35.4");
+  std::map<std::string, std::vector<std::string>> series;
+  for (const auto& f : exporter::ClusterMetrics::Render(a)) {
+    for (const auto& m : f.metric) {
+      std::string labels;
+      for (const auto& l : m.label) labels += l.name + "=" + l.value + ",";
+      series[f.name].push_back(labels + std::to_string(m.gauge.value));
+    }
+  }
+  EXPECT_THAT(series["kube9_nodes"], ::testing::ElementsAre("ready=true,1.000000", "ready=false,0.000000", "ready=unknown,0.000000"));
+  EXPECT_EQ(series["kube9_node_conditions"].size(), 15u);
+  EXPECT_THAT(series["kube9_containers_waiting"], ::testing::ElementsAre("namespace=a,reason=ErrImagePull,1.000000"));
+  EXPECT_EQ(series["kube9_pods"].size(), 5u) << "every phase, zeros included";
+  EXPECT_THAT(series["kube9_cluster_info"], ::testing::ElementsAre("kubernetes_version=v1.35.4,provider=unknown,1.000000"));
+  EXPECT_THAT(series["kube9_resource_requests"], ::testing::Contains("namespace=a,resource=cpu,0.100000"));
+  EXPECT_THAT(series["kube9_node_allocatable"], ::testing::Contains("resource=cpu,2.000000"));
+  EXPECT_THAT(series["kube9_health_check_affected"], ::testing::Contains("check=image_pull_failures,severity=warning,1.000000"));
+}
+
+}  // namespace
+}  // namespace kube9::collectors
