@@ -122,6 +122,18 @@ int Status(const std::vector<std::string>& args, const config::Environment& env)
                                    Member(cs->value, "collectionsStoredCount"), Member(cs->value, "lastSuccessTime")));
   }
   if (doc.HasMember("clusterId")) row("Cluster ID", Member(doc, "clusterId"));
+  if (auto ch = doc.FindMember("clusterHealth"); ch != doc.MemberEnd() && ch->value.IsObject()) {
+    std::string failing;
+    if (auto checks = ch->value.FindMember("checks"); checks != ch->value.MemberEnd() && checks->value.IsArray()) {
+      for (const auto& c : checks->value.GetArray()) {
+        if (!c.IsObject()) continue;
+        failing += fmt::format("{}{} {} ({})", failing.empty() ? "" : ", ", Member(c, "check"), Member(c, "affected"),
+                               Member(c, "severity"));
+      }
+    }
+    row("Cluster health", fmt::format("{}/100{}", Member(ch->value, "score"),
+                                      failing.empty() ? "" : "; failing: " + failing));
+  }
   if (updated && age > kStaleAfter) {
     std::cout << "\nThe status is older than 5 minutes: the operator is not running or cannot write it.\n";
   }
