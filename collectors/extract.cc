@@ -197,7 +197,9 @@ std::optional<PodInfo> ExtractPod(const Value& o) {
     p.created_unix = std::chrono::duration_cast<std::chrono::seconds>(created->time_since_epoch()).count();
   }
   auto statuses = [&](const Value& cs) {
-    p.restarts += static_cast<std::uint32_t>(std::max<std::int64_t>(0, Int(Member(cs, "restartCount"))));
+    const std::uint64_t restarts = p.restarts + static_cast<std::uint64_t>(std::clamp<std::int64_t>(
+                                                    Int(Member(cs, "restartCount")), 0, UINT32_MAX));
+    p.restarts = static_cast<std::uint32_t>(std::min<std::uint64_t>(restarts, UINT32_MAX));
     if (Str(Path(cs, {"lastState", "terminated", "reason"})) == "OOMKilled") ++p.oom_killed;
     if (const Value* waiting = Path(cs, {"state", "waiting"})) {
       p.waiting.push_back(WaitingReasonIndex(Str(Member(*waiting, "reason"))));
@@ -210,10 +212,10 @@ std::optional<PodInfo> ExtractPod(const Value& o) {
   Resources sum, init_max;
   ForEach(Path(o, {"spec", "containers"}), [&](const Value& c) {
     Resources r = ContainerResources(c);
-    sum.req_cpu += r.req_cpu;
-    sum.req_mem += r.req_mem;
-    sum.lim_cpu += r.lim_cpu;
-    sum.lim_mem += r.lim_mem;
+    sum.req_cpu = SaturatingAdd(sum.req_cpu, r.req_cpu);
+    sum.req_mem = SaturatingAdd(sum.req_mem, r.req_mem);
+    sum.lim_cpu = SaturatingAdd(sum.lim_cpu, r.lim_cpu);
+    sum.lim_mem = SaturatingAdd(sum.lim_mem, r.lim_mem);
   });
   ForEach(Path(o, {"spec", "initContainers"}), [&](const Value& c) {
     Resources r = ContainerResources(c);

@@ -1,5 +1,7 @@
 #include "collectors/quantity.h"
 
+#include <cstdint>
+
 #include <cstddef>
 #include <limits>
 #include <string>
@@ -190,5 +192,11 @@ std::optional<Quantity> ParseQuantity(std::string_view text) {
 double ToCores(Quantity q) { return static_cast<double>(q.milli) / 1000.0; }
 
 double ToBytes(Quantity q) { return static_cast<double>(q.milli) / 1000.0; }
+
+std::int64_t SaturatingAdd(std::int64_t a, std::int64_t b) {
+  std::int64_t out;
+  if (__builtin_add_overflow(a, b, &out)) return b > 0 ? INT64_MAX : INT64_MIN;
+  return out;
+}
 
 }  // namespace kube9::collectors

@@ -35,6 +35,10 @@ struct Quantity {
 // ("." "-" "Mi" parse as 0) and truncates exponents to int32; here those are rejected / taken at face value.
 std::optional<Quantity> ParseQuantity(std::string_view text);
 
+// Adds milli-unit amounts, saturating at the int64 limits instead of overflowing (about
+// 9.2e15 bytes: a sum that large is reported as the limit, never as a wrapped negative).
+std::int64_t SaturatingAdd(std::int64_t a, std::int64_t b);
+
 double ToCores(Quantity q);  // milli / 1000.0
 double ToBytes(Quantity q);  // milli / 1000.0 (bytes may be fractional only for odd inputs like "1m")
 

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "collectors/quantity.h"
 #include "exporter/cluster_metrics.h"
 
 namespace kube9::collectors {
@@ -106,6 +107,18 @@ TEST_F(AggregatesTest, WorkloadsPvcsJobs) {
   EXPECT_EQ(a.namespaces.at("c").jobs_by_state[2], 1);
   // 100 - 15 * 1/2 - 5 * 1/2 - 5 * 1/1 = 85
   EXPECT_EQ(a.score, 85);
+}
+
+TEST_F(AggregatesTest, HugeSumsSaturateInsteadOfOverflowing) {
+  // Found by UBSan: two 8 PiB nodes overflow a sum in milli-bytes.
+  for (int i = 0; i < 2; ++i) {
+    Add(*stores_.nodes, R"({"metadata":{"uid":")" + Uid() +
+                            R"("},"status":{"allocatable":{"memory":"8Pi"},"conditions":[{"type":"Ready","status":"True"}]}})");
+  }
+  auto a = Aggregate(stores_, kNow, "");
+  EXPECT_EQ(a.allocatable_memory_milli, INT64_MAX);
+  EXPECT_EQ(SaturatingAdd(INT64_MIN, -1), INT64_MIN);
+  EXPECT_EQ(SaturatingAdd(40, 2), 42);
 }
 
 TEST(HealthScoreTest, FormulaIsBoundedAndRounded) {
