@@ -6,7 +6,7 @@ JOBS ?= 2
 PYTEST ?= python3 -m pytest
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build unit-test tools cluster-up cluster-down integration-test test demo clean
+.PHONY: all deps build unit-test sanitize-test tools cluster-up cluster-down integration-test test demo clean bench
 
 all: build
 
@@ -22,6 +22,14 @@ build: deps $(BUILD_DIR)/build.ninja
 
 unit-test: build
 	ctest --test-dir $(BUILD_DIR) -j $(JOBS) --output-on-failure
+
+# The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+SANITIZE_DIR ?= $(BUILD_DIR)/sanitize
+sanitize-test: deps
+	cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	  -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+	ninja -C $(SANITIZE_DIR) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1 ctest --test-dir $(SANITIZE_DIR) -j $(JOBS) --output-on-failure
 
 # kube-apiserver, etcd and helm, built from the Go module proxy once and cached.
 tools:
@@ -39,7 +47,13 @@ integration-test: build cluster-up
 	  KUBE9_KUBE_INTEGRATION_TEST=$(abspath $(BUILD_DIR))/tests/integration/kube_integration_test \
 	  $(PYTEST) -q tests/integration
 
-test: unit-test integration-test
+test: unit-test sanitize-test integration-test
+
+# Benchmark v1 (docs/benchmarks.md), not a test: loads synthetic clusters into a separate
+# control plane (.local/bench-cluster, ports 26443/22379/22380), measures the operator and
+# writes bench/results/<timestamp>.json. Sizes as pods:nodes: BENCH_SIZES=1000:100,10000:500.
+bench: build tools
+	KUBE9_BINARY=$(abspath $(BUILD_DIR))/kube9-operator python3 bench/run.py
 
 demo: build tools
 	@bash scripts/demo.sh $(BUILD_DIR)/kube9-operator
