@@ -61,7 +61,7 @@ ClusterAggregates Aggregate(const ClusterStores& s, base::WallTime now, std::str
       for (std::size_t c = 0; c < kNodeConditions.size(); ++c) ++a.node_conditions[c][TriIndex(n.conditions[c])];
       if (n.ready() == Tri::kTrue) {
         a.allocatable_cpu_milli = SaturatingAdd(a.allocatable_cpu_milli, n.allocatable_cpu_milli);
-        a.allocatable_memory_milli = SaturatingAdd(a.allocatable_memory_milli, n.allocatable_memory_milli);
+        a.allocatable_memory_bytes = SaturatingAdd(a.allocatable_memory_bytes, n.allocatable_memory_bytes);
       }
       if (!n.provider.empty()) ++providers[n.provider];
     });
@@ -87,9 +87,9 @@ ClusterAggregates Aggregate(const ClusterStores& s, base::WallTime now, std::str
       t.containers_oom_killed += p.oom_killed;
       if (p.phase != PodPhase::kSucceeded && p.phase != PodPhase::kFailed) {
         t.request_cpu_milli = SaturatingAdd(t.request_cpu_milli, p.request_cpu_milli);
-        t.request_memory_milli = SaturatingAdd(t.request_memory_milli, p.request_memory_milli);
+        t.request_memory_bytes = SaturatingAdd(t.request_memory_bytes, p.request_memory_bytes);
         t.limit_cpu_milli = SaturatingAdd(t.limit_cpu_milli, p.limit_cpu_milli);
-        t.limit_memory_milli = SaturatingAdd(t.limit_memory_milli, p.limit_memory_milli);
+        t.limit_memory_bytes = SaturatingAdd(t.limit_memory_bytes, p.limit_memory_bytes);
       }
       if (Waiting(p, {"CrashLoopBackOff"})) ++crash_looping.affected;
       if (Waiting(p, {"ImagePullBackOff", "ErrImagePull", "InvalidImageName"})) ++image_pull.affected;

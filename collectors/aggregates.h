@@ -18,8 +18,8 @@ struct NamespaceTotals {
   std::array<std::int64_t, kWaitingReasons.size()> containers_waiting{};
   std::int64_t container_restarts = 0;
   std::int64_t containers_oom_killed = 0;
-  std::int64_t request_cpu_milli = 0, request_memory_milli = 0;  // non-terminated pods
-  std::int64_t limit_cpu_milli = 0, limit_memory_milli = 0;
+  std::int64_t request_cpu_milli = 0, request_memory_bytes = 0;  // non-terminated pods
+  std::int64_t limit_cpu_milli = 0, limit_memory_bytes = 0;
   std::array<std::int64_t, kPvcPhases.size()> pvcs_by_phase{};
   std::array<std::int64_t, kJobStates.size()> jobs_by_state{};
 };
@@ -44,7 +44,7 @@ struct ClusterAggregates {
 
   std::array<std::int64_t, 3> nodes_by_ready{};  // true, false, unknown
   std::array<std::array<std::int64_t, 3>, kNodeConditions.size()> node_conditions{};  // [condition][True/False/Unknown]
-  std::int64_t allocatable_cpu_milli = 0, allocatable_memory_milli = 0;  // ready nodes
+  std::int64_t allocatable_cpu_milli = 0, allocatable_memory_bytes = 0;  // ready nodes
   std::map<std::string, NamespaceTotals> namespaces;  // every namespace with pods, PVCs or jobs, or known
   std::vector<WorkloadInfo> workloads;                // sorted by kind, namespace, name
   std::string kubernetes_version;

@@ -49,6 +49,13 @@ std::int64_t QuantityMilli(const Value* resources, const char* name) {
   return q ? q->milli : 0;
 }
 
+// Memory in whole bytes, rounded up as Kubernetes' Value() does: sums then stay exact up to
+// 8 EiB (milli-bytes would overflow past 8 PiB).
+std::int64_t QuantityBytes(const Value* resources, const char* name) {
+  const std::int64_t milli = QuantityMilli(resources, name);
+  return milli / 1000 + (milli % 1000 > 0 ? 1 : 0);
+}
+
 Tri TriFromStatus(std::string_view s) {
   if (s == "True") return Tri::kTrue;
   if (s == "False") return Tri::kFalse;
@@ -61,20 +68,61 @@ std::string Namespace(const Value& o) { return std::string(Str(Path(o, {"metadat
 
 // A container's (or init container's) requests and limits.
 struct Resources {
-  std::int64_t req_cpu = 0, req_mem = 0, lim_cpu = 0, lim_mem = 0;
+  std::int64_t req_cpu = 0, req_mem = 0, lim_cpu = 0, lim_mem = 0;  // milli-cores, bytes
 };
 Resources ContainerResources(const Value& c) {
   const Value* req = Path(c, {"resources", "requests"});
   const Value* lim = Path(c, {"resources", "limits"});
   Resources r;
   r.req_cpu = QuantityMilli(req, "cpu");
-  r.req_mem = QuantityMilli(req, "memory");
+  r.req_mem = QuantityBytes(req, "memory");
   r.lim_cpu = QuantityMilli(lim, "cpu");
-  r.lim_mem = QuantityMilli(lim, "memory");
+  r.lim_mem = QuantityBytes(lim, "memory");
   // Kubernetes defaults a missing request to the limit.
   if (req == nullptr || Member(*req, "cpu") == nullptr) r.req_cpu = r.lim_cpu;
   if (req == nullptr || Member(*req, "memory") == nullptr) r.req_mem = r.lim_mem;
   return r;
+}
+
+Resources Add(const Resources& a, const Resources& b) {
+  return {SaturatingAdd(a.req_cpu, b.req_cpu), SaturatingAdd(a.req_mem, b.req_mem), SaturatingAdd(a.lim_cpu, b.lim_cpu),
+          SaturatingAdd(a.lim_mem, b.lim_mem)};
+}
+
+Resources Max(const Resources& a, const Resources& b) {
+  return {std::max(a.req_cpu, b.req_cpu), std::max(a.req_mem, b.req_mem), std::max(a.lim_cpu, b.lim_cpu),
+          std::max(a.lim_mem, b.lim_mem)};
+}
+
+// What the scheduler counts for a pod: its containers plus its sidecars (init containers with
+// restartPolicy Always, which keep running), or, if larger, what the init phase needs at its
+// peak (each init container together with the sidecars started before it); plus the pod
+// overhead of its RuntimeClass.
+Resources EffectiveResources(const Value& pod) {
+  Resources total;
+  ForEach(Path(pod, {"spec", "containers"}), [&](const Value& c) { total = Add(total, ContainerResources(c)); });
+  Resources sidecars, init_peak;
+  ForEach(Path(pod, {"spec", "initContainers"}), [&](const Value& c) {
+    const Resources r = ContainerResources(c);
+    if (Str(Member(c, "restartPolicy")) == "Always") {
+      total = Add(total, r);
+      sidecars = Add(sidecars, r);
+      init_peak = Max(init_peak, sidecars);
+    } else {
+      init_peak = Max(init_peak, Add(r, sidecars));
+    }
+  });
+  total = Max(total, init_peak);
+  if (const Value* overhead = Path(pod, {"spec", "overhead"})) {
+    Resources o;
+    o.req_cpu = o.lim_cpu = QuantityMilli(overhead, "cpu");
+    o.req_mem = o.lim_mem = QuantityBytes(overhead, "memory");
+    // Overhead is added to limits only where the pod has a limit for that resource.
+    if (total.lim_cpu == 0) o.lim_cpu = 0;
+    if (total.lim_mem == 0) o.lim_mem = 0;
+    total = Add(total, o);
+  }
+  return total;
 }
 
 std::optional<WorkloadInfo> Workload(const Value& o, WorkloadKind kind) {
@@ -177,7 +225,7 @@ std::optional<NodeInfo> ExtractNode(const Value& o) {
   });
   const Value* alloc = Path(o, {"status", "allocatable"});
   n.allocatable_cpu_milli = QuantityMilli(alloc, "cpu");
-  n.allocatable_memory_milli = QuantityMilli(alloc, "memory");
+  n.allocatable_memory_bytes = QuantityBytes(alloc, "memory");
   n.provider = DetectProvider(o);
   return n;
 }
@@ -209,25 +257,11 @@ std::optional<PodInfo> ExtractPod(const Value& o) {
   ForEach(Path(o, {"status", "initContainerStatuses"}), statuses);
   p.waiting.shrink_to_fit();
 
-  Resources sum, init_max;
-  ForEach(Path(o, {"spec", "containers"}), [&](const Value& c) {
-    Resources r = ContainerResources(c);
-    sum.req_cpu = SaturatingAdd(sum.req_cpu, r.req_cpu);
-    sum.req_mem = SaturatingAdd(sum.req_mem, r.req_mem);
-    sum.lim_cpu = SaturatingAdd(sum.lim_cpu, r.lim_cpu);
-    sum.lim_mem = SaturatingAdd(sum.lim_mem, r.lim_mem);
-  });
-  ForEach(Path(o, {"spec", "initContainers"}), [&](const Value& c) {
-    Resources r = ContainerResources(c);
-    init_max.req_cpu = std::max(init_max.req_cpu, r.req_cpu);
-    init_max.req_mem = std::max(init_max.req_mem, r.req_mem);
-    init_max.lim_cpu = std::max(init_max.lim_cpu, r.lim_cpu);
-    init_max.lim_mem = std::max(init_max.lim_mem, r.lim_mem);
-  });
-  p.request_cpu_milli = std::max(sum.req_cpu, init_max.req_cpu);
-  p.request_memory_milli = std::max(sum.req_mem, init_max.req_mem);
-  p.limit_cpu_milli = std::max(sum.lim_cpu, init_max.lim_cpu);
-  p.limit_memory_milli = std::max(sum.lim_mem, init_max.lim_mem);
+  const Resources r = EffectiveResources(o);
+  p.request_cpu_milli = r.req_cpu;
+  p.request_memory_bytes = r.req_mem;
+  p.limit_cpu_milli = r.lim_cpu;
+  p.limit_memory_bytes = r.lim_mem;
   return p;
 }
 

@@ -22,7 +22,7 @@ struct NodeInfo {
   std::array<Tri, kNodeConditions.size()> conditions{Tri::kUnknown, Tri::kUnknown, Tri::kUnknown, Tri::kUnknown,
                                                      Tri::kUnknown};
   std::int64_t allocatable_cpu_milli = 0;     // thousandths of a core
-  std::int64_t allocatable_memory_milli = 0;  // thousandths of a byte
+  std::int64_t allocatable_memory_bytes = 0;
   std::string provider;                       // from providerID or well-known labels; "" when unknown
   Tri ready() const { return conditions[0]; }
 };
@@ -45,9 +45,9 @@ struct PodInfo {
   std::uint32_t restarts = 0;    // sum over containers
   std::uint16_t oom_killed = 0;  // containers whose last termination was OOMKilled
   std::vector<std::uint8_t> waiting;  // one index into kWaitingReasons per waiting container
-  // Effective requests and limits: max(sum of containers, largest init container).
-  std::int64_t request_cpu_milli = 0, request_memory_milli = 0;
-  std::int64_t limit_cpu_milli = 0, limit_memory_milli = 0;
+  // Effective requests and limits, as the scheduler counts them (see EffectiveResources).
+  std::int64_t request_cpu_milli = 0, request_memory_bytes = 0;
+  std::int64_t limit_cpu_milli = 0, limit_memory_bytes = 0;
 };
 
 enum class WorkloadKind : std::uint8_t { kDeployment, kStatefulSet, kDaemonSet };

@@ -49,7 +49,7 @@ std::vector<MetricFamily> ClusterMetrics::Render(const ClusterAggregates& a) {
     out.push_back(conditions.Take());
     Family alloc("kube9_node_allocatable", "Allocatable resources summed over Ready nodes (cores, bytes).");
     alloc.Add({{"resource", "cpu"}}, Units(a.allocatable_cpu_milli));
-    alloc.Add({{"resource", "memory"}}, Units(a.allocatable_memory_milli));
+    alloc.Add({{"resource", "memory"}}, static_cast<double>(a.allocatable_memory_bytes));
     out.push_back(alloc.Take());
   }
   if (a.has_pods) {
@@ -72,9 +72,9 @@ std::vector<MetricFamily> ClusterMetrics::Render(const ClusterAggregates& a) {
       restarts.Add({{"namespace", ns}}, static_cast<double>(t.container_restarts));
       oom.Add({{"namespace", ns}}, static_cast<double>(t.containers_oom_killed));
       requests.Add({{"namespace", ns}, {"resource", "cpu"}}, Units(t.request_cpu_milli));
-      requests.Add({{"namespace", ns}, {"resource", "memory"}}, Units(t.request_memory_milli));
+      requests.Add({{"namespace", ns}, {"resource", "memory"}}, static_cast<double>(t.request_memory_bytes));
       limits.Add({{"namespace", ns}, {"resource", "cpu"}}, Units(t.limit_cpu_milli));
-      limits.Add({{"namespace", ns}, {"resource", "memory"}}, Units(t.limit_memory_milli));
+      limits.Add({{"namespace", ns}, {"resource", "memory"}}, static_cast<double>(t.limit_memory_bytes));
     }
     for (Family* f : {&pods, &waiting, &restarts, &oom, &requests, &limits}) out.push_back(f->Take());
   }

@@ -5,10 +5,10 @@
 #include <chrono>
 
 #include <fmt/format.h>
-#include <prometheus/text_serializer.h>
 
 #include "base/gzip.h"
 #include "base/version.h"
+#include "exporter/text_format.h"
 
 namespace kube9::exporter {
 namespace {
@@ -89,7 +89,8 @@ HttpReply Endpoints::Metrics(std::string_view accept_encoding) const {
   HttpReply reply;
   // Text format 0.0.4 whatever the Accept header asks: every Prometheus accepts it.
   reply.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  reply.body = prometheus::TextSerializer().Serialize(families);
+  reply.body.reserve(64 * 1024);
+  AppendTextFormat(families, reply.body);
   if (AcceptsGzip(accept_encoding)) {
     reply.body = base::GzipCompress(reply.body, 1);  // fast: scrapes are frequent
     reply.headers.emplace_back("Content-Encoding", "gzip");

@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace kube9::http {
@@ -128,6 +130,11 @@ curl_slist* Prepare(CURL* curl, const Request& req, const TlsTrust& trust, const
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(req.connect_timeout.count()));
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout.count()));
+  if (req.stall_timeout.count() > 0) {
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME,
+                     static_cast<long>(std::max<long long>(1, req.stall_timeout.count() / 1000)));
+  }
   if (!trust.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, trust.ca_file.c_str());
   if (!trust.ca_pem.empty()) {
     curl_blob blob{const_cast<char*>(trust.ca_pem.data()), trust.ca_pem.size(), CURL_BLOB_COPY};

@@ -295,6 +295,7 @@ base::Expected<WatchResult, ApiError> Client::Watch(std::string_view path, std::
   req.headers.emplace_back("Accept", "application/json");
   // The server closes the watch after timeoutSeconds; this only bounds a silent connection.
   req.timeout = std::chrono::seconds(options.timeout_seconds + 30);
+  req.stall_timeout = base::Millis(0);
   if (auto auth = Authenticate(req); !auth.ok()) return base::Unexpected(auth.error());
 
   WatchDecoder decoder(visit);

@@ -189,3 +189,86 @@ TEST_F(KubeIntegrationTest, ReflectorFollowsChangesWithinASecond) {
 
 }  // namespace
 }  // namespace kube9::kube
+
+// The transport against a loopback server that accepts, reads the request and never answers.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace kube9::http {
+namespace {
+
+class SilentServer {
+ public:
+  SilentServer() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    listen(fd_, 4);
+    socklen_t len = sizeof(addr);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      const int c = accept(fd_, nullptr, nullptr);
+      char buf[4096];
+      while (c >= 0 && read(c, buf, sizeof(buf)) > 0) {
+      }
+      if (c >= 0) close(c);
+    });
+  }
+  ~SilentServer() {
+    shutdown(fd_, SHUT_RDWR);
+    close(fd_);
+    thread_.detach();  // blocked in read until the client hangs up
+  }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+TEST(CurlTransportTest, AHungServerIsAbandonedAfterTheStallTimeout) {
+  SilentServer server;
+  CurlTransport transport({}, "test");
+  Request req;
+  req.url = fmt::format("http://127.0.0.1:{}/api/v1/pods", server.port());
+  req.stall_timeout = std::chrono::seconds(1);
+  const auto start = std::chrono::steady_clock::now();
+  auto r = transport.Send(req);
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(r.ok());
+  EXPECT_GE(took, std::chrono::milliseconds(900));
+  EXPECT_LT(took, std::chrono::seconds(4)) << "not the 30 s total timeout";
+}
+
+TEST(CurlTransportTest, AQuietStreamEndsWhenStopped) {
+  SilentServer server;
+  CurlTransport transport({}, "test");
+  Request req;
+  req.url = fmt::format("http://127.0.0.1:{}/api/v1/pods?watch=true", server.port());
+  req.stall_timeout = base::Millis(0);  // watches may be quiet
+  req.timeout = std::chrono::seconds(60);
+  struct Ignore : StreamHandler {
+    bool OnHeaders(int, const Headers&) override { return true; }
+    bool OnData(std::string_view) override { return true; }
+  } handler;
+  base::StopSignal stop;
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    stop.Stop();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  auto r = transport.Stream(req, handler, stop);
+  const auto took = std::chrono::steady_clock::now() - start;
+  stopper.join();
+  EXPECT_TRUE(r.ok()) << "ended by us, not an error";
+  EXPECT_GE(took, std::chrono::milliseconds(1400)) << "quiet is not stalled for a watch";
+  EXPECT_LT(took, std::chrono::milliseconds(3500)) << "a stop ends it within about a second";
+}
+
+}  // namespace
+}  // namespace kube9::http

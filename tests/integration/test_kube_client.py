@@ -18,4 +18,4 @@ def test_kube_client_against_the_real_api_server(cluster: Cluster) -> None:
     env = clean_env({"KUBECONFIG": str(cluster.kubeconfig)})
     result = subprocess.run([str(binary), "--gtest_brief=1"], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, f"kube_integration_test failed:\n{result.stdout}\n{result.stderr}"
-    assert "[  PASSED  ] 7 tests." in result.stdout, result.stdout
+    assert "[  PASSED  ] 9 tests." in result.stdout, result.stdout

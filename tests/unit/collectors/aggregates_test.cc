@@ -109,14 +109,15 @@ TEST_F(AggregatesTest, WorkloadsPvcsJobs) {
   EXPECT_EQ(a.score, 85);
 }
 
-TEST_F(AggregatesTest, HugeSumsSaturateInsteadOfOverflowing) {
-  // Found by UBSan: two 8 PiB nodes overflow a sum in milli-bytes.
+TEST_F(AggregatesTest, HugeSumsStayExactAndSaturateInsteadOfOverflowing) {
+  // Found by UBSan: two 8 PiB nodes overflowed a sum kept in milli-bytes. Bytes are exact.
   for (int i = 0; i < 2; ++i) {
     Add(*stores_.nodes, R"({"metadata":{"uid":")" + Uid() +
                             R"("},"status":{"allocatable":{"memory":"8Pi"},"conditions":[{"type":"Ready","status":"True"}]}})");
   }
   auto a = Aggregate(stores_, kNow, "");
-  EXPECT_EQ(a.allocatable_memory_milli, INT64_MAX);
+  EXPECT_EQ(a.allocatable_memory_bytes, 2 * 9007199254740992LL);
+  EXPECT_EQ(SaturatingAdd(INT64_MAX - 1, 5), INT64_MAX);
   EXPECT_EQ(SaturatingAdd(INT64_MIN, -1), INT64_MIN);
   EXPECT_EQ(SaturatingAdd(40, 2), 42);
 }

@@ -25,7 +25,7 @@ TEST(ExtractNodeTest, ConditionsAllocatableAndProvider) {
   EXPECT_EQ(n->conditions[2], Tri::kFalse);
   EXPECT_EQ(n->conditions[3], Tri::kUnknown) << "missing condition";
   EXPECT_EQ(n->allocatable_cpu_milli, 3500);
-  EXPECT_EQ(n->allocatable_memory_milli, 8589934592000);
+  EXPECT_EQ(n->allocatable_memory_bytes, 8589934592);
   EXPECT_EQ(n->provider, "aws");
 }
 
@@ -60,9 +60,35 @@ TEST(ExtractPodTest, StatusesAndEffectiveResources) {
   // cpu: containers 250m + 500m (limit stands in for the missing request) < init 2 -> 2000m.
   EXPECT_EQ(p->request_cpu_milli, 2000);
   // memory: 128Mi + 64Mi = 192Mi < init 1Gi -> 1Gi.
-  EXPECT_EQ(p->request_memory_milli, 1073741824000);
+  EXPECT_EQ(p->request_memory_bytes, 1073741824);
   EXPECT_EQ(p->limit_cpu_milli, 500);
-  EXPECT_EQ(p->limit_memory_milli, (256 + 64) * 1048576LL * 1000);
+  EXPECT_EQ(p->limit_memory_bytes, (256 + 64) * 1048576LL);
+}
+
+TEST(ExtractPodTest, SidecarsAndOverheadCountAsTheSchedulerCountsThem) {
+  // A 500m sidecar beside a 100m app is 600m; a 1-core init container that starts after the
+  // sidecar needs 1.5 cores at its peak, which is the larger figure.
+  auto p = ExtractPod(Json(R"({"metadata":{"namespace":"a"},"spec":{
+      "initContainers":[{"name":"proxy","restartPolicy":"Always","resources":{"requests":{"cpu":"500m"},"limits":{"cpu":"1"}}},
+                        {"name":"migrate","resources":{"requests":{"cpu":"1"}}}],
+      "containers":[{"name":"app","resources":{"requests":{"cpu":"100m","memory":"64Mi"}}}],
+      "overhead":{"cpu":"50m","memory":"10Mi"}}})"));
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->request_cpu_milli, 1500 + 50);
+  EXPECT_EQ(p->request_memory_bytes, (64 + 10) * 1048576LL);
+  EXPECT_EQ(p->limit_cpu_milli, 1000 + 50) << "overhead joins the limit where there is one";
+  EXPECT_EQ(p->limit_memory_bytes, 0) << "no memory limit: no overhead added to it";
+  auto small_init = ExtractPod(Json(R"({"metadata":{"namespace":"a"},"spec":{
+      "initContainers":[{"restartPolicy":"Always","resources":{"requests":{"cpu":"500m"}}},{"resources":{"requests":{"cpu":"200m"}}}],
+      "containers":[{"resources":{"requests":{"cpu":"100m"}}}]}})"));
+  EXPECT_EQ(small_init->request_cpu_milli, 700) << "the init peak (200m + the 500m sidecar) beats 600m steady";
+}
+
+TEST(ExtractPodTest, MemoryIsWholeBytesRoundedUp) {
+  auto p = ExtractPod(Json(R"({"metadata":{"namespace":"a"},"spec":{"containers":[
+      {"resources":{"requests":{"memory":"1500m"},"limits":{"memory":"1k"}}}]}})"));
+  EXPECT_EQ(p->request_memory_bytes, 2) << "1.5 bytes rounds up, as Kubernetes' Value() does";
+  EXPECT_EQ(p->limit_memory_bytes, 1000);
 }
 
 TEST(ExtractPodTest, NoStatusIsPendingAndGarbageFieldsAreIgnored) {
