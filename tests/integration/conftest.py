@@ -24,6 +24,7 @@ import ssl
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -522,3 +523,63 @@ def start_operator(binary: Path, cluster: Cluster, tmp_path: Path) -> Iterable[S
     yield start
     for op in started:
         op.kill()
+
+
+# --- objects and their status (tests of the cluster collectors) -------------------------------
+# Additions only: nothing above depends on them.
+
+
+def api_request(api: KubeApi, method: str, path: str, body: Any = None,
+                content_type: str = "application/json", timeout: float = 10) -> ApiResponse:
+    """Like KubeApi.request, with a chosen Content-Type (merge-patch for status updates)."""
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(api.server + path, data=data, method=method)
+    req.add_header("Authorization", f"Bearer {api.token}")
+    req.add_header("Accept", "application/json")
+    if data is not None:
+        req.add_header("Content-Type", content_type)
+    try:
+        with urllib.request.urlopen(req, context=api.ssl, timeout=timeout) as resp:
+            return ApiResponse(resp.status, resp.read())
+    except urllib.error.HTTPError as e:
+        return ApiResponse(e.code, e.read())
+
+
+def create_object(api: KubeApi, collection: str, obj: dict) -> dict:
+    """POSTs `obj` to a collection path (e.g. /api/v1/namespaces/NS/pods); returns what was stored."""
+    resp = api_request(api, "POST", collection, obj)
+    assert resp.status == 201, f"POST {collection}: HTTP {resp.status} {resp.body[:800]!r}"
+    return resp.json()
+
+
+def patch_object(api: KubeApi, path: str, patch: dict, subresource: str = "") -> dict:
+    """Merge-patches an object (or its `status` subresource); returns what was stored."""
+    full = path + (f"/{subresource}" if subresource else "")
+    resp = api_request(api, "PATCH", full, patch, content_type="application/merge-patch+json")
+    assert resp.status == 200, f"PATCH {full}: HTTP {resp.status} {resp.body[:800]!r}"
+    return resp.json()
+
+
+def patch_status(api: KubeApi, path: str, status: dict) -> dict:
+    return patch_object(api, path, {"status": status}, subresource="status")
+
+
+def delete_object(api: KubeApi, path: str) -> None:
+    # gracePeriodSeconds=0: without a kubelet a pod with a grace period would linger as Terminating.
+    resp = api_request(api, "DELETE", path, {"apiVersion": "v1", "kind": "DeleteOptions", "gracePeriodSeconds": 0})
+    assert resp.status in (200, 202), f"DELETE {path}: HTTP {resp.status} {resp.body[:500]!r}"
+
+
+def list_items(api: KubeApi, path: str) -> list[dict]:
+    """Every item of a (cluster-wide) collection, following `continue`."""
+    items: list[dict] = []
+    cont = ""
+    while True:
+        sep = "&" if "?" in path else "?"
+        resp = api.request("GET", f"{path}{sep}limit=500" + (f"&continue={urllib.parse.quote(cont)}" if cont else ""))
+        assert resp.status == 200, f"GET {path}: HTTP {resp.status} {resp.body[:500]!r}"
+        doc = resp.json()
+        items.extend(doc.get("items") or [])
+        cont = (doc.get("metadata") or {}).get("continue") or ""
+        if not cont:
+            return items

@@ -1,0 +1,174 @@
+"""A real Prometheus (Debian's 2.42) scraping the operator, and promtool's linter on /metrics."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import free_port, parse_metrics, run, wait_for
+from test_cluster_metrics import (
+    CLUSTER_FAMILIES,
+    RUNNING,
+    container,
+    cstatus,
+    make_pod,
+    make_workload,
+    waiting,
+)
+
+PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
+PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
+
+
+class Prometheus:
+    def __init__(self, workdir: Path, target: str, job: str):
+        self.port = free_port()
+        self.job = job
+        workdir.mkdir(parents=True, exist_ok=True)
+        config = workdir / "prometheus.yml"
+        config.write_text(
+            "global:\n"
+            "  scrape_interval: 1s\n"
+            "  scrape_timeout: 1s\n"
+            "  evaluation_interval: 1s\n"
+            "scrape_configs:\n"
+            f"  - job_name: {json.dumps(job)}\n"
+            "    static_configs:\n"
+            f"      - targets: [{json.dumps(target)}]\n"
+        )
+        self.log_path = workdir / "prometheus.log"
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(
+                [PROMETHEUS, f"--config.file={config}", f"--storage.tsdb.path={workdir / 'data'}",
+                 f"--web.listen-address=127.0.0.1:{self.port}", "--storage.tsdb.retention.time=1h",
+                 "--log.level=warn"],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=workdir,
+                start_new_session=True,
+            )
+
+    def describe(self) -> str:
+        tail = "\n".join(self.log_path.read_text(errors="replace").splitlines()[-20:])
+        return f"--- prometheus on 127.0.0.1:{self.port} (exit {self.proc.poll()}), log tail:\n{tail}"
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=3) as resp:
+                return resp.status, resp.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+        except OSError:
+            return 0, b""
+
+    def query(self, promql: str) -> list[dict]:
+        status, body = self.get("/api/v1/query?" + urllib.parse.urlencode({"query": promql}))
+        assert status == 200, f"query {promql!r}: HTTP {status} {body[:300]!r}\n{self.describe()}"
+        doc = json.loads(body)
+        assert doc["status"] == "success", doc
+        return doc["data"]["result"]
+
+    def wait_ready(self, timeout: float) -> None:
+        def check():
+            assert self.proc.poll() is None, f"prometheus exited\n{self.describe()}"
+            status, body = self.get("/-/ready")
+            return status == 200, (status, body[:100])
+        wait_for(check, timeout, "Prometheus /-/ready")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def start_prometheus(tmp_path):
+    started: list[Prometheus] = []
+
+    def start(target: str, job: str) -> Prometheus:
+        p = Prometheus(tmp_path / f"prometheus-{len(started)}", target, job)
+        started.append(p)
+        return p
+
+    yield start
+    for p in started:
+        p.stop()
+
+
+def populate(api, ns: str) -> None:
+    make_pod(api, ns, "a", [container("app")],
+             status={"phase": "Running", "containerStatuses": [cstatus("app", RUNNING)]})
+    make_pod(api, ns, "b", [container("app")],
+             status={"phase": "Running", "containerStatuses": [cstatus("app", waiting("CrashLoopBackOff"), 4)]})
+    make_pod(api, ns, "c", [container("app")])
+    make_workload(api, ns, "Deployment", "web", {"replicas": 2},
+                  {"replicas": 2, "readyReplicas": 1, "availableReplicas": 1, "unavailableReplicas": 1})
+
+
+def test_prometheus_scrapes_and_queries_kube9_pods(api, namespace, start_operator, start_prometheus):
+    assert Path(PROMETHEUS).is_file(), f"{PROMETHEUS} not installed (Debian package prometheus)"
+    populate(api, namespace)
+    op = start_operator(namespace, interval="5s", args=["--sample-interval=1s"])
+    job = f"kube9-{namespace}"
+    prom = start_prometheus(f"127.0.0.1:{op.port}", job)
+    prom.wait_ready(20)
+
+    def scraped():
+        up = prom.query(f'up{{job="{job}"}}')
+        total = prom.query(f'sum(kube9_pods{{namespace="{namespace}"}})')
+        running = prom.query(f'kube9_pods{{namespace="{namespace}",phase="Running"}}')
+        got = (
+            [r["value"][1] for r in up],
+            [r["value"][1] for r in total],
+            [r["value"][1] for r in running],
+        )
+        return got == (["1"], ["3"], ["2"]), got
+
+    try:
+        wait_for(scraped, 20, "Prometheus to see up=1 and 3 pods (2 Running) in the namespace", interval=0.5,
+                 operator=op)
+    except AssertionError as e:
+        raise AssertionError(f"{e}\n{prom.describe()}") from None
+
+    # A PromQL expression over the workload family works as a dashboard would use it.
+    unavailable = prom.query(
+        f'sum by (workload) (kube9_workload_replicas{{namespace="{namespace}",state="unavailable"}})')
+    assert [(r["metric"], r["value"][1]) for r in unavailable] == [({"workload": "web"}, "1")], unavailable
+    targets = json.loads(prom.get("/api/v1/targets")[1])["data"]["activeTargets"]
+    mine = [t for t in targets if t["labels"].get("job") == job]
+    assert len(mine) == 1 and mine[0]["health"] == "up" and not mine[0]["lastError"], mine
+
+
+def test_promtool_check_metrics_is_clean(api, namespace, start_operator):
+    assert Path(PROMTOOL).is_file(), f"{PROMTOOL} not installed (Debian package prometheus)"
+    populate(api, namespace)
+    op = start_operator(namespace, interval="5s", args=["--sample-interval=1s"])
+    # One more pod after the start, so that watch-event counters have series too.
+    make_pod(api, namespace, "late", [container("app")])
+
+    expected = set(CLUSTER_FAMILIES) | {
+        "kube9_operator_store_objects", "kube9_operator_watch_events_total", "kube9_operator_relists_total",
+        "kube9_operator_last_sync_timestamp_seconds", "kube9_operator_scrape_duration_seconds_bucket",
+        "kube9_operator_build_info",
+    }
+
+    def all_families():
+        op.metrics()  # a scrape, so that the scrape-duration histogram has observations
+        names = {n for n, _, _ in parse_metrics(op.metrics())}
+        return expected <= names, sorted(expected - names)
+
+    wait_for(all_families, 10, "every family on /metrics", operator=op)
+    text = op.metrics()
+    out = run([PROMTOOL, "check", "metrics"], timeout=30, input=text)
+    assert out.returncode == 0 and out.stdout == "" and out.stderr == "", (
+        f"promtool check metrics (exit {out.returncode}):\n{out.stdout}{out.stderr}"
+    )
