@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
     if (command == "serve") return cmd::Serve(args, env);
     if (command == "status") return cmd::Status(args, env);
     if (command == "version") return cmd::Version(args);
+    if (command == "rbac") return cmd::Rbac(args, env);
     if (command == "help") {
       std::cout << cmd::MainUsage();
       return 0;
