@@ -31,10 +31,12 @@ void AddQuery(std::string& url, std::string_view key, std::string_view value) {
   url += UrlEncode(value);
 }
 
-// Buffers a streamed response: watch events go to the decoder, an error body is kept.
-class WatchStream final : public http::StreamHandler {
+// Feeds a streamed 2xx body to a decoder (WatchDecoder or ListDecoder); keeps an error
+// response's body, bounded, for the error message.
+template <typename Decoder>
+class DecodingStream final : public http::StreamHandler {
  public:
-  explicit WatchStream(WatchDecoder& decoder) : decoder_(decoder) {}
+  explicit DecodingStream(Decoder& decoder) : decoder_(decoder) {}
   bool OnHeaders(int status, const http::Headers& headers) override {
     status_ = status;
     headers_ = headers;
@@ -46,19 +48,18 @@ class WatchStream final : public http::StreamHandler {
       return true;
     }
     auto fed = decoder_.Feed(chunk);
-    if (!fed.ok()) {
-      error_ = fed.error();
-      return false;
-    }
-    return true;
+    if (!fed.ok()) error_ = fed.error();
+    return fed.ok();
   }
+  http::Response ErrorResponse() const { return http::Response{status_, headers_, error_body_}; }
+
   int status_ = 0;
   http::Headers headers_;
   std::string error_body_;
   std::optional<ApiError> error_;
 
  private:
-  WatchDecoder& decoder_;
+  Decoder& decoder_;
 };
 
 }  // namespace
@@ -129,36 +130,6 @@ base::Expected<std::string, ApiError> Client::GetRaw(std::string_view path, std:
   return std::move(resp->body);
 }
 
-namespace {
-
-// Streams one LIST page into a ListDecoder; keeps an error response's body.
-class ListStream final : public http::StreamHandler {
- public:
-  explicit ListStream(ListDecoder& decoder) : decoder_(decoder) {}
-  bool OnHeaders(int status, const http::Headers& headers) override {
-    status_ = status;
-    headers_ = headers;
-    return true;
-  }
-  bool OnData(std::string_view chunk) override {
-    if (status_ < 200 || status_ >= 300) {
-      if (error_body_.size() < kMaxErrorBody) error_body_.append(chunk.substr(0, kMaxErrorBody - error_body_.size()));
-      return true;
-    }
-    auto fed = decoder_.Feed(chunk);
-    if (!fed.ok()) error_ = fed.error();
-    return fed.ok();
-  }
-  int status_ = 0;
-  http::Headers headers_;
-  std::string error_body_;
-  std::optional<ApiError> error_;
-
- private:
-  ListDecoder& decoder_;
-};
-
-}  // namespace
 
 base::Expected<std::pair<std::string, std::string>, ApiError> DecodeListPage(std::string_view body,
                                                                              const ItemVisitor& visit,
@@ -202,7 +173,7 @@ base::Expected<std::pair<std::string, std::string>, ApiError> Client::ListPage(h
   for (int attempt = 0;; ++attempt) {
     if (auto auth = Authenticate(req); !auth.ok()) return base::Unexpected(auth.error());
     ListDecoder decoder(visit);
-    ListStream stream(decoder);
+    DecodingStream<ListDecoder> stream(decoder);
     base::StopSignal never;
     auto status = transport_.Stream(req, stream, req.cancel ? *req.cancel : never);
     if (!status.ok()) {
@@ -215,8 +186,7 @@ base::Expected<std::pair<std::string, std::string>, ApiError> Client::ListPage(h
       continue;
     }
     if (*status < 200 || *status >= 300) {
-      http::Response resp{*status, stream.headers_, stream.error_body_};
-      return base::Unexpected(ErrorFromResponse(resp, clock_.WallNow()));
+      return base::Unexpected(ErrorFromResponse(stream.ErrorResponse(), clock_.WallNow()));
     }
     if (stream.error_) return base::Unexpected(*stream.error_);
     if (auto done = decoder.Finish(); !done.ok()) return base::Unexpected(done.error());
@@ -299,7 +269,7 @@ base::Expected<WatchResult, ApiError> Client::Watch(std::string_view path, std::
   if (auto auth = Authenticate(req); !auth.ok()) return base::Unexpected(auth.error());
 
   WatchDecoder decoder(visit);
-  WatchStream stream(decoder);
+  DecodingStream<WatchDecoder> stream(decoder);
   auto status = transport_.Stream(req, stream, stop);
   if (!status.ok()) {
     if (observer_) observer_->OnApiRequest("watch", resource, 0);
@@ -308,8 +278,7 @@ base::Expected<WatchResult, ApiError> Client::Watch(std::string_view path, std::
   if (observer_) observer_->OnApiRequest("watch", resource, *status);
   if (*status < 200 || *status >= 300) {
     if (*status == 401) access_.credentials->Invalidate();
-    http::Response resp{*status, stream.headers_, stream.error_body_};
-    return base::Unexpected(ErrorFromResponse(resp, clock_.WallNow()));
+    return base::Unexpected(ErrorFromResponse(stream.ErrorResponse(), clock_.WallNow()));
   }
   if (stream.error_) return base::Unexpected(*stream.error_);
   WatchResult result;

@@ -583,3 +583,25 @@ def list_items(api: KubeApi, path: str) -> list[dict]:
         cont = (doc.get("metadata") or {}).get("continue") or ""
         if not cont:
             return items
+
+
+# --- etcd ------------------------------------------------------------------------------------
+
+ETCD_URL = f"http://127.0.0.1:{os.environ.get('KUBE9_ETCD_PORT', '12379')}"
+
+
+def etcd(path: str, body: dict) -> dict:
+    """One call to etcd's JSON gateway (v3 API over HTTP)."""
+    req = urllib.request.Request(ETCD_URL + path, data=json.dumps(body).encode(), method="POST")
+    req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+def compact_etcd() -> int:
+    """Compacts etcd at its current revision, so that older resourceVersions are gone for
+    good (not only from the API server's watch cache); returns that revision."""
+    rev = int(etcd("/v3/kv/range", {"key": "AA=="})["header"]["revision"])
+    etcd("/v3/kv/compaction", {"revision": rev, "physical": True})
+    return rev
+

@@ -15,7 +15,6 @@ import time
 from decimal import Decimal
 from typing import Any
 
-import pytest
 
 from conftest import (
     create_object,

@@ -9,10 +9,9 @@ from __future__ import annotations
 import base64
 import json
 import time
-import urllib.request
 import uuid
 
-from conftest import CLUSTER_SH, list_items, metric_value, parse_metrics, run, wait_for
+from conftest import CLUSTER_SH, etcd, list_items, metric_value, parse_metrics, run, wait_for
 from test_cluster_metrics import (
     RUNNING,
     container,
@@ -24,22 +23,11 @@ from test_cluster_metrics import (
     waiting,
 )
 
-ETCD_URL = "http://127.0.0.1:12379"
-
-
 def cluster_cmd(command: str) -> float:
     started = time.monotonic()
     out = run(["bash", str(CLUSTER_SH), command], timeout=120)
     assert out.returncode == 0, f"scripts/cluster.sh {command} failed:\n{out.stdout}\n{out.stderr}"
     return time.monotonic() - started
-
-
-def etcd(path: str, body: dict) -> dict:
-    """One call to etcd's JSON gateway (v3 API over HTTP)."""
-    req = urllib.request.Request(ETCD_URL + path, data=json.dumps(body).encode(), method="POST")
-    req.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        return json.loads(resp.read())
 
 
 def b64(text: str) -> str:
