@@ -72,7 +72,8 @@ void OperatorMetrics::OnRelist(std::string_view resource, std::string_view reaso
 }
 
 void OperatorMetrics::OnSynced(std::string_view resource, std::size_t) {
-  last_sync_.Add({{"resource", std::string(resource)}}).SetToCurrentTime();
+  // Millisecond resolution (Gauge::SetToCurrentTime keeps whole seconds only).
+  last_sync_.Add({{"resource", std::string(resource)}}).Set(Seconds(std::chrono::system_clock::now()));
 }
 
 void OperatorMetrics::OnWatchEvent(std::string_view resource, kube::EventType type) {

@@ -16,6 +16,11 @@
 # Ports (all on 127.0.0.1) can be moved with KUBE9_APISERVER_PORT (16443), KUBE9_ETCD_PORT
 # (12379) and KUBE9_ETCD_PEER_PORT (12380). KUBE9_READY_TIMEOUT (60) bounds every wait.
 #
+# KUBE9_CLUSTER_DIR moves the cluster's state (pki, etcd data, logs, pid files) from
+# .local/cluster to another folder (relative paths are taken from the checkout's root), and its
+# kubeconfigs from .local/kubeconfig{,-token} into that folder. With other ports as well, it runs
+# a second, independent cluster next to the default one (the benchmark does so).
+#
 # A cluster's data lives exactly as long as its etcd process: `up` after `down` (or after
 # etcd died) always starts from an empty cluster, so tests never see leftovers of a former run.
 # `up` also creates what a controller manager would have: namespace kube9-system and the
@@ -25,11 +30,19 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin="$root/.local/bin"
 state="$root/.local/cluster"
+kubeconfig="$root/.local/kubeconfig"
+kubeconfig_token="$root/.local/kubeconfig-token"
+if [ -n "${KUBE9_CLUSTER_DIR:-}" ]; then
+  case $KUBE9_CLUSTER_DIR in
+    /*) state=$KUBE9_CLUSTER_DIR ;;
+    *) state="$root/$KUBE9_CLUSTER_DIR" ;;
+  esac
+  kubeconfig="$state/kubeconfig"
+  kubeconfig_token="$state/kubeconfig-token"
+fi
 pki="$state/pki"
 logs="$state/logs"
 etcd_data="$state/etcd"
-kubeconfig="$root/.local/kubeconfig"
-kubeconfig_token="$root/.local/kubeconfig-token"
 
 apiserver_port=${KUBE9_APISERVER_PORT:-16443}
 etcd_port=${KUBE9_ETCD_PORT:-12379}

@@ -1,0 +1,743 @@
+#!/usr/bin/env python3
+"""Benchmark v1 of kube9-operator (docs/benchmarks.md; targets in PERFORMANCE.md).
+
+For each size (pods:nodes) it:
+
+ 1. starts a fresh, separate control plane (scripts/cluster.sh down + up with
+    KUBE9_CLUSTER_DIR=.local/bench-cluster on ports 26443/22379/22380, never the default
+    cluster of the tests) and loads a synthetic cluster into it with bench/load.py;
+ 2. times a reference LIST of the eleven resources the operator reads (in parallel, pages of
+    500 like the operator), so that "start to ready" can be compared with "LIST time + 1 s";
+ 3. starts build/kube9-operator and measures the time from exec to the first 200 on /readyz;
+ 4. lets it settle (BENCH_SETTLE_SECONDS, 20) and records the steady RSS (VmRSS, RssAnon,
+    RssFile, RssShmem from /proc/<pid>/status) and checks the aggregates against what was loaded;
+ 5. averages CPU (utime + stime ticks of /proc/<pid>/stat) over BENCH_CPU_SECONDS (60) with a
+    gzip scrape of /metrics every 15 s, in millicores;
+ 6. forces a full relist by restarting the bench API server (stop-apiserver, start-apiserver),
+    confirms it through kube9_operator_relists_total, and tracks VmRSS every 100 ms before,
+    during and after, plus VmHWM (reset through /proc/<pid>/clear_refs just before), to report
+    the relist peak relative to the steady RSS (and to the RSS just before the relist);
+ 7. scrapes /metrics BENCH_SCRAPES (200) times in a row, plain and with Accept-Encoding: gzip
+    over one keep-alive connection (as Prometheus does), and gzip with a new connection per
+    scrape, and reports median / p99 / max latency, the body sizes and the RSS afterwards.
+
+It prints one table (plus the PERFORMANCE.md targets that apply, met or missed) and writes
+bench/results/<timestamp>.json; the operator's and the control plane's logs of the run are kept
+in bench/results/<timestamp>-logs/.
+
+Environment: BENCH_SIZES (1000:100,10000:500), BENCH_NAMESPACES (50), BENCH_LOAD_WORKERS (32),
+BENCH_SETTLE_SECONDS (20), BENCH_CPU_SECONDS (60), BENCH_SCRAPE_INTERVAL (15), BENCH_SCRAPES
+(200), BENCH_APISERVER_PORT (26443), BENCH_ETCD_PORT (22379), BENCH_ETCD_PEER_PORT (22380),
+BENCH_CLUSTER_DIR (.local/bench-cluster), BENCH_KEEP_CLUSTER (0: the bench cluster is taken
+down at the end), KUBE9_BINARY (build/kube9-operator).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import http.client
+import json
+import os
+import platform
+import re
+import shlex
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import load as loader  # noqa: E402  (bench/load.py)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CLUSTER_SH = REPO_ROOT / "scripts" / "cluster.sh"
+RESULTS = REPO_ROOT / "bench" / "results"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+MIB = 2**20
+
+RESOURCE_PATHS = {
+    "nodes": "/api/v1/nodes",
+    "namespaces": "/api/v1/namespaces",
+    "pods": "/api/v1/pods",
+    "services": "/api/v1/services",
+    "persistentvolumeclaims": "/api/v1/persistentvolumeclaims",
+    "deployments": "/apis/apps/v1/deployments",
+    "statefulsets": "/apis/apps/v1/statefulsets",
+    "daemonsets": "/apis/apps/v1/daemonsets",
+    "replicasets": "/apis/apps/v1/replicasets",
+    "jobs": "/apis/batch/v1/jobs",
+    "cronjobs": "/apis/batch/v1/cronjobs",
+}
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, str(default)))
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def loadavg() -> list[float]:
+    return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+
+
+# --- the bench control plane -----------------------------------------------------------------
+
+
+class BenchCluster:
+    def __init__(self, logs_dir: Path):
+        self.env = dict(os.environ)
+        self.env.update({
+            "KUBE9_CLUSTER_DIR": os.environ.get("BENCH_CLUSTER_DIR", ".local/bench-cluster"),
+            "KUBE9_APISERVER_PORT": str(env_int("BENCH_APISERVER_PORT", 26443)),
+            "KUBE9_ETCD_PORT": str(env_int("BENCH_ETCD_PORT", 22379)),
+            "KUBE9_ETCD_PEER_PORT": str(env_int("BENCH_ETCD_PEER_PORT", 22380)),
+        })
+        self.logs_dir = logs_dir
+        self.log_offsets: dict[str, int] = {}
+
+    def state_dir(self) -> Path:
+        state = Path(self.env["KUBE9_CLUSTER_DIR"])
+        return state if state.is_absolute() else REPO_ROOT / state
+
+    def mark_logs(self) -> None:
+        """Remembers where the control plane's logs end, so that save_logs copies only what follows."""
+        for name in ("kube-apiserver.log", "etcd.log"):
+            f = self.state_dir() / "logs" / name
+            self.log_offsets[name] = f.stat().st_size if f.exists() else 0
+
+    def sh(self, command: str) -> float:
+        """Runs scripts/cluster.sh COMMAND; returns its wall time."""
+        started = time.monotonic()
+        proc = subprocess.run(["bash", str(CLUSTER_SH), command], env=self.env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise SystemExit(f"scripts/cluster.sh {command} failed ({proc.returncode}):\n{proc.stderr}")
+        return time.monotonic() - started
+
+    def vars(self) -> dict[str, str]:
+        out = subprocess.run(["bash", str(CLUSTER_SH), "env"], env=self.env, check=True, capture_output=True,
+                             text=True).stdout
+        env = {}
+        for line in out.splitlines():
+            if line.startswith("export "):
+                k, _, v = line[len("export "):].partition("=")
+                env[k] = shlex.split(v)[0] if v else ""
+        return env
+
+    def target(self) -> loader.Target:
+        v = self.vars()
+        return loader.Target(v["KUBE9_APISERVER_URL"], v["KUBE9_CA_FILE"],
+                             Path(v["KUBE9_ADMIN_TOKEN_FILE"]).read_text().strip())
+
+    def kubeconfig(self) -> str:
+        return self.vars()["KUBE9_KUBECONFIG_TOKEN"]
+
+    def save_logs(self, suffix: str) -> None:
+        for name in ("kube-apiserver.log", "etcd.log"):
+            src = self.state_dir() / "logs" / name
+            if src.exists():
+                with open(src, "rb") as f:
+                    f.seek(self.log_offsets.get(name, 0))
+                    (self.logs_dir / f"{Path(name).stem}-{suffix}.log").write_bytes(f.read())
+
+
+def reference_list(target: loader.Target, page_size: int = 500) -> dict:
+    """Lists every resource the operator reads, all in parallel, in pages; only reads bytes."""
+    results: dict[str, dict] = {}
+
+    def one(resource: str, path: str) -> None:
+        api = loader.Api(target)
+        started = time.monotonic()
+        nbytes = pages = 0
+        cont = ""
+        while True:
+            q = f"?limit={page_size}" + (f"&continue={cont}" if cont else "")
+            status, body = api.request("GET", path + q)
+            if status != 200:
+                raise SystemExit(f"reference LIST {path}: HTTP {status}")
+            nbytes += len(body)
+            pages += 1
+            # Only the continue token is needed; it sits in the list's metadata at the start.
+            m = re.search(rb'"continue":"([^"]*)"', body[:2048])
+            cont = m.group(1).decode() if m else ""
+            if not cont:
+                break
+        api.close()
+        results[resource] = {"seconds": round(time.monotonic() - started, 3), "bytes": nbytes, "pages": pages}
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=one, args=kv) for kv in RESOURCE_PATHS.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {"seconds": round(time.monotonic() - started, 3),
+            "bytes": sum(r["bytes"] for r in results.values()), "resources": results}
+
+
+# --- the operator process --------------------------------------------------------------------
+
+
+def proc_status(pid: int) -> dict[str, int]:
+    """VmRSS, VmHWM, RssAnon, RssFile, RssShmem, VmSize in KiB; Threads."""
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile", "RssShmem", "VmSize", "Threads"):
+            out[key] = int(value.split()[0])
+    return out
+
+
+def smaps_by_mapping(pid: int, top: int = 12) -> list[dict]:
+    """Rss and Anonymous KiB per mapped file (or [heap], [anon], [stack]), largest first."""
+    totals: dict[str, list[int]] = {}
+    current = "[anon]"
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        head = line.split(None, 5)
+        if len(head) >= 5 and "-" in head[0] and not head[0].endswith(":"):
+            current = head[5].strip() if len(head) == 6 else "[anon]"
+            totals.setdefault(current, [0, 0])
+        elif line.startswith("Rss:"):
+            totals[current][0] += int(line.split()[1])
+        elif line.startswith("Anonymous:"):
+            totals[current][1] += int(line.split()[1])
+    rows = sorted(totals.items(), key=lambda kv: -kv[1][0])
+    return [{"mapping": k, "rss_kib": v[0], "anonymous_kib": v[1]} for k, v in rows[:top] if v[0] > 0]
+
+
+def cpu_ticks(pid: int) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2:].split()
+    return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+
+
+def reset_hwm(pid: int) -> bool:
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+class Sampler(threading.Thread):
+    """Samples /proc/<pid>/status every `period` seconds: (t, VmRSS, RssAnon, RssFile) in KiB."""
+
+    def __init__(self, pid: int, period: float = 0.1):
+        super().__init__(daemon=True)
+        self.pid, self.period = pid, period
+        self.samples: list[tuple[float, int, int, int]] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                s = proc_status(self.pid)
+            except (FileNotFoundError, ProcessLookupError):
+                return
+            self.samples.append((time.monotonic(), s["VmRSS"], s.get("RssAnon", 0), s.get("RssFile", 0)))
+            self.stop.wait(self.period)
+
+    def window(self, start: float, end: float) -> list[tuple[float, int, int, int]]:
+        return [s for s in self.samples if start <= s[0] <= end]
+
+
+class Http:
+    """A keep-alive HTTP connection to the operator."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.conn: http.client.HTTPConnection | None = None
+
+    def get(self, path: str, gzip_ok: bool = False, timeout: float = 10) -> tuple[int, bytes, dict]:
+        headers = {"Accept-Encoding": "gzip"} if gzip_ok else {}
+        for attempt in range(2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+            try:
+                self.conn.request("GET", path, headers=headers)
+                resp = self.conn.getresponse()
+                body = resp.read()
+                hdrs = {k.lower(): v for k, v in resp.getheaders()}
+                if hdrs.get("connection", "").lower() == "close":
+                    self.close()
+                return resp.status, body, hdrs
+            except (ConnectionError, http.client.HTTPException, socket.timeout):
+                self.close()
+                if attempt == 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def metrics_text(http_: Http) -> str:
+    status, body, hdrs = http_.get("/metrics", gzip_ok=True)
+    if status != 200:
+        raise RuntimeError(f"/metrics: HTTP {status}")
+    if hdrs.get("content-encoding") == "gzip":
+        body = gzip.decompress(body)
+    return body.decode()
+
+
+SAMPLE_RE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)')
+LABEL_RE = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def samples(text: str, name: str) -> list[tuple[dict[str, str], float]]:
+    out = []
+    for line in text.splitlines():
+        if not line.startswith(name):
+            continue
+        m = SAMPLE_RE.match(line)
+        if m and m.group(1) == name:
+            out.append((dict(LABEL_RE.findall(m.group(2) or "")), float(m.group(3))))
+    return out
+
+
+def by_label(text: str, name: str, label: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for labels, v in samples(text, name):
+        out[labels.get(label, "")] = out.get(labels.get(label, ""), 0) + v
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pct(values: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    v = sorted(values)
+    k = max(0, min(len(v) - 1, int(round(p / 100 * len(v) + 0.5)) - 1))
+    return v[k]
+
+
+# --- one size --------------------------------------------------------------------------------
+
+
+def bench_size(pods: int, nodes: int, binary: Path, logs_dir: Path) -> dict:
+    label = f"{pods}p-{nodes}n"
+    cluster = BenchCluster(logs_dir)
+    r: dict = {"pods": pods, "nodes": nodes, "loadavg_start": loadavg()}
+
+    log(f"== {pods} pods / {nodes} nodes: fresh bench cluster (down, up)")
+    cluster.sh("down")
+    cluster.mark_logs()
+    r["cluster_up_seconds"] = round(cluster.sh("up"), 2)
+    target = cluster.target()
+
+    log("loading")
+    r["load"] = loader.load(target, pods, nodes, namespaces=env_int("BENCH_NAMESPACES", 50),
+                            workers=env_int("BENCH_LOAD_WORKERS", 32))
+
+    # The reference LIST, three times (the first one may warm caches); the median is reported.
+    lists = [reference_list(target) for _ in range(3)]
+    r["reference_list"] = sorted(lists, key=lambda x: x["seconds"])[1]
+    r["reference_list"]["runs_seconds"] = [x["seconds"] for x in lists]
+    log(f"reference LIST of 11 resources: {r['reference_list']['seconds']:.3f} s "
+        f"(runs {r['reference_list']['runs_seconds']}), {r['reference_list']['bytes'] / MIB:.1f} MiB")
+
+    port = free_port()
+    op_log = open(logs_dir / f"operator-{label}.log", "wb")
+    cmd = [str(binary), "--kubeconfig", cluster.kubeconfig(), "--namespace", "kube9-system",
+           "--web.listen-address", f"127.0.0.1:{port}", "--sample-interval", "15s", "--log.level", "warn"]
+    env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "POD_NAMESPACE", "LOG_LEVEL",
+                                                            "HEALTH_PORT", "KUBERNETES_SERVICE_HOST")}
+    r["operator_command"] = " ".join(cmd)
+    log(f"starting the operator on 127.0.0.1:{port}")
+    t0 = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=op_log, stderr=subprocess.STDOUT, env=env)
+    sampler = Sampler(proc.pid)
+    sampler.start()
+    http_ = Http(port)
+    try:
+        # --- start to ready
+        deadline = t0 + 300
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"operator exited with {proc.returncode}; see {op_log.name}")
+            try:
+                status, _, _ = http_.get("/readyz", timeout=2)
+                if status == 200:
+                    break
+            except (OSError, http.client.HTTPException):
+                http_.close()
+            if time.monotonic() > deadline:
+                raise SystemExit("operator not ready within 300 s")
+            time.sleep(0.01)
+        t_ready = time.monotonic()
+        r["start_to_ready_seconds"] = round(t_ready - t0, 3)
+        at_ready = proc_status(proc.pid)
+        r["rss_at_ready_kib"] = at_ready
+        log(f"ready after {r['start_to_ready_seconds']:.3f} s (reference LIST {r['reference_list']['seconds']:.3f} s);"
+            f" VmHWM so far {at_ready['VmHWM'] / 1024:.1f} MiB")
+
+        # --- steady state
+        settle = env_int("BENCH_SETTLE_SECONDS", 20)
+        log(f"settling {settle} s")
+        time.sleep(settle)
+        steady = proc_status(proc.pid)
+        r["steady"] = steady
+        r["steady_smaps_top"] = smaps_by_mapping(proc.pid)
+        text = metrics_text(http_)
+        stores = by_label(text, "kube9_operator_store_objects", "resource")
+        r["store_objects"] = stores
+        r["check"] = {
+            "kube9_pods_sum": sum(v for _, v in samples(text, "kube9_pods")),
+            "kube9_nodes_sum": sum(v for _, v in samples(text, "kube9_nodes")),
+            "kube9_nodes_not_ready": by_label(text, "kube9_nodes", "ready").get("false", 0),
+            "expected_pods": r["load"]["pods"],
+            "expected_nodes": nodes,
+            "expected_nodes_not_ready": r["load"]["nodes_not_ready"],
+            "kube9_health_score": samples(text, "kube9_health_score")[0][1],
+        }
+        ok = (r["check"]["kube9_pods_sum"] == pods and r["check"]["kube9_nodes_sum"] == nodes
+              and r["check"]["kube9_nodes_not_ready"] == r["load"]["nodes_not_ready"])
+        r["check"]["ok"] = ok
+        log(f"steady VmRSS {steady['VmRSS'] / 1024:.1f} MiB (RssAnon {steady['RssAnon'] / 1024:.1f},"
+            f" RssFile {steady['RssFile'] / 1024:.1f}); aggregates {'match' if ok else 'DO NOT match'} the load")
+
+        # --- CPU over a minute of scrapes
+        cpu_seconds = env_int("BENCH_CPU_SECONDS", 60)
+        interval = env_int("BENCH_SCRAPE_INTERVAL", 15)
+        log(f"CPU over {cpu_seconds} s with a gzip scrape every {interval} s")
+        la0 = loadavg()
+        ticks0, c0 = cpu_ticks(proc.pid), time.monotonic()
+        next_scrape = c0
+        scrapes = 0
+        while True:
+            now = time.monotonic()
+            if now >= c0 + cpu_seconds:
+                break
+            if now >= next_scrape:
+                http_.get("/metrics", gzip_ok=True)
+                scrapes += 1
+                next_scrape += interval
+            time.sleep(max(0.0, min(next_scrape, c0 + cpu_seconds) - time.monotonic()))
+        ticks1, c1 = cpu_ticks(proc.pid), time.monotonic()
+        r["cpu"] = {
+            "seconds": round(c1 - c0, 2),
+            "ticks": ticks1 - ticks0,
+            "clk_tck": CLK_TCK,
+            "millicores": round((ticks1 - ticks0) / CLK_TCK / (c1 - c0) * 1000, 2),
+            "scrapes": scrapes,
+            "loadavg_before": la0,
+            "loadavg_after": loadavg(),
+        }
+        r["after_cpu_minute"] = proc_status(proc.pid)
+        log(f"CPU {r['cpu']['millicores']} millicores ({ticks1 - ticks0} ticks in {c1 - c0:.1f} s, {scrapes} scrapes);"
+            f" VmRSS now {r['after_cpu_minute']['VmRSS'] / 1024:.1f} MiB")
+
+        # --- forced relist
+        # Before the scrape burst below, so that what precedes the relist is the steady state of
+        # an operator scraped every 15 s. The relist is detected by polling /metrics twice a
+        # second over the same keep-alive connection (one civetweb thread, as in the CPU minute).
+        log("forcing a relist: restarting the bench API server")
+        before_relists = by_label(metrics_text(http_), "kube9_operator_relists_total", "resource")
+        pre = proc_status(proc.pid)
+        hwm_reset = reset_hwm(proc.pid)
+        time.sleep(2)
+        t_stop = time.monotonic()
+        stop_seconds = cluster.sh("stop-apiserver")
+        t_start, wall_start = time.monotonic(), time.time()
+        start_seconds = cluster.sh("start-apiserver")
+        t_api_ready, wall_api_ready = time.monotonic(), time.time()
+        # Relisted: every resource's relist counter went up and its last successful LIST ended
+        # after the API server was started again (kube9_operator_last_sync_timestamp_seconds has
+        # whole seconds only; the API server was down for many seconds before this point, so the
+        # floor is safe); and every store holds what it held before.
+        relisted = None
+        deadline = time.monotonic() + 300
+        last: dict = {}
+        while time.monotonic() < deadline:
+            try:
+                t = metrics_text(http_)
+                now_relists = by_label(t, "kube9_operator_relists_total", "resource")
+                now_stores = by_label(t, "kube9_operator_store_objects", "resource")
+                now_syncs = by_label(t, "kube9_operator_last_sync_timestamp_seconds", "resource")
+                last = {"relists": now_relists, "stores": now_stores, "syncs": now_syncs}
+                if (all(now_relists.get(k, 0) > v for k, v in before_relists.items())
+                        and all(now_syncs.get(k, 0) >= int(wall_start) for k in before_relists)
+                        and all(now_stores.get(k) == v for k, v in stores.items())):
+                    relisted = time.monotonic()
+                    break
+            except (OSError, RuntimeError, http.client.HTTPException):
+                http_.close()
+            time.sleep(0.5)
+        if relisted is None:
+            raise SystemExit(f"the operator did not relist every resource within 300 s; last {last}")
+        # Ready again (status writes work again)?
+        while time.monotonic() < deadline:
+            if http_.get("/readyz")[0] == 200:
+                break
+            time.sleep(0.1)
+        t_ready_again = time.monotonic()
+        time.sleep(10)
+        t_end = time.monotonic()
+        after = proc_status(proc.pid)
+        window = sampler.window(t_stop - 2, t_end)
+        peak_sampled = max(s[1] for s in window)
+        peak_anon = max(s[2] for s in window)
+        peak = max(after["VmHWM"], peak_sampled) if hwm_reset else peak_sampled
+        t_all = metrics_text(http_)
+        reasons: dict[str, float] = {}
+        for labels, v in samples(t_all, "kube9_operator_relists_total"):
+            reasons[labels.get("reason", "")] = reasons.get(labels.get("reason", ""), 0) + v
+        r["relist"] = {
+            "hwm_reset": hwm_reset,
+            "stop_apiserver_seconds": round(stop_seconds, 2),
+            "start_apiserver_seconds": round(start_seconds, 2),
+            # From the start of `start-apiserver` (which includes the API server's own start-up)
+            # until a scrape showed every collector relisted (polled every 0.5 s).
+            "start_to_relisted_seconds": round(relisted - t_start, 3),
+            "api_ready_to_relisted_seconds": round(relisted - t_api_ready, 3),
+            "apiserver_ready_to_operator_ready_seconds": round(t_ready_again - t_api_ready, 3),
+            "relists_by_reason_total": reasons,
+            "rss_before_kib": pre,
+            "rss_after_kib": after,
+            "peak_vmrss_sampled_kib": peak_sampled,
+            "peak_vmhwm_kib": after["VmHWM"] if hwm_reset else None,
+            "peak_kib": peak,
+            "peak_rss_anon_sampled_kib": peak_anon,
+            "peak_over_steady": round(peak / steady["VmRSS"], 3),
+            "peak_anon_over_steady_anon": round(peak_anon / steady["RssAnon"], 3),
+            "peak_over_before": round(peak / pre["VmRSS"], 3),
+            "samples": [(round(s[0] - t_stop, 2), s[1], s[2], s[3]) for s in window],
+            "marks": {"stop": 0.0, "start": round(t_start - t_stop, 2), "api_ready": round(t_api_ready - t_stop, 2),
+                      "relisted": round(relisted - t_stop, 2), "ready_again": round(t_ready_again - t_stop, 2)},
+        }
+        log(f"relisted (seen on a scrape) {r['relist']['api_ready_to_relisted_seconds']} s after the API server"
+            f" was ready again;"
+            f" peak {peak / 1024:.1f} MiB = {r['relist']['peak_over_steady']}x steady,"
+            f" {r['relist']['peak_over_before']}x the {pre['VmRSS'] / 1024:.1f} MiB just before"
+            f" (RssAnon peak {peak_anon / 1024:.1f} MiB = {r['relist']['peak_anon_over_steady_anon']}x)")
+        # --- /metrics latency
+        n = env_int("BENCH_SCRAPES", 200)
+        lat: dict[str, dict] = {}
+        # plain and gzip over one keep-alive connection (as Prometheus scrapes); gzip_new_conn
+        # opens a connection per scrape (its TCP handshake included), for comparison.
+        for mode in ("plain", "gzip", "gzip_new_conn"):
+            times, sizes = [], []
+            for _ in range(n):
+                client = Http(port) if mode == "gzip_new_conn" else http_
+                s0 = time.perf_counter()
+                status, body, hdrs = client.get("/metrics", gzip_ok=(mode != "plain"))
+                times.append(time.perf_counter() - s0)
+                if client is not http_:
+                    client.close()
+                sizes.append(len(body))
+                if status != 200 or (mode != "plain") != (hdrs.get("content-encoding") == "gzip"):
+                    raise SystemExit(f"/metrics {mode}: HTTP {status}, encoding {hdrs.get('content-encoding')}")
+            lat[mode] = {
+                "scrapes": n,
+                "median_ms": round(statistics.median(times) * 1000, 3),
+                "p99_ms": round(pct(times, 99) * 1000, 3),
+                "max_ms": round(max(times) * 1000, 3),
+                "min_ms": round(min(times) * 1000, 3),
+                "bytes": int(statistics.median(sizes)),
+            }
+            log(f"/metrics {mode}: median {lat[mode]['median_ms']} ms, p99 {lat[mode]['p99_ms']} ms, "
+                f"{lat[mode]['bytes']} bytes")
+        text = metrics_text(http_)
+        lat["series"] = sum(1 for line in text.splitlines() if line and not line.startswith("#"))
+        lat["series_by_family"] = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                fam = SAMPLE_RE.match(line).group(1)
+                lat["series_by_family"][fam] = lat["series_by_family"].get(fam, 0) + 1
+        dur = samples(text, "kube9_operator_scrape_duration_seconds_sum")
+        cnt = samples(text, "kube9_operator_scrape_duration_seconds_count")
+        if dur and cnt and cnt[0][1] > 0:
+            lat["server_side_mean_ms"] = round(dur[0][1] / cnt[0][1] * 1000, 3)
+        r["metrics"] = lat
+        r["after_scrape_burst"] = proc_status(proc.pid)
+        log(f"VmRSS after the scrape burst {r['after_scrape_burst']['VmRSS'] / 1024:.1f} MiB"
+            f" (RssAnon {r['after_scrape_burst']['RssAnon'] / 1024:.1f})")
+
+        r["cpu_seconds_total"] = round(cpu_ticks(proc.pid) / CLK_TCK, 2)
+    finally:
+        sampler.stop.set()
+        http_.close()
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        r["operator_exit_code"] = proc.returncode
+        op_log.close()
+        cluster.save_logs(label)
+        if os.environ.get("BENCH_KEEP_CLUSTER", "0") != "1":
+            cluster.sh("down")
+    r["loadavg_end"] = loadavg()
+    return r
+
+
+# --- report ----------------------------------------------------------------------------------
+
+TARGET_RSS_MIB = {1000: 16, 10000: 32, 150000: 128}
+
+
+def targets(results: list[dict]) -> list[tuple[str, str, str, bool]]:
+    """(size, target, measured, met) for the PERFORMANCE.md targets this bench measures."""
+    out = []
+    for r in results:
+        size = f"{r['pods']}/{r['nodes']}"
+        rss = r["steady"]["VmRSS"] / 1024
+        if r["pods"] in TARGET_RSS_MIB:
+            t = TARGET_RSS_MIB[r["pods"]]
+            out.append((size, f"steady RSS <= {t} MiB", f"{rss:.1f} MiB (RssAnon {r['steady']['RssAnon'] / 1024:.1f})",
+                        rss <= t))
+        ratio = r["relist"]["peak_over_steady"]
+        out.append((size, "relist peak <= 1.25x steady", f"{ratio:.2f}x", ratio <= 1.25))
+        if r["pods"] >= 10000:
+            out.append((size, "CPU <= 5 millicores", f"{r['cpu']['millicores']:.1f} m", r["cpu"]["millicores"] <= 5))
+            for mode in ("plain", "gzip"):
+                p99 = r["metrics"][mode]["p99_ms"]
+                out.append((size, f"/metrics p99 <= 20 ms ({mode})", f"{p99:.1f} ms", p99 <= 20))
+            lim = r["reference_list"]["seconds"] + 1
+            out.append((size, "ready <= LIST + 1 s", f"{r['start_to_ready_seconds']:.2f} s (limit {lim:.2f} s)",
+                        r["start_to_ready_seconds"] <= lim))
+    return out
+
+
+def table(results: list[dict]) -> str:
+    def mib(kib: int) -> str:
+        return f"{kib / 1024:.1f}"
+
+    rows: list[tuple[str, list[str]]] = [
+        ("load: objects / requests", [f"{r['load']['objects']} / {r['load']['requests']}" for r in results]),
+        ("load: time, throughput", [f"{r['load']['seconds']:.1f} s, {r['load']['requests_per_second']:.0f} req/s"
+                                    for r in results]),
+        ("reference LIST, 11 resources (MiB)", [f"{r['reference_list']['seconds']:.2f} s "
+                                                f"({r['reference_list']['bytes'] / MIB:.1f})" for r in results]),
+        ("start to ready", [f"{r['start_to_ready_seconds']:.2f} s" for r in results]),
+        ("VmHWM at ready (MiB)", [mib(r["rss_at_ready_kib"]["VmHWM"]) for r in results]),
+        ("steady VmRSS, ready + 20 s (MiB)", [mib(r["steady"]["VmRSS"]) for r in results]),
+        ("  RssAnon / RssFile (MiB)", [f"{mib(r['steady']['RssAnon'])} / {mib(r['steady']['RssFile'])}"
+                                       for r in results]),
+        ("VmRSS after CPU minute (MiB)", [f"{mib(r['after_cpu_minute']['VmRSS'])} "
+                                          f"(anon {mib(r['after_cpu_minute']['RssAnon'])})" for r in results]),
+        ("relist peak (MiB), x steady", [f"{mib(r['relist']['peak_kib'])}, {r['relist']['peak_over_steady']:.2f}x"
+                                         for r in results]),
+        ("  x VmRSS just before relist", [f"{r['relist']['peak_over_before']:.2f}x" for r in results]),
+        ("  RssAnon relist peak, x steady", [f"{mib(r['relist']['peak_rss_anon_sampled_kib'])}, "
+                                             f"{r['relist']['peak_anon_over_steady_anon']:.2f}x" for r in results]),
+        ("  relisted, after API /readyz", [f"{r['relist']['api_ready_to_relisted_seconds']:.2f} s"
+                                           for r in results]),
+        ("VmRSS after relist +10 s (MiB)", [mib(r["relist"]["rss_after_kib"]["VmRSS"]) for r in results]),
+        ("VmRSS after scrape burst (MiB)", [f"{mib(r['after_scrape_burst']['VmRSS'])} "
+                                            f"(anon {mib(r['after_scrape_burst']['RssAnon'])})" for r in results]),
+        ("CPU avg (window, scrapes)", [f"{r['cpu']['millicores']:.1f} m ({r['cpu']['seconds']:.0f} s, {r['cpu']['scrapes']})" for r in results]),
+        ("/metrics plain: median / p99", [f"{r['metrics']['plain']['median_ms']:.2f} / "
+                                          f"{r['metrics']['plain']['p99_ms']:.2f} ms" for r in results]),
+        ("/metrics gzip: median / p99", [f"{r['metrics']['gzip']['median_ms']:.2f} / "
+                                         f"{r['metrics']['gzip']['p99_ms']:.2f} ms" for r in results]),
+        ("/metrics gzip, new conn: median / p99", [f"{r['metrics']['gzip_new_conn']['median_ms']:.2f} / "
+                                                   f"{r['metrics']['gzip_new_conn']['p99_ms']:.2f} ms"
+                                                   for r in results]),
+        ("/metrics server-side mean", [f"{r['metrics'].get('server_side_mean_ms', float('nan')):.2f} ms"
+                                       for r in results]),
+        ("/metrics size plain / gzip (KiB)", [f"{r['metrics']['plain']['bytes'] / 1024:.0f} / "
+                                              f"{r['metrics']['gzip']['bytes'] / 1024:.0f}" for r in results]),
+        ("/metrics series", [str(r["metrics"]["series"]) for r in results]),
+    ]
+    head = ["measure"] + [f"{r['pods']} pods / {r['nodes']} nodes" for r in results]
+    w0 = max(len(h) for h, _ in rows + [(head[0], [])])
+    ws = [max(len(head[i + 1]), *(len(v[i]) for _, v in rows)) for i in range(len(results))]
+    lines = ["| " + head[0].ljust(w0) + " | " + " | ".join(h.ljust(w) for h, w in zip(head[1:], ws)) + " |",
+             "|" + "-" * (w0 + 2) + "|" + "|".join("-" * (w + 2) for w in ws) + "|"]
+    for name, vals in rows:
+        lines.append("| " + name.ljust(w0) + " | " + " | ".join(v.ljust(w) for v, w in zip(vals, ws)) + " |")
+    return "\n".join(lines)
+
+
+def machine() -> dict:
+    cpu = ""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
+    build_type = ""
+    cache = REPO_ROOT / "build" / "CMakeCache.txt"
+    if cache.exists():
+        m = re.search(r"^CMAKE_BUILD_TYPE:\w+=(.*)$", cache.read_text(), re.M)
+        build_type = m.group(1) if m else ""
+    if not build_type:
+        m = re.search(r"set\(CMAKE_BUILD_TYPE (\w+)\)", (REPO_ROOT / "CMakeLists.txt").read_text())
+        build_type = f"{m.group(1)} (CMakeLists.txt default)" if m else ""
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True).stdout.strip()
+
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": cpu,
+        "mem_total_mib": int(mem) // 1024,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "git_commit": git("rev-parse", "HEAD"),
+        "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        "cmake_build_type": build_type,
+    }
+
+
+def main() -> None:
+    started = time.monotonic()
+    sizes = []
+    for part in os.environ.get("BENCH_SIZES", "1000:100,10000:500").split(","):
+        p, _, n = part.strip().partition(":")
+        sizes.append((int(p), int(n)))
+    binary = Path(os.environ.get("KUBE9_BINARY", REPO_ROOT / "build" / "kube9-operator")).resolve()
+    if not os.access(binary, os.X_OK):
+        raise SystemExit(f"{binary} is not built (make build)")
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    logs_dir = RESULTS / f"{stamp}-logs"
+    logs_dir.mkdir()
+    version = subprocess.run([str(binary), "version"], capture_output=True, text=True).stdout.strip()
+    digest = hashlib.sha256(binary.read_bytes()).hexdigest()
+    doc = {"timestamp": stamp, "machine": machine(), "operator_version": version, "binary": str(binary),
+           "binary_sha256": digest, "binary_bytes": binary.stat().st_size, "sizes": []}
+    log(f"kube9-operator {version}; sizes {sizes}; {doc['machine']['cpus']} CPUs")
+    for pods, nodes in sizes:
+        doc["sizes"].append(bench_size(pods, nodes, binary, logs_dir))
+    doc["targets"] = [{"size": s, "target": t, "measured": m, "met": ok} for s, t, m, ok in targets(doc["sizes"])]
+    doc["total_seconds"] = round(time.monotonic() - started, 1)
+    out = RESULTS / f"{stamp}.json"
+    out.write_text(json.dumps(doc, indent=1) + "\n")
+
+    print()
+    print(f"kube9-operator benchmark v1 — {doc['machine']['cpus']} CPUs ({doc['machine']['cpu_model']}), "
+          f"{doc['machine']['cmake_build_type'] or 'unknown'} build, commit {doc['machine']['git_commit'][:12]}"
+          f"{' (dirty)' if doc['machine']['git_dirty'] else ''}")
+    print()
+    print(table(doc["sizes"]))
+    print()
+    print("PERFORMANCE.md targets measured here:")
+    for t in doc["targets"]:
+        print(f"  {'met   ' if t['met'] else 'MISSED'}  {t['size']:<12} {t['target']:<30} {t['measured']}")
+    for r in doc["sizes"]:
+        if not r["check"]["ok"]:
+            print(f"  WARNING: at {r['pods']} pods the aggregates did not match the load: {r['check']}")
+    print()
+    print(f"results: {out.relative_to(REPO_ROOT)} (logs in {logs_dir.relative_to(REPO_ROOT)}/); "
+          f"total {doc['total_seconds']:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
