@@ -100,25 +100,37 @@ base::Expected<base::Ok, ApiError> Client::Authenticate(http::Request& request) 
   return base::Ok{};
 }
 
-base::Expected<http::Response, ApiError> Client::Do(http::Request request, std::string_view verb,
-                                                    std::string_view resource) {
+base::Expected<int, ApiError> Client::Exchange(http::Request& request, std::string_view verb,
+                                               std::string_view resource, const Perform& perform) {
   for (int attempt = 0;; ++attempt) {
     if (auto auth = Authenticate(request); !auth.ok()) return base::Unexpected(auth.error());
-    auto response = transport_.Send(request);
-    if (!response.ok()) {
+    auto status = perform(request);
+    if (!status.ok()) {
       if (observer_) observer_->OnApiRequest(verb, resource, 0);
-      return base::Unexpected(ApiError{ErrorKind::kTransport, 0, response.error().message, {}});
+      return base::Unexpected(ApiError{ErrorKind::kTransport, 0, status.error().message, {}});
     }
-    if (observer_) observer_->OnApiRequest(verb, resource, response->status);
-    if (response->status == 401 && attempt == 0) {
+    if (observer_) observer_->OnApiRequest(verb, resource, *status);
+    if (*status == 401 && attempt == 0) {
       access_.credentials->Invalidate();  // the token may have rotated since we read it
       continue;
     }
-    if (response->status < 200 || response->status >= 300) {
-      return base::Unexpected(ErrorFromResponse(*response, clock_.WallNow()));
-    }
-    return std::move(response).value();
+    return *status;
   }
+}
+
+base::Expected<http::Response, ApiError> Client::Do(http::Request request, std::string_view verb,
+                                                    std::string_view resource) {
+  http::Response response;
+  auto status = Exchange(request, verb, resource,
+                         [&](const http::Request& r) -> base::Expected<int, http::TransportError> {
+                           auto sent = transport_.Send(r);
+                           if (!sent.ok()) return base::Unexpected(sent.error());
+                           response = std::move(sent).value();
+                           return response.status;
+                         });
+  if (!status.ok()) return base::Unexpected(status.error());
+  if (*status < 200 || *status >= 300) return base::Unexpected(ErrorFromResponse(response, clock_.WallNow()));
+  return response;
 }
 
 base::Expected<std::string, ApiError> Client::GetRaw(std::string_view path, std::string_view resource) {
@@ -170,29 +182,23 @@ base::Expected<std::pair<std::string, std::string>, ApiError> Client::ListPage(h
                                                                               std::string_view resource,
                                                                               const ItemVisitor& visit,
                                                                               std::size_t& items) {
-  for (int attempt = 0;; ++attempt) {
-    if (auto auth = Authenticate(req); !auth.ok()) return base::Unexpected(auth.error());
-    ListDecoder decoder(visit);
-    DecodingStream<ListDecoder> stream(decoder);
-    base::StopSignal never;
-    auto status = transport_.Stream(req, stream, req.cancel ? *req.cancel : never);
-    if (!status.ok()) {
-      if (observer_) observer_->OnApiRequest("list", resource, 0);
-      return base::Unexpected(ApiError{ErrorKind::kTransport, 0, status.error().message, {}});
-    }
-    if (observer_) observer_->OnApiRequest("list", resource, *status);
-    if (*status == 401 && attempt == 0 && decoder.items() == 0) {
-      access_.credentials->Invalidate();
-      continue;
-    }
-    if (*status < 200 || *status >= 300) {
-      return base::Unexpected(ErrorFromResponse(stream.ErrorResponse(), clock_.WallNow()));
-    }
-    if (stream.error_) return base::Unexpected(*stream.error_);
-    if (auto done = decoder.Finish(); !done.ok()) return base::Unexpected(done.error());
-    items += decoder.items();
-    return std::make_pair(decoder.resource_version(), decoder.continue_token());
+  // A fresh decoder per attempt: a 401 body is kept as an error body, never decoded.
+  std::optional<ListDecoder> decoder;
+  std::optional<DecodingStream<ListDecoder>> stream;
+  base::StopSignal never;
+  auto status = Exchange(req, "list", resource, [&](const http::Request& r) {
+    decoder.emplace(visit);
+    stream.emplace(*decoder);
+    return transport_.Stream(r, *stream, r.cancel ? *r.cancel : never);
+  });
+  if (!status.ok()) return base::Unexpected(status.error());
+  if (*status < 200 || *status >= 300) {
+    return base::Unexpected(ErrorFromResponse(stream->ErrorResponse(), clock_.WallNow()));
   }
+  if (stream->error_) return base::Unexpected(*stream->error_);
+  if (auto done = decoder->Finish(); !done.ok()) return base::Unexpected(done.error());
+  items += decoder->items();
+  return std::make_pair(decoder->resource_version(), decoder->continue_token());
 }
 
 base::Expected<base::Ok, ApiError> WatchDecoder::DecodeLine(std::string_view line) {
@@ -266,24 +272,21 @@ base::Expected<WatchResult, ApiError> Client::Watch(std::string_view path, std::
   // The server closes the watch after timeoutSeconds; this only bounds a silent connection.
   req.timeout = std::chrono::seconds(options.timeout_seconds + 30);
   req.stall_timeout = base::Millis(0);
-  if (auto auth = Authenticate(req); !auth.ok()) return base::Unexpected(auth.error());
-
-  WatchDecoder decoder(visit);
-  DecodingStream<WatchDecoder> stream(decoder);
-  auto status = transport_.Stream(req, stream, stop);
-  if (!status.ok()) {
-    if (observer_) observer_->OnApiRequest("watch", resource, 0);
-    return base::Unexpected(ApiError{ErrorKind::kTransport, 0, status.error().message, {}});
-  }
-  if (observer_) observer_->OnApiRequest("watch", resource, *status);
+  std::optional<WatchDecoder> decoder;
+  std::optional<DecodingStream<WatchDecoder>> stream;
+  auto status = Exchange(req, "watch", resource, [&](const http::Request& r) {
+    decoder.emplace(visit);
+    stream.emplace(*decoder);
+    return transport_.Stream(r, *stream, stop);
+  });
+  if (!status.ok()) return base::Unexpected(status.error());
   if (*status < 200 || *status >= 300) {
-    if (*status == 401) access_.credentials->Invalidate();
-    return base::Unexpected(ErrorFromResponse(stream.ErrorResponse(), clock_.WallNow()));
+    return base::Unexpected(ErrorFromResponse(stream->ErrorResponse(), clock_.WallNow()));
   }
-  if (stream.error_) return base::Unexpected(*stream.error_);
+  if (stream->error_) return base::Unexpected(*stream->error_);
   WatchResult result;
-  result.resource_version = decoder.resource_version().empty() ? options.resource_version : decoder.resource_version();
-  result.events = decoder.events();
+  result.resource_version = decoder->resource_version().empty() ? options.resource_version : decoder->resource_version();
+  result.events = decoder->events();
   return result;
 }
 

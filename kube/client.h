@@ -101,6 +101,11 @@ class Client {
   base::Expected<http::Response, ApiError> Do(http::Request request, std::string_view verb,
                                               std::string_view resource);
   base::Expected<base::Ok, ApiError> Authenticate(http::Request& request);
+  // One authenticated, counted request: `perform` sends it and returns the HTTP status. A
+  // first 401 refreshes the credentials and sends it again; every call goes through here.
+  using Perform = std::function<base::Expected<int, http::TransportError>(const http::Request&)>;
+  base::Expected<int, ApiError> Exchange(http::Request& request, std::string_view verb, std::string_view resource,
+                                         const Perform& perform);
   // One LIST page, streamed through a ListDecoder: returns (resourceVersion, continue).
   base::Expected<std::pair<std::string, std::string>, ApiError> ListPage(http::Request request,
                                                                          std::string_view resource,

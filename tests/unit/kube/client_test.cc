@@ -242,3 +242,55 @@ TEST(UrlEncodeTest, EscapesEverythingButUnreserved) {
 
 }  // namespace
 }  // namespace kube9::kube
+
+namespace kube9::kube {
+namespace {
+
+// Every kind of call follows the same 401 policy: refresh the credentials, try once more.
+class RotatingCredentials final : public CredentialProvider {
+ public:
+  base::Expected<Credential, std::string> Get() override { return Credential{"token-" + std::to_string(generation), "", ""}; }
+  void Invalidate() override { ++generation; }
+  int generation = 0;
+};
+
+TEST(ClientAuthTest, ListAndWatchRetryOnceWithRefreshedCredentialsAfter401) {
+  testing::FakeTransport transport;
+  base::FakeClock clock;
+  base::StopSignal stop;
+  auto creds = std::make_shared<RotatingCredentials>();
+  ClusterAccess access;
+  access.server = "https://k";
+  access.credentials = creds;
+  Client client(access, transport, clock);
+  const std::string unauthorized = R"({"kind":"Status","code":401,"message":"Unauthorized"})";
+  transport.Reply(401, unauthorized);
+  transport.Reply(200, R"({"metadata":{"resourceVersion":"5"},"items":[{"metadata":{"name":"a"}}]})");
+  std::size_t listed = 0;
+  auto list = client.List("/api/v1/pods", "pods", {}, [&](const rapidjson::Value&) { ++listed; }, stop);
+  ASSERT_TRUE(list.ok()) << list.error().ToString();
+  EXPECT_EQ(listed, 1u);
+  transport.Reply(401, unauthorized);
+  transport.Reply(200, R"({"type":"ADDED","object":{"metadata":{"resourceVersion":"6"}}})" "\n");
+  auto watch = client.Watch("/api/v1/pods", "pods", {}, [](EventType, const rapidjson::Value&) {}, stop);
+  ASSERT_TRUE(watch.ok()) << watch.error().ToString();
+  EXPECT_EQ(watch->events, 1u);
+  const auto reqs = transport.requests();
+  ASSERT_EQ(reqs.size(), 4u);
+  auto bearer = [](const http::Request& r) {
+    for (const auto& [k, v] : r.headers) if (k == "Authorization") return v;
+    return std::string();
+  };
+  EXPECT_EQ(bearer(reqs[0]), "Bearer token-0");
+  EXPECT_EQ(bearer(reqs[1]), "Bearer token-1");
+  EXPECT_EQ(bearer(reqs[3]), "Bearer token-2");
+  transport.Reply(401, unauthorized);
+  transport.Reply(401, unauthorized);
+  auto denied = client.Watch("/api/v1/pods", "pods", {}, [](EventType, const rapidjson::Value&) {}, stop);
+  ASSERT_FALSE(denied.ok());
+  EXPECT_EQ(denied.error().kind, ErrorKind::kUnauthorized);
+  EXPECT_EQ(transport.requests().size(), 6u) << "one retry, no storm";
+}
+
+}  // namespace
+}  // namespace kube9::kube
