@@ -95,9 +95,12 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   collectors::CollectorSet collector_set(cfg.collectors, client, clock, &metrics);
   exporter::ClusterMetrics cluster_metrics;
   health.SetCondition("collectors", false, "waiting for the first LIST of every collector");
+  // The sampler samples at least once an interval, synced or not: a silent one is stuck.
+  health.RegisterLoop(collectors::Sampler::kLoopName, 3 * cfg.sample_interval + std::chrono::seconds(60));
   collectors::Sampler sampler(
       collector_set, client, clock, cfg.sample_interval,
       {[&](const collectors::ClusterAggregates& sample, const std::vector<std::string>& unsynced) {
+        health.Heartbeat(collectors::Sampler::kLoopName);
         for (const auto& [resource, objects] : collector_set.Sizes()) metrics.SetStoreObjects(resource, objects);
         if (!unsynced.empty()) {
           std::string names;
@@ -157,6 +160,7 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   std::promise<void> others_stopped;
   std::thread stopper([&] {
     sampler_thread.join();
+    health.UnregisterLoop(collectors::Sampler::kLoopName);
     collector_set.Join();
     server->reset();
     others_stopped.set_value();

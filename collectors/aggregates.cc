@@ -34,7 +34,6 @@ int HealthScore(const std::vector<HealthCheck>& checks) {
 
 ClusterAggregates Aggregate(const ClusterStores& s, base::WallTime now, std::string kubernetes_version) {
   ClusterAggregates a;
-  a.sampled_at = now;
   a.kubernetes_version = std::move(kubernetes_version);
   a.has_nodes = s.nodes != nullptr;
   a.has_pods = s.pods != nullptr;

@@ -38,7 +38,6 @@ struct HealthCheck {
 // Everything the aggregate metrics, the health assessment and the status report show,
 // computed from the stores in one pass per sample.
 struct ClusterAggregates {
-  base::WallTime sampled_at;
   // Which collectors are on: families of disabled collectors are not exported.
   bool has_nodes = false, has_pods = false, has_pvcs = false, has_jobs = false, has_workloads = false;
 
