@@ -10,13 +10,15 @@ Backoff::Backoff(BackoffPolicy policy, std::uint64_t seed) : policy_(policy), rn
   policy_.multiplier = std::max(1.0, policy_.multiplier);
 }
 
-Millis Backoff::Next() {
+Millis Backoff::Next() { return DelayAfter(++failures_); }
+
+Millis Backoff::DelayAfter(int failures) {
+  if (failures <= 0) return Millis(0);
   const double initial = static_cast<double>(policy_.initial.count());
   const double cap = static_cast<double>(policy_.max.count());
   // Capping the exponent keeps pow() finite however long an outage lasts.
-  const double exponent = std::min(failures_, 62);
+  const double exponent = std::min(failures - 1, 62);
   const double base = std::min(cap, initial * std::pow(policy_.multiplier, exponent));
-  ++failures_;
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   const double delay = base * (1.0 - policy_.jitter) + base * policy_.jitter * unit(rng_);
   return Millis(static_cast<Millis::rep>(delay));

@@ -23,6 +23,9 @@ class Backoff {
   explicit Backoff(BackoffPolicy policy, std::uint64_t seed = std::random_device{}());
   // The delay before the next attempt; each call grows the base delay up to policy.max.
   Millis Next();
+  // The delay after `failures` consecutive failures (1 = the first), without changing the count:
+  // for callers that keep a count per item rather than per loop.
+  Millis DelayAfter(int failures);
   // After a success: the next failure starts again from policy.initial.
   void Reset() { failures_ = 0; }
   int failures() const { return failures_; }

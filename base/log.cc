@@ -17,17 +17,21 @@ namespace {
 
 std::atomic<Level> g_level{Level::kInfo};
 std::atomic<Format> g_format{Format::kJson};
+std::atomic<bool> g_stderr{false};
+
+std::shared_ptr<spdlog::logger> MakeLogger(spdlog::sink_ptr sink) {
+  auto l = std::make_shared<spdlog::logger>("kube9", std::move(sink));
+  l->set_pattern("%v");
+  l->set_level(spdlog::level::trace);
+  l->flush_on(spdlog::level::trace);
+  return l;
+}
 
 spdlog::logger& Logger() {
-  // spdlog provides the thread-safe, flushing stdout sink; lines are formatted here.
-  static std::shared_ptr<spdlog::logger> logger = [] {
-    auto l = std::make_shared<spdlog::logger>("kube9", std::make_shared<spdlog::sinks::stdout_sink_mt>());
-    l->set_pattern("%v");
-    l->set_level(spdlog::level::trace);
-    l->flush_on(spdlog::level::trace);
-    return l;
-  }();
-  return *logger;
+  // spdlog provides the thread-safe, flushing sinks; lines are formatted here.
+  static std::shared_ptr<spdlog::logger> out = MakeLogger(std::make_shared<spdlog::sinks::stdout_sink_mt>());
+  static std::shared_ptr<spdlog::logger> err = MakeLogger(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  return g_stderr.load() ? *err : *out;
 }
 
 void AppendLogfmtValue(std::string& out, std::string_view v) {
@@ -141,6 +145,8 @@ void Configure(Level level, Format format) {
   g_level.store(level);
   g_format.store(format);
 }
+
+void LogToStderr() { g_stderr.store(true); }
 
 bool Enabled(Level level) { return level >= g_level.load(); }
 

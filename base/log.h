@@ -51,6 +51,8 @@ std::string FormatLine(Format format, Level level, base::WallTime time, std::str
 
 // Sets the process-wide level and format (default: info, JSON).
 void Configure(Level level, Format format);
+// Log lines go to stderr instead of stdout (commands whose stdout is their output).
+void LogToStderr();
 bool Enabled(Level level);
 void Write(Level level, std::string_view message, Fields fields = {});
 

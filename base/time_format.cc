@@ -90,7 +90,9 @@ std::optional<Millis> ParseRetryAfter(std::string_view value, WallTime now) {
     long long secs = 0;
     auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), secs);
     if (ec != std::errc() || ptr != value.data() + value.size()) return {};
-    return std::chrono::duration_cast<Millis>(std::chrono::seconds(secs));
+    // Callers cap the wait; clamp first so that absurd values cannot overflow milliseconds.
+    constexpr long long kMaxSeconds = 10LL * 365 * 24 * 3600;
+    return std::chrono::duration_cast<Millis>(std::chrono::seconds(std::min(secs, kMaxSeconds)));
   }
   // IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
