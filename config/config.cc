@@ -90,6 +90,35 @@ std::string ApplyServerUrl(const std::string& v, Config& c) {
   return "";
 }
 
+// A duration flag within [min, max].
+std::function<std::string(const std::string&, Config&)> Duration(base::Millis Config::*field, base::Millis min,
+                                                                  base::Millis max) {
+  return [field, min, max](const std::string& v, Config& c) -> std::string {
+    auto d = base::ParseDuration(v);
+    if (!d) return "must be a duration such as 30s, 5m or 1h";
+    if (*d < min || *d > max) {
+      return fmt::format("must be from {} to {}", base::FormatDuration(min), base::FormatDuration(max));
+    }
+    c.*field = *d;
+    return "";
+  };
+}
+
+// A byte count: a whole number with an optional binary suffix (Ki, Mi, Gi).
+std::optional<std::uint64_t> ParseBytes(const std::string& text) {
+  std::string digits = text;
+  std::uint64_t unit = 1;
+  for (const auto& [suffix, factor] : {std::pair{"Ki", 1ull << 10}, {"Mi", 1ull << 20}, {"Gi", 1ull << 30}}) {
+    if (text.size() > 2 && text.ends_with(suffix)) {
+      digits = text.substr(0, text.size() - 2);
+      unit = factor;
+    }
+  }
+  auto n = ParseInteger(digits);
+  if (!n || *n < 0 || static_cast<std::uint64_t>(*n) > (1ull << 40) / unit) return {};
+  return static_cast<std::uint64_t>(*n) * unit;
+}
+
 const std::vector<Option>& Options() {
   static const std::vector<Option> options = {
       {"--web.listen-address", "", "[host]:port", "Address of the HTTP server (/metrics, /healthz, /readyz, /).",
@@ -206,6 +235,49 @@ const std::vector<Option>& Options() {
       {"", "API_KEY", "key", "Pro tier API key, when --api-key-file is not used.", "",
        [](const std::string& v, Config& c) -> std::string {
          c.api_key = v;
+         return "";
+       }},
+      {"--server-ca-file", "", "path",
+       "PEM file of a CA to trust for kube9-server, in addition to the system's CAs.", "",
+       [](const std::string& v, Config& c) -> std::string {
+         if (v.empty()) return "must not be empty";
+         c.server_ca_file = v;
+         return "";
+       }},
+      {"--spool.path", "", "dir",
+       "Directory where Pro tier payloads wait for upload (a volume: they survive restarts).",
+       "/var/lib/kube9-operator/spool",
+       [](const std::string& v, Config& c) -> std::string {
+         if (v.empty()) return "must not be empty";
+         c.spool_path = v;
+         return "";
+       }},
+      {"--spool.max-bytes", "", "bytes",
+       "Bound of the spool; the oldest payloads are dropped (and counted) beyond it. Suffixes Ki, Mi, Gi.", "64Mi",
+       [](const std::string& v, Config& c) -> std::string {
+         auto n = ParseBytes(v);
+         if (!n) return "must be a number of bytes such as 67108864 or 64Mi";
+         if (*n < (64ull << 10)) return "must be at least 64Ki";
+         c.spool_max_bytes = *n;
+         return "";
+       }},
+      {"--upload.max-batch-age", "", "duration",
+       "Longest a metrics-batch waits for its 10 samples before it is uploaded anyway (1s to 24h).", "10m",
+       Duration(&Config::upload_max_batch_age, std::chrono::seconds(1), std::chrono::hours(24))},
+      {"--upload.concurrency", "", "n", "Uploads in flight at once (1 to 8).", "2",
+       [](const std::string& v, Config& c) -> std::string {
+         auto n = ParseInteger(v);
+         if (!n || *n < 1 || *n > 8) return "must be a whole number from 1 to 8";
+         c.upload_concurrency = static_cast<int>(*n);
+         return "";
+       }},
+      {"--collection.initial-delay", "", "duration",
+       "Delay of each collection type's first run, instead of its per-type offset (0s to 24h).",
+       "per type: 1m to 15m",
+       [](const std::string& v, Config& c) -> std::string {
+         auto d = base::ParseDuration(v);
+         if (!d || *d > std::chrono::hours(24)) return "must be a duration from 0s to 24h, such as 2s or 5m";
+         c.collection_initial_delay = *d;
          return "";
        }},
       {"", "REREGISTRATION_INTERVAL_HOURS", "hours", "How often to re-register with kube9-server.", "24",

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -42,6 +43,13 @@ struct Config {
   std::chrono::seconds cluster_metadata_interval{24 * 3600};
   std::chrono::seconds resource_inventory_interval{6 * 3600};
   std::chrono::seconds resource_configuration_patterns_interval{12 * 3600};
+  std::string server_ca_file;  // extra CA trusted for kube9-server, besides the system's
+  // Overrides the per-type offset of each collection type's first run (tests, demos).
+  std::optional<base::Millis> collection_initial_delay;
+  std::string spool_path = "/var/lib/kube9-operator/spool";
+  std::uint64_t spool_max_bytes = 64ull << 20;
+  base::Millis upload_max_batch_age{std::chrono::minutes(10)};
+  int upload_concurrency = 2;
 
   bool api_key_configured() const { return !api_key_file.empty() || !api_key.empty(); }
 };
