@@ -32,6 +32,15 @@ int HealthScore(const std::vector<HealthCheck>& checks) {
   return std::clamp(static_cast<int>(std::lround(100.0 - penalty)), 0, 100);
 }
 
+namespace {
+// The most frequent key (the first of equals), or `fallback` when there is none.
+std::string MostCommon(const std::map<std::string, int>& counts, std::string_view fallback) {
+  auto best = std::max_element(counts.begin(), counts.end(),
+                               [](const auto& x, const auto& y) { return x.second < y.second; });
+  return best == counts.end() ? std::string(fallback) : best->first;
+}
+}  // namespace
+
 ClusterAggregates Aggregate(const ClusterStores& s, base::WallTime now, std::string kubernetes_version) {
   ClusterAggregates a;
   a.kubernetes_version = std::move(kubernetes_version);
@@ -53,7 +62,7 @@ ClusterAggregates Aggregate(const ClusterStores& s, base::WallTime now, std::str
   if (s.namespaces) s.namespaces->ForEach([&](const NamespaceInfo& n) { a.namespaces[n.name]; });
 
   if (s.nodes) {
-    std::map<std::string, int> providers;
+    std::map<std::string, int> providers, regions, zones;
     s.nodes->ForEach([&](const NodeInfo& n) {
       ++a.node_count;
       ++a.nodes_by_ready[TriIndex(n.ready())];
@@ -63,12 +72,14 @@ ClusterAggregates Aggregate(const ClusterStores& s, base::WallTime now, std::str
         a.allocatable_memory_bytes = SaturatingAdd(a.allocatable_memory_bytes, n.allocatable_memory_bytes);
       }
       if (!n.provider.empty()) ++providers[n.provider];
+      if (!n.region.empty()) ++regions[n.region];
+      if (!n.zone.empty()) ++zones[n.zone];
     });
     nodes_not_ready.population = a.node_count;
     nodes_not_ready.affected = a.nodes_by_ready[1] + a.nodes_by_ready[2];
-    auto best = std::max_element(providers.begin(), providers.end(),
-                                 [](const auto& x, const auto& y) { return x.second < y.second; });
-    a.provider = best == providers.end() ? "unknown" : best->first;
+    a.provider = MostCommon(providers, "unknown");
+    a.region = MostCommon(regions, "");
+    a.zone = MostCommon(zones, "");
   } else {
     a.provider = "unknown";
   }

@@ -48,6 +48,7 @@ struct ClusterAggregates {
   std::vector<WorkloadInfo> workloads;                // sorted by kind, namespace, name
   std::string kubernetes_version;
   std::string provider;  // most common among nodes; "unknown" when none is recognised
+  std::string region, zone;  // most common topology labels among nodes; "" when unset
   std::int64_t node_count = 0;
 
   std::vector<HealthCheck> checks;

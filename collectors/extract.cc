@@ -227,8 +227,60 @@ std::optional<NodeInfo> ExtractNode(const Value& o) {
   n.allocatable_cpu_milli = QuantityMilli(alloc, "cpu");
   n.allocatable_memory_bytes = QuantityBytes(alloc, "memory");
   n.provider = DetectProvider(o);
+  n.region = Str(Path(o, {"metadata", "labels", "topology.kubernetes.io/region"}));
+  n.zone = Str(Path(o, {"metadata", "labels", "topology.kubernetes.io/zone"}));
   return n;
 }
+
+namespace {
+
+std::uint8_t Count(std::uint8_t n) { return n == UINT8_MAX ? n : static_cast<std::uint8_t>(n + 1); }
+
+bool IsTrue(const Value* v) { return v != nullptr && v->IsBool() && v->GetBool(); }
+bool IsFalse(const Value* v) { return v != nullptr && v->IsBool() && !v->GetBool(); }
+
+PodShape ExtractShape(const Value& pod) {
+  PodShape s;
+  const bool pod_non_root = IsTrue(Path(pod, {"spec", "securityContext", "runAsNonRoot"}));
+  ForEach(Path(pod, {"spec", "containers"}), [&](const Value& c) {
+    s.containers = Count(s.containers);
+    const Value* requests = Path(c, {"resources", "requests"});
+    const Value* limits = Path(c, {"resources", "limits"});
+    if (requests != nullptr && Member(*requests, "cpu") != nullptr) s.cpu_requests = Count(s.cpu_requests);
+    if (requests != nullptr && Member(*requests, "memory") != nullptr) s.memory_requests = Count(s.memory_requests);
+    if (limits != nullptr && Member(*limits, "cpu") != nullptr) s.cpu_limits = Count(s.cpu_limits);
+    if (limits != nullptr && Member(*limits, "memory") != nullptr) s.memory_limits = Count(s.memory_limits);
+    const std::string_view pull = Str(Member(c, "imagePullPolicy"));
+    if (pull == "Always") s.pull_always = Count(s.pull_always);
+    if (pull == "IfNotPresent") s.pull_if_not_present = Count(s.pull_if_not_present);
+    if (pull == "Never") s.pull_never = Count(s.pull_never);
+    if (Member(c, "livenessProbe") != nullptr) s.liveness = Count(s.liveness);
+    if (Member(c, "readinessProbe") != nullptr) s.readiness = Count(s.readiness);
+    if (Member(c, "startupProbe") != nullptr) s.startup = Count(s.startup);
+    const Value* sc = Member(c, "securityContext");
+    const Value* non_root = sc != nullptr ? Member(*sc, "runAsNonRoot") : nullptr;
+    if (non_root != nullptr ? IsTrue(non_root) : pod_non_root) s.run_as_non_root = Count(s.run_as_non_root);
+    if (sc == nullptr) return;
+    if (IsTrue(Member(*sc, "readOnlyRootFilesystem"))) s.read_only_root_filesystem = Count(s.read_only_root_filesystem);
+    if (IsTrue(Member(*sc, "privileged"))) s.privileged = Count(s.privileged);
+    if (IsFalse(Member(*sc, "allowPrivilegeEscalation"))) s.no_privilege_escalation = Count(s.no_privilege_escalation);
+    bool drop_all = false;
+    ForEach(Path(*sc, {"capabilities", "drop"}), [&](const Value& cap) { drop_all |= Str(&cap) == "ALL"; });
+    if (drop_all) s.drop_all_capabilities = Count(s.drop_all_capabilities);
+  });
+  ForEach(Path(pod, {"spec", "volumes"}), [&](const Value& v) {
+    std::size_t kind = kVolumeKinds.size() - 1;  // other
+    for (std::size_t i = 0; i + 1 < kVolumeKinds.size(); ++i) {
+      if (Member(v, std::string(kVolumeKinds[i]).c_str()) != nullptr) kind = i;
+    }
+    s.volume_kinds |= static_cast<std::uint16_t>(1u << kind);
+  });
+  s.host_network = IsTrue(Path(pod, {"spec", "hostNetwork"}));
+  s.host_pid = IsTrue(Path(pod, {"spec", "hostPID"}));
+  return s;
+}
+
+}  // namespace
 
 std::optional<PodInfo> ExtractPod(const Value& o) {
   if (!HasMetadata(o)) return std::nullopt;
@@ -262,6 +314,7 @@ std::optional<PodInfo> ExtractPod(const Value& o) {
   p.request_memory_bytes = r.req_mem;
   p.limit_cpu_milli = r.lim_cpu;
   p.limit_memory_bytes = r.lim_mem;
+  p.shape = ExtractShape(o);
   return p;
 }
 

@@ -24,6 +24,7 @@ struct NodeInfo {
   std::int64_t allocatable_cpu_milli = 0;     // thousandths of a core
   std::int64_t allocatable_memory_bytes = 0;
   std::string provider;                       // from providerID or well-known labels; "" when unknown
+  std::string region, zone;                   // topology.kubernetes.io labels; "" when unset
   Tri ready() const { return conditions[0]; }
 };
 
@@ -38,6 +39,27 @@ inline constexpr std::array<std::string_view, 10> kWaitingReasons = {
     "PodInitializing", "Other"};
 std::uint8_t WaitingReasonIndex(std::string_view reason);
 
+// Volume sources counted by resource-configuration-patterns; anything else is "other".
+inline constexpr std::array<std::string_view, 10> kVolumeKinds = {
+    "emptyDir", "configMap", "secret", "persistentVolumeClaim", "hostPath",
+    "projected", "downwardAPI", "csi", "ephemeral", "other"};
+
+// How a pod is configured, as counts over its app containers (what the Pro tier's
+// resource-configuration-patterns collection reports). No names, images or values are kept.
+struct PodShape {
+  std::uint8_t containers = 0;
+  std::uint8_t cpu_requests = 0, memory_requests = 0, cpu_limits = 0, memory_limits = 0;
+  std::uint8_t pull_always = 0, pull_if_not_present = 0, pull_never = 0;  // the rest leave it unset
+  std::uint8_t liveness = 0, readiness = 0, startup = 0;
+  std::uint8_t run_as_non_root = 0;           // set on the container, or inherited from the pod
+  std::uint8_t read_only_root_filesystem = 0;
+  std::uint8_t privileged = 0;
+  std::uint8_t no_privilege_escalation = 0;  // allowPrivilegeEscalation: false
+  std::uint8_t drop_all_capabilities = 0;
+  std::uint16_t volume_kinds = 0;  // one bit per kVolumeKinds entry the pod uses
+  bool host_network = false, host_pid = false;
+};
+
 struct PodInfo {
   std::string ns;
   PodPhase phase = PodPhase::kUnknown;
@@ -48,6 +70,7 @@ struct PodInfo {
   // Effective requests and limits, as the scheduler counts them (see EffectiveResources).
   std::int64_t request_cpu_milli = 0, request_memory_bytes = 0;
   std::int64_t limit_cpu_milli = 0, limit_memory_bytes = 0;
+  PodShape shape;
 };
 
 enum class WorkloadKind : std::uint8_t { kDeployment, kStatefulSet, kDaemonSet };
