@@ -1,0 +1,349 @@
+#include "sinks/upload/uploader.h"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <cmath>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "base/gzip.h"
+#include "base/log.h"
+#include "base/time_format.h"
+
+namespace kube9::sinks::upload {
+namespace {
+
+constexpr base::Millis kMaxRetryAfter{std::chrono::hours(1)};
+constexpr base::Millis kIdleWait{std::chrono::hours(1)};  // re-checks now and then even unwoken
+constexpr std::string_view kMetricsBatch = "metrics-batch";
+constexpr std::size_t kMaxLoggedBody = 200;
+
+std::uint64_t SeedOr(std::uint64_t seed) { return seed != 0 ? seed : std::random_device{}(); }
+
+std::string CollectionsUrl(std::string server_url) {
+  while (server_url.ends_with('/')) server_url.pop_back();
+  return server_url + "/v1/collections";
+}
+
+// Worth trying again later: throttling, server trouble, and (unexpected here) 1xx/3xx.
+bool Retryable(int status) { return status == 408 || status == 429 || status >= 500 || status < 400; }
+
+std::string StringField(const rapidjson::Value& obj, const char* name) {
+  const auto it = obj.FindMember(name);
+  if (it == obj.MemberEnd()) return "";
+  if (it->value.IsString()) return it->value.GetString();
+  if (it->value.IsInt64()) return std::to_string(it->value.GetInt64());
+  return "";
+}
+
+// Says why the server refused a payload for good, from its `{"error", "code", "message"}` body
+// or, when the body is not that, from the start of it.
+void LogRejection(const Spool::Item& item, int status, const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.c_str(), body.size());
+  if (!doc.HasParseError() && doc.IsObject()) {
+    log::Warn("kube9-server refused a payload for good; dropped",
+              {{"type", item.type},
+               {"collection_id", item.collection_id},
+               {"status", status},
+               {"error", StringField(doc, "error")},
+               {"code", StringField(doc, "code")},
+               {"message", StringField(doc, "message")}});
+  } else {
+    log::Warn("kube9-server refused a payload for good; dropped",
+              {{"type", item.type},
+               {"collection_id", item.collection_id},
+               {"status", status},
+               {"body", body.substr(0, kMaxLoggedBody)}});
+  }
+}
+
+}  // namespace
+
+Uploader::Uploader(Spool& spool, http::Transport& transport, const base::Clock& clock, UploaderOptions options,
+                   ApiKeyFn api_key, CollectionIdFn new_collection_id, UploadObserver* observer)
+    : spool_(spool),
+      transport_(transport),
+      clock_(clock),
+      options_(std::move(options)),
+      url_(CollectionsUrl(options_.server_url)),
+      api_key_(std::move(api_key)),
+      new_collection_id_(std::move(new_collection_id)),
+      observer_(observer),
+      wake_(std::make_shared<base::StopSignal>()),
+      backoff_(options_.backoff, SeedOr(options_.seed)) {}
+
+void Uploader::Run(const base::StopSignal& stop) {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = false;
+  }
+  std::vector<std::thread> workers;
+  for (int i = 0; i < std::max(1, options_.concurrency); ++i) {
+    workers.emplace_back([this, &stop, i] {
+      pthread_setname_np(pthread_self(), ("upload-" + std::to_string(i)).substr(0, 15).c_str());
+      Work(stop);
+    });
+  }
+  while (!stop.WaitFor(kIdleWait)) {
+  }
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  Wake();
+  for (auto& w : workers) w.join();
+}
+
+void Uploader::SetEnabled(bool enabled) {
+  {
+    std::lock_guard lock(mu_);
+    enabled_ = enabled;
+  }
+  Wake();
+}
+
+void Uploader::Wake() {
+  std::shared_ptr<base::StopSignal> fired;
+  {
+    std::lock_guard lock(mu_);
+    fired = std::exchange(wake_, std::make_shared<base::StopSignal>());
+  }
+  fired->Stop();
+}
+
+void Uploader::Work(const base::StopSignal& stop) {
+  for (;;) {
+    std::shared_ptr<base::StopSignal> wake;
+    std::optional<Job> job;
+    std::optional<base::Millis> wait;
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_ || stop.stopped()) return;
+      wake = wake_;  // taken with the decision, so that a Wake() after it is not missed
+      job = TakeLocked(wait);
+    }
+    if (job) {
+      std::optional<base::Millis> retry_after;
+      int status = 0;
+      const Outcome outcome = Upload(*job, stop, retry_after, status);
+      Finish(job->item, outcome, retry_after, status);
+    } else if (wait) {
+      clock_.SleepFor(*wait, *wake);
+    } else {
+      wake->WaitFor(kIdleWait);
+    }
+  }
+}
+
+std::optional<Uploader::Job> Uploader::TakeLocked(std::optional<base::Millis>& wait) {
+  if (!enabled_) return std::nullopt;
+  std::optional<std::string> key = api_key_();
+  if (!key || key->empty()) return std::nullopt;
+  const base::SteadyTime now = clock_.Now();
+  if (paused_until_ > now) {
+    wait = std::chrono::ceil<base::Millis>(paused_until_ - now);
+    return std::nullopt;
+  }
+  const std::vector<Spool::Item> items = spool_.List();
+  // Forget payloads that left the spool (dropped to make room) unless a worker still holds one.
+  auto item = items.begin();
+  for (auto it = attempts_.begin(); it != attempts_.end();) {
+    while (item != items.end() && item->seq < it->first) ++item;
+    const bool spooled = item != items.end() && item->seq == it->first;
+    it = spooled || it->second.in_flight ? std::next(it) : attempts_.erase(it);
+  }
+  std::optional<base::SteadyTime> earliest;
+  for (const Spool::Item& candidate : items) {
+    Attempts& a = attempts_[candidate.seq];
+    if (a.in_flight) continue;
+    if (a.not_before > now) {
+      earliest = std::min(earliest.value_or(a.not_before), a.not_before);
+      continue;
+    }
+    a.in_flight = true;
+    return Job{candidate, std::move(*key), a.count + 1};
+  }
+  if (earliest) wait = std::chrono::ceil<base::Millis>(*earliest - now);
+  return std::nullopt;
+}
+
+Uploader::Outcome Uploader::Upload(const Job& job, const base::StopSignal& stop,
+                                   std::optional<base::Millis>& retry_after, int& status) {
+  const Spool::Item& item = job.item;
+  auto body = spool_.Read(item);
+  if (!body.ok()) {
+    // Dropped meanwhile to make room (then Drop is a no-op), or the disk failed us.
+    if (spool_.Drop(item, "unreadable")) log::Error("upload spool: cannot read payload", {{"error", body.error()}});
+    return Outcome::kDone;
+  }
+  http::Request request;
+  request.method = "POST";
+  request.url = url_;
+  request.headers = {{"Authorization", "Bearer " + job.api_key},
+                     {"Content-Type", "application/json"},
+                     {"Content-Encoding", "gzip"},
+                     {"User-Agent", options_.user_agent},
+                     {"Idempotency-Key", item.collection_id}};
+  request.body = std::move(body).value();
+  request.timeout = options_.request_timeout;
+  request.cancel = &stop;
+  const auto response = transport_.Send(request);
+  if (!response.ok() && stop.stopped()) return Outcome::kAbandoned;  // shutdown: still spooled
+
+  status = response.ok() ? response->status : 0;
+  const std::uint64_t wire_bytes = response.ok() ? request.body.size() : 0;
+  Outcome outcome = Outcome::kDone;
+  std::string_view result;
+  if (response.ok() && status >= 200 && status < 300) {
+    spool_.Remove(item);
+    result = "success";
+  } else if (!response.ok() || Retryable(status)) {
+    outcome = Outcome::kRetry;
+    result = "retry";
+    if (status == 429) {
+      if (auto after = base::ParseRetryAfter(response->headers.Get("Retry-After"), clock_.WallNow())) {
+        retry_after = std::min(*after, kMaxRetryAfter);
+      }
+    }
+  } else if (status == 401 || status == 403) {
+    outcome = Outcome::kUnauthorized;
+    result = "unauthorized";
+  } else if (status == 413) {
+    switch (SplitBatch(item, request.body)) {
+      case Split::kDone:
+        spool_.Remove(item);
+        result = "split";
+        break;
+      case Split::kNotSplittable:
+        spool_.Drop(item, "too_large");
+        result = "rejected";
+        break;
+      case Split::kFailed:  // the disk failed us: keep the original and try again later
+        outcome = Outcome::kRetry;
+        result = "retry";
+        break;
+    }
+  } else {
+    LogRejection(item, status, response->body);
+    spool_.Drop(item, "rejected");
+    result = "rejected";
+  }
+
+  if (response.ok()) {
+    log::Info("upload", {{"type", item.type},
+                         {"collection_id", item.collection_id},
+                         {"bytes", wire_bytes},
+                         {"attempt", job.attempt},
+                         {"status", status},
+                         {"result", result}});
+  } else {
+    log::Info("upload", {{"type", item.type},
+                         {"collection_id", item.collection_id},
+                         {"bytes", request.body.size()},
+                         {"attempt", job.attempt},
+                         {"status", 0},
+                         {"result", result},
+                         {"error", response.error().message}});
+  }
+  if (observer_) {
+    observer_->OnUpload(item.type, result, wire_bytes);
+    if (outcome == Outcome::kRetry) observer_->OnRetry(item.type);
+  }
+  return outcome;
+}
+
+Uploader::Split Uploader::SplitBatch(const Spool::Item& item, const std::string& body) {
+  if (item.type != kMetricsBatch) return Split::kNotSplittable;
+  std::string json;
+  if (!base::GzipDecompress(body, json)) return Split::kNotSplittable;
+  rapidjson::Document doc;
+  doc.Parse(json.c_str(), json.size());
+  if (doc.HasParseError() || !doc.IsObject()) return Split::kNotSplittable;
+  const auto data = doc.FindMember("data");
+  if (data == doc.MemberEnd() || !data->value.IsObject()) return Split::kNotSplittable;
+  const auto samples = data->value.FindMember("samples");
+  if (samples == data->value.MemberEnd() || !samples->value.IsArray() || samples->value.Size() < 2) {
+    return Split::kNotSplittable;
+  }
+
+  auto& alloc = doc.GetAllocator();
+  rapidjson::Value all;
+  all.Swap(samples->value);  // leaves null in its place, replaced by each half in turn
+  const rapidjson::SizeType half = all.Size() / 2;
+  std::vector<Spool::Item> stored;
+  for (const auto& [begin, end] : {std::pair{rapidjson::SizeType{0}, half}, std::pair{half, all.Size()}}) {
+    rapidjson::Value part(rapidjson::kArrayType);
+    for (rapidjson::SizeType i = begin; i < end; ++i) part.PushBack(all[i], alloc);  // moves
+    rapidjson::Value& d = doc["data"];  // looked up again: adding members may move them
+    d["samples"] = part;
+    const std::string id = new_collection_id_();
+    if (auto it = d.FindMember("collectionId"); it != d.MemberEnd()) {
+      it->value.SetString(id.c_str(), static_cast<rapidjson::SizeType>(id.size()), alloc);
+    } else {
+      d.AddMember("collectionId", rapidjson::Value(id.c_str(), alloc), alloc);
+    }
+    rapidjson::StringBuffer out;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(out);
+    doc.Accept(writer);
+    auto put = spool_.Put(item.type, id, base::GzipCompress(std::string_view(out.GetString(), out.GetSize())));
+    if (!put.ok()) {
+      for (const auto& s : stored) spool_.Remove(s);
+      return Split::kFailed;
+    }
+    stored.push_back(*put);
+  }
+  log::Info("payload too large for kube9-server; split in two",
+            {{"type", item.type},
+             {"collection_id", item.collection_id},
+             {"samples", all.Size()},
+             {"new_collection_ids", stored[0].collection_id + "," + stored[1].collection_id}});
+  Wake();
+  return Split::kDone;
+}
+
+void Uploader::Finish(const Spool::Item& item, Outcome outcome, std::optional<base::Millis> retry_after,
+                      int status) {
+  bool rejected_now = false;
+  {
+    std::lock_guard lock(mu_);
+    const auto now = clock_.Now();
+    Attempts& a = attempts_[item.seq];
+    a.in_flight = false;
+    switch (outcome) {
+      case Outcome::kDone:
+        attempts_.erase(item.seq);
+        consecutive_failures_ = 0;
+        break;
+      case Outcome::kRetry:
+        a.count++;
+        a.not_before = now + std::max(DelayLocked(a.count), retry_after.value_or(base::Millis(0)));
+        if (retry_after) {
+          paused_until_ = std::max(paused_until_, now + *retry_after);
+        } else {
+          paused_until_ = std::max(paused_until_, now + DelayLocked(consecutive_failures_++));
+        }
+        break;
+      case Outcome::kUnauthorized:
+        consecutive_failures_ = 0;
+        rejected_now = std::exchange(enabled_, false);
+        break;
+      case Outcome::kAbandoned:
+        break;
+    }
+  }
+  if (rejected_now) {
+    log::Warn("kube9-server rejected the API key; uploads stopped", {{"status", status}});
+    if (options_.on_rejected) options_.on_rejected(status);
+  }
+}
+
+base::Millis Uploader::DelayLocked(int failures) { return backoff_.DelayAfter(failures); }
+
+}  // namespace kube9::sinks::upload
