@@ -81,6 +81,7 @@ HttpReply Endpoints::Handle(std::string_view method, std::string_view path, std:
 
 HttpReply Endpoints::Metrics(std::string_view accept_encoding) const {
   const auto start = std::chrono::steady_clock::now();
+  metrics_.SetReady(health_.Ready().ok);
   std::vector<prometheus::MetricFamily> families;
   for (const auto* c : collectables_) {
     auto f = c->Collect();

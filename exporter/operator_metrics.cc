@@ -50,7 +50,12 @@ OperatorMetrics::OperatorMetrics(prometheus::Registry& registry)
                            .Help("Time to render /metrics.")
                            .Register(registry)
                            .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.025, 0.05,
-                                                                            0.1, 0.25, 0.5, 1})) {
+                                                                            0.1, 0.25, 0.5, 1})),
+      ready_(prometheus::BuildGauge()
+                 .Name("kube9_operator_ready")
+                 .Help("1 when /readyz answers 200: every collector listed and the first status written.")
+                 .Register(registry)
+                 .Add({})) {
   prometheus::BuildGauge()
       .Name("kube9_operator_build_info")
       .Help("Build of the running operator; always 1.")
@@ -96,5 +101,7 @@ void OperatorMetrics::SetStoreObjects(std::string_view resource, std::size_t obj
 }
 
 void OperatorMetrics::ObserveScrape(double seconds) { scrape_duration_.Observe(seconds); }
+
+void OperatorMetrics::SetReady(bool ready) { ready_.Set(ready ? 1 : 0); }
 
 }  // namespace kube9::exporter

@@ -30,6 +30,8 @@ class OperatorMetrics final : public kube::RequestObserver, public kube::Reflect
   void OnStatusWrite(bool success, base::WallTime when);
   void ObserveScrape(double seconds);
   void SetStoreObjects(std::string_view resource, std::size_t objects);
+  // What /readyz answers, as 1 or 0 (refreshed on every scrape).
+  void SetReady(bool ready);
 
  private:
   prometheus::Family<prometheus::Counter>& status_writes_;
@@ -41,6 +43,7 @@ class OperatorMetrics final : public kube::RequestObserver, public kube::Reflect
   prometheus::Family<prometheus::Gauge>& last_sync_;
   prometheus::Family<prometheus::Gauge>& store_objects_;
   prometheus::Histogram& scrape_duration_;
+  prometheus::Gauge& ready_;
 };
 
 }  // namespace kube9::exporter

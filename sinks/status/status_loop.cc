@@ -8,6 +8,7 @@
 namespace kube9::sinks {
 namespace {
 constexpr base::Millis kWriteTimeout{10'000};
+constexpr base::Millis kChangePoll{500};
 }
 
 StatusLoop::StatusLoop(StatusModel& model, StatusPublisher& publisher, const base::Clock& clock,
@@ -54,8 +55,10 @@ bool StatusLoop::WriteOnce(base::Millis timeout, const base::StopSignal* cancel)
 void StatusLoop::Run(const base::StopSignal& stop) {
   while (!stop.stopped()) {
     const auto started = clock_.Now();
+    const std::uint64_t changes = model_.RegistrationChanges();
     base::Millis delay;
-    if (WriteOnce(kWriteTimeout, &stop)) {
+    const bool written = WriteOnce(kWriteTimeout, &stop);
+    if (written) {
       backoff_.Reset();
       const auto spent = std::chrono::duration_cast<base::Millis>(clock_.Now() - started);
       delay = std::max(base::Millis(0), interval_ - spent);
@@ -65,7 +68,16 @@ void StatusLoop::Run(const base::StopSignal& stop) {
       delay = std::min(delay, interval_);
     }
     if (health_) health_->Heartbeat(kLoopName);
-    if (clock_.SleepFor(delay, stop)) break;
+    // Sleep in short slices: a registration change (registered, rejected) is written at once
+    // rather than up to an interval later, since the extension decides its features on it.
+    const auto wake = clock_.Now() + delay;
+    bool stopped = false;
+    while (clock_.Now() < wake && !(stopped = clock_.SleepFor(
+                                        std::min(kChangePoll, std::chrono::duration_cast<base::Millis>(wake - clock_.Now())),
+                                        stop))) {
+      if (written && model_.RegistrationChanges() != changes) break;
+    }
+    if (stopped) break;
   }
   if (health_) health_->UnregisterLoop(kLoopName);
 }

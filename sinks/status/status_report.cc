@@ -86,9 +86,16 @@ void StatusModel::SetShuttingDown() {
 void StatusModel::SetRegistration(bool registered, std::optional<std::string> cluster_id,
                                   std::string not_registered_reason) {
   std::lock_guard lock(mu_);
+  if (registered_ == registered && cluster_id_ == cluster_id && not_registered_reason_ == not_registered_reason) return;
   registered_ = registered;
   cluster_id_ = std::move(cluster_id);
   not_registered_reason_ = std::move(not_registered_reason);
+  ++registration_changes_;
+}
+
+std::uint64_t StatusModel::RegistrationChanges() const {
+  std::lock_guard lock(mu_);
+  return registration_changes_;
 }
 
 void StatusModel::SetClusterHealth(ClusterHealth health) {

@@ -60,6 +60,8 @@ class StatusModel {
   void SetShuttingDown();
   // Registration with kube9-server (Pro tier): the reason while not registered.
   void SetRegistration(bool registered, std::optional<std::string> cluster_id, std::string not_registered_reason);
+  // Grows whenever the registration state changes, so that a change is written at once.
+  std::uint64_t RegistrationChanges() const;
   void SetCollectionStats(const CollectionStats& stats);
   void SetClusterHealth(ClusterHealth health);
 
@@ -69,6 +71,7 @@ class StatusModel {
   const std::string ns_;
   const bool api_key_configured_;
   mutable std::mutex mu_;
+  std::uint64_t registration_changes_ = 0;
   bool shutting_down_ = false;
   bool registered_ = false;
   std::optional<std::string> cluster_id_;

@@ -60,6 +60,29 @@ TEST_F(StatusLoopTest, WritesAtStartThenEveryInterval) {
   EXPECT_TRUE(health_.Ready().ok);
 }
 
+TEST_F(StatusLoopTest, ARegistrationChangeIsWrittenWithoutWaitingForTheInterval) {
+  RecordingPublisher p(stop_, 3);
+  const auto start = clock_.WallNow();
+  StatusModel pro("kube9-system", /*api_key_configured=*/true);
+  pro.SetRegistration(false, std::nullopt, "registering");  // before the loop: no early write
+  // The registrar's thread reports a rejected key while the first write is in flight.
+  struct Changing final : StatusPublisher {
+    RecordingPublisher& inner;
+    StatusModel& model;
+    Changing(RecordingPublisher& i, StatusModel& m) : inner(i), model(m) {}
+    base::Expected<base::Ok, kube::ApiError> Publish(const StatusReport& r, base::Millis t,
+                                                     const base::StopSignal* c) override {
+      if (inner.reports.empty()) model.SetRegistration(false, std::nullopt, "kube9-server rejected the API key");
+      return inner.Publish(r, t, c);
+    }
+  } changing(p, pro);
+  StatusLoop(pro, changing, clock_, std::chrono::seconds(60), &metrics_, &health_, 1).Run(stop_);
+  ASSERT_EQ(p.reports.size(), 3u);
+  EXPECT_LE(p.reports[1].last_update - start, std::chrono::seconds(1));
+  EXPECT_EQ(p.reports[1].error, "kube9-server rejected the API key");
+  EXPECT_EQ(p.reports[2].last_update - p.reports[1].last_update, std::chrono::seconds(60));
+}
+
 TEST_F(StatusLoopTest, NotReadyUntilTheFirstWrite) {
   RecordingPublisher p(stop_, 1);
   auto loop = Loop(p, std::chrono::seconds(60));
