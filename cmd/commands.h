@@ -11,6 +11,7 @@ namespace kube9::cmd {
 int Serve(const std::vector<std::string>& args, const config::Environment& env);
 int Status(const std::vector<std::string>& args, const config::Environment& env);
 int Version(const std::vector<std::string>& args);
+int Collect(const std::vector<std::string>& args, const config::Environment& env);
 int Rbac(const std::vector<std::string>& args, const config::Environment& env);
 
 std::string MainUsage();

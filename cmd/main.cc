@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
     if (command == "status") return cmd::Status(args, env);
     if (command == "version") return cmd::Version(args);
     if (command == "rbac") return cmd::Rbac(args, env);
+    if (command == "collect") return cmd::Collect(args, env);
     if (command == "help") {
       std::cout << cmd::MainUsage();
       return 0;

@@ -14,6 +14,7 @@
 #include "base/time_format.h"
 #include "base/version.h"
 #include "cmd/commands.h"
+#include "cmd/pro_tier.h"
 #include "collectors/collector_set.h"
 #include "collectors/sampler.h"
 #include "exporter/cluster_metrics.h"
@@ -21,10 +22,13 @@
 #include "exporter/health.h"
 #include "exporter/http_server.h"
 #include "exporter/operator_metrics.h"
+#include "exporter/pro_metrics.h"
 #include "exporter/process_metrics.h"
 #include "http/curl_transport.h"
 #include "kube/client.h"
 #include "kube/cluster_access.h"
+#include "sinks/collections/identity.h"
+#include "sinks/collections/scheduler.h"
 #include "sinks/status/configmap_publisher.h"
 #include "sinks/status/status_loop.h"
 #include "sinks/status/status_report.h"
@@ -85,14 +89,48 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   kube::Client client(std::move(access).value(), kube_transport, clock, &metrics);
 
   sinks::StatusModel model(cfg.pod_namespace, cfg.api_key_configured());
-  if (cfg.api_key_configured()) {
-    model.SetRegistration(false, std::nullopt,
-                          "registration with kube9-server is not available in this build of kube9-operator");
-    log::Warn("an API key is configured, but this build cannot register with kube9-server yet; "
-              "status will say degraded");
-  }
-
   collectors::CollectorSet collector_set(cfg.collectors, client, clock, &metrics);
+
+  // Collections: built in both tiers; sent only in Pro tier, kept in a memory ring otherwise.
+  exporter::ProMetrics pro_metrics(registry, cfg.api_key_configured(), cfg.spool_max_bytes);
+  sinks::collections::IdentityResolver identity(client);
+  sinks::collections::Scheduler* scheduler_ptr = nullptr;  // set below; registration starts after it
+  std::unique_ptr<ProTier> pro;
+  if (cfg.api_key_configured()) {
+    model.SetRegistration(false, std::nullopt, "registering with kube9-server");
+    auto created = ProTier::Create(
+        cfg, clock, pro_metrics,
+        [&]() -> std::optional<sinks::registration::RegistrationRequest> {
+          auto latest = scheduler_ptr->Latest();
+          auto id = identity.Get();
+          if (!latest || latest->kubernetes_version.empty() || !id) return std::nullopt;
+          return sinks::registration::RegistrationRequest{id->identifier(), latest->kubernetes_version,
+                                                          latest->node_count};
+        },
+        [&](const sinks::registration::Registration& r) {
+          model.SetRegistration(r.registered(), r.registered() ? std::optional(r.cluster_id) : std::nullopt, r.reason);
+          scheduler_ptr->SetMetrics(r.registered() && r.configuration.metrics_enabled,
+                                    std::chrono::seconds(r.configuration.metrics_interval_seconds));
+        });
+    if (!created.ok()) {
+      log::Error("cannot start the Pro tier", {{"error", created.error()}});
+      std::cerr << "kube9-operator serve: " << created.error() << "\n";
+      return 2;
+    }
+    pro = std::move(created).value();
+  }
+  sinks::collections::MemoryRing ring;
+  sinks::collections::Scheduler::Options schedule;
+  schedule.cluster_metadata_interval = cfg.cluster_metadata_interval;
+  schedule.resource_inventory_interval = cfg.resource_inventory_interval;
+  schedule.resource_configuration_patterns_interval = cfg.resource_configuration_patterns_interval;
+  schedule.initial_delay = cfg.collection_initial_delay;
+  schedule.max_batch_age = cfg.upload_max_batch_age;
+  sinks::collections::Scheduler scheduler(
+      collector_set.stores(), clock, [&identity] { return identity.Get(); },
+      pro ? static_cast<sinks::collections::PayloadSink&>(*pro) : ring, schedule, &sinks::collections::NewCollectionId,
+      &pro_metrics);
+  scheduler_ptr = &scheduler;
   exporter::ClusterMetrics cluster_metrics;
   health.SetCondition("collectors", false, "waiting for the first LIST of every collector");
   // The sampler samples at least once an interval, synced or not: a silent one is stuck.
@@ -110,6 +148,9 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
         }
         health.SetCondition("collectors", true, "synced");
         cluster_metrics.Update(sample);
+        scheduler.OnSample(sample);
+        const auto stats = scheduler.Stats();
+        model.SetCollectionStats({stats.success, stats.failure, stats.stored, stats.last_success});
         // Hand back what relists and large LIST pages freed, so RSS follows the stores.
         malloc_trim(0);
         sinks::ClusterHealth ch;
@@ -149,6 +190,11 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
     pthread_setname_np(pthread_self(), "sampler");
     sampler.Run(stop);
   });
+  std::thread collections_thread([&] {
+    pthread_setname_np(pthread_self(), "collections");
+    scheduler.Run(stop);  // at stop, the open metrics batch goes to the spool
+  });
+  if (pro) pro->Start(stop);
 
   int sig = 0;
   sigwait(&signals, &sig);
@@ -162,6 +208,8 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
     sampler_thread.join();
     health.UnregisterLoop(collectors::Sampler::kLoopName);
     collector_set.Join();
+    collections_thread.join();
+    if (pro) pro->Join();
     server->reset();
     others_stopped.set_value();
   });

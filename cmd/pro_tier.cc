@@ -1,0 +1,121 @@
+#include "cmd/pro_tier.h"
+
+#include <pthread.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "base/gzip.h"
+#include "base/log.h"
+#include "base/version.h"
+#include "sinks/collections/identity.h"
+
+namespace kube9::cmd {
+namespace {
+
+// Where Debian-based images keep the system's CA bundle.
+constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
+
+std::optional<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The CAs trusted for kube9-server: the system's, plus --server-ca-file when given.
+base::Expected<http::TlsTrust, std::string> ServerTrust(const std::string& extra_ca_file) {
+  http::TlsTrust trust;
+  if (extra_ca_file.empty()) return trust;  // libcurl's default: the system bundle
+  auto extra = ReadFile(extra_ca_file);
+  if (!extra || extra->find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+    return base::Unexpected("--server-ca-file " + extra_ca_file + " cannot be read as a PEM certificate");
+  }
+  trust.ca_pem = ReadFile(kSystemCaBundle).value_or("") + "\n" + *extra;
+  return trust;
+}
+
+}  // namespace
+
+base::Expected<std::unique_ptr<ProTier>, std::string> ProTier::Create(const config::Config& cfg,
+                                                                      const base::Clock& clock,
+                                                                      exporter::ProMetrics& metrics,
+                                                                      sinks::registration::Registrar::Inputs inputs,
+                                                                      OnRegistration on_registration) {
+  auto trust = ServerTrust(cfg.server_ca_file);
+  if (!trust.ok()) return base::Unexpected(trust.error());
+  auto spool = sinks::upload::Spool::Open(cfg.spool_path, cfg.spool_max_bytes, &metrics);
+  if (!spool.ok()) return base::Unexpected("the upload spool: " + spool.error());
+  auto key = cfg.api_key_file.empty() ? sinks::registration::ApiKeySource::FromValue(cfg.api_key)
+                                      : sinks::registration::ApiKeySource::FromFile(cfg.api_key_file);
+  std::unique_ptr<ProTier> pro(new ProTier(clock, std::move(key), std::move(spool).value(), std::move(trust).value()));
+  const std::string user_agent = std::string("kube9-operator/") + base::kVersion;
+
+  sinks::registration::Registrar::Options ro;
+  ro.server_url = cfg.server_url;
+  ro.user_agent = user_agent;
+  ro.operator_version = base::kVersion;
+  ro.reregistration_interval = cfg.reregistration_interval;
+  ProTier* self = pro.get();
+  pro->registrar_ = std::make_unique<sinks::registration::Registrar>(
+      pro->transport_, clock, pro->key_, std::move(inputs), ro,
+      [self, on_registration = std::move(on_registration)](const sinks::registration::Registration& r) {
+        self->uploader_->SetEnabled(r.registered());
+        on_registration(r);
+      },
+      &metrics);
+
+  sinks::upload::UploaderOptions uo;
+  uo.server_url = cfg.server_url;
+  uo.user_agent = user_agent;
+  uo.concurrency = cfg.upload_concurrency;
+  uo.on_rejected = [self](int status) { self->registrar_->KeyRejected(status); };
+  pro->uploader_ = std::make_unique<sinks::upload::Uploader>(
+      *pro->spool_, pro->transport_, clock, uo, [self] { return self->key_.Current(); },
+      &sinks::collections::NewCollectionId, &metrics);
+  log::Info("Pro tier: an API key is configured",
+            {{"server_url", cfg.server_url},
+             {"api_key_source", cfg.api_key_file.empty() ? "environment variable API_KEY" : cfg.api_key_file},
+             {"spool", cfg.spool_path},
+             {"spool_items", pro->spool_->items()},
+             {"spool_bytes", pro->spool_->bytes()}});
+  return pro;
+}
+
+ProTier::ProTier(const base::Clock& clock, sinks::registration::ApiKeySource key,
+                 std::unique_ptr<sinks::upload::Spool> spool, http::TlsTrust trust)
+    : clock_(clock),
+      key_(std::move(key)),
+      spool_(std::move(spool)),
+      transport_(std::move(trust), std::string("kube9-operator/") + base::kVersion) {}
+
+ProTier::~ProTier() { Join(); }
+
+base::Expected<base::Ok, std::string> ProTier::Store(sinks::collections::CollectionType type,
+                                                     const std::string& collection_id, const std::string& json) {
+  auto put = spool_->Put(sinks::collections::TypeName(type), collection_id, base::GzipCompress(json, 6));
+  if (!put.ok()) return base::Unexpected(put.error());
+  uploader_->Wake();
+  return base::Ok{};
+}
+
+std::size_t ProTier::Stored() const { return spool_->items(); }
+
+void ProTier::Start(const base::StopSignal& stop) {
+  registration_thread_ = std::thread([this, &stop] {
+    pthread_setname_np(pthread_self(), "registration");
+    registrar_->Run(stop);
+  });
+  upload_thread_ = std::thread([this, &stop] {
+    pthread_setname_np(pthread_self(), "upload");
+    uploader_->Run(stop);
+  });
+}
+
+void ProTier::Join() {
+  if (registration_thread_.joinable()) registration_thread_.join();
+  if (upload_thread_.joinable()) upload_thread_.join();
+}
+
+}  // namespace kube9::cmd
