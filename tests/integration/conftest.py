@@ -605,3 +605,25 @@ def compact_etcd() -> int:
     etcd("/v3/kv/compaction", {"revision": rev, "physical": True})
     return rev
 
+
+# --- the fake kube9-server (Pro tier, PRODUCT.md §5) -------------------------------------------
+# Additions only: nothing above depends on them.
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers", "pro_tier: end-to-end tests of the Pro tier (registration, uploads) against the fake kube9-server"
+    )
+
+
+@pytest.fixture
+def kube9_server() -> Iterable[Any]:
+    """A started fake kube9-server (tests/integration/fake_kube9_server.py) on a loopback port,
+    accepting one random API key (`kube9_server.api_key`); `kube9_server.url` is its base URL.
+    Stopped at teardown."""
+    from fake_kube9_server import FakeKube9Server
+
+    server = FakeKube9Server(api_keys=[f"k9test_{secrets.token_hex(20)}"])
+    server.start()
+    yield server
+    server.stop()
