@@ -18,6 +18,17 @@ TEST(BackoffTest, GrowsExponentiallyUpToTheCapWithoutJitter) {
   EXPECT_EQ(b.failures(), 6);
 }
 
+TEST(BackoffTest, DelayAfterFollowsTheSameCurveWithoutCounting) {
+  Backoff b(BackoffPolicy{Millis(100), Millis(1000), 2.0, 0.0}, 1);
+  EXPECT_EQ(b.DelayAfter(0), Millis(0));
+  EXPECT_EQ(b.DelayAfter(1), Millis(100));
+  EXPECT_EQ(b.DelayAfter(3), Millis(400));
+  EXPECT_EQ(b.DelayAfter(1000), Millis(1000));
+  EXPECT_EQ(b.failures(), 0);
+  EXPECT_EQ(b.Next(), Millis(100));  // Next() is DelayAfter of the growing count
+  EXPECT_EQ(b.Next(), Millis(200));
+}
+
 TEST(BackoffTest, ResetStartsAgainFromInitial) {
   Backoff b(BackoffPolicy{Millis(100), Millis(1000), 2.0, 0.0}, 1);
   b.Next();

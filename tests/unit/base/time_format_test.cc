@@ -42,6 +42,8 @@ TEST(RetryAfterTest, SecondsAndHttpDates) {
   const WallTime now = At(1795774800000);  // Fri, 27 Nov 2026 10:20:00 GMT
   EXPECT_EQ(ParseRetryAfter("120", now), Millis(120'000));
   EXPECT_EQ(ParseRetryAfter(" 0 ", now), Millis(0));
+  // Absurdly large values are clamped (to ten years), not overflowed into negative waits.
+  EXPECT_EQ(ParseRetryAfter("99999999999999999", now), std::chrono::duration_cast<Millis>(std::chrono::hours(24 * 3650)));
   EXPECT_EQ(ParseRetryAfter("Fri, 27 Nov 2026 10:21:30 GMT", now), Millis(90'000));
   EXPECT_EQ(ParseRetryAfter("Fri, 27 Nov 2026 10:00:00 GMT", now), Millis(0)) << "a past date means now";
   EXPECT_FALSE(ParseRetryAfter("", now));
