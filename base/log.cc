@@ -146,6 +146,15 @@ void Configure(Level level, Format format) {
   g_format.store(format);
 }
 
+std::string Redact(std::string text, std::string_view secret) {
+  if (secret.empty()) return text;
+  for (std::size_t at = 0; (at = text.find(secret, at)) != std::string::npos;) {
+    text.replace(at, secret.size(), "<redacted>");
+    at += 10;
+  }
+  return text;
+}
+
 void LogToStderr() { g_stderr.store(true); }
 
 bool Enabled(Level level) { return level >= g_level.load(); }

@@ -51,6 +51,10 @@ std::string FormatLine(Format format, Level level, base::WallTime time, std::str
 
 // Sets the process-wide level and format (default: info, JSON).
 void Configure(Level level, Format format);
+// `text` with every occurrence of `secret` replaced by "<redacted>" (for text that came from a
+// server and might echo a credential back).
+std::string Redact(std::string text, std::string_view secret);
+
 // Log lines go to stderr instead of stdout (commands whose stdout is their output).
 void LogToStderr();
 bool Enabled(Level level);

@@ -70,10 +70,13 @@ base::Expected<std::unique_ptr<ProTier>, std::string> ProTier::Create(const conf
   uo.server_url = cfg.server_url;
   uo.user_agent = user_agent;
   uo.concurrency = cfg.upload_concurrency;
-  uo.on_rejected = [self](int status) { self->registrar_->KeyRejected(status); };
+  uo.on_rejected = [self](int status, const std::string& key) { self->registrar_->KeyRejected(status, key); };
   pro->uploader_ = std::make_unique<sinks::upload::Uploader>(
       *pro->spool_, pro->transport_, clock, uo, [self] { return self->key_.Current(); },
-      &sinks::collections::NewCollectionId, &metrics);
+      [](std::string_view parent, int half) {
+        return "coll_" + sinks::collections::Sha256Hex(std::string(parent) + "/" + std::to_string(half)).substr(0, 32);
+      },
+      &metrics);
   log::Info("Pro tier: an API key is configured",
             {{"server_url", cfg.server_url},
              {"api_key_source", cfg.api_key_file.empty() ? "environment variable API_KEY" : cfg.api_key_file},

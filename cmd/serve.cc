@@ -102,8 +102,9 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
         cfg, clock, pro_metrics,
         [&]() -> std::optional<sinks::registration::RegistrationRequest> {
           auto latest = scheduler_ptr->Latest();
+          if (!latest || latest->kubernetes_version.empty()) return std::nullopt;
           auto id = identity.Get();
-          if (!latest || latest->kubernetes_version.empty() || !id) return std::nullopt;
+          if (!id) return std::nullopt;
           return sinks::registration::RegistrationRequest{id->identifier(), latest->kubernetes_version,
                                                           latest->node_count};
         },

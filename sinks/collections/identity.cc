@@ -43,8 +43,8 @@ std::string Sha256Hex(std::string_view data) {
   return Hex(digest, sizeof digest);
 }
 
-ClusterIdentity::ClusterIdentity(std::string_view source)
-    : namespace_key_(HmacSha256(source, kNamespaceKeyContext)) {
+ClusterIdentity::ClusterIdentity(std::string_view source, std::string_view namespace_key_source)
+    : namespace_key_(HmacSha256(namespace_key_source, kNamespaceKeyContext)) {
   const std::string hash = Sha256Hex(source);
   identifier_ = "sha256:" + hash;
   cluster_id_ = "cls_" + hash.substr(0, 32);
@@ -65,6 +65,8 @@ std::string NewCollectionId() {
 std::optional<ClusterIdentity> IdentityResolver::Get() {
   std::lock_guard lock(mu_);
   if (identity_) return identity_;
+  const auto now = std::chrono::steady_clock::now();
+  if (failed_at_ && now - *failed_at_ < kRetryAfterFailure) return std::nullopt;
   auto body = client_.GetRaw("/api/v1/namespaces/kube-system", "namespaces");
   if (body.ok()) {
     rapidjson::Document d;
@@ -80,9 +82,14 @@ std::optional<ClusterIdentity> IdentityResolver::Get() {
     log::Warn("cannot read the kube-system namespace; the cluster is identified by its API server URL",
               {{"error", body.error().message}});
   } else {
+    failed_at_ = now;
     return std::nullopt;  // try again later
   }
-  identity_.emplace(client_.server());
+  // The URL is guessable (10.96.0.1, ...): namespace ids are then keyed with a random secret
+  // instead, which keeps them unlinkable, at the price of changing when the operator restarts.
+  unsigned char secret[32];
+  if (RAND_bytes(secret, sizeof secret) != 1) throw std::runtime_error("no random bytes for the namespace key");
+  identity_.emplace(client_.server(), std::string_view(reinterpret_cast<const char*>(secret), sizeof secret));
   return identity_;
 }
 

@@ -15,7 +15,10 @@ namespace kube9::sinks::collections {
 class ClusterIdentity {
  public:
   // `source`: the UID of the kube-system namespace, or the API server URL when that cannot be read.
-  explicit ClusterIdentity(std::string_view source);
+  // The namespace key is derived from `namespace_key_source`, by default `source` itself; with
+  // the URL fallback, which is guessable, it must be a secret of its own.
+  explicit ClusterIdentity(std::string_view source) : ClusterIdentity(source, source) {}
+  ClusterIdentity(std::string_view source, std::string_view namespace_key_source);
 
   // "sha256:" + 64 lowercase hex of SHA-256(source): the registration's clusterIdentifier.
   const std::string& identifier() const { return identifier_; }
@@ -38,12 +41,15 @@ class ClusterIdentity {
 class IdentityResolver {
  public:
   explicit IdentityResolver(kube::Client& client) : client_(client) {}
+  // After a transient failure, asks the API server again only after `kRetryAfterFailure`.
   std::optional<ClusterIdentity> Get();
+  static constexpr std::chrono::seconds kRetryAfterFailure{10};
 
  private:
   kube::Client& client_;
   std::mutex mu_;
   std::optional<ClusterIdentity> identity_;
+  std::optional<std::chrono::steady_clock::time_point> failed_at_;
 };
 
 // "coll_" + 32 lowercase hex from a cryptographic random source.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <random>
 
+#include "base/gzip.h"
 #include "base/log.h"
 
 namespace kube9::sinks::collections {
@@ -24,9 +25,10 @@ base::Millis FirstRunOffset(const std::optional<base::Millis>& initial_delay) {
 }  // namespace
 
 base::Expected<base::Ok, std::string> MemoryRing::Store(CollectionType, const std::string&, const std::string& json) {
+  std::string compressed = base::GzipCompress(json, 6);  // a full ring stays a few hundred KB
   std::lock_guard lock(mu_);
   if (payloads_.size() == capacity_) payloads_.pop_front();
-  payloads_.push_back(json);
+  payloads_.push_back(std::move(compressed));
   return base::Ok{};
 }
 
@@ -37,7 +39,14 @@ std::size_t MemoryRing::Stored() const {
 
 std::vector<std::string> MemoryRing::Payloads() const {
   std::lock_guard lock(mu_);
-  return {payloads_.begin(), payloads_.end()};
+  std::vector<std::string> out;
+  out.reserve(payloads_.size());
+  for (const auto& p : payloads_) {
+    std::string json;
+    base::GzipDecompress(p, json);  // compressed here: cannot fail
+    out.push_back(std::move(json));
+  }
+  return out;
 }
 
 Scheduler::Scheduler(const collectors::ClusterStores& stores, const base::Clock& clock, IdentityFn identity,

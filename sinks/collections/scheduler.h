@@ -29,7 +29,8 @@ class PayloadSink {
   virtual std::size_t Stored() const = 0;
 };
 
-// Free tier: the last `capacity` payloads, kept in memory and never sent. Thread-safe.
+// Free tier: the last `capacity` payloads, kept in memory (gzip-compressed) and never sent.
+// Thread-safe.
 class MemoryRing final : public PayloadSink {
  public:
   explicit MemoryRing(std::size_t capacity = 100) : capacity_(capacity) {}
@@ -41,7 +42,7 @@ class MemoryRing final : public PayloadSink {
  private:
   const std::size_t capacity_;
   mutable std::mutex mu_;
-  std::deque<std::string> payloads_;
+  std::deque<std::string> payloads_;  // compressed
 };
 
 struct CollectionStats {

@@ -29,9 +29,7 @@ std::string ServerMessage(const std::string& body, const std::string& key) {
       }
     }
   }
-  if (!key.empty()) {
-    for (std::size_t at; (at = text.find(key)) != std::string::npos;) text.replace(at, key.size(), "<redacted>");
-  }
+  text = log::Redact(std::move(text), key);
   if (text.size() > kMaxServerMessage) text = text.substr(0, kMaxServerMessage) + "...";
   return text;
 }
@@ -40,23 +38,26 @@ std::string WithServerMessage(std::string reason, const std::string& message) {
   return message.empty() ? reason : reason + ": " + message;
 }
 
-// The configuration of a 200 response; nullopt when a field has the wrong type or range.
-std::optional<ServerConfiguration> ParseConfiguration(const rapidjson::Value& v) {
+// The configuration of a 200 response, with out-of-range numbers clamped to what is sane (a
+// server bug must not turn a fleet into a registration storm); a field that is absent or null
+// keeps its default. nullopt when a field has the wrong type.
+std::optional<ServerConfiguration> ParseConfiguration(const rapidjson::Value& v, int default_reregistration_hours) {
   if (!v.IsObject()) return std::nullopt;
   ServerConfiguration c;
-  auto positive_int = [&](const char* name, int& out, bool required) {
+  c.reregistration_interval_hours = default_reregistration_hours;
+  auto integer = [&](const char* name, int& out, int min, int max) {
     auto m = v.FindMember(name);
-    if (m == v.MemberEnd()) return !required;
-    if (!m->value.IsInt() || m->value.GetInt() < 1) return false;
-    out = m->value.GetInt();
+    if (m == v.MemberEnd() || m->value.IsNull()) return true;
+    if (!m->value.IsInt64()) return false;
+    out = static_cast<int>(std::clamp<std::int64_t>(m->value.GetInt64(), min, max));
     return true;
   };
-  if (!positive_int("statusUpdateIntervalSeconds", c.status_update_interval_seconds, true) ||
-      !positive_int("reregistrationIntervalHours", c.reregistration_interval_hours, true) ||
-      !positive_int("metricsIntervalSeconds", c.metrics_interval_seconds, false)) {
+  if (!integer("statusUpdateIntervalSeconds", c.status_update_interval_seconds, 5, 240) ||
+      !integer("reregistrationIntervalHours", c.reregistration_interval_hours, 1, 720) ||
+      !integer("metricsIntervalSeconds", c.metrics_interval_seconds, 1, 3600)) {
     return std::nullopt;
   }
-  if (auto m = v.FindMember("metricsEnabled"); m != v.MemberEnd()) {
+  if (auto m = v.FindMember("metricsEnabled"); m != v.MemberEnd() && !m->value.IsNull()) {
     if (!m->value.IsBool()) return std::nullopt;
     c.metrics_enabled = m->value.GetBool();
   }
@@ -101,6 +102,7 @@ Registrar::Registrar(http::Transport& transport, const base::Clock& clock, ApiKe
 }
 
 void Registrar::Run(const base::StopSignal& stop) {
+  stop_ = &stop;
   Update(Current());  // report the initial state
   while (!stop.stopped()) {
     if (clock_.SleepFor(Step(), stop)) break;
@@ -109,7 +111,14 @@ void Registrar::Run(const base::StopSignal& stop) {
 
 base::Millis Registrar::Step() {
   const base::SteadyTime now = clock_.Now();
-  if (const int status = upload_rejected_.exchange(0); status != 0 && !waiting_for_new_key_) {
+  std::optional<std::pair<int, std::string>> refused;
+  {
+    std::lock_guard lock(rejected_mu_);
+    refused = std::exchange(upload_rejected_, std::nullopt);
+  }
+  if (refused && refused->second != key_.Current() ) refused.reset();  // about a key rotated since
+  if (refused && !waiting_for_new_key_) {
+    const int status = refused->first;
     waiting_for_new_key_ = true;
     Registration r = Current();
     r.state = State::kRejected;
@@ -138,7 +147,14 @@ base::Millis Registrar::Step() {
     return std::min(options_.key_poll, std::chrono::duration_cast<base::Millis>(*next_attempt_ - now));
   }
   const std::optional<RegistrationRequest> request = inputs_();
-  if (!request) return std::min(options_.key_poll, base::Millis(1000));
+  if (!request) {
+    Registration r = Current();
+    if (!r.registered()) {
+      r.reason = "waiting for the cluster's identity and Kubernetes version before registering";
+      Update(std::move(r));
+    }
+    return std::min(options_.key_poll, base::Millis(1000));
+  }
   Attempt(*key, *request);
   const auto wait = std::chrono::duration_cast<base::Millis>(*next_attempt_ - clock_.Now());
   return std::clamp(wait, base::Millis(0), options_.key_poll);
@@ -167,6 +183,7 @@ AttemptResult Registrar::Attempt(const std::string& key, const RegistrationReque
                  {"User-Agent", options_.user_agent}};
   req.body.assign(body.GetString(), body.GetSize());
   req.timeout = options_.request_timeout;
+  req.cancel = stop_;
   const auto response = transport_.Send(req);
 
   const bool was_registered = Current().registered();
@@ -189,7 +206,9 @@ AttemptResult Registrar::Attempt(const std::string& key, const RegistrationReque
         auto id = d.FindMember("clusterId");
         auto conf = d.FindMember("configuration");
         if (id != d.MemberEnd() && id->value.IsString() && id->value.GetStringLength() > 0) cluster_id = &id->value;
-        if (conf != d.MemberEnd()) configuration = ParseConfiguration(conf->value);
+        if (conf != d.MemberEnd()) {
+          configuration = ParseConfiguration(conf->value, static_cast<int>(options_.reregistration_interval.count()));
+        }
       }
       if (cluster_id != nullptr && configuration) {
         result = AttemptResult::kSuccess;
@@ -262,6 +281,9 @@ Registration Registrar::Current() const {
   return current_;
 }
 
-void Registrar::KeyRejected(int http_status) { upload_rejected_.store(http_status); }
+void Registrar::KeyRejected(int http_status, const std::string& api_key) {
+  std::lock_guard lock(rejected_mu_);
+  upload_rejected_.emplace(http_status, api_key);
+}
 
 }  // namespace kube9::sinks::registration

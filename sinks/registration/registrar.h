@@ -62,7 +62,8 @@ class Registrar {
     std::string server_url;  // without a trailing slash
     std::string user_agent;  // kube9-operator/<version>
     std::string operator_version;
-    std::chrono::hours reregistration_interval{24};  // until the server says otherwise
+    // When the server's configuration does not say (REREGISTRATION_INTERVAL_HOURS).
+    std::chrono::hours reregistration_interval{24};
     base::BackoffPolicy backoff{std::chrono::seconds(30), std::chrono::minutes(30), 2.0, 1.0};
     base::Millis max_retry_after{std::chrono::hours(1)};
     base::Millis key_poll{std::chrono::seconds(5)};  // how often the key file is re-read
@@ -81,8 +82,9 @@ class Registrar {
   base::Millis Step();
 
   Registration Current() const;
-  // An upload was refused with 401/403: the key is no longer valid. Thread-safe.
-  void KeyRejected(int http_status);
+  // An upload sent with `api_key` was refused with 401/403. Ignored when the key has changed
+  // since (the refusal was about the old one). Thread-safe.
+  void KeyRejected(int http_status, const std::string& api_key);
 
  private:
   AttemptResult Attempt(const std::string& key, const RegistrationRequest& request);
@@ -98,7 +100,9 @@ class Registrar {
   base::Backoff backoff_;
   std::optional<base::SteadyTime> next_attempt_;  // nullopt: now
   bool waiting_for_new_key_ = false;
-  std::atomic<int> upload_rejected_{0};  // HTTP status of a refused upload, 0 if none
+  const base::StopSignal* stop_ = nullptr;  // cancels a request in flight at shutdown
+  std::mutex rejected_mu_;
+  std::optional<std::pair<int, std::string>> upload_rejected_;  // status and key of a refused upload
   mutable std::mutex mu_;
   Registration current_;
 };

@@ -178,7 +178,11 @@ base::Expected<Spool::Item, std::string> Spool::Put(std::string_view type, std::
     written = base::Unexpected("cannot rename " + temp + ": " + Errno());
     ::unlink(temp.c_str());
   }
-  if (written.ok() && !SyncDir(dir_)) written = base::Unexpected("cannot fsync " + dir_ + ": " + Errno());
+  if (written.ok() && !SyncDir(dir_)) {
+    // The file is complete and in place; only its durability across a power loss is in doubt.
+    // Keeping it (and counting it) beats an untracked file outside the bound.
+    log::Warn("upload spool: cannot fsync the directory", {{"dir", dir_}, {"error", Errno()}});
+  }
   std::lock_guard lock(mu_);
   if (!written.ok()) {
     if (observer_) observer_->OnDrop(type, "io_error");

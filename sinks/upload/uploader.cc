@@ -44,7 +44,7 @@ std::string StringField(const rapidjson::Value& obj, const char* name) {
 
 // Says why the server refused a payload for good, from its `{"error", "code", "message"}` body
 // or, when the body is not that, from the start of it.
-void LogRejection(const Spool::Item& item, int status, const std::string& body) {
+void LogRejection(const Spool::Item& item, int status, const std::string& body, const std::string& api_key) {
   rapidjson::Document doc;
   doc.Parse(body.c_str(), body.size());
   if (!doc.HasParseError() && doc.IsObject()) {
@@ -52,29 +52,29 @@ void LogRejection(const Spool::Item& item, int status, const std::string& body) 
               {{"type", item.type},
                {"collection_id", item.collection_id},
                {"status", status},
-               {"error", StringField(doc, "error")},
-               {"code", StringField(doc, "code")},
-               {"message", StringField(doc, "message")}});
+               {"error", log::Redact(StringField(doc, "error"), api_key)},
+               {"code", log::Redact(StringField(doc, "code"), api_key)},
+               {"message", log::Redact(StringField(doc, "message"), api_key)}});
   } else {
     log::Warn("kube9-server refused a payload for good; dropped",
               {{"type", item.type},
                {"collection_id", item.collection_id},
                {"status", status},
-               {"body", body.substr(0, kMaxLoggedBody)}});
+               {"body", log::Redact(body.substr(0, kMaxLoggedBody), api_key)}});
   }
 }
 
 }  // namespace
 
 Uploader::Uploader(Spool& spool, http::Transport& transport, const base::Clock& clock, UploaderOptions options,
-                   ApiKeyFn api_key, CollectionIdFn new_collection_id, UploadObserver* observer)
+                   ApiKeyFn api_key, SplitIdFn split_id, UploadObserver* observer)
     : spool_(spool),
       transport_(transport),
       clock_(clock),
       options_(std::move(options)),
       url_(CollectionsUrl(options_.server_url)),
       api_key_(std::move(api_key)),
-      new_collection_id_(std::move(new_collection_id)),
+      split_id_(std::move(split_id)),
       observer_(observer),
       wake_(std::make_shared<base::StopSignal>()),
       backoff_(options_.backoff, SeedOr(options_.seed)) {}
@@ -133,7 +133,7 @@ void Uploader::Work(const base::StopSignal& stop) {
       std::optional<base::Millis> retry_after;
       int status = 0;
       const Outcome outcome = Upload(*job, stop, retry_after, status);
-      Finish(job->item, outcome, retry_after, status);
+      Finish(*job, outcome, retry_after, status);
     } else if (wait) {
       clock_.SleepFor(*wait, *wake);
     } else {
@@ -212,6 +212,10 @@ Uploader::Outcome Uploader::Upload(const Job& job, const base::StopSignal& stop,
         retry_after = std::min(*after, kMaxRetryAfter);
       }
     }
+  } else if ((status == 401 || status == 403) && api_key_() != job.api_key) {
+    // Sent with a key that has been rotated since: not a verdict on the current key.
+    outcome = Outcome::kRetry;
+    result = "retry";
   } else if (status == 401 || status == 403) {
     outcome = Outcome::kUnauthorized;
     result = "unauthorized";
@@ -231,7 +235,7 @@ Uploader::Outcome Uploader::Upload(const Job& job, const base::StopSignal& stop,
         break;
     }
   } else {
-    LogRejection(item, status, response->body);
+    LogRejection(item, status, response->body, job.api_key);
     spool_.Drop(item, "rejected");
     result = "rejected";
   }
@@ -278,12 +282,13 @@ Uploader::Split Uploader::SplitBatch(const Spool::Item& item, const std::string&
   all.Swap(samples->value);  // leaves null in its place, replaced by each half in turn
   const rapidjson::SizeType half = all.Size() / 2;
   std::vector<Spool::Item> stored;
+  int index = 0;
   for (const auto& [begin, end] : {std::pair{rapidjson::SizeType{0}, half}, std::pair{half, all.Size()}}) {
     rapidjson::Value part(rapidjson::kArrayType);
     for (rapidjson::SizeType i = begin; i < end; ++i) part.PushBack(all[i], alloc);  // moves
     rapidjson::Value& d = doc["data"];  // looked up again: adding members may move them
     d["samples"] = part;
-    const std::string id = new_collection_id_();
+    const std::string id = split_id_(item.collection_id, index++);
     if (auto it = d.FindMember("collectionId"); it != d.MemberEnd()) {
       it->value.SetString(id.c_str(), static_cast<rapidjson::SizeType>(id.size()), alloc);
     } else {
@@ -308,8 +313,8 @@ Uploader::Split Uploader::SplitBatch(const Spool::Item& item, const std::string&
   return Split::kDone;
 }
 
-void Uploader::Finish(const Spool::Item& item, Outcome outcome, std::optional<base::Millis> retry_after,
-                      int status) {
+void Uploader::Finish(const Job& job, Outcome outcome, std::optional<base::Millis> retry_after, int status) {
+  const Spool::Item& item = job.item;
   bool rejected_now = false;
   {
     std::lock_guard lock(mu_);
@@ -340,7 +345,7 @@ void Uploader::Finish(const Spool::Item& item, Outcome outcome, std::optional<ba
   }
   if (rejected_now) {
     log::Warn("kube9-server rejected the API key; uploads stopped", {{"status", status}});
-    if (options_.on_rejected) options_.on_rejected(status);
+    if (options_.on_rejected) options_.on_rejected(status, job.api_key);
   }
 }
 

@@ -25,7 +25,8 @@ struct UploaderOptions {
   base::Millis request_timeout{30'000};
   // Called when kube9-server rejects the API key (401/403), once per SetEnabled(true): uploads
   // stop, payloads stay spooled, and the registration logic decides what happens next.
-  std::function<void(int status)> on_rejected;
+  // `api_key` is the key the refused request carried.
+  std::function<void(int status, const std::string& api_key)> on_rejected;
   std::uint64_t seed = 0;  // for the jitter; 0 = random
 };
 
@@ -42,12 +43,14 @@ struct UploaderOptions {
 class Uploader {
  public:
   using ApiKeyFn = std::function<std::optional<std::string>()>;  // nullopt: no key configured
-  using CollectionIdFn = std::function<std::string()>;           // a fresh "coll_" + 32 hex
+  // The "coll_" + 32 hex id of half 0 or 1 of a split payload. Deterministic in the parent's
+  // id, so that a split redone after a crash sends the same idempotency keys again.
+  using SplitIdFn = std::function<std::string(std::string_view parent_id, int half)>;
 
   // `api_key` is called from the workers and must not call back into the uploader. `observer`
   // may be null. All references must outlive the uploader.
   Uploader(Spool& spool, http::Transport& transport, const base::Clock& clock, UploaderOptions options,
-           ApiKeyFn api_key, CollectionIdFn new_collection_id, UploadObserver* observer);
+           ApiKeyFn api_key, SplitIdFn split_id, UploadObserver* observer);
 
   // Runs the workers until `stop` fires; a request in flight is abandoned (its payload stays
   // spooled). Call from one thread; it returns once every worker has ended.
@@ -82,7 +85,7 @@ class Uploader {
   // 413: halves a metrics batch into two new payloads.
   enum class Split { kDone, kNotSplittable, kFailed };
   Split SplitBatch(const Spool::Item& item, const std::string& body);
-  void Finish(const Spool::Item& item, Outcome outcome, std::optional<base::Millis> retry_after, int status);
+  void Finish(const Job& job, Outcome outcome, std::optional<base::Millis> retry_after, int status);
   // The backoff after `failures` failures (0 for none): options_.backoff's jittered curve.
   base::Millis DelayLocked(int failures);
 
@@ -92,7 +95,7 @@ class Uploader {
   const UploaderOptions options_;
   const std::string url_;
   const ApiKeyFn api_key_;
-  const CollectionIdFn new_collection_id_;
+  const SplitIdFn split_id_;
   UploadObserver* const observer_;
 
   std::mutex mu_;

@@ -385,8 +385,11 @@ def test_rejected_key_degrades_without_storm_then_rotated_key_registers(api, nam
 
     server.wait_for(lambda: server.registrations(401), 20, "a registration answered 401")
     rejected_at = time.monotonic()
-    status = wait_status(api, namespace, op, lambda s: s.get("health") == "degraded", 12,
-                         "the status to say degraded")
+    # A registration change is written at once; allow a few seconds for the write.
+    clear = re.compile(r"401|reject|invalid|unauthori[sz]ed|api key", re.I)
+    status = wait_status(api, namespace, op,
+                         lambda s: s.get("health") == "degraded" and clear.search(s.get("error") or ""), 5,
+                         "the status to say degraded, naming the rejected key")
     assert status["mode"] == "enabled" and status["tier"] == "free", status
     assert status["registered"] is False and status["apiKeyConfigured"] is True, status
     assert "clusterId" not in status, status

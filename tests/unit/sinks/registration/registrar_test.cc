@@ -49,9 +49,16 @@ class RegistrarTest : public ::testing::Test {
         o, [this](const Registration& r) { changes_.push_back(r); }, &observer_);
   }
   // Steps the loop for `span` of simulated time, sleeping as the loop asks.
+  // A loop that asks to run again at once twice in a row would spin: that fails the test.
   void RunFor(Registrar& r, base::Millis span) {
     const auto end = clock_.Now() + span;
-    while (clock_.Now() < end) clock_.Advance(std::max(r.Step(), base::Millis(1)));
+    int zero_waits = 0;
+    while (clock_.Now() < end) {
+      const base::Millis wait = r.Step();
+      zero_waits = wait <= base::Millis(0) ? zero_waits + 1 : 0;
+      ASSERT_LT(zero_waits, 2) << "the registrar spins";
+      clock_.Advance(std::max(wait, base::Millis(1)));
+    }
   }
 
   base::FakeClock clock_;
@@ -228,11 +235,60 @@ TEST_F(RegistrarTest, AnUploadRefusedWith401UnregistersUntilANewKey) {
   auto r = Make(key_);
   r->Step();
   ASSERT_TRUE(r->Current().registered());
-  r->KeyRejected(401);
+  r->KeyRejected(401, kKey);
   RunFor(*r, hours(1));
   EXPECT_EQ(transport_.requests().size(), 1u);
   EXPECT_FALSE(r->Current().registered());
   EXPECT_THAT(r->Current().reason, HasSubstr("refused an upload with HTTP 401"));
+}
+
+TEST_F(RegistrarTest, A401ForARotatedKeyDoesNotUnregisterTheNewOne) {
+  const std::string path = ::testing::TempDir() + "/kube9-rotated-key-" + std::to_string(::getpid());
+  std::ofstream(path) << "old-key";
+  ApiKeySource file = ApiKeySource::FromFile(path);
+  transport_.Reply(200, kOk);
+  transport_.Reply(200, kOk);
+  auto r = Make(file);
+  r->Step();
+  std::ofstream(path) << "new-key";
+  RunFor(*r, seconds(6));  // re-registers with the new key
+  ASSERT_EQ(transport_.requests().size(), 2u);
+  r->KeyRejected(401, "old-key");  // an upload that went out before the rotation
+  RunFor(*r, hours(1));
+  EXPECT_TRUE(r->Current().registered());
+  std::filesystem::remove(path);
+}
+
+TEST_F(RegistrarTest, ServerConfigurationIsClampedAndNullMeansAbsent) {
+  transport_.Reply(200, R"({"status":"registered","clusterId":"c","tier":"pro","configuration":{)"
+                        R"("statusUpdateIntervalSeconds":60,"reregistrationIntervalHours":3000000,)"
+                        R"("metricsEnabled":null,"metricsIntervalSeconds":null}})");
+  auto r = Make(key_);
+  RunFor(*r, hours(24));
+  EXPECT_EQ(transport_.requests().size(), 1u) << "a huge interval must not wrap around into a storm";
+  EXPECT_TRUE(r->Current().registered());
+  EXPECT_EQ(r->Current().configuration.reregistration_interval_hours, 720);
+  EXPECT_FALSE(r->Current().configuration.metrics_enabled);
+  EXPECT_EQ(r->Current().configuration.metrics_interval_seconds, 60);
+}
+
+TEST_F(RegistrarTest, WithoutTheServersIntervalTheConfiguredOneApplies) {
+  transport_.Reply(200, R"({"status":"registered","clusterId":"c","tier":"pro","configuration":{}})");
+  transport_.Reply(200, kOk);
+  Registrar::Options o;
+  o.server_url = "https://kube9.test";
+  o.user_agent = "kube9-operator/0.1.0";
+  o.operator_version = "0.1.0";
+  o.reregistration_interval = hours(2);  // REREGISTRATION_INTERVAL_HOURS=2
+  Registrar r(transport_, clock_, key_,
+              [] { return std::optional(RegistrationRequest{"sha256:" + std::string(64, 'a'), "v1.35.4", 1}); }, o,
+              [this](const Registration& reg) { changes_.push_back(reg); });
+  RunFor(r, hours(2) - seconds(10));
+  EXPECT_EQ(transport_.requests().size(), 1u);
+  RunFor(r, seconds(20));
+  EXPECT_EQ(transport_.requests().size(), 2u);
+  ASSERT_FALSE(changes_.empty());
+  EXPECT_TRUE(changes_.back().registered());  // the status and uploader are told
 }
 
 TEST_F(RegistrarTest, MissingKeyFileIsAClearReasonThenRegistersWhenItAppears) {

@@ -160,7 +160,7 @@ class UploaderTest : public ::testing::Test {
     options_.concurrency = 1;
     options_.backoff.jitter = 0;  // exact delays: 5s, 10s, 20s, ...
     options_.seed = 1;
-    options_.on_rejected = [this](int status) {
+    options_.on_rejected = [this](int status, const std::string&) {
       std::lock_guard lock(rejected_mu_);
       rejected_statuses_.push_back(status);
       rejected_cv_.notify_all();
@@ -174,7 +174,8 @@ class UploaderTest : public ::testing::Test {
           std::lock_guard lock(key_mu_);
           return key_;
         },
-        [this] { return "coll_new" + std::to_string(++ids_); }, &uploads_);
+        [](std::string_view parent, int half) { return std::string(parent) + "_" + std::to_string(half); },
+        &uploads_);
   }
 
   Spool::Item Spooled(const std::string& id, int samples = 3, const std::string& type = "metrics-batch") {
@@ -444,6 +445,53 @@ TEST_F(UploaderTest, OtherClientErrorsArePermanentDroppedAndCounted) {
   EXPECT_THAT(logs, HasSubstr("<html>unprocessable</html>"));
 }
 
+TEST_F(UploaderTest, AServerEchoingTheKeyNeverGetsItIntoTheLogs) {
+  Spooled("coll_a");
+  Spooled("coll_b");
+  transport_.Reply(400, std::string(R"({"error":"bad","code":"SCOPE","message":"key )") + kKey + R"( lacks scope"})");
+  transport_.Reply(422, std::string("key=") + kKey);
+  uploads_.StopAfter("rejected", 2, stop_);
+  ::testing::internal::CaptureStdout();
+  RunUntilStopped(transport_);
+  const std::string logs = ::testing::internal::GetCapturedStdout();
+  EXPECT_THAT(logs, HasSubstr("lacks scope"));
+  EXPECT_THAT(logs, HasSubstr("<redacted>"));
+  EXPECT_THAT(logs, Not(HasSubstr(kKey)));
+}
+
+TEST_F(UploaderTest, A401ForAKeyRotatedMeanwhileIsRetriedWithTheNewKey) {
+  Spooled("coll_a");
+  // The request goes out with the old key; the key rotates before the 401 comes back.
+  struct Rotating final : http::Transport {
+    std::function<void()> rotate;
+    int calls = 0;
+    explicit Rotating(std::function<void()> r) : rotate(std::move(r)) {}
+    base::Expected<http::Response, http::TransportError> Send(const http::Request& r) override {
+      requests.push_back(r);
+      http::Response out;
+      if (++calls == 1) {
+        rotate();
+        out.status = 401;
+      } else {
+        out.status = 200;
+      }
+      return out;
+    }
+    base::Expected<int, http::TransportError> Stream(const http::Request&, http::StreamHandler&,
+                                                     const base::StopSignal&) override {
+      return 0;
+    }
+    std::vector<http::Request> requests;
+  } rotating([this] { SetKey("rotated-key"); });
+  uploads_.StopAfter("success", 1, stop_);
+  RunUntilStopped(rotating);
+  EXPECT_THAT(uploads_.results(), ElementsAre("retry", "success"));
+  ASSERT_EQ(rotating.requests.size(), 2u);
+  EXPECT_EQ(HeaderMap(rotating.requests[1])["Authorization"], "Bearer rotated-key");
+  std::lock_guard lock(rejected_mu_);
+  EXPECT_TRUE(rejected_statuses_.empty()) << "a stale key's 401 must not stop uploads";
+}
+
 TEST_F(UploaderTest, PayloadTooLargeSplitsABatchIntoTwoNewEnvelopes) {
   const auto original = Spooled("coll_original", 5);
   const rapidjson::Document before = ParseGzip(*spool_->Read(original));
@@ -474,7 +522,7 @@ TEST_F(UploaderTest, PayloadTooLargeSplitsABatchIntoTwoNewEnvelopes) {
     expected["data"]["samples"].CopyFrom(part["data"]["samples"], expected.GetAllocator());
     EXPECT_EQ(ToJson(part), ToJson(expected));
   }
-  EXPECT_THAT(ids, ElementsAre("coll_new1", "coll_new2"));
+  EXPECT_THAT(ids, ElementsAre("coll_original_0", "coll_original_1"));  // derived: a redone split repeats them
   EXPECT_EQ(ToJson(all_samples), ToJson(before["data"]["samples"])) << "together, exactly the original";
   EXPECT_EQ(spool_->items(), 0u);
   EXPECT_TRUE(spool_observer_.drops().empty());
