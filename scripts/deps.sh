@@ -11,6 +11,7 @@ packages=(
   libyaml-cpp-dev prometheus-cpp-dev libcivetweb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus
+  python3-yaml
 )
 
 missing=()

@@ -1,0 +1,100 @@
+{{/* Name of the chart, or nameOverride. */}}
+{{- define "kube9-operator.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Full name of the release's objects: fullnameOverride, else "<release>-<name>", or the release
+name alone when it already contains the chart name. Kubernetes names are limited to 63 chars.
+*/}}
+{{- define "kube9-operator.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "kube9-operator.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Standard labels of every object. */}}
+{{- define "kube9-operator.labels" -}}
+helm.sh/chart: {{ include "kube9-operator.chart" . }}
+{{ include "kube9-operator.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: kube9
+{{- end }}
+
+{{/* Labels that select the operator's pod; never change them (Deployment selectors are immutable). */}}
+{{- define "kube9-operator.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "kube9-operator.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "kube9-operator.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "kube9-operator.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "kube9-operator.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* "true" when Pro tier is configured (an API key inline or in an existing Secret). */}}
+{{- define "kube9-operator.proEnabled" -}}
+{{- if and .Values.pro.apiKey .Values.pro.existingSecret }}
+{{- fail "pro.apiKey and pro.existingSecret are both set: give the API key one way only (prefer pro.existingSecret)" }}
+{{- end }}
+{{- if or .Values.pro.apiKey .Values.pro.existingSecret }}true{{ end }}
+{{- end }}
+
+{{/* Secret holding the API key: the one the chart creates, or existingSecret. */}}
+{{- define "kube9-operator.apiKeySecretName" -}}
+{{- if .Values.pro.existingSecret }}
+{{- .Values.pro.existingSecret }}
+{{- else }}
+{{- printf "%s-api-key" (include "kube9-operator.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
+{{- define "kube9-operator.apiKeySecretKey" -}}
+{{- if .Values.pro.existingSecret }}{{ .Values.pro.existingSecretKey }}{{ else }}api-key{{ end }}
+{{- end }}
+
+{{/*
+Every collector with its API group, in the operator's own order (cmd rbac prints the same
+table). Keep in sync with collectors/: tests/chart compares the rendered ClusterRole with
+`kube9-operator rbac`.
+*/}}
+{{- define "kube9-operator.allCollectors" -}}
+nodes: ""
+namespaces: ""
+pods: ""
+services: ""
+persistentvolumeclaims: ""
+deployments: apps
+statefulsets: apps
+daemonsets: apps
+replicasets: apps
+jobs: batch
+cronjobs: batch
+{{- end }}
+
+{{- define "kube9-operator.collectorOrder" -}}
+nodes namespaces pods services persistentvolumeclaims deployments statefulsets daemonsets replicasets jobs cronjobs
+{{- end }}

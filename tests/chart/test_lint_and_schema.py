@@ -1,0 +1,136 @@
+"""`helm lint` of the chart with its defaults and with every option on, and values.schema.json
+refusing bad values before anything reaches a cluster, each with a message naming the value."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import CHART, KUBE_VERSION, set_args
+
+VALUES_ALL = Path(__file__).resolve().parent / "values-all.yaml"
+
+
+def test_lint_defaults(helm):
+    out = helm("lint", CHART, "--strict")
+    assert "1 chart(s) linted, 0 chart(s) failed" in out.stdout, out.stdout
+
+
+def test_lint_every_option_on(helm, chart_with_assets):
+    out = helm("lint", chart_with_assets, "--strict", "--values", VALUES_ALL)
+    assert "0 chart(s) failed" in out.stdout, out.stdout
+    # Pro tier with an inline key instead of an existing Secret: the other way to give it.
+    out = helm("lint", chart_with_assets, "--strict", "--values", VALUES_ALL,
+               *set_args({"pro.existingSecret": "", "pro.apiKey": "k9_example"}))
+    assert "0 chart(s) failed" in out.stdout, out.stdout
+
+
+def test_every_value_is_documented_and_in_the_schema():
+    """values.yaml comments every leaf, and the schema knows every key (its top level and each
+    object refuse unknown keys, so an undocumented value could not be set at all)."""
+    import yaml
+
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    assert schema.get("additionalProperties") is False
+
+    def walk(v, s, path):
+        assert s is not None, f"{path} is not in values.schema.json"
+        if isinstance(v, dict) and s.get("type") == "object" and "properties" in s:
+            for key, child in v.items():
+                walk(child, s["properties"].get(key), f"{path}.{key}")
+
+    for key, value in values.items():
+        walk(value, schema["properties"].get(key), key)
+    assert_documented((CHART / "values.yaml").read_text().splitlines())
+
+
+def assert_documented(lines: list[str]) -> None:
+    """A key is documented by a comment right above it (which covers everything under it), or,
+    for a block of keys, by each of its children being documented."""
+    import re
+
+    key_re = re.compile(r"^( *)([A-Za-z][\w.-]*):")
+    keys = [(i, len(m.group(1)), m.group(2)) for i, line in enumerate(lines) if (m := key_re.match(line))]
+
+    def commented(i: int) -> bool:
+        return i > 0 and lines[i - 1].strip().startswith("#")
+
+    def check(index: int) -> None:
+        i, indent, key = keys[index]
+        if commented(i):
+            return
+        children = []
+        for j in range(index + 1, len(keys)):
+            if keys[j][1] <= indent:
+                break
+            if keys[j][1] == indent + 2:
+                children.append(j)
+        assert children, f"values.yaml line {i + 1}: {key!r} has no comment"
+        for j in children:
+            check(j)
+
+    for index, (_, indent, _) in enumerate(keys):
+        if indent == 0:
+            check(index)
+
+
+# (values, what the error must say): each a different kind of mistake.
+BAD_VALUES = [
+    pytest.param({"logLevel": "verbose"}, ["/logLevel", "must be one of", "debug"], id="enum"),
+    pytest.param({"statusUpdateIntervalSeconds": "sixty"}, ["/statusUpdateIntervalSeconds", "want integer"], id="type"),
+    pytest.param({"statusUpdateIntervalSeconds": 300}, ["/statusUpdateIntervalSeconds", "maximum", "240"], id="maximum"),
+    pytest.param({"statusUpdateIntervalSeconds": 2}, ["/statusUpdateIntervalSeconds", "minimum", "5"], id="minimum"),
+    pytest.param({"replicaCount": 2}, ["additional properties 'replicaCount' not allowed"], id="unknown-top-level-key"),
+    pytest.param({"pro": {"apikey": "x"}}, ["/pro", "additional properties 'apikey' not allowed"], id="unknown-nested-key"),
+    pytest.param({"collectors": ["pods", "secrets"]}, ["/collectors/1", "must be one of"], id="collector-not-readable"),
+    pytest.param({"pro.serverUrl": "http://api.kube9.io"}, ["/pro/serverUrl", "does not match pattern"], id="plain-http-server"),
+    pytest.param({"port": 0}, ["/port", "minimum"], id="port-zero"),
+    pytest.param({"image.pullPolicy": "Sometimes"}, ["/image/pullPolicy", "must be one of"], id="pull-policy"),
+    pytest.param({"pro.spool.maxBytes": 1000}, ["/pro/spool/maxBytes", "minimum"], id="spool-too-small"),
+    pytest.param({"pro.resourceInventoryIntervalSeconds": 60}, ["/pro/resourceInventoryIntervalSeconds", "minimum", "want 1,800"],
+                 id="collection-interval-too-short"),
+    pytest.param({"extraEnv": [{"name": "API_KEY", "value": "k9_secret"}]}, ["/extraEnv/0/name"], id="api-key-in-env"),
+]
+
+
+@pytest.mark.parametrize("values,message", BAD_VALUES)
+def test_schema_rejects_bad_values(helm, values, message):
+    for command in (["template", "k9", CHART, "--kube-version", KUBE_VERSION], ["lint", CHART]):
+        out = helm(*command, *set_args(values), check=False)
+        assert out.returncode != 0, f"helm {command[0]} accepted {values}:\n{out.stdout[:2000]}"
+        text = out.stdout + out.stderr
+        assert "schema" in text, text
+        for fragment in message:
+            assert fragment in text, f"helm {command[0]} with {values}: {fragment!r} missing from:\n{text}"
+        # The key is never echoed back in an error.
+        assert "k9_secret" not in text
+
+
+@pytest.mark.parametrize("values,message", [
+    pytest.param({"pro.apiKey": "k9_a", "pro.existingSecret": "s"}, "pro.apiKey and pro.existingSecret are both set",
+                 id="two-api-keys"),
+    pytest.param({"serviceAccount.create": False}, "serviceAccount.name is required", id="no-service-account"),
+])
+def test_template_refuses_contradictions(helm, values, message):
+    out = helm("template", "k9", CHART, "--kube-version", KUBE_VERSION, *set_args(values), check=False)
+    assert out.returncode != 0 and message in out.stderr, out.stderr
+
+
+def test_optional_monitoring_objects_need_their_files(helm, tmp_path):
+    """Enabling the PrometheusRule or the dashboards on a chart that carries no rule file or
+    dashboard fails with a clear message instead of rendering an empty object."""
+    bare = tmp_path / "kube9-operator"
+    shutil.copytree(CHART, bare, symlinks=False, ignore=shutil.ignore_patterns("files"))
+    for values, message in (({"prometheusRule.enabled": True}, "no rule file in files/alerts"),
+                            ({"grafanaDashboards.enabled": True}, "no dashboard in files/dashboards")):
+        out = helm("template", "k9", bare, "--kube-version", KUBE_VERSION, *set_args(values), check=False)
+        assert out.returncode != 0 and message in out.stderr, out.stderr
+
+
+def test_chart_requires_a_supported_kubernetes(helm):
+    out = helm("template", "k9", CHART, "--kube-version", "v1.24.0", check=False)
+    assert out.returncode != 0 and "kubeVersion" in out.stderr, out.stderr

@@ -1,0 +1,263 @@
+"""`helm template` output checked as data: labels, the pod's security fields, probes and
+resources, RBAC exactly as `kube9-operator rbac` prints it (and nothing more), the API key as
+a mounted file only, the spool volume, and the optional monitoring and network objects."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO_ROOT, find, one
+
+VALUES_ALL = Path(__file__).resolve().parent / "values-all.yaml"
+API_KEY = "k9_live_0123456789abcdef0123456789abcdef"
+ALL_COLLECTORS = ["nodes", "namespaces", "pods", "services", "persistentvolumeclaims", "deployments",
+                  "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs"]
+STANDARD_LABELS = ["app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
+                   "app.kubernetes.io/managed-by", "helm.sh/chart"]
+
+
+def pod_spec(objects: list[dict]) -> dict:
+    return one(objects, "Deployment")["spec"]["template"]["spec"]
+
+
+def container(objects: list[dict]) -> dict:
+    containers = pod_spec(objects)["containers"]
+    assert len(containers) == 1, containers
+    return containers[0]
+
+
+def binary_rbac(binary: Path, collectors: list[str] | None = None) -> tuple[dict, dict]:
+    args = [str(binary), "rbac", "-n", "kube9-system"]
+    if collectors:
+        args.append("--collectors=" + ",".join(collectors))
+    out = subprocess.run(args, capture_output=True, text=True, timeout=10)
+    assert out.returncode == 0, out.stderr
+    cluster_role, role = json.loads(out.stdout)["items"]
+    return cluster_role, role
+
+
+def normalized(rules: list[dict]) -> list[dict]:
+    """Rules with empty optional fields dropped, so that YAML and JSON spellings compare."""
+    return [{k: v for k, v in r.items() if v} for r in rules]
+
+
+# --- defaults --------------------------------------------------------------------------------
+
+
+def test_default_objects(render):
+    objects = render()
+    kinds = sorted(o["kind"] for o in objects)
+    assert kinds == sorted(["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding",
+                            "Service", "Deployment"]), kinds
+    for o in objects:
+        labels = o["metadata"].get("labels") or {}
+        missing = [label for label in STANDARD_LABELS if label not in labels]
+        assert not missing, f"{o['kind']} {o['metadata']['name']} lacks {missing}"
+        assert labels["app.kubernetes.io/name"] == "kube9-operator"
+        if o["kind"] not in ("ClusterRole", "ClusterRoleBinding"):
+            assert o["metadata"]["namespace"] == "kube9-system", o["metadata"]
+
+
+def test_pod_passes_pod_security_restricted_by_construction(render):
+    objects = render()
+    spec, c = pod_spec(objects), container(objects)
+    pod_sc, sc = spec["securityContext"], c["securityContext"]
+    assert pod_sc["runAsNonRoot"] is True
+    assert isinstance(pod_sc["runAsUser"], int) and pod_sc["runAsUser"] > 0
+    assert pod_sc["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert sc["allowPrivilegeEscalation"] is False
+    assert sc["readOnlyRootFilesystem"] is True
+    assert sc["runAsNonRoot"] is True and sc["runAsUser"] > 0
+    assert sc["capabilities"] == {"drop": ["ALL"]}
+    assert sc["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert "privileged" not in sc or sc["privileged"] is False
+    for key in ("hostNetwork", "hostPID", "hostIPC"):
+        assert not spec.get(key), key
+    assert not spec.get("volumes"), "the free tier needs no volume at all"
+
+
+def test_container_probes_port_resources_and_namespace(render):
+    objects = render()
+    c = container(objects)
+    assert c["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"}]
+    assert c["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert c["resources"] == {"requests": {"cpu": "50m", "memory": "64Mi"},
+                              "limits": {"cpu": "100m", "memory": "128Mi"}}
+    assert c["args"][0] == "serve" and "--web.listen-address=:8080" in c["args"]
+    assert "--status.update-interval=60s" in c["args"]
+    env = {e["name"]: e for e in c["env"]}
+    assert env["POD_NAMESPACE"]["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.namespace"}}
+    # Free tier: nothing of the Pro tier is passed.
+    assert not [a for a in c["args"] if a.startswith(("--api-key-file", "--spool.", "--server-url"))], c["args"]
+    deployment = one(objects, "Deployment")
+    assert deployment["spec"]["replicas"] == 1 and deployment["spec"]["strategy"] == {"type": "Recreate"}
+    service = one(objects, "Service")
+    assert service["spec"]["ports"][0]["targetPort"] == "http"
+    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+
+
+# --- RBAC ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("collectors", [None, ["pods", "jobs", "deployments"], ["nodes"]],
+                         ids=["all", "three", "one"])
+def test_rbac_matches_what_the_binary_prints(render, binary, collectors):
+    objects = render({"collectors": collectors} if collectors else None)
+    want_cluster_role, want_role = binary_rbac(binary, collectors)
+    assert normalized(one(objects, "ClusterRole")["rules"]) == normalized(want_cluster_role["rules"])
+    assert normalized(one(objects, "Role")["rules"]) == normalized(want_role["rules"])
+
+
+def test_rbac_is_least_privilege(render):
+    objects = render()
+    sa = one(objects, "ServiceAccount")["metadata"]["name"]
+    cluster_rules = one(objects, "ClusterRole")["rules"]
+    role_rules = one(objects, "Role")["rules"]
+    for rule in cluster_rules + role_rules:
+        for field in ("apiGroups", "resources", "verbs", "resourceNames", "nonResourceURLs"):
+            assert "*" not in (rule.get(field) or []), f"wildcard in {rule}"
+        assert "secrets" not in (rule.get("resources") or []), rule
+    cluster_resources = {r for rule in cluster_rules for r in rule.get("resources", [])}
+    assert cluster_resources == set(ALL_COLLECTORS), cluster_resources
+    assert {v for rule in cluster_rules for v in rule["verbs"]} == {"get", "list", "watch"}
+    assert [r for r in cluster_rules if "nonResourceURLs" in r] == [{"nonResourceURLs": ["/version"], "verbs": ["get"]}]
+    # In its namespace: its own status ConfigMap, and create (SSA's create-when-missing).
+    assert all(rule["resources"] == ["configmaps"] for rule in role_rules), role_rules
+    for rule in role_rules:
+        assert rule.get("resourceNames") == ["kube9-operator-status"] or rule["verbs"] == ["create"], rule
+        assert not {"delete", "deletecollection", "list", "watch"} & set(rule["verbs"]), rule
+    for kind in ("ClusterRoleBinding", "RoleBinding"):
+        binding = one(objects, kind)
+        assert binding["subjects"] == [{"kind": "ServiceAccount", "name": sa, "namespace": "kube9-system"}]
+        assert binding["roleRef"]["name"] == one(objects, kind.replace("Binding", ""))["metadata"]["name"]
+
+
+def test_rbac_can_be_left_to_the_user(render):
+    kinds = {o["kind"] for o in render({"rbac.create": False, "serviceAccount.create": False,
+                                        "serviceAccount.name": "existing"})}
+    assert not kinds & {"ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ServiceAccount"}, kinds
+
+
+# --- the Pro tier: the API key as a file -----------------------------------------------------
+
+
+def assert_key_only_as_file(objects: list[dict], secret_name: str, secret_key: str) -> None:
+    spec, c = pod_spec(objects), container(objects)
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    mounts = {m["name"]: m for m in c["volumeMounts"]}
+    key_volume = volumes["api-key"]["secret"]
+    assert key_volume["secretName"] == secret_name
+    assert key_volume["items"] == [{"key": secret_key, "path": "api-key"}]
+    assert mounts["api-key"]["readOnly"] is True
+    assert f"--api-key-file={mounts['api-key']['mountPath']}/api-key" in c["args"], c["args"]
+    for e in c.get("env", []):
+        assert e["name"] != "API_KEY", e
+        assert "secretKeyRef" not in (e.get("valueFrom") or {}), e
+    assert "envFrom" not in c
+    # The key's value appears in no object but its Secret.
+    for o in objects:
+        if o["kind"] != "Secret":
+            assert API_KEY not in yaml.safe_dump(o), f"the API key leaks into {o['kind']}"
+
+
+def test_inline_api_key_is_a_secret_mounted_as_a_file(render):
+    objects = render({"pro.apiKey": API_KEY})
+    secret = one(objects, "Secret")
+    assert base64.b64decode(secret["data"]["api-key"]).decode() == API_KEY
+    assert_key_only_as_file(objects, secret["metadata"]["name"], "api-key")
+
+
+def test_existing_secret_is_mounted_as_a_file(render):
+    objects = render({"pro.existingSecret": "my-key", "pro.existingSecretKey": "token"})
+    assert not find(objects, "Secret"), "an existing Secret must not be created again"
+    assert_key_only_as_file(objects, "my-key", "token")
+
+
+def test_pro_tier_spool_volume_and_flags(render):
+    objects = render({"pro.existingSecret": "my-key", "pro.spool.maxBytes": 8 * 1024 * 1024,
+                      "pro.upload.maxBatchAge": "2m", "pro.serverCAConfigMap": "ca"})
+    spec, c = pod_spec(objects), container(objects)
+    spool = {v["name"]: v for v in spec["volumes"]}["spool"]
+    assert spool["emptyDir"]["sizeLimit"] == 10 * 1024 * 1024  # the bound plus a quarter
+    mount = {m["name"]: m for m in c["volumeMounts"]}["spool"]
+    assert not mount.get("readOnly")
+    assert f"--spool.path={mount['mountPath']}" in c["args"]
+    assert "--spool.max-bytes=8388608" in c["args"]
+    assert "--upload.max-batch-age=2m" in c["args"]
+    assert "--server-url=https://api.kube9.io" in c["args"]
+    ca_mount = {m["name"]: m for m in c["volumeMounts"]}["server-ca"]
+    assert f"--server-ca-file={ca_mount['mountPath']}/ca.crt" in c["args"]
+    env = {e["name"]: e.get("value") for e in c["env"]}
+    assert env["REREGISTRATION_INTERVAL_HOURS"] == "24"
+    assert env["RESOURCE_INVENTORY_INTERVAL_SECONDS"] == "21600"
+
+
+# --- every option on -------------------------------------------------------------------------
+
+
+def test_every_option_on(render, chart_with_assets):
+    objects = render(values_files=[VALUES_ALL], chart=chart_with_assets)
+    kinds = sorted({o["kind"] for o in objects})
+    assert {"ServiceMonitor", "PrometheusRule", "NetworkPolicy", "ConfigMap"} <= set(kinds), kinds
+    c = container(objects)
+    assert "--collectors=pods,namespaces,deployments,jobs" in c["args"]
+    assert "--log.format=logfmt" in c["args"] and "--web.listen-address=:9090" in c["args"]
+    assert c["image"].endswith("@sha256:" + "0123456789abcdef" * 4)
+    assert one(objects, "ClusterRole")["rules"][0]["resources"] == ["namespaces", "pods"]
+
+    monitor = one(objects, "ServiceMonitor")
+    assert monitor["spec"]["endpoints"][0]["port"] == one(objects, "Service")["spec"]["ports"][0]["name"]
+    assert monitor["spec"]["jobLabel"] == "app.kubernetes.io/name"
+
+    policy = one(objects, "NetworkPolicy")["spec"]
+    assert policy["policyTypes"] == ["Egress"] and "ingress" not in policy
+    ports = [p["port"] for rule in policy["egress"] for p in rule.get("ports", [])]
+    assert 53 in ports and 443 in ports and 6443 in ports and 3128 in ports
+
+    dashboards = [o for o in find(objects, "ConfigMap")]
+    assert dashboards
+    for cm in dashboards:
+        assert cm["metadata"]["labels"]["grafana_dashboard"] == "1"
+        assert cm["metadata"]["namespace"] == "monitoring"
+        for name, text in cm["data"].items():
+            assert name.endswith(".json") and isinstance(json.loads(text), dict)
+
+
+def test_prometheus_rule_carries_the_repository_rules(render, chart_with_assets):
+    """The PrometheusRule's groups are exactly those of the chart's rule files (alerts/ of the
+    repository, linked into files/alerts); promtool test files are left out."""
+    objects = render({"prometheusRule.enabled": True}, chart=chart_with_assets)
+    groups = one(objects, "PrometheusRule")["spec"]["groups"]
+    want = []
+    for path in sorted((chart_with_assets / "files" / "alerts").glob("*.y*ml")):
+        doc = yaml.safe_load(path.read_text())
+        if "groups" in doc and "rule_files" not in doc:
+            want += doc["groups"]
+    assert groups == want and groups
+
+
+def test_dashboards_are_the_charts_dashboard_files(render, chart_with_assets):
+    objects = render({"grafanaDashboards.enabled": True}, chart=chart_with_assets)
+    rendered = {name: json.loads(text) for cm in find(objects, "ConfigMap") for name, text in cm["data"].items()}
+    files = {p.name: json.loads(p.read_text()) for p in (chart_with_assets / "files" / "dashboards").glob("*.json")}
+    assert rendered == files and rendered
+    for cm in find(objects, "ConfigMap"):
+        assert cm["metadata"]["labels"]["grafana_dashboard"] == "1", cm["metadata"]
+        assert cm["metadata"]["namespace"] == "kube9-system"
+
+
+@pytest.mark.parametrize("folder", ["alerts", "dashboards"])
+def test_chart_links_the_repository_monitoring_files(folder):
+    """files/alerts and files/dashboards are links to the repository's alerts/ and dashboards/,
+    so the chart ships exactly what the monitoring tests test (helm package resolves them)."""
+    if not (REPO_ROOT / folder).is_dir():
+        pytest.skip(f"{folder}/ is not in this checkout")
+    linked = REPO_ROOT / "helm" / "kube9-operator" / "files" / folder
+    assert linked.is_symlink() and linked.resolve() == (REPO_ROOT / folder).resolve()
