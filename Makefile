@@ -7,6 +7,7 @@ PYTEST ?= python3 -m pytest
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 .PHONY: all deps build unit-test sanitize-test tools cluster-up cluster-down integration-test test demo clean bench
+.PHONY: release chart-test monitoring-test
 
 all: build
 
@@ -47,7 +48,30 @@ integration-test: build cluster-up
 	  KUBE9_KUBE_INTEGRATION_TEST=$(abspath $(BUILD_DIR))/tests/integration/kube_integration_test \
 	  $(PYTEST) -q tests/integration
 
-test: unit-test sanitize-test integration-test
+test: unit-test sanitize-test integration-test chart-test monitoring-test
+
+# The dashboards and alert rules without a cluster (README "Dashboards and alerts"): promtool
+# check rules and test rules, and the dashboards' lint. Their end-to-end test through a real
+# Prometheus is tests/integration/test_monitoring_e2e.py, in integration-test.
+monitoring-test: deps
+	$(PYTEST) -q tests/monitoring
+
+# The release binary, built exactly as the Dockerfile's build stage builds it (the Dockerfile
+# runs `make release RELEASE_DIR=/build`): Release, no tests, only the operator. No `deps`
+# prerequisite, so that the image build needs nothing but the apt packages it installs itself.
+RELEASE_DIR ?= build-release
+RELEASE_CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=Release -DKUBE9_BUILD_TESTS=OFF
+release:
+	cmake -S . -B $(RELEASE_DIR) -G Ninja $(RELEASE_CMAKE_FLAGS)
+	ninja -C $(RELEASE_DIR) -j $(JOBS) kube9-operator
+
+# The Helm chart with the real helm and the real control plane (tests/chart): lint, render,
+# schema, install under Pod Security "restricted", the chart's own RBAC proven with the
+# operator binary, upgrade, uninstall; and a smoke test of the release binary.
+chart-test: build release cluster-up
+	KUBE9_BINARY=$(abspath $(BUILD_DIR))/kube9-operator \
+	  KUBE9_RELEASE_BINARY=$(abspath $(RELEASE_DIR))/kube9-operator \
+	  $(PYTEST) -q tests/chart
 
 # Benchmark v1 (docs/benchmarks.md), not a test: loads synthetic clusters into a separate
 # control plane (.local/bench-cluster, ports 26443/22379/22380), measures the operator and
@@ -59,4 +83,4 @@ demo: build tools
 	@bash scripts/demo.sh $(BUILD_DIR)/kube9-operator
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(RELEASE_DIR)
