@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include "base/gzip.h"
 #include "collectors/extract.h"
 
 namespace kube9::sinks::collections {
@@ -214,6 +215,38 @@ TEST_F(PayloadsTest, MetricsBatchCarriesEverySampleInOrder) {
 TEST(PrettyJsonTest, IndentsByTwoSpaces) {
   EXPECT_EQ(PrettyJson(R"({"a":[1]})"), "{\n  \"a\": [\n    1\n  ]\n}");
   EXPECT_EQ(PrettyJson("{"), "");
+}
+
+
+// PERFORMANCE.md: a day of metrics batches for a 10,000-pod cluster is at most 5 MB on the wire.
+TEST(PayloadSizeTest, ADayOfMetricsBatchesForTenThousandPodsIsFarBelowFiveMegabytes) {
+  collectors::ClusterAggregates a;
+  a.node_count = 500;
+  a.nodes_by_ready = {495, 4, 1};
+  for (int n = 0; n < 500; ++n) {
+    auto& ns = a.namespaces["namespace-" + std::to_string(n)];
+    ns.pods_by_phase = {1, 18, 1, 0, 0};
+    ns.containers_waiting[0] = n % 7 == 0 ? 1 : 0;
+    ns.container_restarts = n;
+  }
+  for (int w = 0; w < 3000; ++w) {
+    a.workloads.push_back({collectors::WorkloadKind::kDeployment, "ns", "w" + std::to_string(w), 3, 3, 3, 0});
+  }
+  a.checks = {{"nodes_not_ready", collectors::Severity::kCritical, 5, 500, 30},
+              {"pods_crash_looping", collectors::Severity::kWarning, 72, 10000, 15}};
+  const ClusterIdentity identity("uid");
+  std::size_t wire = 0;
+  const int interval = 60;  // one sample a minute: 1,440 a day, in batches of 10
+  for (int batch = 0; batch < 144; ++batch) {
+    std::vector<MetricsSample> samples;
+    for (int i = 0; i < 10; ++i) {
+      samples.push_back(SampleOf(a, kNow + std::chrono::seconds((batch * 10 + i) * interval)));
+    }
+    wire += base::GzipCompress(BuildMetricsBatch(samples, interval, identity, kNow, NewCollectionId()), 6).size();
+  }
+  RecordProperty("bytes_per_day", static_cast<int>(wire));
+  std::printf("a day of metrics batches, gzip: %zu bytes\n", wire);
+  EXPECT_LT(wire, 5u << 20);
 }
 
 }  // namespace
