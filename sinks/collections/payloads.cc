@@ -38,6 +38,24 @@ void Field(Writer& w, std::string_view k, std::string_view v) {
   Str(w, v);
 }
 
+// {"name": n, ...} under `k`, in the order given.
+void Object(Writer& w, std::string_view k, std::initializer_list<std::pair<std::string_view, std::int64_t>> fields) {
+  Key(w, k);
+  w.StartObject();
+  for (const auto& [name, n] : fields) Field(w, name, n);
+  w.EndObject();
+}
+
+// The same from parallel arrays of names and counts.
+template <std::size_t N>
+void Object(Writer& w, std::string_view k, const std::array<std::string_view, N>& names,
+            const std::array<std::int64_t, N>& counts) {
+  Key(w, k);
+  w.StartObject();
+  for (std::size_t i = 0; i < N; ++i) Field(w, names[i], counts[i]);
+  w.EndObject();
+}
+
 // Counts by label, in label order, as one JSON object.
 template <typename Map>
 void CountObject(Writer& w, std::string_view k, const Map& counts) {
@@ -123,10 +141,7 @@ void ResourceInventory(Writer& w, const Snapshot& s, const ClusterIdentity& iden
   Key(w, "pods");
   w.StartObject();
   Field(w, "total", pods);
-  Key(w, "byPhase");
-  w.StartObject();
-  for (std::size_t i = 0; i < phases.size(); ++i) Field(w, collectors::kPodPhases[i], phases[i]);
-  w.EndObject();
+  Object(w, "byPhase", collectors::kPodPhases, phases);
   CountObject(w, "byNamespace", pods_by_namespace);
   w.EndObject();
   Field(w, "deployments", Size(s.stores.deployments));
@@ -189,53 +204,24 @@ void ConfigurationPatterns(Writer& w, const Snapshot& s) {
       ++t.memory_request[p.request_memory_bytes <= 0 ? 0 : 1 + Bucket(p.request_memory_bytes, kMemoryBytes)];
     });
   }
-  Key(w, "pods");
-  w.StartObject();
-  Field(w, "total", t.pods);
-  Field(w, "containers", t.containers);
-  Field(w, "hostNetwork", t.host_network);
-  Field(w, "hostPID", t.host_pid);
-  w.EndObject();
+  Object(w, "pods", {{"total", t.pods}, {"containers", t.containers}, {"hostNetwork", t.host_network},
+                     {"hostPID", t.host_pid}});
   Key(w, "resources");
   w.StartObject();
   Field(w, "containersWithCpuRequest", t.cpu_requests);
   Field(w, "containersWithMemoryRequest", t.memory_requests);
   Field(w, "containersWithCpuLimit", t.cpu_limits);
   Field(w, "containersWithMemoryLimit", t.memory_limits);
-  Key(w, "podCpuRequests");
-  w.StartObject();
-  for (std::size_t i = 0; i < kCpuBuckets.size(); ++i) Field(w, kCpuBuckets[i], t.cpu_request[i]);
+  Object(w, "podCpuRequests", kCpuBuckets, t.cpu_request);
+  Object(w, "podMemoryRequests", kMemoryBuckets, t.memory_request);
   w.EndObject();
-  Key(w, "podMemoryRequests");
-  w.StartObject();
-  for (std::size_t i = 0; i < kMemoryBuckets.size(); ++i) Field(w, kMemoryBuckets[i], t.memory_request[i]);
-  w.EndObject();
-  w.EndObject();
-  Key(w, "imagePullPolicies");
-  w.StartObject();
-  Field(w, "Always", t.always);
-  Field(w, "IfNotPresent", t.if_not_present);
-  Field(w, "Never", t.never);
-  Field(w, "unset", t.containers - t.always - t.if_not_present - t.never);
-  w.EndObject();
-  Key(w, "probes");
-  w.StartObject();
-  Field(w, "liveness", t.liveness);
-  Field(w, "readiness", t.readiness);
-  Field(w, "startup", t.startup);
-  w.EndObject();
-  Key(w, "securityContexts");
-  w.StartObject();
-  Field(w, "runAsNonRoot", t.non_root);
-  Field(w, "readOnlyRootFilesystem", t.read_only);
-  Field(w, "privileged", t.privileged);
-  Field(w, "allowPrivilegeEscalationFalse", t.no_escalation);
-  Field(w, "capabilitiesDropAll", t.drop_all);
-  w.EndObject();
-  Key(w, "volumeTypes");  // pods using each kind of volume
-  w.StartObject();
-  for (std::size_t i = 0; i < t.volumes.size(); ++i) Field(w, collectors::kVolumeKinds[i], t.volumes[i]);
-  w.EndObject();
+  Object(w, "imagePullPolicies", {{"Always", t.always}, {"IfNotPresent", t.if_not_present}, {"Never", t.never},
+                                  {"unset", t.containers - t.always - t.if_not_present - t.never}});
+  Object(w, "probes", {{"liveness", t.liveness}, {"readiness", t.readiness}, {"startup", t.startup}});
+  Object(w, "securityContexts", {{"runAsNonRoot", t.non_root}, {"readOnlyRootFilesystem", t.read_only},
+                                 {"privileged", t.privileged}, {"allowPrivilegeEscalationFalse", t.no_escalation},
+                                 {"capabilitiesDropAll", t.drop_all}});
+  Object(w, "volumeTypes", collectors::kVolumeKinds, t.volumes);  // pods using each kind of volume
   // Desired replicas of each workload kind, bucketed.
   static constexpr std::array<std::int64_t, 4> kReplicas = {0, 1, 3, 10};
   static constexpr std::array<std::string_view, 5> kReplicaBuckets = {"0", "1", "2-3", "4-10", "11+"};
@@ -246,10 +232,8 @@ void ConfigurationPatterns(Writer& w, const Snapshot& s) {
     for (const WorkloadInfo& wl : s.aggregates.workloads) {
       if (wl.kind == kind) ++buckets[Bucket(wl.desired, kReplicas)];
     }
-    Key(w, kind == collectors::WorkloadKind::kDeployment ? "deployments" : "statefulsets");
-    w.StartObject();
-    for (std::size_t i = 0; i < buckets.size(); ++i) Field(w, kReplicaBuckets[i], buckets[i]);
-    w.EndObject();
+    Object(w, kind == collectors::WorkloadKind::kDeployment ? "deployments" : "statefulsets", kReplicaBuckets,
+           buckets);
   }
   w.EndObject();
   std::map<std::string, std::int64_t> service_types;
@@ -338,29 +322,13 @@ std::string BuildMetricsBatch(const std::vector<MetricsSample>& samples, int int
           w.StartObject();
           Field(w, "timestamp", base::FormatRfc3339Millis(s.at));
           Field(w, "healthScore", s.health_score);
-          Key(w, "nodes");
-          w.StartObject();
-          Field(w, "total", s.nodes);
-          Field(w, "ready", s.nodes_ready);
-          w.EndObject();
-          Key(w, "podsByPhase");
-          w.StartObject();
-          for (std::size_t i = 0; i < s.pods_by_phase.size(); ++i) Field(w, collectors::kPodPhases[i], s.pods_by_phase[i]);
-          w.EndObject();
-          Key(w, "containersWaiting");
-          w.StartObject();
-          for (std::size_t i = 0; i < s.containers_waiting.size(); ++i) {
-            Field(w, collectors::kWaitingReasons[i], s.containers_waiting[i]);
-          }
-          w.EndObject();
+          Object(w, "nodes", {{"total", s.nodes}, {"ready", s.nodes_ready}});
+          Object(w, "podsByPhase", collectors::kPodPhases, s.pods_by_phase);
+          Object(w, "containersWaiting", collectors::kWaitingReasons, s.containers_waiting);
           Field(w, "containerRestarts", s.container_restarts);
           Field(w, "containersOomKilled", s.containers_oom_killed);
-          Key(w, "replicas");
-          w.StartObject();
-          Field(w, "desired", s.replicas_desired);
-          Field(w, "available", s.replicas_available);
-          Field(w, "unavailable", s.replicas_unavailable);
-          w.EndObject();
+          Object(w, "replicas", {{"desired", s.replicas_desired}, {"available", s.replicas_available},
+                                 {"unavailable", s.replicas_unavailable}});
           Field(w, "pvcsPending", s.pvcs_pending);
           Field(w, "jobsFailed", s.jobs_failed);
           Key(w, "failingChecks");

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
-import urllib.error
-import urllib.parse
-import urllib.request
+import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import free_port, parse_metrics, run, wait_for
+from conftest import REPO_ROOT, parse_metrics, run, wait_for
 from test_cluster_metrics import (
     CLUSTER_FAMILIES,
     RUNNING,
@@ -23,71 +19,10 @@ from test_cluster_metrics import (
     waiting,
 )
 
-PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
+sys.path.insert(0, str(REPO_ROOT / "tests" / "monitoring"))
+from kube9_monitoring import PROMETHEUS, Prometheus  # noqa: E402  (one launcher for every test)
+
 PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
-
-
-class Prometheus:
-    def __init__(self, workdir: Path, target: str, job: str):
-        self.port = free_port()
-        self.job = job
-        workdir.mkdir(parents=True, exist_ok=True)
-        config = workdir / "prometheus.yml"
-        config.write_text(
-            "global:\n"
-            "  scrape_interval: 1s\n"
-            "  scrape_timeout: 1s\n"
-            "  evaluation_interval: 1s\n"
-            "scrape_configs:\n"
-            f"  - job_name: {json.dumps(job)}\n"
-            "    static_configs:\n"
-            f"      - targets: [{json.dumps(target)}]\n"
-        )
-        self.log_path = workdir / "prometheus.log"
-        with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(
-                [PROMETHEUS, f"--config.file={config}", f"--storage.tsdb.path={workdir / 'data'}",
-                 f"--web.listen-address=127.0.0.1:{self.port}", "--storage.tsdb.retention.time=1h",
-                 "--log.level=warn"],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=workdir,
-                start_new_session=True,
-            )
-
-    def describe(self) -> str:
-        tail = "\n".join(self.log_path.read_text(errors="replace").splitlines()[-20:])
-        return f"--- prometheus on 127.0.0.1:{self.port} (exit {self.proc.poll()}), log tail:\n{tail}"
-
-    def get(self, path: str) -> tuple[int, bytes]:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=3) as resp:
-                return resp.status, resp.read()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read()
-        except OSError:
-            return 0, b""
-
-    def query(self, promql: str) -> list[dict]:
-        status, body = self.get("/api/v1/query?" + urllib.parse.urlencode({"query": promql}))
-        assert status == 200, f"query {promql!r}: HTTP {status} {body[:300]!r}\n{self.describe()}"
-        doc = json.loads(body)
-        assert doc["status"] == "success", doc
-        return doc["data"]["result"]
-
-    def wait_ready(self, timeout: float) -> None:
-        def check():
-            assert self.proc.poll() is None, f"prometheus exited\n{self.describe()}"
-            status, body = self.get("/-/ready")
-            return status == 200, (status, body[:100])
-        wait_for(check, timeout, "Prometheus /-/ready")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
 
 
 @pytest.fixture
@@ -123,9 +58,9 @@ def test_prometheus_scrapes_and_queries_kube9_pods(api, namespace, start_operato
     prom.wait_ready(20)
 
     def scraped():
-        up = prom.query(f'up{{job="{job}"}}')
-        total = prom.query(f'sum(kube9_pods{{namespace="{namespace}"}})')
-        running = prom.query(f'kube9_pods{{namespace="{namespace}",phase="Running"}}')
+        up = prom.query(f'up{{job="{job}"}}')["result"]
+        total = prom.query(f'sum(kube9_pods{{namespace="{namespace}"}})')["result"]
+        running = prom.query(f'kube9_pods{{namespace="{namespace}",phase="Running"}}')["result"]
         got = (
             [r["value"][1] for r in up],
             [r["value"][1] for r in total],
@@ -141,9 +76,9 @@ def test_prometheus_scrapes_and_queries_kube9_pods(api, namespace, start_operato
 
     # A PromQL expression over the workload family works as a dashboard would use it.
     unavailable = prom.query(
-        f'sum by (workload) (kube9_workload_replicas{{namespace="{namespace}",state="unavailable"}})')
+        f'sum by (workload) (kube9_workload_replicas{{namespace="{namespace}",state="unavailable"}})')["result"]
     assert [(r["metric"], r["value"][1]) for r in unavailable] == [({"workload": "web"}, "1")], unavailable
-    targets = json.loads(prom.get("/api/v1/targets")[1])["data"]["activeTargets"]
+    targets = prom.api("/api/v1/targets")["activeTargets"]
     mine = [t for t in targets if t["labels"].get("job") == job]
     assert len(mine) == 1 and mine[0]["health"] == "up" and not mine[0]["lastError"], mine
 
