@@ -633,3 +633,39 @@ def test_free_tier_keeps_collections_in_memory_and_sends_nothing(api, namespace,
     assert not spool.exists(), list(spool.rglob("*"))
     time.sleep(2)
     assert server.requests() == [], server.summary()
+
+
+def test_sigterm_keeps_the_open_metrics_batch_for_the_next_process(api, namespace, start_operator, kube9_server,
+                                                                  tmp_path):
+    """A rollout or restart (SIGTERM) must not lose the samples of a metrics batch still being
+    filled: they go to the spool at shutdown and the next process sends them."""
+    server = kube9_server
+    server.configure(metrics_enabled=True, metrics_interval_seconds=1)
+    spool = tmp_path / "spool"
+    vol = SecretVolume(tmp_path / "secret")
+    vol.write(server.api_key)
+    # Batches close at 10 samples or 10 minutes: none closes while this operator runs.
+    first = start_pro(start_operator, namespace, server, tmp_path, key_file=vol.path, spool=spool,
+                      initial_delay="1s", max_batch_age="10m")
+    server.wait_for(server.successful_registrations, 20, "a successful registration")
+    time.sleep(5)  # about 4 samples into the open batch
+    assert server.collections("metrics-batch") == [], "a batch closed early"
+    stopped_at = time.time()
+    first.send_signal(signal.SIGTERM)
+    assert first.wait_exit(6) == 0, first.describe()
+    flushed = [e for e in first.json_logs()
+               if "collection" in str(e.get("msg", "")) and e.get("type") == "metrics-batch"
+               and "result" not in e]
+    assert flushed, "no metrics-batch was produced at shutdown\n" + first.describe()
+    batch_id = flushed[-1]["collection_id"]
+
+    second = start_pro(start_operator, namespace, server, tmp_path, key_file=vol.path, spool=spool,
+                       initial_delay="1h", max_batch_age="10m")
+    server.wait_for(lambda: [r for r in server.collections("metrics-batch") if r.collection_id == batch_id], 30,
+                    "the batch closed at shutdown to arrive from the next process")
+    [batch] = [r for r in server.collections("metrics-batch") if r.collection_id == batch_id]
+    samples = batch_items(batch.data)
+    assert 2 <= len(samples) < 10, len(samples)
+    assert all(parse_rfc3339_millis(s["timestamp"]) <= stopped_at + 1 for s in samples), samples
+    assert_no_violations(server)
+    assert second.poll() is None
