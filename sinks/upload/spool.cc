@@ -205,6 +205,19 @@ std::vector<Spool::Item> Spool::List() const {
   return out;
 }
 
+std::optional<Spool::Item> Spool::FindFirst(const std::function<bool(const Item&)>& pick) const {
+  std::lock_guard lock(mu_);
+  for (const auto& [seq, item] : items_) {
+    if (pick(item)) return item;
+  }
+  return std::nullopt;
+}
+
+bool Spool::Contains(std::uint64_t seq) const {
+  std::lock_guard lock(mu_);
+  return items_.count(seq) > 0;
+}
+
 base::Expected<std::string, std::string> Spool::Read(const Item& item) const {
   const std::string path = PathOf(item);
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

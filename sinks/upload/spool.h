@@ -1,9 +1,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +41,10 @@ class Spool {
                                         std::string_view gzip_body);
 
   std::vector<Item> List() const;  // oldest first
+  // The first item, oldest first, for which `pick` returns true; nothing is copied on the way,
+  // so that taking from a spool of thousands stays cheap. `pick` runs under the spool's lock.
+  std::optional<Item> FindFirst(const std::function<bool(const Item&)>& pick) const;
+  bool Contains(std::uint64_t seq) const;
   base::Expected<std::string, std::string> Read(const Item& item) const;
   // Forgets a payload that was delivered. False when it was no longer spooled.
   bool Remove(const Item& item);

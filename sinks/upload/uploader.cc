@@ -151,27 +151,29 @@ std::optional<Uploader::Job> Uploader::TakeLocked(std::optional<base::Millis>& w
     wait = std::chrono::ceil<base::Millis>(paused_until_ - now);
     return std::nullopt;
   }
-  const std::vector<Spool::Item> items = spool_.List();
   // Forget payloads that left the spool (dropped to make room) unless a worker still holds one.
-  auto item = items.begin();
   for (auto it = attempts_.begin(); it != attempts_.end();) {
-    while (item != items.end() && item->seq < it->first) ++item;
-    const bool spooled = item != items.end() && item->seq == it->first;
-    it = spooled || it->second.in_flight ? std::next(it) : attempts_.erase(it);
+    it = it->second.in_flight || spool_.Contains(it->first) ? std::next(it) : attempts_.erase(it);
   }
+  // Payloads never tried have no entry: the oldest of those, or an older one whose retry is due.
   std::optional<base::SteadyTime> earliest;
-  for (const Spool::Item& candidate : items) {
-    Attempts& a = attempts_[candidate.seq];
-    if (a.in_flight) continue;
-    if (a.not_before > now) {
-      earliest = std::min(earliest.value_or(a.not_before), a.not_before);
-      continue;
+  const std::optional<Spool::Item> candidate = spool_.FindFirst([&](const Spool::Item& item) {
+    auto a = attempts_.find(item.seq);
+    if (a == attempts_.end()) return true;
+    if (a->second.in_flight) return false;
+    if (a->second.not_before > now) {
+      earliest = std::min(earliest.value_or(a->second.not_before), a->second.not_before);
+      return false;
     }
-    a.in_flight = true;
-    return Job{candidate, std::move(*key), a.count + 1};
+    return true;
+  });
+  if (!candidate) {
+    if (earliest) wait = std::chrono::ceil<base::Millis>(*earliest - now);
+    return std::nullopt;
   }
-  if (earliest) wait = std::chrono::ceil<base::Millis>(*earliest - now);
-  return std::nullopt;
+  Attempts& a = attempts_[candidate->seq];
+  a.in_flight = true;
+  return Job{*candidate, std::move(*key), a.count + 1};
 }
 
 Uploader::Outcome Uploader::Upload(const Job& job, const base::StopSignal& stop,
