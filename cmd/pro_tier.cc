@@ -1,5 +1,8 @@
 #include "cmd/pro_tier.h"
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <pthread.h>
 
 #include <fstream>
@@ -13,8 +16,9 @@
 namespace kube9::cmd {
 namespace {
 
-// Where Debian-based images keep the system's CA bundle.
-constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
+// Where distributions keep the system's CA bundle (Debian and distroless first).
+constexpr const char* kSystemCaBundles[] = {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+                                            "/etc/ssl/cert.pem"};
 
 std::optional<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -24,15 +28,37 @@ std::optional<std::string> ReadFile(const std::string& path) {
   return s.str();
 }
 
+// True when `pem` holds at least one certificate and every PEM block in it decodes as one.
+bool AllCertificates(const std::string& pem) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  if (bio == nullptr) return false;
+  int certificates = 0;
+  while (X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
+    X509_free(cert);
+    ++certificates;
+  }
+  // Reading stops with "no start line" at the end of the input; anything else is a bad block.
+  const unsigned long error = ERR_peek_last_error();
+  const bool clean = ERR_GET_LIB(error) == ERR_LIB_PEM && ERR_GET_REASON(error) == PEM_R_NO_START_LINE;
+  ERR_clear_error();
+  BIO_free(bio);
+  return certificates > 0 && clean;
+}
+
 // The CAs trusted for kube9-server: the system's, plus --server-ca-file when given.
 base::Expected<http::TlsTrust, std::string> ServerTrust(const std::string& extra_ca_file) {
   http::TlsTrust trust;
   if (extra_ca_file.empty()) return trust;  // libcurl's default: the system bundle
   auto extra = ReadFile(extra_ca_file);
-  if (!extra || extra->find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+  if (!extra || !AllCertificates(*extra)) {
     return base::Unexpected("--server-ca-file " + extra_ca_file + " cannot be read as a PEM certificate");
   }
-  trust.ca_pem = ReadFile(kSystemCaBundle).value_or("") + "\n" + *extra;
+  std::optional<std::string> system;
+  for (const char* path : kSystemCaBundles) {
+    if ((system = ReadFile(path))) break;
+  }
+  if (!system) log::Warn("no system CA bundle found: kube9-server is verified with --server-ca-file alone");
+  trust.ca_pem = system.value_or("") + "\n" + *extra;
   return trust;
 }
 

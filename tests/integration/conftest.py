@@ -177,8 +177,12 @@ def run(args: list[str], timeout: float, env: dict[str, str] | None = None, **kw
     )
 
 
+# Everything stays on loopback: a proxy from the caller's environment must not be used.
+PROXY_ENV_VARS = {p.lower() for p in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")}
+
+
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in OPERATOR_ENV_VARS}
+    env = {k: v for k, v in os.environ.items() if k not in OPERATOR_ENV_VARS and k.lower() not in PROXY_ENV_VARS}
     env.update(extra or {})
     return env
 

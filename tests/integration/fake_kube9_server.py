@@ -14,6 +14,11 @@ Python 3 standard library only. It runs in the test process, on 127.0.0.1:
     assert server.violations == []
     server.stop()
 
+TLS mode (optional): `FakeKube9Server(tls=(certfile, keyfile))` serves HTTPS with that PEM
+certificate chain and key; `url` is then `https://host:port` and stop()/start() keep the port.
+The handshake runs in the connection's own thread; a failed one (the client rejected the
+certificate, or spoke plain HTTP) is recorded in `tls_failures`, never as a request.
+
 What a request must look like (anything else is answered 400, 401, 404 or 405 with a JSON error
 `{"error", "code", "message"}` and recorded in `violations`):
 
@@ -54,6 +59,7 @@ import http.server
 import json
 import re
 import socket
+import ssl
 import threading
 import time
 import zlib
@@ -276,6 +282,7 @@ class RecordedRequest:
     #                    too_large, scripted, dropped
     violations: list[str] = dataclasses.field(default_factory=list)
     api_key: str | None = None
+    tls_version: str | None = None  # e.g. "TLSv1.3" in TLS mode, None over plain HTTP
 
     @property
     def type(self) -> str | None:
@@ -336,6 +343,21 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def setup(self):
         super().setup()
         self.server.fake._track(self.connection, True)
+        self.tls_error: BaseException | None = None
+        if isinstance(self.connection, ssl.SSLSocket):
+            # Here rather than in accept(): a client that stalls or fails the handshake holds
+            # only its own thread. stop() cuts a handshake in progress (the socket is tracked).
+            try:
+                self.connection.do_handshake()
+            except (ssl.SSLError, OSError) as e:
+                self.tls_error = e
+                self.server.fake._tls_failed(self.client_address, e)
+            else:
+                self.server.fake._tls_done()
+
+    def handle(self):
+        if self.tls_error is None:
+            super().handle()
 
     def finish(self):
         try:
@@ -368,8 +390,19 @@ class FakeKube9Server:
         reregistration_interval_hours: int = 24,
         assigned_cluster_id: str | None = None,
         max_body_bytes: int | None = None,
+        tls: tuple[str, str] | None = None,
     ):
         self.host = host
+        # TLS mode: (certfile, keyfile), PEM. Loaded now, so that a bad pair fails here.
+        self.tls = tuple(str(p) for p in tls) if tls is not None else None
+        self._ssl_context: ssl.SSLContext | None = None
+        if self.tls is not None:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+            ctx.load_cert_chain(self.tls[0], self.tls[1])
+            self._ssl_context = ctx
+        self._tls_failures: list[str] = []
+        self._tls_handshakes = 0
         self._port = port
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
@@ -405,7 +438,22 @@ class FakeKube9Server:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self._port}"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://{self.host}:{self._port}"
+
+    @property
+    def tls_failures(self) -> list[str]:
+        """TLS mode: the handshakes that failed, as `client: error` strings, in order (e.g. the
+        client aborted with an `unknown ca` alert because it does not trust the certificate)."""
+        with self._lock:
+            return list(self._tls_failures)
+
+    @property
+    def tls_handshakes(self) -> int:
+        """TLS mode: how many handshakes completed (as the server sees it: a client that checks
+        the host name after the handshake, as libcurl does, may still hang up without a request)."""
+        with self._lock:
+            return self._tls_handshakes
 
     @property
     def running(self) -> bool:
@@ -428,6 +476,10 @@ class FakeKube9Server:
                     raise
                 time.sleep(0.05)
         httpd.fake = self  # type: ignore[attr-defined]
+        if self._ssl_context is not None:
+            # Accepted sockets are wrapped without a handshake; _Handler.setup() does it.
+            httpd.socket = self._ssl_context.wrap_socket(httpd.socket, server_side=True,
+                                                         do_handshake_on_connect=False)
         with self._lock:
             self._generation += 1
             httpd.generation = self._generation  # type: ignore[attr-defined]
@@ -471,6 +523,16 @@ class FakeKube9Server:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+    def _tls_done(self) -> None:
+        with self._lock:
+            self._tls_handshakes += 1
+            self._cond.notify_all()
+
+    def _tls_failed(self, client: Any, error: BaseException) -> None:
+        with self._lock:
+            self._tls_failures.append(f"{client}: {error}")
+            self._cond.notify_all()
 
     def _track(self, conn: socket.socket, add: bool) -> None:
         with self._lock:
@@ -643,6 +705,8 @@ class FakeKube9Server:
             self._records.clear()
             self._violations.clear()
             self._duplicates.clear()
+            self._tls_failures.clear()
+            self._tls_handshakes = 0
 
     def summary(self, last: int = 25) -> str:
         with self._lock:
@@ -651,6 +715,9 @@ class FakeKube9Server:
                      f"{len(self._records)} requests, {len(self._violations)} violations, "
                      f"{len(self._duplicates)} duplicates"]
             lines += [r.describe() for r in recs]
+            if self.tls is not None:
+                lines.append(f"{self._tls_handshakes} completed, {len(self._tls_failures)} failed TLS handshakes")
+                lines += [f"  {f}" for f in self._tls_failures[-5:]]
             return "\n".join(lines)
 
     def wait_for(self, check: Callable[[], Any], timeout: float = 10.0, what: str = "a condition",
@@ -696,6 +763,8 @@ class FakeKube9Server:
             seq = self._seq
         rec = RecordedRequest(seq, arrived, arrived_mono, method, target, path, header_items,
                               headers, raw, None, None)
+        if isinstance(h.connection, ssl.SSLSocket):
+            rec.tls_version = h.connection.version()
         problems: list[str] = []
         status_for_problems = 400
         auth_malformed = False
