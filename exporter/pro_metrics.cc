@@ -64,11 +64,16 @@ ProMetrics::ProMetrics(prometheus::Registry& registry, bool pro_tier, std::uint6
                        .Help("Payloads given up for good, by collection type and reason "
                              "(spool_full, too_large, rejected, unreadable, io_error).")
                        .Register(registry);
+  // Every series from the start: increase() sees the first failure or drop as a step from zero.
   for (CollectionType t : sinks::collections::kAllTypes) {
-    for (const char* result : {"success", "retry"}) uploads_->Add({{"type", Label(TypeName(t))}, {"result", result}});
+    for (const char* result : {"success", "retry", "rejected", "split", "unauthorized"}) {
+      uploads_->Add({{"type", Label(TypeName(t))}, {"result", result}});
+    }
     upload_bytes_->Add({{"type", Label(TypeName(t))}});
     upload_retries_->Add({{"type", Label(TypeName(t))}});
-    upload_drops_->Add({{"type", Label(TypeName(t))}, {"reason", "spool_full"}});
+    for (const char* reason : {"spool_full", "too_large", "rejected", "unreadable", "io_error"}) {
+      upload_drops_->Add({{"type", Label(TypeName(t))}, {"reason", reason}});
+    }
   }
   spool_bytes_ = &prometheus::BuildGauge()
                       .Name("kube9_operator_spool_bytes")
