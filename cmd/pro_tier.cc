@@ -5,9 +5,8 @@
 #include <openssl/x509.h>
 #include <pthread.h>
 
-#include <fstream>
-#include <sstream>
 
+#include "base/file.h"
 #include "base/gzip.h"
 #include "base/log.h"
 #include "base/version.h"
@@ -19,14 +18,6 @@ namespace {
 // Where distributions keep the system's CA bundle (Debian and distroless first).
 constexpr const char* kSystemCaBundles[] = {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
                                             "/etc/ssl/cert.pem"};
-
-std::optional<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // True when `pem` holds at least one certificate and every PEM block in it decodes as one.
 bool AllCertificates(const std::string& pem) {
@@ -49,13 +40,16 @@ bool AllCertificates(const std::string& pem) {
 base::Expected<http::TlsTrust, std::string> ServerTrust(const std::string& extra_ca_file) {
   http::TlsTrust trust;
   if (extra_ca_file.empty()) return trust;  // libcurl's default: the system bundle
-  auto extra = ReadFile(extra_ca_file);
-  if (!extra || !AllCertificates(*extra)) {
+  auto extra = base::ReadFile(extra_ca_file);
+  if (!extra.ok() || !AllCertificates(*extra)) {
     return base::Unexpected("--server-ca-file " + extra_ca_file + " cannot be read as a PEM certificate");
   }
   std::optional<std::string> system;
   for (const char* path : kSystemCaBundles) {
-    if ((system = ReadFile(path))) break;
+    if (auto bundle = base::ReadFile(path); bundle.ok()) {
+      system = std::move(bundle).value();
+      break;
+    }
   }
   if (!system) log::Warn("no system CA bundle found: kube9-server is verified with --server-ca-file alone");
   trust.ca_pem = system.value_or("") + "\n" + *extra;

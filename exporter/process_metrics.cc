@@ -5,17 +5,16 @@
 #include <unistd.h>
 
 #include <charconv>
-#include <fstream>
-#include <sstream>
+
+#include "base/file.h"
 
 namespace kube9::exporter {
 namespace {
 
+// A /proc file, or "" when it cannot be read (the parsers then find nothing).
 std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  auto content = base::ReadFile(path);
+  return content.ok() ? std::move(content).value() : std::string();
 }
 
 prometheus::MetricFamily Single(const char* name, const char* help, prometheus::MetricType type, double value) {

@@ -1,24 +1,16 @@
 #include "kube/cluster_access.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
+
+#include "base/file.h"
 
 namespace kube9::kube {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::optional<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 bool Base64Decode(std::string_view in, std::string& out) {
   static constexpr unsigned char kInvalid = 0xff;
@@ -71,8 +63,10 @@ base::Expected<std::string, std::string> PemFrom(const YAML::Node& n, const std:
     return pem;
   }
   if (std::string file = Str(n, key.c_str()); !file.empty()) {
-    auto content = ReadFile(Resolve(dir, file));
-    if (!content) return base::Unexpected(fmt::format("cannot read {} {}", key, Resolve(dir, file)));
+    auto content = base::ReadFile(Resolve(dir, file));
+    if (!content.ok()) {
+      return base::Unexpected(fmt::format("cannot read {} {}: {}", key, Resolve(dir, file), content.error()));
+    }
     return *content;
   }
   return std::string();

@@ -9,12 +9,11 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
 
+#include "base/file.h"
 #include "base/time_format.h"
 
 extern char** environ;
@@ -25,13 +24,6 @@ namespace {
 constexpr auto kExecTimeout = std::chrono::seconds(30);
 constexpr auto kExpiryMargin = std::chrono::seconds(30);
 
-std::string Trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  std::size_t start = 0;
-  while (start < s.size() && std::isspace(static_cast<unsigned char>(s[start]))) ++start;
-  return s.substr(start);
-}
-
 }  // namespace
 
 TokenFileCredentials::TokenFileCredentials(std::string path, const base::Clock& clock, base::Millis refresh)
@@ -41,11 +33,9 @@ base::Expected<Credential, std::string> TokenFileCredentials::Get() {
   std::lock_guard lock(mu_);
   const auto now = clock_.Now();
   if (!read_at_ || now - *read_at_ >= refresh_) {
-    std::ifstream in(path_);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string token = Trim(ss.str());
-    if (in && !token.empty()) {
+    auto content = base::ReadFile(path_);
+    std::string token = content.ok() ? base::TrimWhitespace(*content) : "";
+    if (!token.empty()) {
       token_ = std::move(token);
       read_at_ = now;
     } else if (token_.empty()) {

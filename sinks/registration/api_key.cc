@@ -1,23 +1,10 @@
 #include "sinks/registration/api_key.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
+#include "base/file.h"
 
 namespace kube9::sinks::registration {
-namespace {
 
-std::string Trim(std::string s) {
-  const char* ws = " \t\r\n";
-  s.erase(0, s.find_first_not_of(ws));
-  s.erase(s.find_last_not_of(ws) + 1);
-  return s;
-}
-
-}  // namespace
-
-ApiKeySource::ApiKeySource(std::string path, std::string key) : path_(std::move(path)), key_(Trim(std::move(key))) {
+ApiKeySource::ApiKeySource(std::string path, std::string key) : path_(std::move(path)), key_(base::TrimWhitespace(key)) {
   if (path_.empty() && key_.empty()) problem_ = "the API key is empty";
 }
 
@@ -35,13 +22,10 @@ ApiKeySource ApiKeySource::FromValue(std::string key) { return ApiKeySource("", 
 bool ApiKeySource::Refresh() {
   if (path_.empty()) return false;
   std::string key, problem;
-  std::ifstream in(path_, std::ios::binary);
-  if (!in) {
-    problem = "API key file " + path_ + " cannot be read: " + std::strerror(errno);
+  if (auto content = base::ReadFile(path_); !content.ok()) {
+    problem = "API key file " + path_ + " cannot be read: " + content.error();
   } else {
-    std::ostringstream content;
-    content << in.rdbuf();
-    key = Trim(content.str());
+    key = base::TrimWhitespace(*content);
     if (key.empty()) problem = "API key file " + path_ + " is empty";
   }
   std::lock_guard lock(mu_);

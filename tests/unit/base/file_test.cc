@@ -1,0 +1,34 @@
+#include "base/file.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+namespace kube9::base {
+namespace {
+
+TEST(ReadFileTest, WholeContentOrTheReason) {
+  const std::string dir = ::testing::TempDir() + "/kube9-file-test-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  const std::string big(100'000, 'x');  // several reads
+  std::ofstream(dir + "/f", std::ios::binary) << big << "\n";
+  auto content = ReadFile(dir + "/f");
+  ASSERT_TRUE(content.ok());
+  EXPECT_EQ(*content, big + "\n");
+  EXPECT_EQ(ReadFile(dir + "/missing").error(), "No such file or directory");
+  EXPECT_EQ(ReadFile(dir).error(), "Is a directory");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(TrimWhitespaceTest, BothEnds) {
+  EXPECT_EQ(TrimWhitespace("  tok3n\r\n"), "tok3n");
+  EXPECT_EQ(TrimWhitespace("a b"), "a b");
+  EXPECT_EQ(TrimWhitespace(" \n\t"), "");
+  EXPECT_EQ(TrimWhitespace(""), "");
+}
+
+}  // namespace
+}  // namespace kube9::base
