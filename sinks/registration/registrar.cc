@@ -9,30 +9,10 @@
 
 #include "base/log.h"
 #include "base/time_format.h"
+#include "sinks/server_api/server_api.h"
 
 namespace kube9::sinks::registration {
 namespace {
-
-constexpr std::size_t kMaxServerMessage = 200;
-
-// The error text a server sent ({"error","code","message"}), shortened; never trusted to be JSON.
-std::string ServerMessage(const std::string& body, const std::string& key) {
-  rapidjson::Document d;
-  d.Parse(body.c_str(), body.size());
-  std::string text;
-  if (!d.HasParseError() && d.IsObject()) {
-    for (const char* field : {"message", "error", "code"}) {
-      auto m = d.FindMember(field);
-      if (m != d.MemberEnd() && m->value.IsString() && m->value.GetStringLength() > 0) {
-        text = m->value.GetString();
-        break;
-      }
-    }
-  }
-  text = log::Redact(std::move(text), key);
-  if (text.size() > kMaxServerMessage) text = text.substr(0, kMaxServerMessage) + "...";
-  return text;
-}
 
 std::string WithServerMessage(std::string reason, const std::string& message) {
   return message.empty() ? reason : reason + ": " + message;
@@ -175,13 +155,8 @@ AttemptResult Registrar::Attempt(const std::string& key, const RegistrationReque
     w.Int64(request.approximate_node_count);
     w.EndObject();
   }
-  http::Request req;
-  req.method = "POST";
-  req.url = options_.server_url + "/v1/operator/register";
-  req.headers = {{"Authorization", "Bearer " + key},
-                 {"Content-Type", "application/json"},
-                 {"User-Agent", options_.user_agent}};
-  req.body.assign(body.GetString(), body.GetSize());
+  http::Request req = server_api::Post(options_.server_url + "/v1/operator/register", key, options_.user_agent,
+                                       std::string(body.GetString(), body.GetSize()));
   req.timeout = options_.request_timeout;
   req.cancel = stop_;
   const auto response = transport_.Send(req);
@@ -196,7 +171,7 @@ AttemptResult Registrar::Attempt(const std::string& key, const RegistrationReque
     next.reason = "kube9-server is unreachable: " + response.error().message;
   } else {
     status = response->status;
-    const std::string message = ServerMessage(response->body, key);
+    const std::string message = server_api::Summary(server_api::ParseErrorBody(response->body, key));
     if (status == 200) {
       rapidjson::Document d;
       d.Parse(response->body.c_str(), response->body.size());
@@ -234,9 +209,7 @@ AttemptResult Registrar::Attempt(const std::string& key, const RegistrationReque
       result = AttemptResult::kRateLimited;
       next.state = was_registered ? State::kRegistered : State::kRateLimited;
       next.reason = WithServerMessage("kube9-server is rate limiting registration (HTTP 429)", message);
-      if (auto after = base::ParseRetryAfter(response->headers.Get("retry-after"), clock_.WallNow())) {
-        wait = std::min(*after, options_.max_retry_after);
-      }
+      if (auto after = server_api::RetryAfter(*response, clock_.WallNow())) wait = *after;
     } else {
       next.state = was_registered ? State::kRegistered : State::kUnreachable;
       next.reason = WithServerMessage(fmt::format("kube9-server answered the registration with HTTP {}", status),

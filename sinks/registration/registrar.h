@@ -65,7 +65,6 @@ class Registrar {
     // When the server's configuration does not say (REREGISTRATION_INTERVAL_HOURS).
     std::chrono::hours reregistration_interval{24};
     base::BackoffPolicy backoff{std::chrono::seconds(30), std::chrono::minutes(30), 2.0, 1.0};
-    base::Millis max_retry_after{std::chrono::hours(1)};
     base::Millis key_poll{std::chrono::seconds(5)};  // how often the key file is re-read
     base::Millis request_timeout{std::chrono::seconds(30)};
   };

@@ -3,7 +3,6 @@
 #include <pthread.h>
 
 #include <algorithm>
-#include <cmath>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -15,11 +14,11 @@
 #include "base/gzip.h"
 #include "base/log.h"
 #include "base/time_format.h"
+#include "sinks/server_api/server_api.h"
 
 namespace kube9::sinks::upload {
 namespace {
 
-constexpr base::Millis kMaxRetryAfter{std::chrono::hours(1)};
 constexpr base::Millis kIdleWait{std::chrono::hours(1)};  // re-checks now and then even unwoken
 constexpr std::string_view kMetricsBatch = "metrics-batch";
 constexpr std::size_t kMaxLoggedBody = 200;
@@ -34,27 +33,17 @@ std::string CollectionsUrl(std::string server_url) {
 // Worth trying again later: throttling, server trouble, and (unexpected here) 1xx/3xx.
 bool Retryable(int status) { return status == 408 || status == 429 || status >= 500 || status < 400; }
 
-std::string StringField(const rapidjson::Value& obj, const char* name) {
-  const auto it = obj.FindMember(name);
-  if (it == obj.MemberEnd()) return "";
-  if (it->value.IsString()) return it->value.GetString();
-  if (it->value.IsInt64()) return std::to_string(it->value.GetInt64());
-  return "";
-}
-
 // Says why the server refused a payload for good, from its `{"error", "code", "message"}` body
 // or, when the body is not that, from the start of it.
 void LogRejection(const Spool::Item& item, int status, const std::string& body, const std::string& api_key) {
-  rapidjson::Document doc;
-  doc.Parse(body.c_str(), body.size());
-  if (!doc.HasParseError() && doc.IsObject()) {
+  if (const auto error = server_api::ParseErrorBody(body, api_key)) {
     log::Warn("kube9-server refused a payload for good; dropped",
               {{"type", item.type},
                {"collection_id", item.collection_id},
                {"status", status},
-               {"error", log::Redact(StringField(doc, "error"), api_key)},
-               {"code", log::Redact(StringField(doc, "code"), api_key)},
-               {"message", log::Redact(StringField(doc, "message"), api_key)}});
+               {"error", error->error},
+               {"code", error->code},
+               {"message", error->message}});
   } else {
     log::Warn("kube9-server refused a payload for good; dropped",
               {{"type", item.type},
@@ -185,15 +174,9 @@ Uploader::Outcome Uploader::Upload(const Job& job, const base::StopSignal& stop,
     if (spool_.Drop(item, "unreadable")) log::Error("upload spool: cannot read payload", {{"error", body.error()}});
     return Outcome::kDone;
   }
-  http::Request request;
-  request.method = "POST";
-  request.url = url_;
-  request.headers = {{"Authorization", "Bearer " + job.api_key},
-                     {"Content-Type", "application/json"},
-                     {"Content-Encoding", "gzip"},
-                     {"User-Agent", options_.user_agent},
-                     {"Idempotency-Key", item.collection_id}};
-  request.body = std::move(body).value();
+  http::Request request = server_api::Post(url_, job.api_key, options_.user_agent, std::move(body).value());
+  request.headers.emplace_back("Content-Encoding", "gzip");
+  request.headers.emplace_back("Idempotency-Key", item.collection_id);
   request.timeout = options_.request_timeout;
   request.cancel = &stop;
   const auto response = transport_.Send(request);
@@ -209,11 +192,7 @@ Uploader::Outcome Uploader::Upload(const Job& job, const base::StopSignal& stop,
   } else if (!response.ok() || Retryable(status)) {
     outcome = Outcome::kRetry;
     result = "retry";
-    if (status == 429) {
-      if (auto after = base::ParseRetryAfter(response->headers.Get("Retry-After"), clock_.WallNow())) {
-        retry_after = std::min(*after, kMaxRetryAfter);
-      }
-    }
+    if (status == 429) retry_after = server_api::RetryAfter(*response, clock_.WallNow());
   } else if ((status == 401 || status == 403) && api_key_() != job.api_key) {
     // Sent with a key that has been rotated since: not a verdict on the current key.
     outcome = Outcome::kRetry;

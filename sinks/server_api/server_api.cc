@@ -1,0 +1,56 @@
+#include "sinks/server_api/server_api.h"
+
+#include <algorithm>
+
+#include <rapidjson/document.h>
+
+#include "base/log.h"
+#include "base/time_format.h"
+
+namespace kube9::sinks::server_api {
+namespace {
+
+constexpr std::size_t kMaxSummary = 200;
+
+std::string Field(const rapidjson::Value& obj, const char* name, std::string_view api_key) {
+  const auto it = obj.FindMember(name);
+  if (it == obj.MemberEnd()) return "";
+  if (it->value.IsString()) return log::Redact(it->value.GetString(), api_key);
+  if (it->value.IsInt64()) return std::to_string(it->value.GetInt64());
+  return "";
+}
+
+}  // namespace
+
+http::Request Post(std::string url, const std::string& api_key, const std::string& user_agent, std::string body) {
+  http::Request request;
+  request.method = "POST";
+  request.url = std::move(url);
+  request.headers = {{"Authorization", "Bearer " + api_key},
+                     {"Content-Type", "application/json"},
+                     {"User-Agent", user_agent}};
+  request.body = std::move(body);
+  return request;
+}
+
+std::optional<ErrorBody> ParseErrorBody(std::string_view body, std::string_view api_key) {
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
+  return ErrorBody{Field(doc, "error", api_key), Field(doc, "code", api_key), Field(doc, "message", api_key)};
+}
+
+std::string Summary(const std::optional<ErrorBody>& error) {
+  if (!error) return "";
+  std::string text = !error->message.empty() ? error->message : !error->error.empty() ? error->error : error->code;
+  if (text.size() > kMaxSummary) text = text.substr(0, kMaxSummary) + "...";
+  return text;
+}
+
+std::optional<base::Millis> RetryAfter(const http::Response& response, base::WallTime now) {
+  auto after = base::ParseRetryAfter(response.headers.Get("retry-after"), now);
+  if (!after) return std::nullopt;
+  return std::min(*after, kMaxRetryAfter);
+}
+
+}  // namespace kube9::sinks::server_api

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/clock.h"
+#include "http/transport.h"
+
+// What every call to kube9-server shares (PRODUCT.md §5): the request headers, the error body
+// and the Retry-After cap. Registration and uploads both speak it through here.
+namespace kube9::sinks::server_api {
+
+// The longest wait a 429's Retry-After is honoured for.
+inline constexpr base::Millis kMaxRetryAfter{std::chrono::hours(1)};
+
+// A POST with `Authorization: Bearer <key>`, `Content-Type: application/json` and the
+// User-Agent; callers add what is particular to them (Content-Encoding, Idempotency-Key).
+http::Request Post(std::string url, const std::string& api_key, const std::string& user_agent, std::string body);
+
+// The fields of an error body `{"error", "code", "message"}` (strings or numbers; "" when
+// absent), with the API key redacted in case a server echoes it. nullopt when the body is not
+// a JSON object.
+struct ErrorBody {
+  std::string error, code, message;
+};
+std::optional<ErrorBody> ParseErrorBody(std::string_view body, std::string_view api_key);
+
+// The most telling field (message, else error, else code), at most 200 characters; "" for none.
+std::string Summary(const std::optional<ErrorBody>& error);
+
+// The wait a response's Retry-After asks for (seconds or HTTP date), capped at kMaxRetryAfter.
+std::optional<base::Millis> RetryAfter(const http::Response& response, base::WallTime now);
+
+}  // namespace kube9::sinks::server_api

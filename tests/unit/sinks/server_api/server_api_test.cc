@@ -1,0 +1,47 @@
+#include "sinks/server_api/server_api.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace kube9::sinks::server_api {
+namespace {
+
+TEST(ServerApiTest, PostCarriesTheContractHeaders) {
+  const http::Request r = Post("https://kube9.test/v1/x", "k3y", "kube9-operator/0.1.0", "{}");
+  EXPECT_EQ(r.method, "POST");
+  EXPECT_EQ(r.url, "https://kube9.test/v1/x");
+  EXPECT_EQ(r.body, "{}");
+  EXPECT_THAT(r.headers, ::testing::ElementsAre(::testing::Pair("Authorization", "Bearer k3y"),
+                                                ::testing::Pair("Content-Type", "application/json"),
+                                                ::testing::Pair("User-Agent", "kube9-operator/0.1.0")));
+}
+
+TEST(ServerApiTest, ErrorBodiesAreParsedRedactedAndSummarised) {
+  auto e = ParseErrorBody(R"({"error":"unauthorized","code":401,"message":"key k3y is revoked"})", "k3y");
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->error, "unauthorized");
+  EXPECT_EQ(e->code, "401");
+  EXPECT_EQ(e->message, "key <redacted> is revoked");
+  EXPECT_EQ(Summary(e), "key <redacted> is revoked");
+  EXPECT_EQ(Summary(ParseErrorBody(R"({"error":"bad","code":"X"})", "")), "bad");
+  EXPECT_EQ(Summary(ParseErrorBody(R"({"code":"ONLY_CODE"})", "")), "ONLY_CODE");
+  EXPECT_EQ(Summary(ParseErrorBody(R"({"message":")" + std::string(300, 'm') + R"("})", "")),
+            std::string(200, 'm') + "...");
+  EXPECT_FALSE(ParseErrorBody("<html>502</html>", "").has_value());
+  EXPECT_FALSE(ParseErrorBody("[1]", "").has_value());
+  EXPECT_EQ(Summary(std::nullopt), "");
+}
+
+TEST(ServerApiTest, RetryAfterIsCappedAtAnHour) {
+  const base::WallTime now{std::chrono::seconds(1'800'000'000)};
+  http::Response r;
+  EXPECT_EQ(RetryAfter(r, now), std::nullopt);
+  r.headers.Add("Retry-After", "120");
+  EXPECT_EQ(RetryAfter(r, now), std::chrono::seconds(120));
+  http::Response day;
+  day.headers.Add("Retry-After", "86400");
+  EXPECT_EQ(RetryAfter(day, now), kMaxRetryAfter);
+}
+
+}  // namespace
+}  // namespace kube9::sinks::server_api
