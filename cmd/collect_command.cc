@@ -93,10 +93,12 @@ int Collect(const std::vector<std::string>& args, const config::Environment& env
   const auto deadline = clock.Now() + timeout;
   while (!collectors.Unsynced().empty() && clock.Now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   const std::vector<std::string> unsynced = collectors.Unsynced();
-  std::string json;
-  collectors::ClusterAggregates sample;
-  collectors::Sampler sampler(collectors, client, clock, std::chrono::seconds(60),
-                              {[&](const collectors::ClusterAggregates& a, const std::vector<std::string>&) { sample = a; }});
+  std::shared_ptr<const collectors::ClusterAggregates> sample;
+  collectors::Sampler sampler(
+      collectors, client, clock, std::chrono::seconds(60),
+      {[&](const std::shared_ptr<const collectors::ClusterAggregates>& a, const std::vector<std::string>&) {
+        sample = a;
+      }});
   if (unsynced.empty()) sampler.SampleOnce();
   auto identity = sinks::collections::IdentityResolver(client).Get();
   stop.Stop();
@@ -112,10 +114,9 @@ int Collect(const std::vector<std::string>& args, const config::Environment& env
     return 1;
   }
   const std::string id = sinks::collections::NewCollectionId();
-  json = *type == sinks::collections::CollectionType::kMetricsBatch
-             ? sinks::collections::BuildMetricsBatch({sinks::collections::SampleOf(sample, clock.WallNow())}, 0,
-                                                     *identity, clock.WallNow(), id)
-             : sinks::collections::BuildCollection(*type, {collectors.stores(), sample}, *identity, clock.WallNow(), id);
+  // A metrics-batch comes out as a batch of this one sample.
+  const std::string json =
+      sinks::collections::BuildCollection(*type, {collectors.stores(), *sample}, *identity, clock.WallNow(), id);
   std::cout << sinks::collections::PrettyJson(json) << "\n";
   return 0;
 }

@@ -138,7 +138,8 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   health.RegisterLoop(collectors::Sampler::kLoopName, 3 * cfg.sample_interval + std::chrono::seconds(60));
   collectors::Sampler sampler(
       collector_set, client, clock, cfg.sample_interval,
-      {[&](const collectors::ClusterAggregates& sample, const std::vector<std::string>& unsynced) {
+      {[&](const std::shared_ptr<const collectors::ClusterAggregates>& sample,
+           const std::vector<std::string>& unsynced) {
         health.Heartbeat(collectors::Sampler::kLoopName);
         for (const auto& [resource, objects] : collector_set.Sizes()) metrics.SetStoreObjects(resource, objects);
         if (!unsynced.empty()) {
@@ -148,15 +149,15 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
           return;  // a partial picture would show false alarms
         }
         health.SetCondition("collectors", true, "synced");
-        cluster_metrics.Update(sample);
+        cluster_metrics.Update(*sample);
         scheduler.OnSample(sample);
         const auto stats = scheduler.Stats();
         model.SetCollectionStats({stats.success, stats.failure, stats.stored, stats.last_success});
         // Hand back what relists and large LIST pages freed, so RSS follows the stores.
         malloc_trim(0);
         sinks::ClusterHealth ch;
-        ch.score = sample.score;
-        for (const auto& c : sample.checks) {
+        ch.score = sample->score;
+        for (const auto& c : sample->checks) {
           if (c.affected > 0) {
             ch.checks.push_back({std::string(c.name), std::string(collectors::SeverityName(c.severity)), c.affected});
           }

@@ -43,7 +43,8 @@ void Sampler::RefreshVersion() {
 void Sampler::SampleOnce() {
   RefreshVersion();
   const std::vector<std::string> unsynced = collectors_.Unsynced();
-  const ClusterAggregates sample = Aggregate(collectors_.stores(), clock_.WallNow(), version_);
+  const auto sample =
+      std::make_shared<const ClusterAggregates>(Aggregate(collectors_.stores(), clock_.WallNow(), version_));
   for (const auto& consume : consumers_) consume(sample, unsynced);
 }
 

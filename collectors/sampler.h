@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,9 @@ namespace kube9::collectors {
 // sample to the consumers. Also reads /version now and then. Run() on one dedicated thread.
 class Sampler {
  public:
-  using Consumer = std::function<void(const ClusterAggregates& sample, const std::vector<std::string>& unsynced)>;
+  // Shared rather than copied: a consumer that keeps the latest sample just holds the pointer.
+  using Consumer = std::function<void(const std::shared_ptr<const ClusterAggregates>& sample,
+                                      const std::vector<std::string>& unsynced)>;
   static constexpr const char* kLoopName = "sampler";
 
   Sampler(const CollectorSet& collectors, kube::Client& client, const base::Clock& clock, base::Millis interval,

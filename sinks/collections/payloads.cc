@@ -277,7 +277,7 @@ std::string BuildCollection(CollectionType type, const Snapshot& snapshot, const
                       {kNoObjectNames, kNoLabelValues, kNoImages, kNoEnvOrSecrets, kNoIpAddresses, kAggregatesOnly},
                       [&](Writer& w) { ConfigurationPatterns(w, snapshot); });
     case CollectionType::kMetricsBatch:
-      break;  // built from samples: BuildMetricsBatch
+      break;
   }
   return BuildMetricsBatch({SampleOf(snapshot.aggregates, now)}, 0, identity, now, collection_id);
 }

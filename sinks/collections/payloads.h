@@ -32,8 +32,8 @@ struct Snapshot {
   const collectors::ClusterAggregates& aggregates;
 };
 
-// The envelope of a cluster-metadata, resource-inventory or resource-configuration-patterns
-// collection, as compact JSON.
+// The envelope of a collection of `type`, as compact JSON. A metrics-batch built here holds the
+// snapshot's one sample (`collect --dry-run`); the scheduler's batches come from BuildMetricsBatch.
 std::string BuildCollection(CollectionType type, const Snapshot& snapshot, const ClusterIdentity& identity,
                             base::WallTime now, const std::string& collection_id);
 

@@ -68,10 +68,9 @@ Scheduler::Scheduler(const collectors::ClusterStores& stores, const base::Clock&
   }};
 }
 
-void Scheduler::OnSample(const collectors::ClusterAggregates& aggregates) {
-  auto copy = std::make_shared<const collectors::ClusterAggregates>(aggregates);
+void Scheduler::OnSample(std::shared_ptr<const collectors::ClusterAggregates> aggregates) {
   std::lock_guard lock(mu_);
-  latest_ = std::move(copy);
+  latest_ = std::move(aggregates);
 }
 
 void Scheduler::SetMetrics(bool enabled, base::Millis interval) {

@@ -76,7 +76,7 @@ class Scheduler {
             Options options, NewId new_id = &NewCollectionId, CollectionObserver* observer = nullptr);
 
   // The latest complete sample of the aggregates (from the sampler's thread).
-  void OnSample(const collectors::ClusterAggregates& aggregates);
+  void OnSample(std::shared_ptr<const collectors::ClusterAggregates> aggregates);
   // metrics-batch on or off, as the registration's configuration says.
   void SetMetrics(bool enabled, base::Millis interval);
 

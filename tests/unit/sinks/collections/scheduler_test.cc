@@ -66,7 +66,7 @@ class SchedulerTest : public ::testing::Test {
 
 TEST_F(SchedulerTest, EachTypeRunsAfterItsDelayThenOnItsInterval) {
   auto s = Make(Fast());
-  s->OnSample(sample_);
+  s->OnSample(std::make_shared<const collectors::ClusterAggregates>(sample_));
   RunFor(*s, milliseconds(1900));
   EXPECT_TRUE(sink_.stored.empty());
   RunFor(*s, milliseconds(200));
@@ -88,7 +88,7 @@ TEST_F(SchedulerTest, EachTypeRunsAfterItsDelayThenOnItsInterval) {
 TEST_F(SchedulerTest, DefaultFirstRunsAreSpreadOverOneToFifteenMinutes) {
   Scheduler::Options o;  // no initial delay: per-type random offsets
   auto s = Make(o);
-  s->OnSample(sample_);
+  s->OnSample(std::make_shared<const collectors::ClusterAggregates>(sample_));
   RunFor(*s, seconds(59));
   EXPECT_TRUE(sink_.stored.empty());
   RunFor(*s, minutes(14) + seconds(2));
@@ -99,7 +99,7 @@ TEST_F(SchedulerTest, WaitsForACompleteSampleAndTheIdentity) {
   identity_known_ = false;
   auto s = Make(Fast());
   RunFor(*s, seconds(10));  // no sample yet
-  s->OnSample(sample_);
+  s->OnSample(std::make_shared<const collectors::ClusterAggregates>(sample_));
   RunFor(*s, seconds(10));  // identity unknown
   EXPECT_TRUE(sink_.stored.empty());
   identity_known_ = true;
@@ -109,7 +109,7 @@ TEST_F(SchedulerTest, WaitsForACompleteSampleAndTheIdentity) {
 
 TEST_F(SchedulerTest, MetricsBatchCloseAtTenSamples) {
   auto s = Make(Fast());
-  s->OnSample(sample_);
+  s->OnSample(std::make_shared<const collectors::ClusterAggregates>(sample_));
   RunFor(*s, seconds(3));
   sink_.stored.clear();
   s->SetMetrics(true, seconds(1));
@@ -129,7 +129,7 @@ TEST_F(SchedulerTest, MetricsBatchClosesAtItsMaximumAge) {
   Scheduler::Options o = Fast();
   o.max_batch_age = minutes(10);
   auto s = Make(o);
-  s->OnSample(sample_);
+  s->OnSample(std::make_shared<const collectors::ClusterAggregates>(sample_));
   RunFor(*s, seconds(3));
   sink_.stored.clear();
   s->SetMetrics(true, minutes(4));  // samples at 0, 4 and 8 minutes
@@ -144,14 +144,14 @@ TEST_F(SchedulerTest, MetricsBatchClosesAtItsMaximumAge) {
 
 TEST_F(SchedulerTest, DisabledMetricsProduceNoBatch) {
   auto s = Make(Fast());
-  s->OnSample(sample_);
+  s->OnSample(std::make_shared<const collectors::ClusterAggregates>(sample_));
   RunFor(*s, hours(1));
   for (const auto& item : sink_.stored) EXPECT_NE(item.type, CollectionType::kMetricsBatch);
 }
 
 TEST_F(SchedulerTest, ShutdownKeepsTheOpenBatch) {
   auto s = Make(Fast());
-  s->OnSample(sample_);
+  s->OnSample(std::make_shared<const collectors::ClusterAggregates>(sample_));
   s->SetMetrics(true, seconds(1));
   RunFor(*s, seconds(3));
   base::StopSignal stop;
@@ -166,7 +166,7 @@ TEST_F(SchedulerTest, ShutdownKeepsTheOpenBatch) {
 TEST_F(SchedulerTest, StoreFailuresAreCounted) {
   sink_.fail = true;
   auto s = Make(Fast());
-  s->OnSample(sample_);
+  s->OnSample(std::make_shared<const collectors::ClusterAggregates>(sample_));
   RunFor(*s, seconds(3));
   EXPECT_EQ(s->Stats().failure, 3u);
   EXPECT_EQ(s->Stats().success, 0u);
