@@ -136,8 +136,8 @@ std::optional<Uploader::Job> Uploader::TakeLocked(std::optional<base::Millis>& w
   std::optional<std::string> key = api_key_();
   if (!key || key->empty()) return std::nullopt;
   const base::SteadyTime now = clock_.Now();
-  if (paused_until_ > now) {
-    wait = std::chrono::ceil<base::Millis>(paused_until_ - now);
+  if (gate_.open_at() > now) {
+    wait = std::chrono::ceil<base::Millis>(gate_.open_at() - now);
     return std::nullopt;
   }
   // Forget payloads that left the spool (dropped to make room) unless a worker still holds one.
@@ -162,7 +162,7 @@ std::optional<Uploader::Job> Uploader::TakeLocked(std::optional<base::Millis>& w
   }
   Attempts& a = attempts_[candidate->seq];
   a.in_flight = true;
-  return Job{*candidate, std::move(*key), a.count + 1};
+  return Job{*candidate, std::move(*key), a.count + 1, gate_.round()};
 }
 
 Uploader::Outcome Uploader::Upload(const Job& job, const base::StopSignal& stop,
@@ -305,19 +305,25 @@ void Uploader::Finish(const Job& job, Outcome outcome, std::optional<base::Milli
     switch (outcome) {
       case Outcome::kDone:
         attempts_.erase(item.seq);
-        consecutive_failures_ = 0;
+        // status 0: nothing was sent (the payload had gone from the spool).
+        if (status != 0 && gate_.Answered()) {
+          for (auto& [seq, other] : attempts_) {
+            if (other.unreachable) other.not_before = std::min(other.not_before, now);
+          }
+        }
         break;
       case Outcome::kRetry:
         a.count++;
+        a.unreachable = status == 0 || status == 502 || status == 503 || status == 504;
         a.not_before = now + std::max(DelayLocked(a.count), retry_after.value_or(base::Millis(0)));
         if (retry_after) {
-          paused_until_ = std::max(paused_until_, now + *retry_after);
+          gate_.PauseUntil(now + *retry_after);
         } else {
-          paused_until_ = std::max(paused_until_, now + DelayLocked(consecutive_failures_++));
+          gate_.Failed(job.round, now);
         }
         break;
       case Outcome::kUnauthorized:
-        consecutive_failures_ = 0;
+        gate_.Answered();
         rejected_now = std::exchange(enabled_, false);
         break;
       case Outcome::kAbandoned:

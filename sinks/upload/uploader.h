@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "http/transport.h"
 #include "sinks/upload/observer.h"
+#include "sinks/upload/outage_gate.h"
 #include "sinks/upload/spool.h"
 
 namespace kube9::sinks::upload {
@@ -36,10 +37,12 @@ struct UploaderOptions {
 // Delivery is at-least-once: a payload leaves the spool only once the server answered 2xx, or
 // when it can never succeed (other 4xx; a 413 that cannot be split). 408, 429, 5xx and
 // requests without an answer are retried with per-payload backoff. From the second failure in
-// a row the other payloads are held back too, one backoff step behind, so that an outage does
-// not turn the spool into a burst while one bad payload does not hold up the rest; a 429 holds
-// back all of them until its Retry-After (at most an hour). Every request is logged at info
-// level (type, collection id, bytes, attempt, result), never the key or the body.
+// a row the other payloads are held back too (OutageGate), so that an outage does not turn the
+// spool into a burst while one bad payload does not hold up the rest; a 429 holds back all of
+// them until its Retry-After (at most an hour). When an answer ends an outage, the payloads that
+// were waiting only because the server could not be reached (no answer, 502, 503, 504) are due
+// at once. Every request is logged at info level (type, collection id, bytes, attempt, result),
+// never the key or the body.
 class Uploader {
  public:
   using ApiKeyFn = std::function<std::optional<std::string>()>;  // nullopt: no key configured
@@ -67,11 +70,13 @@ class Uploader {
     int count = 0;
     base::SteadyTime not_before{};
     bool in_flight = false;
+    bool unreachable = false;  // the last failure said nothing about the payload itself
   };
   struct Job {
     Spool::Item item;
     std::string api_key;
     int attempt = 1;
+    std::uint64_t round = 0;  // OutageGate::round() when it was taken
   };
   enum class Outcome { kDone, kRetry, kUnauthorized, kAbandoned };
 
@@ -103,9 +108,8 @@ class Uploader {
   bool stopping_ = false;
   std::shared_ptr<base::StopSignal> wake_;  // fired and replaced by Wake()
   std::map<std::uint64_t, Attempts> attempts_;  // by spool seq
-  base::SteadyTime paused_until_{};
-  int consecutive_failures_ = 0;  // of any payload; an answer that is not a failure resets it
-  base::Backoff backoff_;  // its curve, for per-payload failure counts
+  base::Backoff backoff_;  // its curve, for per-payload failure counts and the gate
+  OutageGate gate_{backoff_};
 };
 
 }  // namespace kube9::sinks::upload

@@ -424,6 +424,74 @@ TEST_F(UploaderTest, AnOutageDoesNotTurnTheSpoolIntoABurst) {
   EXPECT_EQ(spool_->items(), 0u);
 }
 
+// coll_a fails twice, then coll_b is spooled and delivered at 10 s, when the outage wait is over
+// but before coll_a's own retry time (15 s). Returns when each request went out, by key.
+std::vector<std::pair<std::string, seconds>> FailTwiceThenDeliverANewPayload(
+    Spool& spool, const base::Clock& clock, RecordingUploads& uploads, base::StopSignal& stop,
+    const UploaderOptions& options, std::function<base::Expected<http::Response, http::TransportError>()> failure) {
+  std::mutex mu;
+  std::vector<std::pair<std::string, seconds>> sent;
+  const auto t0 = clock.Now();
+  Uploader* uploader = nullptr;
+  FuncTransport transport([&](const http::Request& r) -> base::Expected<http::Response, http::TransportError> {
+    const std::string key = HeaderMap(r)["Idempotency-Key"];
+    std::size_t n;
+    {
+      std::lock_guard lock(mu);
+      sent.emplace_back(key, std::chrono::duration_cast<seconds>(clock.Now() - t0));
+      n = sent.size();
+    }
+    if (n <= 2) {
+      if (n == 2) {
+        EXPECT_TRUE(spool.Put("metrics-batch", "coll_b", base::GzipCompress(Envelope("coll_b", 1))).ok());
+        uploader->Wake();
+      }
+      return failure();
+    }
+    http::Response ok;
+    ok.status = 200;
+    return ok;
+  });
+  Uploader u(spool, transport, clock, options, [] { return std::optional<std::string>(kKey); },
+             [](std::string_view parent, int half) { return std::string(parent) + "_" + std::to_string(half); },
+             &uploads);
+  uploader = &u;
+  uploads.StopAfter("success", 2, stop);
+  u.SetEnabled(true);
+  std::thread watchdog([&] {
+    if (!stop.WaitFor(seconds(20))) {
+      ADD_FAILURE() << "never delivered both";
+      stop.Stop();
+    }
+  });
+  u.Run(stop);
+  watchdog.join();
+  std::lock_guard lock(mu);
+  return sent;
+}
+
+TEST_F(UploaderTest, WhenTheServerAnswersAgainPayloadsThatFoundItUnreachableAreDueAtOnce) {
+  Spooled("coll_a");
+  const auto sent = FailTwiceThenDeliverANewPayload(*spool_, clock_, uploads_, stop_, options_, [] {
+    return base::Expected<http::Response, http::TransportError>(base::Unexpected(http::TransportError{"refused"}));
+  });
+  // Without the reset coll_a would wait for its own retry time, at 15 s.
+  EXPECT_THAT(sent, ElementsAre(Pair("coll_a", seconds(0)), Pair("coll_a", seconds(5)), Pair("coll_b", seconds(10)),
+                                Pair("coll_a", seconds(10))));
+  EXPECT_EQ(spool_->items(), 0u);
+}
+
+TEST_F(UploaderTest, APayloadTheServerFailsOnItsOwnKeepsItsBackoffWhenOthersSucceed) {
+  Spooled("coll_a");
+  const auto sent = FailTwiceThenDeliverANewPayload(*spool_, clock_, uploads_, stop_, options_, [] {
+    http::Response r;
+    r.status = 500;
+    return base::Expected<http::Response, http::TransportError>(std::move(r));
+  });
+  EXPECT_THAT(sent, ElementsAre(Pair("coll_a", seconds(0)), Pair("coll_a", seconds(5)), Pair("coll_b", seconds(10)),
+                                Pair("coll_a", seconds(15))));
+}
+
 TEST_F(UploaderTest, OtherClientErrorsArePermanentDroppedAndCounted) {
   Spooled("coll_a");
   Spooled("coll_b");
