@@ -5,6 +5,7 @@
 #include <openssl/x509.h>
 #include <pthread.h>
 
+#include <algorithm>
 
 #include "base/file.h"
 #include "base/gzip.h"
@@ -90,6 +91,8 @@ base::Expected<std::unique_ptr<ProTier>, std::string> ProTier::Create(const conf
   uo.server_url = cfg.server_url;
   uo.user_agent = user_agent;
   uo.concurrency = cfg.upload_concurrency;
+  uo.backoff.max = cfg.upload_max_backoff;
+  uo.backoff.initial = std::min(uo.backoff.initial, cfg.upload_max_backoff);
   uo.on_rejected = [self](int status, const std::string& key) { self->registrar_->KeyRejected(status, key); };
   pro->uploader_ = std::make_unique<sinks::upload::Uploader>(
       *pro->spool_, pro->transport_, clock, uo, [self] { return self->key_.Current(); },

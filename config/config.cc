@@ -271,6 +271,9 @@ const std::vector<Option>& Options() {
          c.upload_concurrency = static_cast<int>(*n);
          return "";
        }},
+      {"--upload.max-backoff", "", "duration",
+       "Longest wait between upload retries while kube9-server fails; the waits double from 5s up to it (1s to 1h).",
+       "5m", Duration(&Config::upload_max_backoff, std::chrono::seconds(1), std::chrono::hours(1))},
       {"--collection.initial-delay", "", "duration",
        "Delay of each collection type's first run, instead of its per-type offset (0s to 24h).",
        "per type: 1m to 15m",

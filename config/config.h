@@ -50,6 +50,8 @@ struct Config {
   std::uint64_t spool_max_bytes = 64ull << 20;
   base::Millis upload_max_batch_age{std::chrono::minutes(10)};
   int upload_concurrency = 2;
+  // Cap of the wait between upload retries while kube9-server fails (the first wait is 5 s).
+  base::Millis upload_max_backoff{std::chrono::minutes(5)};
 
   bool api_key_configured() const { return !api_key_file.empty() || !api_key.empty(); }
 };

@@ -309,8 +309,11 @@ def test_server_down_then_back_delivers_every_produced_collection(api, namespace
                                                                   tmp_path):
     server = kube9_server
     server.configure(metrics_enabled=True, metrics_interval_seconds=1)
-    # First runs 6 s after start: they are produced while the server is down.
-    op = start_pro(start_operator, namespace, server, tmp_path, initial_delay="6s", max_batch_age="2s")
+    # First runs 6 s after start: they are produced while the server is down. Retries wait at
+    # most 2 s here (5 min by default), so that "delivered once it is back" has a tight bound;
+    # the unit tests (OutageGateTest, UploaderTest) cover the default curve.
+    op = start_pro(start_operator, namespace, server, tmp_path, initial_delay="6s", max_batch_age="2s",
+                   extra=["--upload.max-backoff=2s"])
     server.wait_for(server.successful_registrations, 20, "a successful registration")
     server.stop()
     down_at = time.time()
@@ -326,13 +329,12 @@ def test_server_down_then_back_delivers_every_produced_collection(api, namespace
     produced_while_down = produced_ids(op, since=down_at)
 
     server.start()
-    back_at = time.time()
     must_arrive = produced_ids(op)  # everything produced so far, before and during the outage
 
     def delivered():
         missing = must_arrive - server.collection_ids()
         return not missing, sorted(missing)
-    wait_for(delivered, 45, "every produced collection to be delivered after the outage", operator=op)
+    wait_for(delivered, 20, "every produced collection to be delivered after the outage", operator=op)
     assert_no_violations(server)
     assert {r.type for r in server.collections() if r.collection_id in produced_while_down} >= set(FIRST_RUN_TYPES), (
         server.summary())
@@ -340,7 +342,6 @@ def test_server_down_then_back_delivers_every_produced_collection(api, namespace
     assert server.collection_ids() <= produced_ids(op), server.collection_ids() - produced_ids(op)
     # Delivered after the server came back, not dropped in between.
     assert metric_sum(op, "kube9_operator_upload_drops_total") == 0, op.metrics()
-    assert time.time() - back_at < 50
 
 
 def test_sigkill_with_spooled_payloads_then_restart_delivers_them(api, namespace, start_operator, kube9_server,
@@ -559,7 +560,8 @@ def test_api_key_never_appears_in_logs_metrics_or_status(api, namespace, start_o
     key = server.api_key
     server.configure(metrics_enabled=True, metrics_interval_seconds=1)
     # Failure paths are where a request tends to be dumped: a 500 and a 429 on registration, a
-    # 503, a dropped connection and a 429 on uploads.
+    # 503, a dropped connection and a 429 on uploads. (The first registration retry alone may wait
+    # up to 30 s: full jitter.)
     server.fail_next(REGISTER_PATH, 500)
     server.rate_limit_next(REGISTER_PATH, 1)
     server.fail_next(COLLECTIONS_PATH, 503)
@@ -568,7 +570,7 @@ def test_api_key_never_appears_in_logs_metrics_or_status(api, namespace, start_o
     op = start_pro(start_operator, namespace, server, tmp_path, env={"API_KEY": key}, extra=["--log.level=debug"])
 
     server.wait_for(lambda: server.successful_registrations() and len(server.collections()) >= 2
-                    and server.pending_scripts() == 0, 40, "registration and uploads past the scripted failures")
+                    and server.pending_scripts() == 0, 75, "registration and uploads past the scripted failures")
     wait_status(api, namespace, op, lambda s: s.get("registered") is True, 12, "the status to say registered")
     assert all(r.api_key == key for r in server.requests()), "the key from API_KEY was not the one sent"
 

@@ -156,16 +156,19 @@ TEST(ConfigTest, UploadAndSpoolSettings) {
   EXPECT_EQ(defaults->spool_max_bytes, 64u << 20);
   EXPECT_EQ(defaults->upload_max_batch_age, std::chrono::minutes(10));
   EXPECT_EQ(defaults->upload_concurrency, 2);
+  EXPECT_EQ(defaults->upload_max_backoff, std::chrono::minutes(5));
   EXPECT_FALSE(defaults->collection_initial_delay.has_value());
 
   auto c = ParseServeConfig({"--spool.path=/tmp/s", "--spool.max-bytes=2Mi", "--upload.max-batch-age=90s",
-                             "--upload.concurrency=4", "--collection.initial-delay=2s", "--server-ca-file=/ca.pem"},
+                             "--upload.concurrency=4", "--upload.max-backoff=30s", "--collection.initial-delay=2s",
+                             "--server-ca-file=/ca.pem"},
                             {});
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->spool_path, "/tmp/s");
   EXPECT_EQ(c->spool_max_bytes, 2u << 20);
   EXPECT_EQ(c->upload_max_batch_age, std::chrono::seconds(90));
   EXPECT_EQ(c->upload_concurrency, 4);
+  EXPECT_EQ(c->upload_max_backoff, std::chrono::seconds(30));
   EXPECT_EQ(c->collection_initial_delay, std::chrono::seconds(2));
   EXPECT_EQ(c->server_ca_file, "/ca.pem");
   EXPECT_EQ(ParseServeConfig({"--spool.max-bytes=131072"}, {})->spool_max_bytes, 131072u);
@@ -173,15 +176,16 @@ TEST(ConfigTest, UploadAndSpoolSettings) {
 
 TEST(ConfigTest, BadUploadSettingsAreAllListed) {
   auto c = ParseServeConfig({"--spool.max-bytes=12MB", "--upload.max-batch-age=0s", "--upload.concurrency=0",
-                             "--collection.initial-delay=soon", "--spool.path="},
+                             "--collection.initial-delay=soon", "--spool.path=", "--upload.max-backoff=2h"},
                             {});
   ASSERT_FALSE(c.ok());
-  ASSERT_EQ(c.error().size(), 5u);
+  ASSERT_EQ(c.error().size(), 6u);
   EXPECT_THAT(c.error()[0], HasSubstr("--spool.max-bytes=12MB"));
   EXPECT_THAT(c.error()[1], HasSubstr("from 1s to 24h"));
   EXPECT_THAT(c.error()[2], HasSubstr("from 1 to 8"));
   EXPECT_THAT(c.error()[3], HasSubstr("--collection.initial-delay"));
   EXPECT_THAT(c.error()[4], HasSubstr("--spool.path"));
+  EXPECT_THAT(c.error()[5], HasSubstr("--upload.max-backoff=2h: must be from 1s to 1h"));
   EXPECT_FALSE(ParseServeConfig({"--spool.max-bytes=1Ki"}, {}).ok());  // below the 64Ki floor
 }
 
