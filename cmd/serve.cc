@@ -141,7 +141,7 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
       {[&](const std::shared_ptr<const collectors::ClusterAggregates>& sample,
            const std::vector<std::string>& unsynced) {
         health.Heartbeat(collectors::Sampler::kLoopName);
-        for (const auto& [resource, objects] : collector_set.Sizes()) metrics.SetStoreObjects(resource, objects);
+        for (const auto& s : collector_set.Stats()) metrics.SetStoreStats(s.resource, s.objects, s.skipped);
         if (!unsynced.empty()) {
           std::string names;
           for (const auto& n : unsynced) names += (names.empty() ? "" : ", ") + n;

@@ -48,7 +48,7 @@ CollectorSet::CollectorSet(const std::vector<std::string>& enabled, kube::Client
     Running r;
     r.name = std::string(name);
     r.store = raw;
-    r.size = [raw] { return raw->size(); };
+    r.stats = [raw, resource = r.name] { return StoreStats{resource, raw->size(), raw->skipped()}; };
     r.reflector = std::make_unique<kube::Reflector>(options, client, *raw, clock, observer);
     running_.push_back(std::move(r));
   };
@@ -91,9 +91,9 @@ std::vector<std::string> CollectorSet::Unsynced() const {
   return out;
 }
 
-std::vector<std::pair<std::string, std::size_t>> CollectorSet::Sizes() const {
-  std::vector<std::pair<std::string, std::size_t>> out;
-  for (const auto& r : running_) out.emplace_back(r.name, r.size());
+std::vector<CollectorSet::StoreStats> CollectorSet::Stats() const {
+  std::vector<StoreStats> out;
+  for (const auto& r : running_) out.push_back(r.stats());
   return out;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
@@ -49,14 +50,19 @@ class CollectorSet {
   const ClusterStores& stores() const { return stores_; }
   // Collectors whose first LIST has not completed yet.
   std::vector<std::string> Unsynced() const;
-  // Objects held per resource, for self metrics.
-  std::vector<std::pair<std::string, std::size_t>> Sizes() const;
+  // What each store holds, for self metrics.
+  struct StoreStats {
+    std::string resource;
+    std::size_t objects = 0;   // held now
+    std::uint64_t skipped = 0; // objects the API server sent that could not be used, so far
+  };
+  std::vector<StoreStats> Stats() const;
 
  private:
   struct Running {
     std::string name;
     kube::ReflectorHandler* store;
-    std::function<std::size_t()> size;
+    std::function<StoreStats()> stats;
     std::unique_ptr<kube::Reflector> reflector;
     std::thread thread;
   };

@@ -45,6 +45,10 @@ OperatorMetrics::OperatorMetrics(prometheus::Registry& registry)
                          .Name("kube9_operator_store_objects")
                          .Help("Objects held in each collector's store.")
                          .Register(registry)),
+      objects_skipped_(prometheus::BuildCounter()
+                           .Name("kube9_operator_objects_skipped_total")
+                           .Help("Objects from the API server that could not be used (no metadata), by resource.")
+                           .Register(registry)),
       scrape_duration_(prometheus::BuildHistogram()
                            .Name("kube9_operator_scrape_duration_seconds")
                            .Help("Time to render /metrics.")
@@ -96,8 +100,12 @@ void OperatorMetrics::OnStatusWrite(bool success, base::WallTime when) {
   if (success) status_last_success_.Set(Seconds(when));
 }
 
-void OperatorMetrics::SetStoreObjects(std::string_view resource, std::size_t objects) {
+void OperatorMetrics::SetStoreStats(std::string_view resource, std::size_t objects, std::uint64_t skipped) {
   store_objects_.Add({{"resource", std::string(resource)}}).Set(static_cast<double>(objects));
+  // The store counts; the counter follows it (one caller, so no race between read and add).
+  prometheus::Counter& counter = objects_skipped_.Add({{"resource", std::string(resource)}});
+  const double behind = static_cast<double>(skipped) - counter.Value();
+  if (behind > 0) counter.Increment(behind);
 }
 
 void OperatorMetrics::ObserveScrape(double seconds) { scrape_duration_.Observe(seconds); }

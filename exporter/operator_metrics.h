@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string_view>
 
@@ -29,7 +30,8 @@ class OperatorMetrics final : public kube::RequestObserver, public kube::Reflect
 
   void OnStatusWrite(bool success, base::WallTime when);
   void ObserveScrape(double seconds);
-  void SetStoreObjects(std::string_view resource, std::size_t objects);
+  // `skipped`: the store's running count of objects it could not use (no metadata).
+  void SetStoreStats(std::string_view resource, std::size_t objects, std::uint64_t skipped);
   // What /readyz answers, as 1 or 0 (refreshed on every scrape).
   void SetReady(bool ready);
 
@@ -42,6 +44,7 @@ class OperatorMetrics final : public kube::RequestObserver, public kube::Reflect
   prometheus::Family<prometheus::Counter>& relists_;
   prometheus::Family<prometheus::Gauge>& last_sync_;
   prometheus::Family<prometheus::Gauge>& store_objects_;
+  prometheus::Family<prometheus::Counter>& objects_skipped_;
   prometheus::Histogram& scrape_duration_;
   prometheus::Gauge& ready_;
 };

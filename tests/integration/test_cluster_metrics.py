@@ -586,6 +586,7 @@ def test_cluster_aggregates_follow_objects_exactly(api, namespace, start_operato
             synced = metric_value(text, "kube9_operator_last_sync_timestamp_seconds", resource=r)
             assert synced is not None and started - 2 <= synced <= time.time() + 1, (r, synced, started)
             assert metric_value(text, "kube9_operator_store_objects", resource=r) is not None, r
+            assert metric_value(text, "kube9_operator_objects_skipped_total", resource=r) == 0.0, r
         assert (metric_value(text, "kube9_operator_scrape_duration_seconds_count") or 0) >= 1
 
         # --- updates and deletes, seen through the watches -------------------------------------

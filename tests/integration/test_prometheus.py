@@ -93,7 +93,7 @@ def test_promtool_check_metrics_is_clean(api, namespace, start_operator):
     expected = set(CLUSTER_FAMILIES) | {
         "kube9_operator_store_objects", "kube9_operator_watch_events_total", "kube9_operator_relists_total",
         "kube9_operator_last_sync_timestamp_seconds", "kube9_operator_scrape_duration_seconds_bucket",
-        "kube9_operator_build_info",
+        "kube9_operator_build_info", "kube9_operator_objects_skipped_total",
     }
 
     def all_families():
