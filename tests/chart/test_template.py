@@ -1,18 +1,20 @@
 """`helm template` output checked as data: labels, the pod's security fields, probes and
 resources, RBAC exactly as `kube9-operator rbac` prints it (and nothing more), the API key as
-a mounted file only, the spool volume, and the optional monitoring and network objects."""
+a mounted file only, the spool volume (an emptyDir, or a PersistentVolumeClaim when persistence is
+on), and the optional monitoring and network objects."""
 
 from __future__ import annotations
 
 import base64
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import REPO_ROOT, find, one
+from conftest import CHART, REPO_ROOT, find, one
 
 VALUES_ALL = Path(__file__).resolve().parent / "values-all.yaml"
 API_KEY = "k9_live_0123456789abcdef0123456789abcdef"
@@ -199,6 +201,142 @@ def test_pro_tier_spool_volume_and_flags(render):
     assert env["RESOURCE_INVENTORY_INTERVAL_SECONDS"] == "21600"
 
 
+# --- the Pro tier: a persistent spool ---------------------------------------------------------
+
+PRO = {"pro.existingSecret": "my-key"}
+PERSISTENT = {**PRO, "pro.spool.persistence.enabled": True}
+
+
+def volumes_by_name(objects: list[dict]) -> dict[str, dict]:
+    return {v["name"]: v for v in pod_spec(objects).get("volumes") or []}
+
+
+def spool_path(objects: list[dict]) -> str:
+    c = container(objects)
+    mount = {m["name"]: m for m in c["volumeMounts"]}["spool"]
+    assert f"--spool.path={mount['mountPath']}" in c["args"], c["args"]
+    assert not mount.get("readOnly") and "subPath" not in mount, mount
+    return mount["mountPath"]
+
+
+def test_spool_is_an_empty_dir_by_default(render):
+    """Persistence is opt-in: Pro tier's default spool is the emptyDir of before, no claim is
+    rendered, and the strategy stays Recreate."""
+    objects = render(PRO)
+    assert not find(objects, "PersistentVolumeClaim")
+    spool = volumes_by_name(objects)["spool"]
+    assert set(spool) == {"name", "emptyDir"}, spool
+    assert spool["emptyDir"] == {"sizeLimit": 83886080}
+    assert spool_path(objects) == "/var/lib/kube9-operator/spool"
+    assert one(objects, "Deployment")["spec"]["strategy"] == {"type": "Recreate"}
+
+
+def test_spool_persistence_needs_pro_tier(render):
+    """Without Pro tier there is no spool: persistence alone renders no claim and no volume."""
+    objects = render({"pro.spool.persistence.enabled": True})
+    assert not find(objects, "PersistentVolumeClaim")
+    assert not pod_spec(objects).get("volumes")
+
+
+@pytest.mark.parametrize("storage_class,want", [("", None), ("-", ""), ("fast-ssd", "fast-ssd")],
+                         ids=["cluster-default", "no-class", "named"])
+def test_persistent_spool_claim(render, storage_class, want):
+    objects = render({**PERSISTENT, "pro.spool.persistence.storageClass": storage_class})
+    claim = one(objects, "PersistentVolumeClaim")
+    meta = claim["metadata"]
+    assert meta["name"] == "k9-kube9-operator-spool" and meta["namespace"] == "kube9-system", meta
+    missing = [label for label in STANDARD_LABELS if label not in meta["labels"]]
+    assert not missing, missing
+    assert meta["labels"]["app.kubernetes.io/component"] == "spool"
+    assert "annotations" not in meta, meta  # deleted with the release unless resourcePolicy is keep
+    spec = claim["spec"]
+    assert spec["accessModes"] == ["ReadWriteOnce"]
+    assert spec["resources"] == {"requests": {"storage": "80Mi"}}  # 64 MiB plus a quarter
+    if want is None:
+        assert "storageClassName" not in spec, spec
+    else:
+        assert spec["storageClassName"] == want, spec
+
+    # The Deployment mounts the claim, not an emptyDir, at the path the operator is given.
+    spool = volumes_by_name(objects)["spool"]
+    assert spool == {"name": "spool", "persistentVolumeClaim": {"claimName": meta["name"]}}, spool
+    assert spool_path(objects) == "/var/lib/kube9-operator/spool"
+    deployment = one(objects, "Deployment")
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"}  # a RWO claim, one pod at a time
+    assert deployment["spec"]["replicas"] == 1
+    # The volume is writable by the operator's user through fsGroup; the rest stays restricted.
+    pod_sc, sc = pod_spec(objects)["securityContext"], container(objects)["securityContext"]
+    assert pod_sc["fsGroup"] == sc["runAsGroup"] == 65532 and pod_sc["runAsNonRoot"] is True
+    assert sc["readOnlyRootFilesystem"] is True and sc["capabilities"] == {"drop": ["ALL"]}
+
+
+def test_persistent_spool_changes_only_the_volume(render):
+    """Everything but the spool volume (and the new claim) renders as with the emptyDir."""
+    without, with_claim = render(PRO), render(PERSISTENT)
+    assert container(with_claim) == container(without)
+    spec_without, spec_with = dict(pod_spec(without)), dict(pod_spec(with_claim))
+    volumes_without, volumes_with = spec_without.pop("volumes"), spec_with.pop("volumes")
+    assert spec_with == spec_without
+    assert [v for v in volumes_with if v["name"] != "spool"] == [v for v in volumes_without if v["name"] != "spool"]
+    assert sorted(o["kind"] for o in with_claim) == sorted([o["kind"] for o in without] + ["PersistentVolumeClaim"])
+    # The operator never touches claims: RBAC is the same.
+    for kind in ("ClusterRole", "Role"):
+        assert one(with_claim, kind) == one(without, kind)
+
+
+@pytest.mark.parametrize("max_bytes,size,want", [
+    (8 * 1024 * 1024, "", "10Mi"),
+    (1024 * 1024 * 1024, "", "1280Mi"),
+    (1024 * 1024 + 1, "", "2Mi"),  # rounded up to whole Mi
+    (64 * 1024 * 1024, "80Mi", "80Mi"),  # exactly the bound plus a quarter
+    (64 * 1024 * 1024, "84M", "84M"),
+    (64 * 1024 * 1024, "2Gi", "2Gi"),
+], ids=["derived-8Mi", "derived-1Gi", "derived-rounded-up", "explicit-minimum", "explicit-decimal",
+        "explicit-larger"])
+def test_persistent_spool_size(render, max_bytes, size, want):
+    objects = render({**PERSISTENT, "pro.spool.maxBytes": max_bytes, "pro.spool.persistence.size": size})
+    assert one(objects, "PersistentVolumeClaim")["spec"]["resources"]["requests"]["storage"] == want
+    assert f"--spool.max-bytes={max_bytes}" in container(objects)["args"]
+
+
+def test_persistent_spool_modes_annotations_and_resource_policy(render):
+    objects = render({**PERSISTENT, "pro.spool.persistence.accessModes": ["ReadWriteOncePod"],
+                      "pro.spool.persistence.annotations": {"example.com/backup": "true"},
+                      "pro.spool.persistence.resourcePolicy": "keep"})
+    claim = one(objects, "PersistentVolumeClaim")
+    assert claim["spec"]["accessModes"] == ["ReadWriteOncePod"]
+    assert claim["metadata"]["annotations"] == {"example.com/backup": "true", "helm.sh/resource-policy": "keep"}
+
+
+def test_existing_claim_is_mounted_and_none_is_created(render):
+    objects = render({**PERSISTENT, "pro.spool.persistence.existingClaim": "my-spool",
+                      "pro.spool.persistence.size": "5Gi", "pro.spool.persistence.storageClass": "fast-ssd"})
+    assert not find(objects, "PersistentVolumeClaim")
+    assert volumes_by_name(objects)["spool"] == {"name": "spool", "persistentVolumeClaim": {"claimName": "my-spool"}}
+    assert spool_path(objects) == "/var/lib/kube9-operator/spool"
+    assert one(objects, "Deployment")["spec"]["strategy"] == {"type": "Recreate"}
+
+
+def test_persistence_with_the_values_of_an_older_chart(render, tmp_path):
+    """`helm upgrade --reuse-values` renders the new chart with the values of the release's old
+    chart, which has no pro.spool.persistence: the emptyDir stays, and enabling persistence
+    alone gives a claim with the defaults (ReadWriteOnce, maxBytes plus a quarter)."""
+    old = tmp_path / "kube9-operator"
+    shutil.copytree(CHART, old, symlinks=False, ignore=shutil.ignore_patterns("files"))
+    values = yaml.safe_load((old / "values.yaml").read_text())
+    del values["pro"]["spool"]["persistence"]
+    (old / "values.yaml").write_text(yaml.safe_dump(values))
+
+    objects = render(PRO, chart=old)
+    assert not find(objects, "PersistentVolumeClaim")
+    assert "emptyDir" in volumes_by_name(objects)["spool"]
+    objects = render({**PRO, "pro.spool.persistence": {"enabled": True}}, chart=old)
+    claim = one(objects, "PersistentVolumeClaim")
+    assert claim["spec"] == {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "80Mi"}}}
+    assert "annotations" not in claim["metadata"]
+    assert volumes_by_name(objects)["spool"]["persistentVolumeClaim"] == {"claimName": claim["metadata"]["name"]}
+
+
 # --- every option on -------------------------------------------------------------------------
 
 
@@ -211,6 +349,14 @@ def test_every_option_on(render, chart_with_assets):
     assert "--log.format=logfmt" in c["args"] and "--web.listen-address=:9090" in c["args"]
     assert c["image"].endswith("@sha256:" + "0123456789abcdef" * 4)
     assert one(objects, "ClusterRole")["rules"][0]["resources"] == ["namespaces", "pods"]
+
+    claim = one(objects, "PersistentVolumeClaim")
+    assert claim["metadata"]["name"] == "kube9-all-spool"
+    assert claim["metadata"]["annotations"] == {"example.com/backup": "false", "helm.sh/resource-policy": "keep"}
+    assert claim["spec"] == {"accessModes": ["ReadWriteOncePod"], "storageClassName": "fast-ssd",
+                             "resources": {"requests": {"storage": "1Gi"}}}
+    spool = {v["name"]: v for v in pod_spec(objects)["volumes"]}["spool"]
+    assert spool["persistentVolumeClaim"] == {"claimName": "kube9-all-spool"}
 
     monitor = one(objects, "ServiceMonitor")
     assert monitor["spec"]["endpoints"][0]["port"] == one(objects, "Service")["spec"]["ports"][0]["name"]

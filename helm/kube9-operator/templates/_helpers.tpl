@@ -77,6 +77,54 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
 {{/*
+"true" when the upload spool is on a PersistentVolumeClaim: persistence enabled and Pro tier
+on (without Pro tier there is no spool). existingClaim without enabled is refused rather than
+silently ignored.
+*/}}
+{{- define "kube9-operator.spoolPersistent" -}}
+{{- /* default: values of a chart from before persistence (helm upgrade --reuse-values) */}}
+{{- $p := .Values.pro.spool.persistence | default dict }}
+{{- if and $p.existingClaim (not $p.enabled) }}
+{{- fail "pro.spool.persistence.existingClaim is set but pro.spool.persistence.enabled is false: enable persistence to use the claim" }}
+{{- end }}
+{{- if and $p.enabled (include "kube9-operator.proEnabled" .) }}true{{ end }}
+{{- end }}
+
+{{/* Claim of the spool: existingClaim, or the one the chart creates. */}}
+{{- define "kube9-operator.spoolClaimName" -}}
+{{- if .Values.pro.spool.persistence.existingClaim }}
+{{- .Values.pro.spool.persistence.existingClaim }}
+{{- else }}
+{{- printf "%s-spool" (include "kube9-operator.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
+{{/*
+Size of the spool's claim: persistence.size, which must hold maxBytes plus a quarter (the
+headroom the emptyDir gets too, for the file being written), or exactly that in whole Mi.
+The schema limits size to a whole number of at most 6 digits with a unit, so that the byte
+count below fits in an int64.
+*/}}
+{{- define "kube9-operator.spoolSize" -}}
+{{- $max := int64 .Values.pro.spool.maxBytes }}
+{{- $need := add $max (div $max 4) }}
+{{- with .Values.pro.spool.persistence.size }}
+{{- $digits := regexFind "^[0-9]+" . }}
+{{- $units := dict "k" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 }}
+{{- $unit := get $units (trimPrefix $digits .) }}
+{{- if not $unit }}
+{{- fail (printf "pro.spool.persistence.size %q is not a whole number with a unit (k, M, G, T, Ki, Mi, Gi or Ti)" .) }}
+{{- end }}
+{{- if lt (mul (int64 $digits) $unit) $need }}
+{{- fail (printf "pro.spool.persistence.size %s is smaller than pro.spool.maxBytes plus a quarter (%d bytes): the spool would run out of space before its bound" . $need) }}
+{{- end }}
+{{- . }}
+{{- else }}
+{{- printf "%dMi" (div (add $need 1048575) 1048576) }}
+{{- end }}
+{{- end }}
+
+{{/*
 Every collector with its API group, in the operator's own order (cmd rbac prints the same
 table). Keep in sync with collectors/: tests/chart compares the rendered ClusterRole with
 `kube9-operator rbac`.
