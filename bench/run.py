@@ -30,6 +30,9 @@ BENCH_SETTLE_SECONDS (20), BENCH_CPU_SECONDS (60), BENCH_SCRAPE_INTERVAL (15), B
 (200), BENCH_APISERVER_PORT (26443), BENCH_ETCD_PORT (22379), BENCH_ETCD_PEER_PORT (22380),
 BENCH_CLUSTER_DIR (.local/bench-cluster), BENCH_KEEP_CLUSTER (0: the bench cluster is taken
 down at the end), KUBE9_BINARY (build/kube9-operator).
+
+The operator runs with the environment the image gives it: the `ENV` lines of the Dockerfile's
+last stage, on top of this process's environment.
 """
 
 from __future__ import annotations
@@ -74,6 +77,22 @@ RESOURCE_PATHS = {
     "jobs": "/apis/batch/v1/jobs",
     "cronjobs": "/apis/batch/v1/cronjobs",
 }
+
+
+def image_env(dockerfile: Path = REPO_ROOT / "Dockerfile") -> dict[str, str]:
+    """The `ENV KEY=VALUE` settings of the Dockerfile's last stage: what the shipped image runs with."""
+    env: dict[str, str] = {}
+    for line in dockerfile.read_text().splitlines():
+        line = line.strip()
+        if line.upper().startswith("FROM "):
+            env = {}  # a new stage; only the last one is the image
+        elif line.upper().startswith("ENV "):
+            for item in shlex.split(line[4:]):
+                key, sep, value = item.partition("=")
+                if not sep:
+                    raise ValueError(f"Dockerfile: only ENV KEY=VALUE is understood here: {line!r}")
+                env[key] = value
+    return env
 
 
 def env_int(name: str, default: int) -> int:
@@ -355,7 +374,9 @@ def bench_size(pods: int, nodes: int, binary: Path, logs_dir: Path) -> dict:
            "--web.listen-address", f"127.0.0.1:{port}", "--sample-interval", "15s", "--log.level", "warn"]
     env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "POD_NAMESPACE", "LOG_LEVEL",
                                                             "HEALTH_PORT", "KUBERNETES_SERVICE_HOST")}
+    env.update(image_env())
     r["operator_command"] = " ".join(cmd)
+    r["operator_image_env"] = image_env()
     log(f"starting the operator on 127.0.0.1:{port}")
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=op_log, stderr=subprocess.STDOUT, env=env)
