@@ -218,24 +218,27 @@ bool Spool::Contains(std::uint64_t seq) const {
   return items_.count(seq) > 0;
 }
 
-base::Expected<std::string, std::string> Spool::Read(const Item& item) const {
+base::Expected<std::string, Spool::ReadError> Spool::Read(const Item& item) const {
   const std::string path = PathOf(item);
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return base::Unexpected("cannot open " + path + ": " + Errno());
+  if (fd < 0) {
+    const bool gone = errno == ENOENT;
+    return base::Unexpected(ReadError{"cannot open " + path + ": " + Errno(), gone});
+  }
   std::string data;
   data.resize(item.bytes);
   std::size_t done = 0;
-  std::string error;
+  std::optional<ReadError> error;
   while (done < data.size()) {
     const ssize_t n = ::read(fd, data.data() + done, data.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) error = "cannot read " + path + ": " + Errno();
-    if (n == 0) error = "unexpected end of " + path;
+    if (n < 0) error = ReadError{"cannot read " + path + ": " + Errno(), false};
+    if (n == 0) error = ReadError{"unexpected end of " + path, true};
     if (n <= 0) break;
     done += static_cast<std::size_t>(n);
   }
   ::close(fd);
-  if (!error.empty()) return base::Unexpected(error);
+  if (error) return base::Unexpected(std::move(*error));
   return data;
 }
 

@@ -28,6 +28,12 @@ class Spool {
     std::string collection_id;  // e.g. "coll_" + 32 hex; the upload's Idempotency-Key
     std::uint64_t bytes = 0;
   };
+  struct ReadError {
+    std::string message;
+    // The file is missing or shorter than stored: it can never be read. Otherwise (out of file
+    // descriptors, an I/O error, ...) a later read may succeed.
+    bool gone = false;
+  };
 
   // Creates `dir` (mode 0700) when missing and loads the payloads left by a previous run,
   // oldest first. `observer` may be null; it must outlive the spool.
@@ -45,7 +51,7 @@ class Spool {
   // so that taking from a spool of thousands stays cheap. `pick` runs under the spool's lock.
   std::optional<Item> FindFirst(const std::function<bool(const Item&)>& pick) const;
   bool Contains(std::uint64_t seq) const;
-  base::Expected<std::string, std::string> Read(const Item& item) const;
+  base::Expected<std::string, ReadError> Read(const Item& item) const;
   // Forgets a payload that was delivered. False when it was no longer spooled.
   bool Remove(const Item& item);
   // Forgets a payload that will never be delivered, counting it under `reason`.

@@ -169,10 +169,18 @@ Uploader::Outcome Uploader::Upload(const Job& job, const base::StopSignal& stop,
                                    std::optional<base::Millis>& retry_after, int& status) {
   const Spool::Item& item = job.item;
   auto body = spool_.Read(item);
-  if (!body.ok()) {
-    // Dropped meanwhile to make room (then Drop is a no-op), or the disk failed us.
-    if (spool_.Drop(item, "unreadable")) log::Error("upload spool: cannot read payload", {{"error", body.error()}});
+  if (!body.ok() && body.error().gone) {
+    // Dropped meanwhile to make room (then Drop is a no-op), or lost from the disk.
+    if (spool_.Drop(item, "unreadable")) {
+      log::Error("upload spool: a payload's file is gone; dropped",
+                 {{"type", item.type}, {"collection_id", item.collection_id}, {"error", body.error().message}});
+    }
     return Outcome::kDone;
+  }
+  if (!body.ok()) {
+    log::Warn("upload spool: cannot read a payload now; kept for a later try",
+              {{"type", item.type}, {"collection_id", item.collection_id}, {"error", body.error().message}});
+    return Outcome::kNotRead;
   }
   http::Request request = server_api::Post(url_, job.api_key, options_.user_agent, std::move(body).value());
   request.headers.emplace_back("Content-Encoding", "gzip");
@@ -321,6 +329,10 @@ void Uploader::Finish(const Job& job, Outcome outcome, std::optional<base::Milli
         } else {
           gate_.Failed(job.round, now);
         }
+        break;
+      case Outcome::kNotRead:  // a local problem: its own backoff, and the server is not blamed
+        a.count++;
+        a.not_before = now + DelayLocked(a.count);
         break;
       case Outcome::kUnauthorized:
         gate_.Answered();

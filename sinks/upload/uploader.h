@@ -78,7 +78,8 @@ class Uploader {
     int attempt = 1;
     std::uint64_t round = 0;  // OutageGate::round() when it was taken
   };
-  enum class Outcome { kDone, kRetry, kUnauthorized, kAbandoned };
+  // kNotRead: the spool could not read the payload this time; nothing was sent.
+  enum class Outcome { kDone, kRetry, kNotRead, kUnauthorized, kAbandoned };
 
   void Work(const base::StopSignal& stop);
   // Picks the oldest payload that is neither in flight nor waiting for its retry time. When

@@ -2,7 +2,10 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include <gmock/gmock.h>
@@ -490,6 +493,80 @@ TEST_F(UploaderTest, APayloadTheServerFailsOnItsOwnKeepsItsBackoffWhenOthersSucc
   });
   EXPECT_THAT(sent, ElementsAre(Pair("coll_a", seconds(0)), Pair("coll_a", seconds(5)), Pair("coll_b", seconds(10)),
                                 Pair("coll_a", seconds(15))));
+}
+
+// The spool file holding `collection_id`.
+std::filesystem::path SpoolFileOf(const Spool& spool, const std::string& collection_id) {
+  for (const auto& entry : std::filesystem::directory_iterator(spool.dir())) {
+    if (entry.path().filename().string().find(collection_id) != std::string::npos) return entry.path();
+  }
+  ADD_FAILURE() << "no spool file for " << collection_id;
+  return {};
+}
+
+// A FakeClock that runs `on_sleep` (once) when the uploader first waits.
+class SleepHookClock final : public base::Clock {
+ public:
+  SleepHookClock(const base::FakeClock& inner, std::function<void()> on_sleep)
+      : inner_(inner), on_sleep_(std::move(on_sleep)) {}
+  base::SteadyTime Now() const override { return inner_.Now(); }
+  base::WallTime WallNow() const override { return inner_.WallNow(); }
+  bool SleepFor(base::Millis d, const base::StopSignal& stop) const override {
+    std::call_once(once_, on_sleep_);
+    return inner_.SleepFor(d, stop);
+  }
+
+ private:
+  const base::FakeClock& inner_;
+  std::function<void()> on_sleep_;
+  mutable std::once_flag once_;
+};
+
+TEST_F(UploaderTest, APayloadThatCannotBeReadForNowIsKeptAndSentOnceReadable) {
+  Spooled("coll_a");
+  const auto file = SpoolFileOf(*spool_, "coll_a");
+  const auto aside = file.string() + ".aside";
+  // A directory where the file was: open() works, read() fails (EISDIR), as an I/O error would.
+  std::filesystem::rename(file, aside);
+  std::filesystem::create_directory(file);
+  std::size_t spooled_while_unreadable = 0;
+  SleepHookClock clock(clock_, [&] {  // the disk recovers while the uploader waits
+    spooled_while_unreadable = spool_->items();
+    std::filesystem::remove(file);
+    std::filesystem::rename(aside, file);
+  });
+  transport_.Reply(200, "{}");
+  uploads_.StopAfter("success", 1, stop_);
+  const auto t0 = clock_.Now();
+  Uploader uploader(*spool_, transport_, clock, options_, [] { return std::optional<std::string>(kKey); },
+                    [](std::string_view parent, int half) { return std::string(parent) + "_" + std::to_string(half); },
+                    &uploads_);
+  uploader.SetEnabled(true);
+  RunWithWatchdog(uploader, stop_);
+
+  EXPECT_EQ(spooled_while_unreadable, 1u) << "kept, not dropped";
+  ASSERT_EQ(transport_.requests().size(), 1u);
+  EXPECT_EQ(HeaderMap(transport_.requests()[0])["Idempotency-Key"], "coll_a");
+  ASSERT_EQ(uploads_.attempts().size(), 1u);
+  EXPECT_EQ(uploads_.attempts()[0].at - t0, seconds(5)) << "tried again after its own first backoff step";
+  EXPECT_TRUE(spool_observer_.drops().empty());
+  EXPECT_EQ(spool_->items(), 0u);
+}
+
+TEST_F(UploaderTest, APayloadWhoseFileIsGoneOrTruncatedIsDroppedAsUnreadable) {
+  Spooled("coll_a");
+  Spooled("coll_b");
+  Spooled("coll_c");
+  std::filesystem::remove(SpoolFileOf(*spool_, "coll_a"));
+  std::filesystem::resize_file(SpoolFileOf(*spool_, "coll_b"), 3);
+  transport_.Reply(200, "{}");
+  uploads_.StopAfter("success", 1, stop_);
+  RunUntilStopped(transport_);
+
+  ASSERT_EQ(transport_.requests().size(), 1u);
+  EXPECT_EQ(HeaderMap(transport_.requests()[0])["Idempotency-Key"], "coll_c");
+  EXPECT_THAT(spool_observer_.drops(),
+              ElementsAre(Pair("metrics-batch", "unreadable"), Pair("metrics-batch", "unreadable")));
 }
 
 TEST_F(UploaderTest, OtherClientErrorsArePermanentDroppedAndCounted) {
