@@ -18,12 +18,14 @@ namespace {
 
 constexpr const char* kUsage =
     "Usage: kube9-operator collect --dry-run --type TYPE [flags]\n\n"
-    "Lists the cluster as the operator does and prints, indented, exactly the sanitized payload\n"
-    "(the envelope) that a collection of TYPE would upload to kube9-server. Sends nothing.\n\n"
+    "Lists the cluster as the operator does and prints exactly the sanitized payload (the\n"
+    "envelope, byte for byte before gzip) that a collection of TYPE would upload to kube9-server,\n"
+    "then a newline. Sends nothing.\n\n"
     "Types: cluster-metadata, resource-inventory, resource-configuration-patterns, metrics-batch\n"
     "(one sample).\n\nFlags:\n"
     "  --dry-run              Print the payload instead of sending it (required).\n"
     "  --type TYPE            The collection type.\n"
+    "  --pretty               Indent the JSON for reading (then it is no longer the exact bytes).\n"
     "  --kubeconfig path      Kubeconfig to use (default: $KUBECONFIG, in-cluster, ~/.kube/config).\n"
     "  --context name         Kubeconfig context to use.\n"
     "  --timeout duration     How long to wait for the LISTs (default 60s).\n"
@@ -33,10 +35,13 @@ constexpr const char* kUsage =
 
 int Collect(const std::vector<std::string>& args, const config::Environment& env) {
   bool dry_run = false;
+  bool pretty = false;
   std::vector<std::string> valued_args;
   for (const auto& a : args) {
     if (a == "--dry-run") {
       dry_run = true;
+    } else if (a == "--pretty") {
+      pretty = true;
     } else {
       valued_args.push_back(a);
     }
@@ -117,7 +122,7 @@ int Collect(const std::vector<std::string>& args, const config::Environment& env
   // A metrics-batch comes out as a batch of this one sample.
   const std::string json =
       sinks::collections::BuildCollection(*type, {collectors.stores(), *sample}, *identity, clock.WallNow(), id);
-  std::cout << sinks::collections::PrettyJson(json) << "\n";
+  std::cout << (pretty ? sinks::collections::PrettyJson(json) : json) << "\n";
   return 0;
 }
 

@@ -598,21 +598,28 @@ def test_api_key_never_appears_in_logs_metrics_or_status(api, namespace, start_o
 def test_collect_dry_run_prints_the_envelope_without_markers(api, binary, cluster, kube9_server):
     server = kube9_server
     marked_ns, markers = make_marked_objects(api)
+    env = clean_env({"SERVER_URL": server.url, "API_KEY": server.api_key})
     try:
         out = run([str(binary), "collect", "--dry-run", "--type", "resource-inventory",
-                   f"--kubeconfig={cluster.kubeconfig}"], timeout=60,
-                  env=clean_env({"SERVER_URL": server.url, "API_KEY": server.api_key}))
+                   f"--kubeconfig={cluster.kubeconfig}"], timeout=60, env=env)
+        pretty = run([str(binary), "collect", "--dry-run", "--pretty", "--type", "cluster-metadata",
+                      f"--kubeconfig={cluster.kubeconfig}"], timeout=60, env=env)
     finally:
         api.delete_namespace(marked_ns)
     assert out.returncode == 0, f"exit code {out.returncode}\nstdout: {out.stdout}\nstderr: {out.stderr}"
-    doc = json.loads(out.stdout)  # stdout is exactly the envelope
+    # stdout is exactly the envelope, as compact as on the wire, and a newline.
+    assert out.stdout.endswith("}\n") and "\n" not in out.stdout[:-1], out.stdout[:200]
+    doc = json.loads(out.stdout)
+    assert pretty.returncode == 0, pretty.stderr
+    assert pretty.stdout.startswith('{\n  "version": '), pretty.stdout[:200]
+    assert validate_collection_envelope(json.loads(pretty.stdout)) == []
     assert validate_collection_envelope(doc) == [], (validate_collection_envelope(doc), doc)
     assert doc["type"] == "resource-inventory"
     assert doc["data"]["clusterId"] == cluster_id_for(kube_system_identifier(api)), doc["data"]
     produced_at = parse_rfc3339_utc(doc["data"]["timestamp"]).timestamp()
     assert abs(produced_at - time.time()) < 60, doc["data"]["timestamp"]
     assert [s for s in strings_in(doc) if NAMESPACE_HASH_RE.match(s)], doc
-    leaked = [m for m in markers if m in out.stdout or m in out.stderr]
+    leaked = [m for m in markers if m in out.stdout + out.stderr + pretty.stdout + pretty.stderr]
     assert not leaked, f"markers in the dry-run output: {leaked}"
     assert server.requests() == [], "a dry run sent something:\n" + server.summary()
 
