@@ -80,10 +80,6 @@ OPERATOR_ENV_VARS = [
     "HEALTH_PORT",
     "KUBERNETES_SERVICE_HOST",
     "KUBERNETES_SERVICE_PORT",
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
 ]
 
 
@@ -177,8 +173,16 @@ def run(args: list[str], timeout: float, env: dict[str, str] | None = None, **kw
     )
 
 
-# Everything stays on loopback: a proxy from the caller's environment must not be used.
+# Everything stays on loopback: a proxy from the caller's environment must not be used, by the
+# operator (clean_env) or by the suite's own clients (no_proxies_in_the_test_process). Compared
+# in lower case: libcurl and urllib read both spellings. Tests that want a proxy add it.
 PROXY_ENV_VARS = {p.lower() for p in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")}
+
+
+@pytest.fixture(autouse=True)
+def no_proxies_in_the_test_process(monkeypatch):
+    for name in [k for k in os.environ if k.lower() in PROXY_ENV_VARS]:
+        monkeypatch.delenv(name)
 
 
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import http.client
 import re
 import secrets
-import shutil
 import ssl
 import subprocess
 import time
@@ -25,21 +24,11 @@ import pytest
 from conftest import clean_env, free_port, metric_value, run
 from fake_kube9_server import REGISTER_PATH, FakeKube9Server
 from test_pro_tier import FIRST_RUN_TYPES, SecretVolume, assert_degraded_not_registered, start_pro, wait_status
+from throwaway_pki import issue, new_ca
 
 pytestmark = pytest.mark.pro_tier
 
-# Every proxy variable libcurl reads. conftest's clean_env strips the HTTP(S) ones but not
-# ALL_PROXY / NO_PROXY; they are removed here too, so that the operator connects directly.
-PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy",
-              "NO_PROXY", "no_proxy")
-
 CERT_PROBLEM_RE = re.compile(r"certificate|SSL|TLS|verif|issuer", re.I)
-
-
-@pytest.fixture(autouse=True)
-def no_proxies(monkeypatch):
-    for name in PROXY_VARS:
-        monkeypatch.delenv(name, raising=False)
 
 
 # --- a throwaway PKI, made with the openssl CLI --------------------------------------------------
@@ -56,44 +45,15 @@ class Pki:
         self.wrong_name_key = root / "wrong-name.key"
 
 
-def _openssl(*args: str, cwd: Path) -> None:
-    out = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, f"openssl {' '.join(args)} failed ({out.returncode}):\n{out.stdout}\n{out.stderr}"
-
-
-def _issue(root: Path, name: str, san: str) -> None:
-    """A leaf certificate `name`.pem / `name`.key for `san`, issued by root/ca.pem."""
-    (root / f"{name}.ext").write_text(
-        "basicConstraints = critical, CA:FALSE\n"
-        "keyUsage = critical, digitalSignature, keyEncipherment\n"
-        "extendedKeyUsage = serverAuth\n"
-        f"subjectAltName = {san}\n"
-    )
-    _openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-             "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN=kube9 test {name}", cwd=root)
-    _openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-             "-set_serial", "0x" + secrets.token_hex(16), "-days", "2", "-sha256",
-             "-extfile", f"{name}.ext", "-out", f"{name}.pem", cwd=root)
-
-
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory) -> Pki:
-    if shutil.which("openssl") is None:
-        pytest.fail("the openssl CLI is needed to generate the test CA and certificates")
     root = tmp_path_factory.mktemp("pki")
-    (root / "ca.cnf").write_text(
-        "[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = kube9 throwaway test CA\n"
-        "[v3_ca]\nbasicConstraints = critical, CA:TRUE\nkeyUsage = critical, keyCertSign, cRLSign\n"
-        "subjectKeyIdentifier = hash\n"
-    )
-    _openssl("req", "-x509", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-             "-config", "ca.cnf", "-extensions", "v3_ca", "-keyout", "ca.key", "-out", "ca.pem",
-             "-days", "2", "-sha256", cwd=root)
-    _issue(root, "server", "IP:127.0.0.1")
-    _issue(root, "wrong-name", "DNS:kube9-server.invalid")
+    new_ca(root, "kube9 throwaway test CA")
+    issue(root, "server", "IP:127.0.0.1")
+    issue(root, "wrong-name", "DNS:kube9-server.invalid")
     pki = Pki(root)
-    # The chain is sound for openssl itself, and the system's CAs do not vouch for it.
-    _openssl("verify", "-CAfile", "ca.pem", "-purpose", "sslserver", "server.pem", cwd=root)
+    # The chain is sound for openssl itself (issue() checks it), and the system's CAs do not
+    # vouch for it.
     untrusted = subprocess.run(["openssl", "verify", "server.pem"], cwd=root, capture_output=True, text=True,
                                timeout=60)
     assert untrusted.returncode != 0, "the system CA store trusts the throwaway CA?\n" + untrusted.stdout

@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import shutil
 import time
 import urllib.parse
 from pathlib import Path
@@ -44,21 +43,9 @@ from test_pro_tier import (
     start_pro,
     wait_status,
 )
-from test_pro_tier_tls import _issue, _openssl
+from throwaway_pki import issue, new_ca
 
 pytestmark = pytest.mark.pro_tier
-
-# Every proxy variable libcurl reads, in both cases.
-PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy",
-              "NO_PROXY", "no_proxy")
-
-
-@pytest.fixture(autouse=True)
-def no_proxies_in_the_test_process(monkeypatch):
-    # The suite's own clients (urllib to the API server) must not use the caller's proxy either.
-    for name in PROXY_VARS:
-        monkeypatch.delenv(name, raising=False)
-
 
 # --- fixtures ------------------------------------------------------------------------------------
 
@@ -66,19 +53,9 @@ def no_proxies_in_the_test_process(monkeypatch):
 @pytest.fixture(scope="module")
 def localhost_pki(tmp_path_factory) -> tuple[Path, Path, Path]:
     """(ca.pem, server.pem, server.key): a throwaway CA and a certificate for DNS:localhost only."""
-    if shutil.which("openssl") is None:
-        pytest.fail("the openssl CLI is needed to generate the test CA and certificate")
     root = tmp_path_factory.mktemp("proxy-pki")
-    (root / "ca.cnf").write_text(
-        "[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = kube9 throwaway proxy-test CA\n"
-        "[v3_ca]\nbasicConstraints = critical, CA:TRUE\nkeyUsage = critical, keyCertSign, cRLSign\n"
-        "subjectKeyIdentifier = hash\n"
-    )
-    _openssl("req", "-x509", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-             "-config", "ca.cnf", "-extensions", "v3_ca", "-keyout", "ca.key", "-out", "ca.pem",
-             "-days", "2", "-sha256", cwd=root)
-    _issue(root, "server", "DNS:localhost")
-    _openssl("verify", "-CAfile", "ca.pem", "-purpose", "sslserver", "server.pem", cwd=root)
+    new_ca(root, "kube9 throwaway proxy-test CA")
+    issue(root, "server", "DNS:localhost")
     return root / "ca.pem", root / "server.pem", root / "server.key"
 
 
