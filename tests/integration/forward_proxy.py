@@ -6,7 +6,7 @@ request it is asked to handle:
     proxy = ForwardProxy()                 # or ForwardProxy(credentials=("user", "secret"))
     proxy.start()                          # ephemeral port; proxy.url is http://127.0.0.1:PORT
     ...                                    # run a client with HTTPS_PROXY=proxy.url
-    proxy.wait_for(lambda: proxy.connects("localhost:8443"), 10, "a CONNECT")
+    proxy.connects("localhost:8443")       # what it was asked for
     proxy.stop()
 
 What it does:
@@ -34,9 +34,8 @@ import select
 import socket
 import socketserver
 import threading
-import time
 import urllib.parse
-from typing import Any, Callable
+from typing import Any
 
 MAX_HEAD_BYTES = 64 * 1024
 KEPT_TUNNEL_BYTES = 1024 * 1024
@@ -160,7 +159,6 @@ class ForwardProxy:
         self.refuse = refuse
         self.credentials = credentials
         self._lock = threading.Lock()
-        self._cond = threading.Condition(self._lock)
         self._records: list[ProxyRecord] = []
         self._socks: set[socket.socket] = set()
         self._server: _Server | None = None
@@ -203,12 +201,6 @@ class ForwardProxy:
         if self._thread is not None:
             self._thread.join(5)
 
-    def __enter__(self) -> "ForwardProxy":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
     # --- what it saw
 
     def records(self) -> list[ProxyRecord]:
@@ -236,21 +228,6 @@ class ForwardProxy:
         recs = self.records()
         return "\n".join([f"forward proxy {self.url}: {len(recs)} requests"] + [f"  {r.describe()}" for r in recs])
 
-    def wait_for(self, check: Callable[[], Any], timeout: float = 10.0, what: str = "a condition") -> Any:
-        """Calls `check` whenever a request is recorded (and every 0.1 s) until it returns a
-        truthy value, which is returned; AssertionError with a summary after `timeout` s."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = check()
-            if value:
-                return value
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; "
-                                     f"last value: {value!r}\n{self.summary()}")
-            with self._cond:
-                self._cond.wait(min(0.1, remaining))
-
     # --- serving
 
     def _track(self, sock: socket.socket, add: bool) -> None:
@@ -260,13 +237,11 @@ class ForwardProxy:
     def _record(self, rec: ProxyRecord) -> None:
         with self._lock:
             self._records.append(rec)
-            self._cond.notify_all()
 
     def _update(self, rec: ProxyRecord, **fields: Any) -> None:
         with self._lock:
             for k, v in fields.items():
                 setattr(rec, k, v)
-            self._cond.notify_all()
 
     def _authorized(self, head: bytes) -> bool:
         if self.credentials is None:
