@@ -3,24 +3,19 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "exporter/text_format.h"
+#include "testing/metrics_text.h"
 
 namespace kube9::exporter {
 namespace {
 
 using ::testing::HasSubstr;
-
-std::string Render(prometheus::Registry& registry) {
-  std::string out;
-  AppendTextFormat(registry.Collect(), out);
-  return out;
-}
+using kube9::testing::MetricsText;
 
 TEST(OperatorMetricsTest, StoreStatsExportObjectsHeldAndACounterOfObjectsSkipped) {
   prometheus::Registry registry;
   OperatorMetrics metrics(registry);
   metrics.SetStoreStats("pods", 120, 0);
-  std::string text = Render(registry);
+  std::string text = MetricsText(registry);
   EXPECT_THAT(text, HasSubstr(R"(kube9_operator_store_objects{resource="pods"} 120)"));
   EXPECT_THAT(text, HasSubstr(R"(kube9_operator_objects_skipped_total{resource="pods"} 0)"))
       << "present from the first sample, so that increase() sees the first skip";
@@ -29,13 +24,13 @@ TEST(OperatorMetricsTest, StoreStatsExportObjectsHeldAndACounterOfObjectsSkipped
   metrics.SetStoreStats("pods", 118, 3);
   metrics.SetStoreStats("pods", 118, 3);  // sampled again, nothing new
   metrics.SetStoreStats("nodes", 2, 1);
-  text = Render(registry);
+  text = MetricsText(registry);
   EXPECT_THAT(text, HasSubstr(R"(kube9_operator_store_objects{resource="pods"} 118)"));
   EXPECT_THAT(text, HasSubstr(R"(kube9_operator_objects_skipped_total{resource="pods"} 3)"));
   EXPECT_THAT(text, HasSubstr(R"(kube9_operator_objects_skipped_total{resource="nodes"} 1)"));
 
   metrics.SetStoreStats("pods", 118, 5);
-  EXPECT_THAT(Render(registry), HasSubstr(R"(kube9_operator_objects_skipped_total{resource="pods"} 5)"));
+  EXPECT_THAT(MetricsText(registry), HasSubstr(R"(kube9_operator_objects_skipped_total{resource="pods"} 5)"));
 }
 
 }  // namespace

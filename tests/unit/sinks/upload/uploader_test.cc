@@ -170,9 +170,10 @@ class UploaderTest : public ::testing::Test {
     };
   }
 
-  std::unique_ptr<Uploader> MakeUploader(http::Transport& transport) {
+  // On the fixture's simulated clock unless given another.
+  std::unique_ptr<Uploader> MakeUploader(http::Transport& transport, const base::Clock* clock = nullptr) {
     return std::make_unique<Uploader>(
-        *spool_, transport, clock_, options_,
+        *spool_, transport, clock ? *clock : clock_, options_,
         [this]() -> std::optional<std::string> {
           std::lock_guard lock(key_mu_);
           return key_;
@@ -204,6 +205,46 @@ class UploaderTest : public ::testing::Test {
     auto uploader = MakeUploader(transport);
     uploader->SetEnabled(true);
     RunWithWatchdog(*uploader, stop_);
+  }
+
+  // coll_a (spooled by the test) fails twice with `failure`, then coll_b is spooled and
+  // delivered at 10 s, when the outage wait is over but before coll_a's own retry time (15 s).
+  // Returns when each request went out, by key.
+  std::vector<std::pair<std::string, seconds>> FailTwiceThenDeliverANewPayload(
+      std::function<base::Expected<http::Response, http::TransportError>()> failure) {
+    std::mutex mu;
+    std::vector<std::pair<std::string, seconds>> sent;
+    const auto t0 = clock_.Now();
+    std::unique_ptr<Uploader> uploader;
+    FuncTransport transport([&](const http::Request& r) -> base::Expected<http::Response, http::TransportError> {
+      std::size_t n;
+      {
+        std::lock_guard lock(mu);
+        sent.emplace_back(HeaderMap(r)["Idempotency-Key"], std::chrono::duration_cast<seconds>(clock_.Now() - t0));
+        n = sent.size();
+      }
+      if (n == 2) {
+        Spooled("coll_b", 1);
+        uploader->Wake();
+      }
+      if (n <= 2) return failure();
+      http::Response ok;
+      ok.status = 200;
+      return ok;
+    });
+    uploader = MakeUploader(transport);
+    uploads_.StopAfter("success", 2, stop_);
+    uploader->SetEnabled(true);
+    RunWithWatchdog(*uploader, stop_);
+    std::lock_guard lock(mu);
+    return sent;
+  }
+
+  // The Idempotency-Key of each request, in order.
+  std::vector<std::string> SentKeys() const {
+    std::vector<std::string> keys;
+    for (const auto& r : transport_.requests()) keys.push_back(HeaderMap(r)["Idempotency-Key"]);
+    return keys;
   }
 
   std::vector<int> WaitForRejection() {
@@ -268,9 +309,7 @@ TEST_F(UploaderTest, SendsOldestFirstAndSurvivesMalformedSuccessBodies) {
   uploads_.StopAfter("success", 3, stop_);
   RunUntilStopped(transport_);
 
-  std::vector<std::string> keys;
-  for (const auto& r : transport_.requests()) keys.push_back(HeaderMap(r)["Idempotency-Key"]);
-  EXPECT_THAT(keys, ElementsAre("coll_a", "coll_b", "coll_c"));
+  EXPECT_THAT(SentKeys(), ElementsAre("coll_a", "coll_b", "coll_c"));
   EXPECT_EQ(spool_->items(), 0u);
 }
 
@@ -393,9 +432,7 @@ TEST_F(UploaderTest, OneFailingPayloadDoesNotHoldUpTheOthers) {
   uploads_.StopAfter("success", 3, stop_);
   RunUntilStopped(transport_);
 
-  std::vector<std::string> keys;
-  for (const auto& r : transport_.requests()) keys.push_back(HeaderMap(r)["Idempotency-Key"]);
-  EXPECT_THAT(keys, ElementsAre("coll_a", "coll_b", "coll_c", "coll_a"));
+  EXPECT_THAT(SentKeys(), ElementsAre("coll_a", "coll_b", "coll_c", "coll_a"));
   const auto attempts = uploads_.attempts();
   ASSERT_EQ(attempts.size(), 4u);
   EXPECT_EQ(attempts[2].at, attempts[0].at) << "b and c went out at once";
@@ -427,55 +464,9 @@ TEST_F(UploaderTest, AnOutageDoesNotTurnTheSpoolIntoABurst) {
   EXPECT_EQ(spool_->items(), 0u);
 }
 
-// coll_a fails twice, then coll_b is spooled and delivered at 10 s, when the outage wait is over
-// but before coll_a's own retry time (15 s). Returns when each request went out, by key.
-std::vector<std::pair<std::string, seconds>> FailTwiceThenDeliverANewPayload(
-    Spool& spool, const base::Clock& clock, RecordingUploads& uploads, base::StopSignal& stop,
-    const UploaderOptions& options, std::function<base::Expected<http::Response, http::TransportError>()> failure) {
-  std::mutex mu;
-  std::vector<std::pair<std::string, seconds>> sent;
-  const auto t0 = clock.Now();
-  Uploader* uploader = nullptr;
-  FuncTransport transport([&](const http::Request& r) -> base::Expected<http::Response, http::TransportError> {
-    const std::string key = HeaderMap(r)["Idempotency-Key"];
-    std::size_t n;
-    {
-      std::lock_guard lock(mu);
-      sent.emplace_back(key, std::chrono::duration_cast<seconds>(clock.Now() - t0));
-      n = sent.size();
-    }
-    if (n <= 2) {
-      if (n == 2) {
-        EXPECT_TRUE(spool.Put("metrics-batch", "coll_b", base::GzipCompress(Envelope("coll_b", 1))).ok());
-        uploader->Wake();
-      }
-      return failure();
-    }
-    http::Response ok;
-    ok.status = 200;
-    return ok;
-  });
-  Uploader u(spool, transport, clock, options, [] { return std::optional<std::string>(kKey); },
-             [](std::string_view parent, int half) { return std::string(parent) + "_" + std::to_string(half); },
-             &uploads);
-  uploader = &u;
-  uploads.StopAfter("success", 2, stop);
-  u.SetEnabled(true);
-  std::thread watchdog([&] {
-    if (!stop.WaitFor(seconds(20))) {
-      ADD_FAILURE() << "never delivered both";
-      stop.Stop();
-    }
-  });
-  u.Run(stop);
-  watchdog.join();
-  std::lock_guard lock(mu);
-  return sent;
-}
-
 TEST_F(UploaderTest, WhenTheServerAnswersAgainPayloadsThatFoundItUnreachableAreDueAtOnce) {
   Spooled("coll_a");
-  const auto sent = FailTwiceThenDeliverANewPayload(*spool_, clock_, uploads_, stop_, options_, [] {
+  const auto sent = FailTwiceThenDeliverANewPayload([] {
     return base::Expected<http::Response, http::TransportError>(base::Unexpected(http::TransportError{"refused"}));
   });
   // Without the reset coll_a would wait for its own retry time, at 15 s.
@@ -486,7 +477,7 @@ TEST_F(UploaderTest, WhenTheServerAnswersAgainPayloadsThatFoundItUnreachableAreD
 
 TEST_F(UploaderTest, APayloadTheServerFailsOnItsOwnKeepsItsBackoffWhenOthersSucceed) {
   Spooled("coll_a");
-  const auto sent = FailTwiceThenDeliverANewPayload(*spool_, clock_, uploads_, stop_, options_, [] {
+  const auto sent = FailTwiceThenDeliverANewPayload([] {
     http::Response r;
     r.status = 500;
     return base::Expected<http::Response, http::TransportError>(std::move(r));
@@ -538,11 +529,9 @@ TEST_F(UploaderTest, APayloadThatCannotBeReadForNowIsKeptAndSentOnceReadable) {
   transport_.Reply(200, "{}");
   uploads_.StopAfter("success", 1, stop_);
   const auto t0 = clock_.Now();
-  Uploader uploader(*spool_, transport_, clock, options_, [] { return std::optional<std::string>(kKey); },
-                    [](std::string_view parent, int half) { return std::string(parent) + "_" + std::to_string(half); },
-                    &uploads_);
-  uploader.SetEnabled(true);
-  RunWithWatchdog(uploader, stop_);
+  auto uploader = MakeUploader(transport_, &clock);
+  uploader->SetEnabled(true);
+  RunWithWatchdog(*uploader, stop_);
 
   EXPECT_EQ(spooled_while_unreadable, 1u) << "kept, not dropped";
   ASSERT_EQ(transport_.requests().size(), 1u);
