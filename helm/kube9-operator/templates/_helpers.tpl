@@ -100,14 +100,22 @@ silently ignored.
 {{- end }}
 
 {{/*
-Size of the spool's claim: persistence.size, which must hold maxBytes plus a quarter (the
-headroom the emptyDir gets too, for the file being written), or exactly that in whole Mi.
+Bytes the spool's volume needs: pro.spool.maxBytes plus a quarter, headroom for the file being
+written. The emptyDir's sizeLimit, and the floor of the claim's size.
+*/}}
+{{- define "kube9-operator.spoolVolumeBytes" -}}
+{{- $max := int64 .Values.pro.spool.maxBytes }}
+{{- add $max (div $max 4) }}
+{{- end }}
+
+{{/*
+Size of the spool's claim: persistence.size, which must hold spoolVolumeBytes, or exactly that
+in whole Mi.
 The schema limits size to a whole number of at most 6 digits with a unit, so that the byte
 count below fits in an int64.
 */}}
 {{- define "kube9-operator.spoolSize" -}}
-{{- $max := int64 .Values.pro.spool.maxBytes }}
-{{- $need := add $max (div $max 4) }}
+{{- $need := include "kube9-operator.spoolVolumeBytes" . | int64 }}
 {{- with .Values.pro.spool.persistence.size }}
 {{- $digits := regexFind "^[0-9]+" . }}
 {{- $units := dict "k" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 }}
