@@ -5,6 +5,15 @@ BUILD_DIR ?= build
 JOBS ?= 2
 PYTEST ?= python3 -m pytest
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# ccache (installed by make deps) makes rebuilds of unchanged files free, also across clones:
+# paths under the checkout are hashed relative to it.
+CCACHE := $(shell command -v ccache 2>/dev/null)
+ifneq ($(CCACHE),)
+CCACHE_FLAGS := -DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE) -DCMAKE_C_COMPILER_LAUNCHER=$(CCACHE)
+CMAKE_FLAGS += $(CCACHE_FLAGS)
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+endif
 
 .PHONY: all deps build unit-test sanitize-test tools cluster-up cluster-down integration-test test demo clean bench
 .PHONY: release chart-test monitoring-test
@@ -27,7 +36,7 @@ unit-test: build
 # The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
 SANITIZE_DIR ?= $(BUILD_DIR)/sanitize
 sanitize-test: deps
-	cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug $(CCACHE_FLAGS) \
 	  -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 	ninja -C $(SANITIZE_DIR) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1 ctest --test-dir $(SANITIZE_DIR) -j $(JOBS) --output-on-failure
@@ -62,7 +71,7 @@ monitoring-test: deps
 RELEASE_DIR ?= build-release
 RELEASE_CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=Release -DKUBE9_BUILD_TESTS=OFF
 release:
-	cmake -S . -B $(RELEASE_DIR) -G Ninja $(RELEASE_CMAKE_FLAGS)
+	cmake -S . -B $(RELEASE_DIR) -G Ninja $(RELEASE_CMAKE_FLAGS) $(CCACHE_FLAGS)
 	ninja -C $(RELEASE_DIR) -j $(JOBS) kube9-operator
 
 # The Helm chart with the real helm and the real control plane (tests/chart): lint, render,
