@@ -61,12 +61,18 @@ Endpoints::Endpoints(std::string telemetry_path, std::vector<const prometheus::C
       metrics_(metrics),
       landing_(std::move(landing)) {}
 
-HttpReply Endpoints::Handle(std::string_view method, std::string_view path, std::string_view accept_encoding) const {
+bool Endpoints::IsCheap(const http::ServerRequest& request) const {
+  return request.path == "/healthz" || request.path == "/readyz";
+}
+
+HttpReply Endpoints::Handle(const http::ServerRequest& request) const {
+  const std::string_view method = request.method;
+  const std::string_view path = request.path;
   if (method != "GET" && method != "HEAD") {
     HttpReply r{405, "text/plain; charset=utf-8", "Method Not Allowed\n", {{"Allow", "GET, HEAD"}}};
     return r;
   }
-  if (path == telemetry_path_) return Metrics(accept_encoding);
+  if (path == telemetry_path_) return Metrics(request.headers.Get("accept-encoding"));
   if (path == "/healthz") {
     Verdict v = health_.Live();
     return {v.ok ? 200 : 500, "text/plain; charset=utf-8", v.reason + "\n", {}};

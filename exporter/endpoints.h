@@ -8,16 +8,12 @@
 #include <prometheus/collectable.h>
 
 #include "exporter/health.h"
+#include "http/server.h"
 #include "exporter/operator_metrics.h"
 
 namespace kube9::exporter {
 
-struct HttpReply {
-  int status = 200;
-  std::string content_type = "text/plain; charset=utf-8";
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;
-};
+using HttpReply = http::ServerReply;
 
 // What the landing page shows besides health.
 struct LandingInfo {
@@ -28,13 +24,14 @@ struct LandingInfo {
 };
 
 // The HTTP endpoints, independent of the server that carries them: GET /metrics,
-// /healthz, /readyz and /. Called from the HTTP server's worker threads.
-class Endpoints {
+// /healthz, /readyz and /. Called from the HTTP server's threads.
+class Endpoints : public http::RequestHandler {
  public:
   Endpoints(std::string telemetry_path, std::vector<const prometheus::Collectable*> collectables,
             const HealthState& health, OperatorMetrics& metrics, std::function<LandingInfo()> landing);
 
-  HttpReply Handle(std::string_view method, std::string_view path, std::string_view accept_encoding) const;
+  bool IsCheap(const http::ServerRequest& request) const override;
+  HttpReply Handle(const http::ServerRequest& request) const override;
 
  private:
   HttpReply Metrics(std::string_view accept_encoding) const;

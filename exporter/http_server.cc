@@ -40,9 +40,12 @@ HttpServer::~HttpServer() {
 int HttpServer::Handle(mg_connection* conn, void* self) {
   auto* server = static_cast<HttpServer*>(self);
   const mg_request_info* info = mg_get_request_info(conn);
-  const char* accept_encoding = mg_get_header(conn, "Accept-Encoding");
-  HttpReply reply = server->endpoints_.Handle(info->request_method, info->local_uri ? info->local_uri : "/",
-                                              accept_encoding ? accept_encoding : "");
+  http::ServerRequest request;
+  request.method = info->request_method;
+  request.path = info->local_uri ? info->local_uri : "/";
+  request.query = info->query_string ? info->query_string : "";
+  for (int i = 0; i < info->num_headers; ++i) request.headers.Add(info->http_headers[i].name, info->http_headers[i].value);
+  HttpReply reply = server->endpoints_.Handle(request);
   std::string response = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n", reply.status,
                                      mg_get_response_code_text(conn, reply.status), reply.content_type,
                                      reply.body.size());

@@ -24,7 +24,10 @@ DASHBOARD_DIR = REPO_ROOT / "dashboards"
 RULES_FILE = REPO_ROOT / "alerts" / "kube9-operator.rules.yml"
 RULES_TEST_FILE = REPO_ROOT / "alerts" / "tests" / "kube9-operator.test.yml"
 RUNBOOKS = REPO_ROOT / "docs" / "runbooks.md"
-README = REPO_ROOT / "README.md"
+# Where the metric families and the alerts are documented (tables whose first column names them).
+METRICS_DOC = REPO_ROOT / "docs" / "metrics.md"
+MONITORING_DOC = REPO_ROOT / "docs" / "monitoring.md"
+DOCS = sorted((REPO_ROOT / "docs").glob("*.md"))
 RUNBOOK_BASE = "https://github.com/alto9/kube9-operator/blob/main/docs/runbooks.md#"
 SCRAPE_JOB = "kube9-operator"  # the job name the rules' `up` alerts expect
 
@@ -32,7 +35,7 @@ PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
 PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
 
 # Self metrics of the Pro tier work (PRODUCT.md §3, §5), used by the operator dashboard and
-# the Pro tier alerts. The README documents each family once it ships; until then they are
+# the Pro tier alerts. docs/ documents each family once it ships; until then they are
 # accepted from this list, so that a typo in a query is still caught.
 PRO_TIER_METRICS = {
     "kube9_operator_ready",
@@ -62,9 +65,9 @@ NAMESPACED_FAMILIES = {
 
 
 def documented_metrics() -> set[str]:
-    """Every metric family named in the first column of a README table."""
+    """Every metric family named in the first column of a table in docs/."""
     names: set[str] = set()
-    for line in README.read_text().splitlines():
+    for line in (line for doc in DOCS for line in doc.read_text().splitlines()):
         if not line.startswith("| `"):
             continue
         first_cell = line.split("|")[1]

@@ -15,7 +15,7 @@ import yaml
 
 from kube9_monitoring import (
     PROMTOOL,
-    README,
+    MONITORING_DOC,
     RULES_FILE,
     RULES_TEST_FILE,
     RUNBOOK_BASE,
@@ -124,9 +124,9 @@ def test_every_alert_fires_and_stays_silent_in_the_unit_tests():
     assert not problems, "\n".join(problems)
 
 
-def test_readme_lists_every_alert_with_its_severity_and_for():
+def test_docs_list_every_alert_with_its_severity_and_for():
     documented = {}
-    for line in README.read_text().splitlines():
+    for line in MONITORING_DOC.read_text().splitlines():
         m = re.match(r"^\| `(Kube9\w+)` \| ([a-z, ]+) \| (\w+) \|", line)
         if m:
             documented[m.group(1)] = ({s.strip() for s in m.group(2).split(",")}, m.group(3))
@@ -136,8 +136,8 @@ def test_readme_lists_every_alert_with_its_severity_and_for():
         sev.add(r["labels"]["severity"])
         fors.add(r["for"])
     assert set(documented) == set(actual), (
-        f"README table vs rules: missing {sorted(set(actual) - set(documented))}, "
+        f"docs/monitoring.md table vs rules: missing {sorted(set(actual) - set(documented))}, "
         f"extra {sorted(set(documented) - set(actual))}")
     wrong = [(n, documented[n], actual[n]) for n in actual
              if documented[n][0] != actual[n][0] or {documented[n][1]} != actual[n][1]]
-    assert not wrong, f"README table rows that disagree with the rules (README, rules): {wrong}"
+    assert not wrong, f"docs/monitoring.md rows that disagree with the rules (docs, rules): {wrong}"

@@ -11,6 +11,14 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+http::ServerRequest Request(std::string method, std::string path, std::string_view accept_encoding) {
+  http::ServerRequest r;
+  r.method = std::move(method);
+  r.path = std::move(path);
+  if (!accept_encoding.empty()) r.headers.Add("Accept-Encoding", accept_encoding);
+  return r;
+}
+
 class EndpointsTest : public ::testing::Test {
  protected:
   EndpointsTest()
@@ -33,10 +41,17 @@ class EndpointsTest : public ::testing::Test {
   Endpoints endpoints_;
 };
 
+TEST_F(EndpointsTest, OnlyTheProbesAreCheap) {
+  EXPECT_TRUE(endpoints_.IsCheap(Request("GET", "/healthz", "")));
+  EXPECT_TRUE(endpoints_.IsCheap(Request("GET", "/readyz", "")));
+  EXPECT_FALSE(endpoints_.IsCheap(Request("GET", "/metrics", "")));
+  EXPECT_FALSE(endpoints_.IsCheap(Request("GET", "/", "")));
+}
+
 TEST_F(EndpointsTest, MetricsAreText004WithSelfMetrics) {
   metrics_.OnApiRequest("apply", "configmaps", 201);
   metrics_.OnStatusWrite(true, base::WallTime(std::chrono::seconds(1795774800)));
-  auto r = endpoints_.Handle("GET", "/metrics", "");
+  auto r = endpoints_.Handle(Request("GET", "/metrics", ""));
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "text/plain; version=0.0.4; charset=utf-8");
   EXPECT_EQ(Header(r, "Content-Encoding"), "");
@@ -48,13 +63,13 @@ TEST_F(EndpointsTest, MetricsAreText004WithSelfMetrics) {
 }
 
 TEST_F(EndpointsTest, MetricsAreGzippedWhenAccepted) {
-  auto plain = endpoints_.Handle("GET", "/metrics", "");
-  auto r = endpoints_.Handle("GET", "/metrics", "deflate, gzip;q=0.9");
+  auto plain = endpoints_.Handle(Request("GET", "/metrics", ""));
+  auto r = endpoints_.Handle(Request("GET", "/metrics", "deflate, gzip;q=0.9"));
   EXPECT_EQ(Header(r, "Content-Encoding"), "gzip");
   std::string body;
   ASSERT_TRUE(base::GzipDecompress(r.body, body));
   EXPECT_THAT(body, HasSubstr("# TYPE kube9_operator_build_info gauge"));
-  EXPECT_EQ(Header(endpoints_.Handle("GET", "/metrics", "gzip;q=0"), "Content-Encoding"), "");
+  EXPECT_EQ(Header(endpoints_.Handle(Request("GET", "/metrics", "gzip;q=0")), "Content-Encoding"), "");
 }
 
 TEST(AcceptsGzipTest, HeaderForms) {
@@ -70,23 +85,23 @@ TEST(AcceptsGzipTest, HeaderForms) {
 }
 
 TEST_F(EndpointsTest, HealthzAndReadyzFollowHealthState) {
-  auto ready = endpoints_.Handle("GET", "/readyz", "");
+  auto ready = endpoints_.Handle(Request("GET", "/readyz", ""));
   EXPECT_EQ(ready.status, 503);
   health_.SetCondition("status", true);
-  ready = endpoints_.Handle("GET", "/readyz", "");
+  ready = endpoints_.Handle(Request("GET", "/readyz", ""));
   EXPECT_EQ(ready.status, 200);
   EXPECT_EQ(ready.body, "Ready\n");
-  EXPECT_EQ(endpoints_.Handle("GET", "/healthz", "").status, 200);
+  EXPECT_EQ(endpoints_.Handle(Request("GET", "/healthz", "")).status, 200);
   health_.RegisterLoop("status", std::chrono::seconds(1));
   clock_.Advance(std::chrono::seconds(5));
-  auto live = endpoints_.Handle("GET", "/healthz", "");
+  auto live = endpoints_.Handle(Request("GET", "/healthz", ""));
   EXPECT_EQ(live.status, 500);
   EXPECT_THAT(live.body, HasSubstr("status loop"));
 }
 
 TEST_F(EndpointsTest, LandingPageLinksEndpointsAndShowsState) {
   health_.SetCondition("status", false, "namespace <x> not found");
-  auto r = endpoints_.Handle("GET", "/", "");
+  auto r = endpoints_.Handle(Request("GET", "/", ""));
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
   EXPECT_THAT(r.body, HasSubstr("href=\"/metrics\""));
@@ -98,15 +113,15 @@ TEST_F(EndpointsTest, LandingPageLinksEndpointsAndShowsState) {
 }
 
 TEST_F(EndpointsTest, UnknownPathsAndMethods) {
-  EXPECT_EQ(endpoints_.Handle("GET", "/nope", "").status, 404);
-  auto r = endpoints_.Handle("POST", "/metrics", "");
+  EXPECT_EQ(endpoints_.Handle(Request("GET", "/nope", "")).status, 404);
+  auto r = endpoints_.Handle(Request("POST", "/metrics", ""));
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(Header(r, "Allow"), "GET, HEAD");
 }
 
 TEST_F(EndpointsTest, ScrapesAreTimed) {
-  endpoints_.Handle("GET", "/metrics", "");
-  auto r = endpoints_.Handle("GET", "/metrics", "");
+  endpoints_.Handle(Request("GET", "/metrics", ""));
+  auto r = endpoints_.Handle(Request("GET", "/metrics", ""));
   EXPECT_THAT(r.body, HasSubstr("kube9_operator_scrape_duration_seconds_count 1"));
 }
 
