@@ -15,6 +15,11 @@ int main(int argc, char** argv) {
   } else if (!args.empty() && (args.front() == "--help" || args.front() == "-h")) {
     std::cout << cmd::MainUsage();
     return 0;
+  } else if (!args.empty() && args.front() == "--version") {
+    // The GNU convention, which scripts probe before anything else. Not -v: for Kubernetes
+    // tools that is the log verbosity.
+    command = "version";
+    args.erase(args.begin());
   }
   try {
     if (command == "serve") return cmd::Serve(args, env);

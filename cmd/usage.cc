@@ -15,7 +15,7 @@ std::string MainUsage() {
          "  status    Read the status ConfigMap and print it readably.\n"
          "  rbac      Print the least-privilege ClusterRole and Role the operator needs.\n"
          "  collect   Print the sanitized payload a Pro tier collection would upload (--dry-run).\n"
-         "  version   Print the version.\n\n"
+         "  version   Print the version (also: kube9-operator --version).\n\n"
          "Run 'kube9-operator <command> --help' for a command's flags.\n";
 }
 

@@ -51,6 +51,14 @@ def test_help_exits_zero_and_prints_usage(binary, argv):
             assert flag in out.stdout, f"status --help does not mention {flag}"
 
 
+def test_version_flag_prints_what_the_version_command_prints(binary):
+    command = run([str(binary), "version"], timeout=10, env=clean_env())
+    flag = run([str(binary), "--version"], timeout=10, env=clean_env())
+    assert command.returncode == 0 and flag.returncode == 0, (command, flag)
+    assert re.match(r"^kube9-operator \S+ \(commit \S+\)\n$", flag.stdout), flag.stdout
+    assert flag.stdout == command.stdout and flag.stderr == "", (flag, command)
+
+
 def test_unknown_command_exits_non_zero(binary):
     out = run([str(binary), "frobnicate"], timeout=10, env=clean_env())
     assert out.returncode != 0, out
