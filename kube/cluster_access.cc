@@ -1,6 +1,7 @@
 #include "kube/cluster_access.h"
 
 #include <filesystem>
+#include <map>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -40,14 +41,27 @@ std::string Resolve(const fs::path& base_dir, const std::string& p) {
   return (base_dir / p).string();
 }
 
-// Finds entry `name` in a kubeconfig list (clusters, users, contexts) and returns its `key`.
-// (A default-constructed YAML::Node is a defined null, hence the optional.)
-std::optional<YAML::Node> FindNamed(const YAML::Node& list, const std::string& name, const char* key) {
-  if (!list || !list.IsSequence()) return std::nullopt;
+// A named entry of a kubeconfig list (clusters, users, contexts), with the directory of the
+// file that defined it: relative paths in the entry resolve against that directory.
+struct Named {
+  YAML::Node node;
+  fs::path dir;
+};
+
+// What KUBECONFIG=a:b:c means, merged as kubectl merges it: the first file to define a name
+// wins, and the current-context is the first file's that has one.
+struct MergedKubeconfig {
+  std::map<std::string, Named> clusters, users, contexts;
+  std::string current_context;
+};
+
+void AddNamed(const YAML::Node& list, const char* key, const fs::path& dir, std::map<std::string, Named>& out) {
+  if (!list || !list.IsSequence()) return;
   for (const auto& item : list) {
-    if (item["name"] && item["name"].as<std::string>() == name && item[key] && item[key].IsMap()) return item[key];
+    if (item["name"] && item["name"].IsScalar() && item[key] && item[key].IsMap()) {
+      out.try_emplace(item["name"].as<std::string>(), Named{item[key], dir});
+    }
   }
-  return std::nullopt;
 }
 
 std::string Str(const YAML::Node& n, const char* key) {
@@ -76,33 +90,60 @@ base::Expected<std::string, std::string> PemFrom(const YAML::Node& n, const std:
 
 base::Expected<ClusterAccess, std::string> LoadKubeconfig(const std::string& path, const std::string& context,
                                                           const base::Clock& clock) {
-  auto fail = [&path](const std::string& why) {
-    return base::Unexpected(fmt::format("kubeconfig {}: {}", path, why));
+  return LoadKubeconfigs({path}, context, clock, /*skip_missing=*/false);
+}
+
+base::Expected<ClusterAccess, std::string> LoadKubeconfigs(const std::vector<std::string>& paths,
+                                                           const std::string& context, const base::Clock& clock,
+                                                           bool skip_missing) {
+  std::string joined;
+  for (const auto& p : paths) joined += (joined.empty() ? "" : ":") + p;
+  auto fail = [&joined](const std::string& why) {
+    return base::Unexpected(fmt::format("kubeconfig {}: {}", joined, why));
   };
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    return fail("cannot be read");
-  } catch (const YAML::Exception& e) {
-    return fail(std::string("is not valid YAML: ") + e.what());
+  MergedKubeconfig merged;
+  int loaded = 0;
+  for (const auto& path : paths) {
+    if (path.empty()) continue;
+    if (skip_missing && !fs::exists(path)) continue;  // as kubectl does for KUBECONFIG entries
+    YAML::Node root;
+    try {
+      root = YAML::LoadFile(path);
+    } catch (const YAML::BadFile&) {
+      return base::Unexpected(fmt::format("kubeconfig {}: cannot be read", path));
+    } catch (const YAML::Exception& e) {
+      return base::Unexpected(fmt::format("kubeconfig {}: is not valid YAML: {}", path, e.what()));
+    }
+    ++loaded;
+    const fs::path dir = fs::absolute(path).parent_path();
+    try {
+      if (merged.current_context.empty()) merged.current_context = Str(root, "current-context");
+      AddNamed(root["clusters"], "cluster", dir, merged.clusters);
+      AddNamed(root["users"], "user", dir, merged.users);
+      AddNamed(root["contexts"], "context", dir, merged.contexts);
+    } catch (const YAML::Exception& e) {
+      return base::Unexpected(fmt::format("kubeconfig {}: has an unexpected shape: {}", path, e.what()));
+    }
   }
-  const fs::path dir = fs::absolute(path).parent_path();
+  if (loaded == 0) return fail(paths.size() == 1 ? "cannot be read" : "none of these files exists");
   try {
-    const std::string ctx_name = context.empty() ? Str(root, "current-context") : context;
+    const std::string ctx_name = context.empty() ? merged.current_context : context;
     if (ctx_name.empty()) return fail("has no current-context");
-    auto found_ctx = FindNamed(root["contexts"], ctx_name, "context");
-    if (!found_ctx) return fail(fmt::format("has no context named '{}'", ctx_name));
-    const YAML::Node ctx = *found_ctx;
-    auto found_cluster = FindNamed(root["clusters"], Str(ctx, "cluster"), "cluster");
-    if (!found_cluster) return fail(fmt::format("has no cluster named '{}'", Str(ctx, "cluster")));
-    const YAML::Node cluster = *found_cluster;
-    auto found_user = FindNamed(root["users"], Str(ctx, "user"), "user");
-    if (!found_user && !Str(ctx, "user").empty()) return fail(fmt::format("has no user named '{}'", Str(ctx, "user")));
-    const YAML::Node user = found_user.value_or(YAML::Node());
+    auto found_ctx = merged.contexts.find(ctx_name);
+    if (found_ctx == merged.contexts.end()) return fail(fmt::format("has no context named '{}'", ctx_name));
+    const YAML::Node ctx = found_ctx->second.node;
+    auto found_cluster = merged.clusters.find(Str(ctx, "cluster"));
+    if (found_cluster == merged.clusters.end()) return fail(fmt::format("has no cluster named '{}'", Str(ctx, "cluster")));
+    const YAML::Node cluster = found_cluster->second.node;
+    const fs::path& cluster_dir = found_cluster->second.dir;
+    auto found_user = merged.users.find(Str(ctx, "user"));
+    const bool has_user = found_user != merged.users.end();
+    if (!has_user && !Str(ctx, "user").empty()) return fail(fmt::format("has no user named '{}'", Str(ctx, "user")));
+    const YAML::Node user = has_user ? found_user->second.node : YAML::Node();
+    const fs::path user_dir = has_user ? found_user->second.dir : fs::path();
 
     ClusterAccess access;
-    access.source = path;
+    access.source = joined;
     access.server = Str(cluster, "server");
     while (!access.server.empty() && access.server.back() == '/') access.server.pop_back();
     if (access.server.rfind("https://", 0) != 0) {
@@ -114,15 +155,15 @@ base::Expected<ClusterAccess, std::string> LoadKubeconfig(const std::string& pat
     if (std::string data = Str(cluster, "certificate-authority-data"); !data.empty()) {
       if (!Base64Decode(data, access.trust.ca_pem)) return fail("certificate-authority-data is not valid base64");
     } else if (std::string file = Str(cluster, "certificate-authority"); !file.empty()) {
-      access.trust.ca_file = Resolve(dir, file);
+      access.trust.ca_file = Resolve(cluster_dir, file);
       if (!fs::exists(access.trust.ca_file)) return fail(fmt::format("cannot read certificate-authority {}", access.trust.ca_file));
     }
 
     Credential static_cred;
-    if (found_user) {
-      auto cert = PemFrom(user, "client-certificate", dir);
+    if (has_user) {
+      auto cert = PemFrom(user, "client-certificate", user_dir);
       if (!cert.ok()) return fail(cert.error());
-      auto key = PemFrom(user, "client-key", dir);
+      auto key = PemFrom(user, "client-key", user_dir);
       if (!key.ok()) return fail(key.error());
       if (cert->empty() != key->empty()) return fail("client certificate and client key must be given together");
       static_cred.cert_pem = *cert;
@@ -137,11 +178,11 @@ base::Expected<ClusterAccess, std::string> LoadKubeconfig(const std::string& pat
         if (exec["env"]) {
           for (const auto& e : exec["env"]) ec.env.emplace_back(Str(e, "name"), Str(e, "value"));
         }
-        ec.working_dir = dir.string();
+        ec.working_dir = user_dir.string();
         access.credentials = std::make_shared<ExecCredentials>(std::move(ec), clock);
       } else if (std::string token_file = Str(user, "tokenFile"); !token_file.empty() && static_cred.token.empty()) {
         if (!static_cred.cert_pem.empty()) return fail("tokenFile together with a client certificate is not supported");
-        access.credentials = std::make_shared<TokenFileCredentials>(Resolve(dir, token_file), clock);
+        access.credentials = std::make_shared<TokenFileCredentials>(Resolve(user_dir, token_file), clock);
       } else if (user["auth-provider"]) {
         return fail("auth-provider plugins are not supported; use an exec credential plugin");
       } else if (!Str(user, "username").empty()) {
@@ -184,7 +225,14 @@ base::Expected<ClusterAccess, std::string> ResolveClusterAccess(const std::strin
                                                                 const base::Clock& clock) {
   if (!kubeconfig_flag.empty()) return LoadKubeconfig(kubeconfig_flag, context, clock);
   if (auto kc = env.find("KUBECONFIG"); kc != env.end() && !kc->second.empty()) {
-    return LoadKubeconfig(kc->second.substr(0, kc->second.find(':')), context, clock);
+    std::vector<std::string> paths;
+    for (std::size_t from = 0;;) {
+      const std::size_t colon = kc->second.find(':', from);
+      paths.push_back(kc->second.substr(from, colon == std::string::npos ? std::string::npos : colon - from));
+      if (colon == std::string::npos) break;
+      from = colon + 1;
+    }
+    return LoadKubeconfigs(paths, context, clock, /*skip_missing=*/true);
   }
   if (auto host = env.find("KUBERNETES_SERVICE_HOST"); host != env.end() && !host->second.empty()) {
     return LoadInCluster(env, clock);

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/expected.h"
@@ -25,11 +26,19 @@ struct ClusterAccess {
 base::Expected<ClusterAccess, std::string> LoadKubeconfig(const std::string& path, const std::string& context,
                                                           const base::Clock& clock);
 
+// Several kubeconfigs merged as kubectl merges KUBECONFIG=a:b: clusters, users and contexts by
+// name, the first file to define a name winning; the current-context of the first file that
+// has one; relative paths in an entry resolved against the directory of the file defining it.
+// With `skip_missing`, files that do not exist are skipped (an error only when none exists).
+base::Expected<ClusterAccess, std::string> LoadKubeconfigs(const std::vector<std::string>& paths,
+                                                           const std::string& context, const base::Clock& clock,
+                                                           bool skip_missing);
+
 // The pod's service account: KUBERNETES_SERVICE_HOST/PORT, the mounted CA and the token file.
 base::Expected<ClusterAccess, std::string> LoadInCluster(const config::Environment& env, const base::Clock& clock,
                                                          const std::string& sa_dir = "/var/run/secrets/kubernetes.io/serviceaccount");
 
-// The usual order: an explicit kubeconfig, then $KUBECONFIG (first entry), then in-cluster
+// The usual order: an explicit kubeconfig, then $KUBECONFIG (every entry, merged), then in-cluster
 // when KUBERNETES_SERVICE_HOST is set, then ~/.kube/config.
 base::Expected<ClusterAccess, std::string> ResolveClusterAccess(const std::string& kubeconfig_flag,
                                                                 const std::string& context,

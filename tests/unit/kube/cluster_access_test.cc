@@ -127,12 +127,102 @@ TEST_F(ClusterAccessTest, InClusterWithoutTokenExplainsWhy) {
 
 TEST_F(ClusterAccessTest, ResolutionOrderFlagThenKubeconfigEnv) {
   auto path = Kubeconfig("", "    token: from-file\n");
-  auto a = ResolveClusterAccess("", "", {{"KUBECONFIG", path + ":/other"}}, clock_);
+  auto a = ResolveClusterAccess("", "", {{"KUBECONFIG", path + ":" + (dir_ / "missing").string()}}, clock_);
   ASSERT_TRUE(a.ok()) << a.error();
-  EXPECT_EQ(a->source, path);
+  EXPECT_EQ(a->source, path + ":" + (dir_ / "missing").string());
+  EXPECT_EQ(a->credentials->Get()->token, "from-file");
+  // The flag wins over the environment.
+  auto other = Write("flag", "current-context: f\ncontexts: [{name: f, context: {cluster: c, user: u}}]\n"
+                             "clusters: [{name: c, cluster: {server: 'https://flag:443'}}]\n"
+                             "users: [{name: u, user: {token: from-flag}}]\n");
+  auto flagged = ResolveClusterAccess(other, "", {{"KUBECONFIG", path}}, clock_);
+  ASSERT_TRUE(flagged.ok()) << flagged.error();
+  EXPECT_EQ(flagged->server, "https://flag:443");
   auto none = ResolveClusterAccess("", "", {{"HOME", dir_.string()}}, clock_);
   ASSERT_FALSE(none.ok());
   EXPECT_THAT(none.error(), HasSubstr("no Kubernetes credentials"));
+}
+
+// KUBECONFIG=a:b is merged as kubectl merges it, not cut to its first entry.
+class KubeconfigMergeTest : public ClusterAccessTest {
+ protected:
+  // A cluster in one directory, the user in another, the context in a third file.
+  void SetUp() override {
+    ClusterAccessTest::SetUp();
+    fs::create_directories(dir_ / "clusters");
+    fs::create_directories(dir_ / "users");
+    Write("clusters/ca.crt", "CA");
+    clusters_ = Write("clusters/config", "clusters:\n- name: c\n  cluster: {server: 'https://first:443', certificate-authority: ca.crt}\n"
+                                         "- name: c2\n  cluster: {server: 'https://second-only:443'}\n");
+    Write("users/token", "tok\n");
+    users_ = Write("users/config", "users:\n- name: u\n  user: {tokenFile: token}\n");
+    context_ = Write("context", "current-context: main\ncontexts:\n- name: main\n  context: {cluster: c, user: u}\n"
+                                "- name: alt\n  context: {cluster: c2, user: u}\n");
+  }
+  config::Environment Env(const std::vector<std::string>& paths) {
+    std::string joined;
+    for (const auto& p : paths) joined += (joined.empty() ? "" : ":") + p;
+    return {{"KUBECONFIG", joined}};
+  }
+  std::string clusters_, users_, context_;
+};
+
+TEST_F(KubeconfigMergeTest, ClusterUserAndContextFromDifferentFilesWithPathsRelativeToEach) {
+  auto a = ResolveClusterAccess("", "", Env({context_, clusters_, users_}), clock_);
+  ASSERT_TRUE(a.ok()) << a.error();
+  EXPECT_EQ(a->server, "https://first:443");
+  EXPECT_EQ(a->trust.ca_file, (dir_ / "clusters" / "ca.crt").string());
+  auto cred = a->credentials->Get();
+  ASSERT_TRUE(cred.ok()) << cred.error();
+  EXPECT_EQ(cred->token, "tok");
+}
+
+TEST_F(KubeconfigMergeTest, FirstFileToDefineANameWins) {
+  auto shadow = Write("shadow", "current-context: alt\n"
+                                "clusters: [{name: c, cluster: {server: 'https://shadowed:443'}}]\n"
+                                "users: [{name: u, user: {token: shadowed}}]\n");
+  // context_ comes first: its current-context (main) and cluster c win over shadow's.
+  auto a = ResolveClusterAccess("", "", Env({context_, clusters_, users_, shadow}), clock_);
+  ASSERT_TRUE(a.ok()) << a.error();
+  EXPECT_EQ(a->server, "https://first:443");
+  EXPECT_EQ(a->credentials->Get()->token, "tok");
+  // shadow first: its cluster c and user u win, and so does its current-context.
+  auto b = ResolveClusterAccess("", "", Env({shadow, context_, clusters_, users_}), clock_);
+  ASSERT_TRUE(b.ok()) << b.error();
+  EXPECT_EQ(b->server, "https://second-only:443");  // context alt -> cluster c2, only in clusters_
+  EXPECT_EQ(b->credentials->Get()->token, "shadowed");
+  // A file without a current-context does not reset the one already found.
+  auto c = ResolveClusterAccess("", "", Env({users_, context_, clusters_}), clock_);
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->server, "https://first:443");
+}
+
+TEST_F(KubeconfigMergeTest, MissingFilesAndEmptyEntriesAreSkipped) {
+  const std::string missing = (dir_ / "missing").string();
+  auto a = ResolveClusterAccess("", "", Env({missing, context_, "", clusters_, users_, missing + "2"}), clock_);
+  ASSERT_TRUE(a.ok()) << a.error();
+  EXPECT_EQ(a->server, "https://first:443");
+  auto none = ResolveClusterAccess("", "", Env({missing, missing + "2"}), clock_);
+  ASSERT_FALSE(none.ok());
+  EXPECT_THAT(none.error(), HasSubstr("none of these files exists"));
+  // An explicit --kubeconfig that is missing stays an error.
+  EXPECT_THAT(ResolveClusterAccess(missing, "", {}, clock_).error(), HasSubstr("cannot be read"));
+}
+
+TEST_F(KubeconfigMergeTest, AnInvalidFileIsAnErrorNamingIt) {
+  auto bad = Write("bad", "clusters: [\n");
+  auto a = ResolveClusterAccess("", "", Env({context_, bad, clusters_, users_}), clock_);
+  ASSERT_FALSE(a.ok());
+  EXPECT_THAT(a.error(), HasSubstr(bad + ": is not valid YAML"));
+}
+
+TEST_F(KubeconfigMergeTest, NamedContextAcrossFilesAndAMissingUserIsNamed) {
+  auto a = ResolveClusterAccess("", "alt", Env({context_, clusters_, users_}), clock_);
+  ASSERT_TRUE(a.ok()) << a.error();
+  EXPECT_EQ(a->server, "https://second-only:443");
+  auto no_user = ResolveClusterAccess("", "", Env({context_, clusters_}), clock_);
+  ASSERT_FALSE(no_user.ok());
+  EXPECT_THAT(no_user.error(), HasSubstr("has no user named 'u'"));
 }
 
 }  // namespace
