@@ -86,10 +86,7 @@ int Collect(const std::vector<std::string>& args, const config::Environment& env
   log::Configure(log::Level::kWarn, log::Format::kLogfmt);
   base::SystemClock clock;
   auto access = kube::ResolveClusterAccess(kubeconfig, context, env, clock);
-  if (!access.ok()) {
-    std::cerr << "kube9-operator collect: " << access.error() << "\n";
-    return 1;
-  }
+  if (!access.ok()) return ReportClusterAccessProblem("collect", access.error());
   http::CurlTransport transport(access->trust, std::string("kube9-operator/") + base::kVersion);
   kube::Client client(std::move(access).value(), transport, clock);
   collectors::CollectorSet collectors(config::Config().collectors, client, clock, nullptr);

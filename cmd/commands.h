@@ -17,5 +17,8 @@ int Rbac(const std::vector<std::string>& args, const config::Environment& env);
 std::string MainUsage();
 // Prints each problem on stderr under a heading and returns exit code 2.
 int ReportProblems(const std::string& command, const config::Problems& problems);
+// No usable cluster access (kubeconfig, in-cluster files): a configuration problem, so exit
+// code 2 in every command that talks to the API server. Prints it on stderr.
+int ReportClusterAccessProblem(const std::string& command, const std::string& error);
 
 }  // namespace kube9::cmd

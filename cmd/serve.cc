@@ -71,8 +71,7 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   auto access = kube::ResolveClusterAccess(cfg.kubeconfig, cfg.kube_context, env, clock);
   if (!access.ok()) {
     log::Error("cannot configure Kubernetes access", {{"error", access.error()}});
-    std::cerr << "kube9-operator serve: " << access.error() << "\n";
-    return 2;
+    return ReportClusterAccessProblem("serve", access.error());
   }
   log::Info("starting kube9-operator",
             {{"version", base::kVersion}, {"commit", base::kGitCommit}, {"namespace", cfg.pod_namespace},

@@ -65,10 +65,7 @@ int Status(const std::vector<std::string>& args, const config::Environment& env)
 
   base::SystemClock clock;
   auto access = kube::ResolveClusterAccess(kubeconfig, context, env, clock);
-  if (!access.ok()) {
-    std::cerr << "kube9-operator status: " << access.error() << "\n";
-    return 1;
-  }
+  if (!access.ok()) return ReportClusterAccessProblem("status", access.error());
   http::CurlTransport transport(access->trust, std::string("kube9-operator/") + base::kVersion);
   kube::Client client(std::move(access).value(), transport, clock);
   auto cm = client.GetConfigMap(ns, sinks::kStatusConfigMapName);

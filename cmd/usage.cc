@@ -27,6 +27,11 @@ int ReportProblems(const std::string& command, const config::Problems& problems)
   return 2;
 }
 
+int ReportClusterAccessProblem(const std::string& command, const std::string& error) {
+  std::cerr << "kube9-operator " << command << ": " << error << "\n";
+  return 2;
+}
+
 int Version(const std::vector<std::string>& args) {
   for (const auto& a : args) {
     if (a == "--help" || a == "-h") {
