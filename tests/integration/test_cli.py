@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 
@@ -124,3 +125,52 @@ def test_operator_with_bearer_token_kubeconfig_and_env_configuration(cluster, ap
                      "the second status write", operator=op)
     step = parse_rfc3339_millis(later["lastUpdate"]) - parse_rfc3339_millis(first)
     assert 4.0 <= step <= 8.0, (first, later["lastUpdate"])
+
+
+@pytest.mark.parametrize("command", [["serve"], ["status"],
+                                     ["collect", "--dry-run", "--type=cluster-metadata"]],
+                         ids=lambda c: c[0])
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_cluster_access_errors_exit_2_in_every_command(binary, tmp_path, command, how):
+    # No usable kubeconfig is a configuration problem (docs/configuration.md): exit 2 whichever
+    # command met it, with the reason on stderr.
+    missing = tmp_path / "no-such-kubeconfig"
+    argv = [str(binary), *command] + ([f"--kubeconfig={missing}"] if how == "flag" else [])
+    if command[0] == "serve":
+        argv.append(f"--web.listen-address=127.0.0.1:{free_port()}")
+    env = clean_env({"KUBECONFIG": str(missing)} if how == "env" else {})
+    out = run(argv, timeout=20, env=env)
+    assert out.returncode == 2, f"exit code {out.returncode}\nstdout: {out.stdout}\nstderr: {out.stderr}"
+    assert f"kube9-operator {command[0]}: kubeconfig {missing}" in out.stderr, out.stderr
+
+
+def test_kubeconfig_env_with_several_files_is_merged_like_kubectl(binary, cluster, api, namespace, tmp_path):
+    # The cluster (with its CA as a file next to it) in one directory, the user (a token file
+    # next to it) in another, the context in a third file, and a missing file first: kubectl
+    # skips the missing one and merges the rest, resolving each file's relative paths against
+    # its own directory.
+    ca = base64.b64decode(re.search(r"certificate-authority-data:\s*(\S+)",
+                                    cluster.kubeconfig_token.read_text()).group(1))
+    (tmp_path / "clusters").mkdir()
+    (tmp_path / "clusters" / "ca.crt").write_bytes(ca)
+    (tmp_path / "clusters" / "config").write_text(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: split\n  cluster:\n"
+        f"    server: {cluster.env['KUBE9_APISERVER_URL']}\n    certificate-authority: ca.crt\n")
+    (tmp_path / "users").mkdir()
+    (tmp_path / "users" / "token").write_text(cluster.admin_token + "\n")
+    (tmp_path / "users" / "config").write_text(
+        "apiVersion: v1\nkind: Config\nusers:\n- name: split\n  user:\n    tokenFile: token\n")
+    (tmp_path / "context").write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: split\n"
+        "contexts:\n- name: split\n  context: {cluster: split, user: split}\n")
+    document = {"health": "healthy", "written": "by the test"}
+    created = api.request("POST", f"/api/v1/namespaces/{namespace}/configmaps", {
+        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "kube9-operator-status"},
+        "data": {"status": json.dumps(document)}})
+    assert created.status == 201, created
+    kubeconfig = ":".join(str(p) for p in (tmp_path / "missing", tmp_path / "context",
+                                           tmp_path / "clusters" / "config", tmp_path / "users" / "config"))
+    out = run([str(binary), "status", "-n", namespace, "-o", "json"], timeout=20,
+              env=clean_env({"KUBECONFIG": kubeconfig}))
+    assert out.returncode == 0, f"exit code {out.returncode}\nstdout: {out.stdout}\nstderr: {out.stderr}"
+    assert json.loads(out.stdout) == document
