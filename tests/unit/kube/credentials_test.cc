@@ -1,9 +1,12 @@
 #include "kube/credentials.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -110,6 +113,41 @@ TEST_F(CredentialsTest, ExecPluginFailuresAreClear) {
   ExecConfig garbage;
   garbage.command = Write("garbage.sh", "#!/bin/sh\necho hello\n", true);
   EXPECT_THAT(ExecCredentials(garbage, clock_).Get().error(), HasSubstr("not JSON"));
+}
+
+// serve blocks SIGTERM/SIGINT in every thread (sigwait) and SIGPIPE may be ignored; a plugin
+// must not inherit either, or it could not be stopped.
+TEST_F(CredentialsTest, ExecPluginStartsWithNoSignalBlockedOrIgnored) {
+  const std::string report = (dir_ / "signals").string();
+  ExecConfig ec;
+  ec.command = Write("signals.sh",
+                     // bash, not sh: dash clears its signal mask at start and would hide the bug.
+                     "#!/bin/bash\ngrep -E '^Sig(Blk|Ign):' /proc/self/status > '" + report + "'\n"
+                     "echo '{\"kind\":\"ExecCredential\",\"status\":{\"token\":\"t\"}}'\n",
+                     true);
+  struct sigaction ignore {}, previous_pipe {};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &ignore, &previous_pipe);
+  base::Expected<Credential, std::string> cred = base::Unexpected(std::string("not run"));
+  std::thread([&] {  // as in serve: the signals blocked in the thread that runs the plugin
+    sigset_t blocked;
+    sigemptyset(&blocked);
+    sigaddset(&blocked, SIGTERM);
+    sigaddset(&blocked, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
+    cred = ExecCredentials(ec, clock_).Get();
+  }).join();
+  sigaction(SIGPIPE, &previous_pipe, nullptr);
+  ASSERT_TRUE(cred.ok()) << cred.error();
+  std::map<std::string, unsigned long long> masks;
+  std::ifstream in(report);
+  for (std::string line; std::getline(in, line);) {
+    masks[line.substr(0, line.find(':'))] = std::stoull(line.substr(line.find(':') + 1), nullptr, 16);
+  }
+  ASSERT_EQ(masks.size(), 2u) << "the plugin did not report its signal masks";
+  auto bit = [](int sig) { return 1ULL << (sig - 1); };
+  EXPECT_EQ(masks["SigBlk"], 0u) << "signals blocked in the plugin";
+  EXPECT_EQ(masks["SigIgn"] & (bit(SIGTERM) | bit(SIGINT) | bit(SIGPIPE)), 0u) << "signals ignored in the plugin";
 }
 
 TEST(ParseExecCredentialTest, AcceptsTokensOrCertificates) {
