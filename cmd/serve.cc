@@ -39,6 +39,9 @@ namespace {
 // The whole shutdown must finish within 5 s (PRODUCT.md §2); the final write gets most of it.
 constexpr base::Millis kShutdownBudget{4'500};
 constexpr base::Millis kFinalWriteTimeout{3'000};
+// PRODUCT.md §2: degraded when a core collector "has been failing for longer than a few
+// intervals"; a few = 3 sample intervals (45 s by default).
+constexpr int kCollectorFailureIntervals = 3;
 
 }  // namespace
 
@@ -141,6 +144,10 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
            const std::vector<std::string>& unsynced) {
         health.Heartbeat(collectors::Sampler::kLoopName);
         for (const auto& s : collector_set.Stats()) metrics.SetStoreStats(s.resource, s.objects, s.skipped);
+        // The status is degraded while a collector has failed for more than 3 sample intervals
+        // (docs/status-configmap.md), synced or not: one that never lists is failing too.
+        model.SetCollectorProblem(
+            collectors::DescribeCollectorFailures(collector_set.Failures(), kCollectorFailureIntervals * cfg.sample_interval));
         if (!unsynced.empty()) {
           std::string names;
           for (const auto& n : unsynced) names += (names.empty() ? "" : ", ") + n;

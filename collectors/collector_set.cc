@@ -4,6 +4,10 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
+#include "base/time_format.h"
+
 namespace kube9::collectors {
 
 const std::vector<ResourceKind>& AllResources() {
@@ -33,7 +37,8 @@ std::unique_ptr<Store<T>> Make(std::optional<T> (*extract)(const rapidjson::Valu
 }  // namespace
 
 CollectorSet::CollectorSet(const std::vector<std::string>& enabled, kube::Client& client, const base::Clock& clock,
-                           kube::ReflectorObserver* observer, int page_size) {
+                           kube::ReflectorObserver* observer, int page_size)
+    : clock_(clock) {
   auto want = [&](std::string_view name) { return std::find(enabled.begin(), enabled.end(), name) != enabled.end(); };
   auto add = [&](std::string_view name, auto& store, auto extract) {
     if (!want(name)) return;
@@ -89,6 +94,41 @@ std::vector<std::string> CollectorSet::Unsynced() const {
     if (!r.reflector->synced()) out.push_back(r.name);
   }
   return out;
+}
+
+std::vector<CollectorFailure> CollectorSet::Failures() const {
+  std::vector<CollectorFailure> out;
+  const auto now = clock_.Now();
+  for (const auto& r : running_) {
+    if (auto f = r.reflector->failing()) {
+      out.push_back({r.name, std::chrono::duration_cast<base::Millis>(now - f->since), f->last_error});
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> DescribeCollectorFailures(const std::vector<CollectorFailure>& failures,
+                                                     base::Millis threshold) {
+  std::vector<const CollectorFailure*> failing;
+  for (const auto& f : failures) {
+    if (f.failing_for > threshold) failing.push_back(&f);
+  }
+  if (failing.empty()) return std::nullopt;
+  // Whole seconds: the text should not change at every write for sub-second noise.
+  auto age = [](const CollectorFailure& f) {
+    return base::FormatDuration(std::chrono::duration_cast<std::chrono::seconds>(f.failing_for));
+  };
+  if (failing.size() == 1) {
+    const auto& f = *failing.front();
+    return fmt::format("collector {} failing for {}: {}", f.collector, age(f), f.error.ToString());
+  }
+  // Names first: the status's error is cut at 500 characters and every name must survive.
+  std::string names, details;
+  for (const auto* f : failing) {
+    names += (names.empty() ? "" : ", ") + f->collector;
+    details += fmt::format("{}{} for {}: {}", details.empty() ? "" : "; ", f->collector, age(*f), f->error.ToString());
+  }
+  return fmt::format("collectors {} failing: {}", names, details);
 }
 
 std::vector<CollectorSet::StoreStats> CollectorSet::Stats() const {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,6 +38,20 @@ struct ClusterStores {
   std::unique_ptr<Store<NamespacedInfo>> cronjobs;
 };
 
+// A collector whose list/watch has kept failing since `since`, with the latest error.
+struct CollectorFailure {
+  std::string collector;
+  base::Millis failing_for{0};
+  kube::ApiError error;
+};
+
+// The status's `error` when collectors have been failing for longer than `threshold` (the
+// status rule of docs/status-configmap.md: every enabled collector is core), naming each
+// with how long and why, e.g. "collector pods failing for 2m: forbidden (HTTP 403): ...";
+// nullopt when none has.
+std::optional<std::string> DescribeCollectorFailures(const std::vector<CollectorFailure>& failures,
+                                                     base::Millis threshold);
+
 // The enabled collectors: a store and a reflector each, one named thread each.
 class CollectorSet {
  public:
@@ -50,6 +65,8 @@ class CollectorSet {
   const ClusterStores& stores() const { return stores_; }
   // Collectors whose first LIST has not completed yet.
   std::vector<std::string> Unsynced() const;
+  // Collectors whose list/watch is failing now (see kube::Reflector::failing), in order.
+  std::vector<CollectorFailure> Failures() const;
   // What each store holds, for self metrics.
   struct StoreStats {
     std::string resource;
@@ -66,6 +83,7 @@ class CollectorSet {
     std::unique_ptr<kube::Reflector> reflector;
     std::thread thread;
   };
+  const base::Clock& clock_;
   ClusterStores stores_;
   std::vector<Running> running_;
 };

@@ -36,10 +36,12 @@ void AddQuery(std::string& url, std::string_view key, std::string_view value) {
 template <typename Decoder>
 class DecodingStream final : public http::StreamHandler {
  public:
-  explicit DecodingStream(Decoder& decoder) : decoder_(decoder) {}
+  explicit DecodingStream(Decoder& decoder, std::function<void()> on_success = {})
+      : decoder_(decoder), on_success_(std::move(on_success)) {}
   bool OnHeaders(int status, const http::Headers& headers) override {
     status_ = status;
     headers_ = headers;
+    if (on_success_ && status >= 200 && status < 300) on_success_();
     return true;
   }
   bool OnData(std::string_view chunk) override {
@@ -60,6 +62,7 @@ class DecodingStream final : public http::StreamHandler {
 
  private:
   Decoder& decoder_;
+  std::function<void()> on_success_;
 };
 
 }  // namespace
@@ -276,7 +279,7 @@ base::Expected<WatchResult, ApiError> Client::Watch(std::string_view path, std::
   std::optional<DecodingStream<WatchDecoder>> stream;
   auto status = Exchange(req, "watch", resource, [&](const http::Request& r) {
     decoder.emplace(visit);
-    stream.emplace(*decoder);
+    stream.emplace(*decoder, options.on_open);
     return transport_.Stream(r, *stream, stop);
   });
   if (!status.ok()) return base::Unexpected(status.error());

@@ -45,6 +45,8 @@ struct WatchOptions {
   std::string field_selector;
   int timeout_seconds = 300;  // the server ends the watch after this; the caller re-watches
   bool allow_bookmarks = true;
+  // Called when the server accepts the watch (2xx headers), before any event.
+  std::function<void()> on_open;
 };
 
 struct WatchResult {

@@ -19,7 +19,27 @@ Reflector::Reflector(ReflectorOptions options, Client& client, ReflectorHandler&
       backoff_(options_.backoff, SeedOr(options_.seed)),
       rng_(SeedOr(options_.seed) + 1) {}
 
+std::optional<Reflector::Failure> Reflector::failing() const {
+  std::lock_guard lock(failure_mu_);
+  return failing_;
+}
+
+void Reflector::MarkFailed(const ApiError& error) {
+  std::lock_guard lock(failure_mu_);
+  if (!failing_) failing_ = Failure{clock_.Now(), error};
+  else failing_->last_error = error;
+  failing_flag_ = true;
+}
+
+void Reflector::MarkHealthy() {
+  if (!failing_flag_.load()) return;
+  std::lock_guard lock(failure_mu_);
+  failing_.reset();
+  failing_flag_ = false;
+}
+
 bool Reflector::WaitAfter(const ApiError& error, const base::StopSignal& stop) {
+  MarkFailed(error);
   if (observer_) observer_->OnError(options_.resource, error);
   base::Millis delay = backoff_.Next();
   if (error.retry_after) delay = std::min(std::max(delay, *error.retry_after), options_.max_retry_after);
@@ -43,6 +63,7 @@ void Reflector::Run(const base::StopSignal& stop) {
     }
     handler_.OnSynced();
     synced_ = true;
+    MarkHealthy();
     if (observer_) observer_->OnSynced(options_.resource, listed->items);
     log::Debug("listed", {{"resource", options_.resource}, {"objects", listed->items}, {"pages", listed->pages}});
 
@@ -54,6 +75,8 @@ void Reflector::Run(const base::StopSignal& stop) {
       wo.label_selector = options_.list.label_selector;
       wo.field_selector = options_.list.field_selector;
       wo.timeout_seconds = options_.watch_timeout_min_seconds + spread(rng_);
+      // A watch can stay open for minutes: it counts as a success once the server accepts it.
+      wo.on_open = [this] { MarkHealthy(); };
       const auto started = clock_.Now();
       auto watched = client_.Watch(
           options_.path, options_.resource, wo,

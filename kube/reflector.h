@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "base/backoff.h"
@@ -54,7 +56,19 @@ class Reflector {
   // True once a list has completed (stays true across relists).
   bool synced() const { return synced_.load(); }
 
+  // Set while list/watch keeps failing: since the first failure after the last success (a
+  // completed LIST or a watch the server accepted), with the latest error. A 410 Gone is
+  // not a failure: relisting is the normal way out. nullopt while healthy.
+  struct Failure {
+    base::SteadyTime since;
+    ApiError last_error;
+  };
+  std::optional<Failure> failing() const;
+
  private:
+  void MarkFailed(const ApiError& error);
+  void MarkHealthy();
+
   // Waits after a failure; returns true when stopped meanwhile.
   bool WaitAfter(const ApiError& error, const base::StopSignal& stop);
 
@@ -66,6 +80,9 @@ class Reflector {
   base::Backoff backoff_;
   std::mt19937_64 rng_;
   std::atomic<bool> synced_{false};
+  std::atomic<bool> failing_flag_{false};  // failing_.has_value(), read without the lock on every event
+  mutable std::mutex failure_mu_;
+  std::optional<Failure> failing_;
 };
 
 }  // namespace kube9::kube

@@ -55,7 +55,7 @@ bool StatusLoop::WriteOnce(base::Millis timeout, const base::StopSignal* cancel)
 void StatusLoop::Run(const base::StopSignal& stop) {
   while (!stop.stopped()) {
     const auto started = clock_.Now();
-    const std::uint64_t changes = model_.RegistrationChanges();
+    const std::uint64_t changes = model_.Changes();
     base::Millis delay;
     const bool written = WriteOnce(kWriteTimeout, &stop);
     if (written) {
@@ -68,14 +68,15 @@ void StatusLoop::Run(const base::StopSignal& stop) {
       delay = std::min(delay, interval_);
     }
     if (health_) health_->Heartbeat(kLoopName);
-    // Sleep in short slices: a registration change (registered, rejected) is written at once
-    // rather than up to an interval later, since the extension decides its features on it.
+    // Sleep in short slices: a change of health (registered, rejected, collectors failing or
+    // recovered) is written at once rather than up to an interval later, since the extension
+    // decides its features on it.
     const auto wake = clock_.Now() + delay;
     bool stopped = false;
     while (clock_.Now() < wake && !(stopped = clock_.SleepFor(
                                         std::min(kChangePoll, std::chrono::duration_cast<base::Millis>(wake - clock_.Now())),
                                         stop))) {
-      if (written && model_.RegistrationChanges() != changes) break;
+      if (written && model_.Changes() != changes) break;
     }
     if (stopped) break;
   }

@@ -90,12 +90,19 @@ void StatusModel::SetRegistration(bool registered, std::optional<std::string> cl
   registered_ = registered;
   cluster_id_ = std::move(cluster_id);
   not_registered_reason_ = std::move(not_registered_reason);
-  ++registration_changes_;
+  ++changes_;
 }
 
-std::uint64_t StatusModel::RegistrationChanges() const {
+void StatusModel::SetCollectorProblem(std::optional<std::string> problem) {
   std::lock_guard lock(mu_);
-  return registration_changes_;
+  // Only a change of health counts: the text's "failing for ..." grows at every sample.
+  if (problem.has_value() != collector_problem_.has_value()) ++changes_;
+  collector_problem_ = std::move(problem);
+}
+
+std::uint64_t StatusModel::Changes() const {
+  std::lock_guard lock(mu_);
+  return changes_;
 }
 
 void StatusModel::SetClusterHealth(ClusterHealth health) {
@@ -124,9 +131,12 @@ StatusReport StatusModel::Current(base::WallTime now) const {
   if (shutting_down_) {
     r.health = "unhealthy";
     r.error = "Shutting down";
-  } else if (api_key_configured_ && !registered_) {
+  } else if ((api_key_configured_ && !registered_) || collector_problem_) {
+    // Both reasons when both hold, registration first (the extension's features depend on it).
     r.health = "degraded";
-    r.error = not_registered_reason_;
+    std::string error = api_key_configured_ && !registered_ ? not_registered_reason_ : "";
+    if (collector_problem_) error += (error.empty() ? "" : "; ") + *collector_problem_;
+    r.error = std::move(error);
   } else {
     r.health = "healthy";
   }

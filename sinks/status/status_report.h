@@ -60,8 +60,12 @@ class StatusModel {
   void SetShuttingDown();
   // Registration with kube9-server (Pro tier): the reason while not registered.
   void SetRegistration(bool registered, std::optional<std::string> cluster_id, std::string not_registered_reason);
-  // Grows whenever the registration state changes, so that a change is written at once.
-  std::uint64_t RegistrationChanges() const;
+  // Collectors failing for longer than the status rule allows (see
+  // collectors::DescribeCollectorFailures), or nullopt: makes the health degraded.
+  void SetCollectorProblem(std::optional<std::string> problem);
+  // Grows whenever the registration state changes or collectors start or stop failing, so
+  // that the change of health is written at once.
+  std::uint64_t Changes() const;
   void SetCollectionStats(const CollectionStats& stats);
   void SetClusterHealth(ClusterHealth health);
 
@@ -71,13 +75,14 @@ class StatusModel {
   const std::string ns_;
   const bool api_key_configured_;
   mutable std::mutex mu_;
-  std::uint64_t registration_changes_ = 0;
+  std::uint64_t changes_ = 0;
   bool shutting_down_ = false;
   bool registered_ = false;
   std::optional<std::string> cluster_id_;
   std::string not_registered_reason_;
   CollectionStats stats_;
   std::optional<ClusterHealth> cluster_health_;
+  std::optional<std::string> collector_problem_;
 };
 
 }  // namespace kube9::sinks

@@ -95,3 +95,48 @@ def test_a_collector_missing_from_the_grant_is_forbidden_and_not_ready(api, clus
         assert ready.status == 503 and "nodes" in ready.text, (ready.status, ready.text)
     finally:
         cleanup(api, name)
+
+
+ALL_BUT_PODS = ("nodes,namespaces,services,persistentvolumeclaims,deployments,statefulsets,daemonsets,"
+                "replicasets,jobs,cronjobs")
+
+
+def test_a_collector_failing_for_3_sample_intervals_degrades_the_status_until_it_recovers(
+        api, cluster, binary, namespace, start_operator, tmp_path):
+    # docs/status-configmap.md: degraded while a collector's list/watch has failed for more than
+    # 3 sample intervals (3 s here), the error naming it and why; healthy again once it lists.
+    name, token = grant(api, binary, namespace, ALL_BUT_PODS)
+    extra = f"{name}-pods"
+    try:
+        op = start_operator(namespace, kubeconfig=token_kubeconfig(cluster, tmp_path, token), wait_ready=False,
+                            args=["--sample-interval=1s"])
+        op.wait_http()
+
+        def status():
+            s = api.get_status(namespace)
+            return s or {}
+
+        degraded = wait_for(lambda: ((s := status()).get("health") == "degraded", s), 20,
+                            "the status to become degraded", operator=op)
+        error = degraded["error"]
+        assert error.startswith("collector pods failing for "), error
+        assert "forbidden (HTTP 403)" in error, error
+        assert not any(f"{c} " in error or f"{c}," in error for c in ALL_BUT_PODS.split(",")), error
+        assert degraded["mode"] == "operated" and degraded["tier"] == "free", degraded
+
+        # Granting pods afterwards: the next LIST succeeds (within the reflector's 30 s backoff
+        # cap) and the recovery is written at once, not at the next interval.
+        create_object(api, "/apis/rbac.authorization.k8s.io/v1/clusterroles", {
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": extra},
+            "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}]})
+        create_object(api, "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", {
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": extra},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": extra},
+            "subjects": [{"kind": "ServiceAccount", "name": "kube9-operator", "namespace": namespace}]})
+        healthy = wait_for(lambda: ((s := status()).get("health") == "healthy", s), 45,
+                           "the status to become healthy again", operator=op)
+        assert healthy["error"] is None, healthy
+        assert op.get("/readyz").status == 200
+    finally:
+        cleanup(api, name)
+        cleanup(api, extra)

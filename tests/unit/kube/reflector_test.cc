@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -41,15 +42,22 @@ class StopWhenDone final : public ReflectorObserver {
  public:
   StopWhenDone(FakeTransport& t, base::StopSignal& s) : transport_(t), stop_(s) {}
   void OnRelist(std::string_view, std::string_view reason) override { relists.emplace_back(reason); }
-  void OnSynced(std::string_view, std::size_t) override {}
-  void OnWatchEvent(std::string_view, EventType) override { ++events; }
+  void OnSynced(std::string_view, std::size_t) override {
+    if (probe) probe("synced");
+  }
+  void OnWatchEvent(std::string_view, EventType) override {
+    ++events;
+    if (probe) probe("event");
+  }
   void OnError(std::string_view, const ApiError& e) override {
     errors.emplace_back(ErrorKindName(e.kind));
+    if (probe) probe("error");
     if (transport_.remaining() == 0) stop_.Stop();
   }
   std::vector<std::string> relists;
   std::vector<std::string> errors;
   int events = 0;
+  std::function<void(std::string_view what)> probe;  // called at each of the above
 
  private:
   FakeTransport& transport_;
@@ -190,6 +198,53 @@ TEST_F(ReflectorTest, AnEmptyWatchThatEndsAtOnceDoesNotSpin) {
   auto r = Make();
   r.Run(stop_);
   EXPECT_GE(clock_.slept(), std::chrono::milliseconds(5 * 400)) << "each empty watch waits a backoff";
+}
+
+TEST_F(ReflectorTest, FailingSinceTheFirstErrorUntilAListCompletes) {
+  for (int i = 0; i < 3; ++i) transport_.Reply(403, R"({"kind":"Status","code":403,"message":"forbidden"})");
+  transport_.Reply(500, R"({"kind":"Status","code":500})");
+  transport_.Reply(200, List("10", {}));
+  transport_.FailTransport();
+  auto r = Make();
+  std::vector<std::string> trace;
+  observer_.probe = [&](std::string_view what) {
+    auto f = r.failing();
+    trace.push_back(f ? fmt::format("{} {} {}", what, ErrorKindName(f->last_error.kind),
+                                    std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now() - f->since).count() > 0)
+                      : fmt::format("{} ok", what));
+  };
+  EXPECT_FALSE(r.failing());
+  r.Run(stop_);
+  // The first failure starts the clock (0 ms then, more later); the latest error is reported;
+  // the completed LIST clears it; the broken watch after it starts a new failure.
+  EXPECT_EQ(trace, (std::vector<std::string>{"error forbidden false", "error forbidden true", "error forbidden true",
+                                             "error server_error true", "synced ok", "error transport false"}));
+}
+
+TEST_F(ReflectorTest, AWatchTheServerAcceptsEndsAFailureBeforeItsFirstEvent) {
+  transport_.Reply(200, List("10", {}));
+  transport_.FailTransport();                            // watch: no response
+  transport_.Reply(503, R"({"kind":"Status","code":503})");  // watch: refused
+  transport_.Reply(200, Event("ADDED", "a", "11"));      // watch accepted
+  transport_.Reply(410, R"({"kind":"Status","code":410})");  // expired: relist, not a failure
+  transport_.Reply(200, List("20", {}));
+  transport_.FailTransport();
+  auto r = Make();
+  const auto t0 = clock_.Now();
+  std::vector<std::string> trace;
+  std::optional<base::SteadyTime> since;
+  observer_.probe = [&](std::string_view what) {
+    auto f = r.failing();
+    trace.push_back(f ? fmt::format("{} {}", what, ErrorKindName(f->last_error.kind)) : fmt::format("{} ok", what));
+    if (f && !since) since = f->since;
+  };
+  r.Run(stop_);
+  // The first failure's time is kept through the second; the accepted watch clears it before
+  // its event; a 410 is reported but is no failure.
+  EXPECT_EQ(trace, (std::vector<std::string>{"synced ok", "error transport", "error server_error", "event ok",
+                                             "error ok", "synced ok", "error transport"}));
+  ASSERT_TRUE(since);
+  EXPECT_EQ(*since, t0) << "the failure started at the first error, not the latest";
 }
 
 TEST_F(ReflectorTest, StopEndsRunPromptly) {

@@ -83,6 +83,36 @@ TEST_F(StatusLoopTest, ARegistrationChangeIsWrittenWithoutWaitingForTheInterval)
   EXPECT_EQ(p.reports[2].last_update - p.reports[1].last_update, std::chrono::seconds(60));
 }
 
+TEST_F(StatusLoopTest, CollectorsFailingOrRecoveringAreWrittenWithoutWaitingForTheInterval) {
+  RecordingPublisher p(stop_, 4);
+  const auto start = clock_.WallNow();
+  // The sampler's thread finds a collector failing during the first write, recovered during
+  // the second.
+  struct Sampling final : StatusPublisher {
+    RecordingPublisher& inner;
+    StatusModel& model;
+    Sampling(RecordingPublisher& i, StatusModel& m) : inner(i), model(m) {}
+    base::Expected<base::Ok, kube::ApiError> Publish(const StatusReport& r, base::Millis t,
+                                                     const base::StopSignal* c) override {
+      if (inner.reports.size() == 0) model.SetCollectorProblem("collector pods failing for 46s: forbidden");
+      if (inner.reports.size() == 1) model.SetCollectorProblem("collector pods failing for 47s: forbidden");
+      if (inner.reports.size() == 2) model.SetCollectorProblem(std::nullopt);
+      return inner.Publish(r, t, c);
+    }
+  } sampling(p, model_);
+  StatusLoop(model_, sampling, clock_, std::chrono::seconds(60), &metrics_, &health_, 1).Run(stop_);
+  ASSERT_EQ(p.reports.size(), 4u);
+  EXPECT_EQ(p.reports[0].health, "healthy");
+  EXPECT_EQ(p.reports[1].health, "degraded");
+  EXPECT_EQ(p.reports[1].error, "collector pods failing for 46s: forbidden");
+  EXPECT_LE(p.reports[1].last_update - start, std::chrono::seconds(1));
+  // Only its text changed: written at the interval, and the recovery at once after it.
+  EXPECT_EQ(p.reports[2].last_update - p.reports[1].last_update, std::chrono::seconds(60));
+  EXPECT_EQ(p.reports[2].error, "collector pods failing for 47s: forbidden");
+  EXPECT_EQ(p.reports[3].health, "healthy");
+  EXPECT_LE(p.reports[3].last_update - p.reports[2].last_update, std::chrono::seconds(1));
+}
+
 TEST_F(StatusLoopTest, NotReadyUntilTheFirstWrite) {
   RecordingPublisher p(stop_, 1);
   auto loop = Loop(p, std::chrono::seconds(60));

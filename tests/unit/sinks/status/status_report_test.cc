@@ -62,6 +62,42 @@ TEST(StatusReportTest, RegisteredIsProWithClusterId) {
   EXPECT_FALSE(doc.HasMember("data"));
 }
 
+TEST(StatusReportTest, FailingCollectorsDegradeUntilTheyRecover) {
+  StatusModel model("ops", false);
+  const auto before = model.Changes();
+  model.SetCollectorProblem("collector pods failing for 1m: forbidden (HTTP 403): no");
+  auto r = model.Current(kNow);
+  EXPECT_EQ(r.mode, "operated");
+  EXPECT_EQ(r.health, "degraded");
+  EXPECT_EQ(r.error, "collector pods failing for 1m: forbidden (HTTP 403): no");
+  EXPECT_EQ(model.Changes(), before + 1) << "a change of health is written at once";
+  model.SetCollectorProblem("collector pods failing for 2m: forbidden (HTTP 403): no");
+  EXPECT_EQ(model.Changes(), before + 1) << "a longer failure is no change of health";
+  model.SetCollectorProblem(std::nullopt);
+  EXPECT_EQ(model.Changes(), before + 2);
+  r = model.Current(kNow);
+  EXPECT_EQ(r.health, "healthy");
+  EXPECT_FALSE(r.error);
+}
+
+TEST(StatusReportTest, RegistrationReasonComesFirstAndShuttingDownWins) {
+  StatusModel model("ops", true);
+  model.SetRegistration(false, std::nullopt, "kube9-server rejected the API key");
+  model.SetCollectorProblem("collector pods failing for 1m: forbidden (HTTP 403): no");
+  auto r = model.Current(kNow);
+  EXPECT_EQ(r.health, "degraded");
+  EXPECT_EQ(r.error, "kube9-server rejected the API key; collector pods failing for 1m: forbidden (HTTP 403): no");
+  model.SetRegistration(true, "cls_1", "");
+  r = model.Current(kNow);
+  EXPECT_EQ(r.tier, "pro");
+  EXPECT_EQ(r.health, "degraded") << "registered, but a collector is still failing";
+  EXPECT_EQ(r.error, "collector pods failing for 1m: forbidden (HTTP 403): no");
+  model.SetShuttingDown();
+  r = model.Current(kNow);
+  EXPECT_EQ(r.health, "unhealthy");
+  EXPECT_EQ(r.error, "Shutting down");
+}
+
 TEST(StatusReportTest, ShuttingDownIsUnhealthyWithTheContractMessage) {
   StatusModel model("kube9-system", false);
   model.SetShuttingDown();
