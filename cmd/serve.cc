@@ -97,6 +97,7 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   exporter::ProMetrics pro_metrics(registry, cfg.api_key_configured(), cfg.spool_max_bytes);
   sinks::collections::IdentityResolver identity(client);
   sinks::collections::Scheduler* scheduler_ptr = nullptr;  // set below; registration starts after it
+  sinks::StatusLoop* status_loop_ptr = nullptr;             // likewise
   std::unique_ptr<ProTier> pro;
   if (cfg.api_key_configured()) {
     model.SetRegistration(false, std::nullopt, "registering with kube9-server");
@@ -114,6 +115,10 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
           model.SetRegistration(r.registered(), r.registered() ? std::optional(r.cluster_id) : std::nullopt, r.reason);
           scheduler_ptr->SetMetrics(r.registered() && r.configuration.metrics_enabled,
                                     std::chrono::seconds(r.configuration.metrics_interval_seconds));
+          // kube9-server's interval while registered and it gives one; the configured one otherwise.
+          const auto& server_interval = r.configuration.status_update_interval_seconds;
+          status_loop_ptr->SetInterval(r.registered() && server_interval ? std::chrono::seconds(*server_interval)
+                                                                         : cfg.status_interval);
         });
     if (!created.ok()) {
       log::Error("cannot start the Pro tier", {{"error", created.error()}});
@@ -189,6 +194,7 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   base::StopSignal stop;
   sinks::ConfigMapStatusPublisher publisher(client, cfg.pod_namespace);
   sinks::StatusLoop status_loop(model, publisher, clock, cfg.status_interval, &metrics, &health);
+  status_loop_ptr = &status_loop;
   std::thread status_thread([&] {
     pthread_setname_np(pthread_self(), "status");
     status_loop.Run(stop);

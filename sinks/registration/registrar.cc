@@ -25,7 +25,7 @@ std::optional<ServerConfiguration> ParseConfiguration(const rapidjson::Value& v,
   if (!v.IsObject()) return std::nullopt;
   ServerConfiguration c;
   c.reregistration_interval_hours = default_reregistration_hours;
-  auto integer = [&](const char* name, int& out, int min, int max) {
+  auto integer = [&](const char* name, auto& out, int min, int max) {
     auto m = v.FindMember(name);
     if (m == v.MemberEnd() || m->value.IsNull()) return true;
     if (!m->value.IsInt64()) return false;

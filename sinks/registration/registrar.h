@@ -19,7 +19,8 @@ namespace kube9::sinks::registration {
 
 // What the server tells a registered operator.
 struct ServerConfiguration {
-  int status_update_interval_seconds = 60;
+  // nullopt when the server does not say: the configured interval applies.
+  std::optional<int> status_update_interval_seconds;
   int reregistration_interval_hours = 24;
   bool metrics_enabled = false;
   int metrics_interval_seconds = 60;

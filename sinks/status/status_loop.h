@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+
 #include "base/backoff.h"
 #include "base/clock.h"
 #include "exporter/health.h"
@@ -21,16 +23,24 @@ class StatusLoop {
              exporter::OperatorMetrics* metrics, exporter::HealthState* health, std::uint64_t seed = 0);
 
   void Run(const base::StopSignal& stop);
+  // A new write interval, from any thread (kube9-server's statusUpdateIntervalSeconds, or the
+  // configured one again): clamped to 5 s..240 s so the status never goes stale, and applied
+  // to the wait in progress.
+  void SetInterval(base::Millis interval);
+  base::Millis interval() const { return base::Millis(interval_ms_.load()); }
   // After Run returns: one last write saying the operator is shutting down, bounded by `deadline`.
   bool WriteFinal(base::Millis deadline);
 
  private:
   bool WriteOnce(base::Millis timeout, const base::StopSignal* cancel);
+  // The liveness budget follows the interval: a write may take its timeout, then a full
+  // interval passes before the next.
+  void RegisterHealthLoop(base::Millis interval);
 
   StatusModel& model_;
   StatusPublisher& publisher_;
   const base::Clock& clock_;
-  base::Millis interval_;
+  std::atomic<base::Millis::rep> interval_ms_;
   exporter::OperatorMetrics* metrics_;
   exporter::HealthState* health_;
   base::Backoff backoff_;

@@ -210,7 +210,8 @@ def test_registration_sets_status_enabled_pro_registered(api, namespace, start_o
     server = kube9_server
     # A server-assigned id unlike the derived one, to see that the status shows the server's.
     assigned = "cls_" + secrets.token_hex(16)
-    server.configure(assigned_cluster_id=assigned)
+    # The server's statusUpdateIntervalSeconds (10) replaces the configured interval (5 s).
+    server.configure(assigned_cluster_id=assigned, status_update_interval_seconds=10)
     op = start_pro(start_operator, namespace, server, tmp_path)
 
     server.wait_for(server.successful_registrations, 20, "a successful registration")
@@ -236,8 +237,14 @@ def test_registration_sets_status_enabled_pro_registered(api, namespace, start_o
     text = op.metrics()
     assert_registration_state(op, "registered")
     assert (metric_value(text, "kube9_operator_registration_attempts_total", result="success") or 0) >= 1, text
+    # The status is written every 10 s now, as the server said, not every 5 s.
+    later = wait_status(api, namespace, op, lambda s: s["lastUpdate"] != status["lastUpdate"], 15,
+                        "the next status write")
+    step = parse_rfc3339_millis(later["lastUpdate"]) - parse_rfc3339_millis(status["lastUpdate"])
+    assert 9.5 <= step <= 11.5, (status["lastUpdate"], later["lastUpdate"])
+    changed = [e for e in op.json_logs() if e.get("msg") == "status interval changed"]
+    assert changed and changed[-1].get("interval") == "10s", changed
     # Registered once: the next one is due in reregistrationIntervalHours (24).
-    time.sleep(5)
     assert len(server.registrations()) == 1, server.summary()
     assert_no_violations(server)
 

@@ -270,6 +270,22 @@ TEST_F(RegistrarTest, ServerConfigurationIsClampedAndNullMeansAbsent) {
   EXPECT_EQ(r->Current().configuration.reregistration_interval_hours, 720);
   EXPECT_FALSE(r->Current().configuration.metrics_enabled);
   EXPECT_EQ(r->Current().configuration.metrics_interval_seconds, 60);
+  EXPECT_EQ(r->Current().configuration.status_update_interval_seconds, 60);
+}
+
+TEST_F(RegistrarTest, TheServersStatusIntervalIsClampedToWhatKeepsTheStatusFreshAndAbsentWhenNotGiven) {
+  for (const auto& [json, want] : std::vector<std::pair<std::string, std::optional<int>>>{
+           {R"("statusUpdateIntervalSeconds":30)", 30},
+           {R"("statusUpdateIntervalSeconds":1)", 5},
+           {R"("statusUpdateIntervalSeconds":86400)", 240},
+           {R"("statusUpdateIntervalSeconds":null)", std::nullopt},
+           {R"("metricsEnabled":false)", std::nullopt}}) {
+    transport_.Reply(200, R"({"status":"registered","clusterId":"c","tier":"pro","configuration":{)" + json + "}}");
+    auto r = Make(key_);
+    RunFor(*r, std::chrono::minutes(1));
+    ASSERT_TRUE(r->Current().registered()) << json;
+    EXPECT_EQ(r->Current().configuration.status_update_interval_seconds, want) << json;
+  }
 }
 
 TEST_F(RegistrarTest, WithoutTheServersIntervalTheConfiguredOneApplies) {

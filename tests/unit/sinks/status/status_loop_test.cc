@@ -113,6 +113,44 @@ TEST_F(StatusLoopTest, CollectorsFailingOrRecoveringAreWrittenWithoutWaitingForT
   EXPECT_LE(p.reports[3].last_update - p.reports[2].last_update, std::chrono::seconds(1));
 }
 
+// kube9-server's statusUpdateIntervalSeconds arrives on the registrar's thread at any time.
+TEST_F(StatusLoopTest, ANewIntervalAppliesToTheNextWaitClampedAndKeepsTheLoopAlive) {
+  RecordingPublisher p(stop_, 6);
+  StatusLoop* loop = nullptr;
+  std::vector<bool> alive;
+  struct Registering final : StatusPublisher {
+    std::function<void()> before;
+    RecordingPublisher& inner;
+    explicit Registering(RecordingPublisher& i) : inner(i) {}
+    base::Expected<base::Ok, kube::ApiError> Publish(const StatusReport& r, base::Millis t,
+                                                     const base::StopSignal* c) override {
+      before();
+      return inner.Publish(r, t, c);
+    }
+  } registering(p);
+  registering.before = [&] {
+    alive.push_back(health_.Live().ok);
+    switch (p.reports.size()) {
+      case 0: loop->SetInterval(std::chrono::seconds(10)); break;    // during the first write
+      case 2: loop->SetInterval(std::chrono::hours(1)); break;       // beyond the allowed range
+      case 4: loop->SetInterval(std::chrono::seconds(1)); break;     // below it
+    }
+  };
+  StatusLoop l(model_, registering, clock_, std::chrono::seconds(60), &metrics_, &health_, 1);
+  loop = &l;
+  l.Run(stop_);
+  ASSERT_EQ(p.reports.size(), 6u);
+  std::vector<std::int64_t> gaps;
+  for (std::size_t i = 1; i < p.reports.size(); ++i) {
+    gaps.push_back(std::chrono::duration_cast<std::chrono::seconds>(p.reports[i].last_update -
+                                                                    p.reports[i - 1].last_update).count());
+  }
+  EXPECT_EQ(gaps, (std::vector<std::int64_t>{10, 10, 240, 240, 5}));
+  EXPECT_EQ(l.interval(), std::chrono::seconds(5));
+  // 240 s between writes is more than the budget of a 60 s loop: the budget followed.
+  EXPECT_EQ(alive, std::vector<bool>(6, true));
+}
+
 TEST_F(StatusLoopTest, NotReadyUntilTheFirstWrite) {
   RecordingPublisher p(stop_, 1);
   auto loop = Loop(p, std::chrono::seconds(60));
