@@ -1,0 +1,367 @@
+#include "http/curl_transport.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace kube9::http {
+namespace {
+
+using ::testing::HasSubstr;
+using Steady = std::chrono::steady_clock;
+
+TEST(HeadersTest, NamesAreCaseInsensitiveAndTheFirstValueWins) {
+  Headers h;
+  h.Add("Content-Type", "application/json");
+  h.Add("Retry-After", "5");
+  h.Add("retry-after", "7");
+  EXPECT_EQ(h.Get("content-type"), "application/json");
+  EXPECT_EQ(h.Get("CONTENT-TYPE"), "application/json");
+  EXPECT_EQ(h.Get("Retry-After"), "5");
+  EXPECT_EQ(h.Get("Missing"), "");
+  ASSERT_EQ(h.all().size(), 3u);
+  EXPECT_EQ(h.all()[0].first, "content-type") << "stored lower-case";
+  EXPECT_EQ(h.all()[2].second, "7") << "every value is kept";
+}
+
+// A plain-HTTP server on 127.0.0.1 and a kernel-chosen port, one connection at a time: it
+// reads a request (headers and a Content-Length body), hands it to `reply`, which writes to
+// the socket, and closes the connection. What is sent over loopback is real libcurl traffic.
+class LoopbackServer {
+ public:
+  using Reply = std::function<void(int fd, const std::string& request, const std::atomic<bool>& stopping)>;
+
+  explicit LoopbackServer(Reply reply) : reply_(std::move(reply)) {
+    listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(listen_fd_, 8) != 0) {
+      ADD_FAILURE() << "cannot listen on loopback";
+      return;
+    }
+    socklen_t len = sizeof(addr);
+    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~LoopbackServer() {
+    stopping_ = true;
+    if (thread_.joinable()) thread_.join();
+    for (auto& t : connections_) t.join();
+    close(listen_fd_);
+  }
+
+  std::string url(const std::string& path = "/") const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  std::vector<std::string> requests() const {
+    std::lock_guard lock(mu_);
+    return requests_;
+  }
+
+  static void Write(int fd, std::string_view data) {
+    while (!data.empty()) {
+      const ssize_t n = send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n <= 0) return;
+      data.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+  // Holds the connection open without sending anything, until the server is torn down.
+  static void Hang(const std::atomic<bool>& stopping) {
+    while (!stopping) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+
+ private:
+  void Serve() {
+    while (!stopping_) {
+      pollfd pfd{listen_fd_, POLLIN, 0};
+      if (poll(&pfd, 1, 50) <= 0) continue;
+      const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0) continue;
+      // A thread per connection: a reply that hangs must not hold up the next request.
+      connections_.emplace_back([this, fd] {
+        std::string request;
+        if (ReadRequest(fd, request)) {
+          {
+            std::lock_guard lock(mu_);
+            requests_.push_back(request);
+          }
+          reply_(fd, request, stopping_);
+        }
+        close(fd);
+      });
+    }
+  }
+  bool ReadRequest(int fd, std::string& request) {
+    char buf[4096];
+    std::size_t want = std::string::npos;
+    while (!stopping_ && request.size() < want) {
+      pollfd pfd{fd, POLLIN, 0};
+      if (poll(&pfd, 1, 50) <= 0) continue;
+      const ssize_t n = recv(fd, buf, sizeof(buf), 0);
+      if (n <= 0) return false;
+      request.append(buf, static_cast<std::size_t>(n));
+      if (const auto end = request.find("\r\n\r\n"); end != std::string::npos && want == std::string::npos) {
+        std::size_t body = 0;
+        if (const auto cl = request.find("Content-Length: "); cl != std::string::npos && cl < end) {
+          body = std::stoul(request.substr(cl + 16));
+        }
+        want = end + 4 + body;
+      }
+    }
+    return request.size() >= want;
+  }
+
+  Reply reply_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+  std::vector<std::thread> connections_;  // touched by the accepting thread only, then joined
+  mutable std::mutex mu_;
+  std::vector<std::string> requests_;
+};
+
+// Records what a streamed response delivered; declines more after `accept_chunks` chunks.
+class Recorder final : public StreamHandler {
+ public:
+  explicit Recorder(bool accept_headers = true, int accept_chunks = -1)
+      : accept_headers_(accept_headers), accept_chunks_(accept_chunks) {}
+  bool OnHeaders(int s, const Headers& h) override {
+    status = s;
+    headers = h;
+    ++header_calls;
+    return accept_headers_;
+  }
+  bool OnData(std::string_view chunk) override {
+    body.append(chunk);
+    ++chunks;
+    return accept_chunks_ < 0 || chunks < accept_chunks_;
+  }
+  int status = 0;
+  Headers headers;
+  std::string body;
+  int header_calls = 0;
+  int chunks = 0;
+
+ private:
+  bool accept_headers_;
+  int accept_chunks_;
+};
+
+// Chunked transfer encoding: each chunk reaches libcurl, and so the handler, on its own.
+void WriteChunk(int fd, std::string_view data) {
+  char size[32];
+  std::snprintf(size, sizeof(size), "%zx\r\n", data.size());
+  LoopbackServer::Write(fd, std::string(size) + std::string(data) + "\r\n");
+}
+
+class CurlTransportTest : public ::testing::Test {
+ protected:
+  CurlTransport transport_{TlsTrust{}, "kube9-operator/test"};
+};
+
+TEST_F(CurlTransportTest, SendReturnsStatusHeadersAndBodyAndSendsTheRequestAsGiven) {
+  LoopbackServer server([](int fd, const std::string&, const std::atomic<bool>&) {
+    LoopbackServer::Write(fd,
+                          "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nX-Multi: first\r\n"
+                          "X-Multi: second\r\nContent-Length: 11\r\nConnection: close\r\n\r\n{\"ok\":true}");
+  });
+  Request req;
+  req.method = "POST";
+  req.url = server.url("/v1/things?x=1");
+  req.headers = {{"Authorization", "Bearer t0k"}, {"Content-Type", "application/json"}};
+  req.body = R"({"a":1})";
+  auto resp = transport_.Send(req);
+  ASSERT_TRUE(resp.ok()) << resp.error().message;
+  EXPECT_EQ(resp->status, 201);
+  EXPECT_EQ(resp->headers.Get("content-type"), "application/json");
+  EXPECT_EQ(resp->headers.Get("X-MULTI"), "first");
+  EXPECT_EQ(resp->body, R"({"ok":true})");
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_THAT(requests[0], ::testing::StartsWith("POST /v1/things?x=1 HTTP/1.1\r\n"));
+  EXPECT_THAT(requests[0], HasSubstr("\r\nAuthorization: Bearer t0k\r\n"));
+  EXPECT_THAT(requests[0], HasSubstr("\r\nUser-Agent: kube9-operator/test\r\n"));
+  EXPECT_THAT(requests[0], ::testing::Not(HasSubstr("Expect:"))) << "no 100-continue round trip";
+  EXPECT_THAT(requests[0], ::testing::EndsWith("\r\n\r\n{\"a\":1}"));
+}
+
+TEST_F(CurlTransportTest, AnErrorStatusIsAResponseNotATransportError) {
+  LoopbackServer server([](int fd, const std::string&, const std::atomic<bool>&) {
+    LoopbackServer::Write(fd, "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 7\r\nContent-Length: 4\r\n"
+                              "Connection: close\r\n\r\nbusy");
+  });
+  Request req;
+  req.url = server.url();
+  auto resp = transport_.Send(req);
+  ASSERT_TRUE(resp.ok()) << resp.error().message;
+  EXPECT_EQ(resp->status, 503);
+  EXPECT_EQ(resp->headers.Get("retry-after"), "7");
+  EXPECT_EQ(resp->body, "busy");
+}
+
+TEST_F(CurlTransportTest, StreamDeliversHeadersThenEveryChunk) {
+  LoopbackServer server([](int fd, const std::string&, const std::atomic<bool>&) {
+    LoopbackServer::Write(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+                              "Connection: close\r\n\r\n");
+    for (const char* line : {"{\"n\":1}\n", "{\"n\":2}\n", "{\"n\":3}\n"}) {
+      WriteChunk(fd, line);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    LoopbackServer::Write(fd, "0\r\n\r\n");
+  });
+  Request req;
+  req.url = server.url("/watch");
+  Recorder rec;
+  base::StopSignal stop;
+  auto status = transport_.Stream(req, rec, stop);
+  ASSERT_TRUE(status.ok()) << status.error().message;
+  EXPECT_EQ(*status, 200);
+  EXPECT_EQ(rec.status, 200);
+  EXPECT_EQ(rec.header_calls, 1);
+  EXPECT_EQ(rec.headers.Get("Content-Type"), "application/json");
+  EXPECT_EQ(rec.body, "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n");
+}
+
+TEST_F(CurlTransportTest, StreamOfAnEmptyBodyStillDeliversTheHeaders) {
+  LoopbackServer server([](int fd, const std::string&, const std::atomic<bool>&) {
+    LoopbackServer::Write(fd, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  });
+  Request req;
+  req.url = server.url();
+  Recorder rec;
+  base::StopSignal stop;
+  auto status = transport_.Stream(req, rec, stop);
+  ASSERT_TRUE(status.ok()) << status.error().message;
+  EXPECT_EQ(*status, 404);
+  EXPECT_EQ(rec.status, 404);
+  EXPECT_EQ(rec.header_calls, 1);
+}
+
+TEST_F(CurlTransportTest, AHandlerThatDeclinesEndsTheStreamWithoutAnError) {
+  LoopbackServer server([](int fd, const std::string&, const std::atomic<bool>& stopping) {
+    LoopbackServer::Write(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+    WriteChunk(fd, "first\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    WriteChunk(fd, "second\n");
+    LoopbackServer::Hang(stopping);  // the client must not wait for the rest
+  });
+  for (const bool at_headers : {false, true}) {
+    Request req;
+    req.url = server.url();
+    Recorder rec(/*accept_headers=*/!at_headers, /*accept_chunks=*/1);
+    base::StopSignal stop;
+    const auto t0 = Steady::now();
+    auto status = transport_.Stream(req, rec, stop);
+    ASSERT_TRUE(status.ok()) << status.error().message;
+    EXPECT_EQ(*status, 200);
+    EXPECT_EQ(rec.chunks, at_headers ? 0 : 1);
+    EXPECT_EQ(rec.body, at_headers ? "" : "first\n");
+    EXPECT_LT(Steady::now() - t0, std::chrono::seconds(5));
+  }
+}
+
+TEST_F(CurlTransportTest, StopEndsAQuietStreamWithinAboutASecond) {
+  LoopbackServer server([](int fd, const std::string&, const std::atomic<bool>& stopping) {
+    LoopbackServer::Write(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+    WriteChunk(fd, "{}\n");
+    LoopbackServer::Hang(stopping);  // a watch with nothing to say
+  });
+  Request req;
+  req.url = server.url("/watch");
+  req.timeout = base::Millis(0);
+  req.stall_timeout = base::Millis(0);  // watches are legitimately quiet
+  Recorder rec;
+  base::StopSignal stop;
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    stop.Stop();
+  });
+  const auto t0 = Steady::now();
+  auto status = transport_.Stream(req, rec, stop);
+  const auto took = Steady::now() - t0;
+  stopper.join();
+  ASSERT_TRUE(status.ok()) << status.error().message;
+  EXPECT_EQ(*status, 200);
+  EXPECT_EQ(rec.body, "{}\n");
+  EXPECT_GE(took, std::chrono::milliseconds(300));
+  EXPECT_LT(took, std::chrono::milliseconds(2'500));
+}
+
+TEST_F(CurlTransportTest, CancelAbandonsASendThatGetsNoAnswer) {
+  LoopbackServer server([](int, const std::string&, const std::atomic<bool>& stopping) {
+    LoopbackServer::Hang(stopping);
+  });
+  base::StopSignal cancel;
+  Request req;
+  req.url = server.url();
+  req.cancel = &cancel;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    cancel.Stop();
+  });
+  const auto t0 = Steady::now();
+  auto resp = transport_.Send(req);
+  const auto took = Steady::now() - t0;
+  canceller.join();
+  EXPECT_FALSE(resp.ok()) << "a cancelled exchange has no response";
+  EXPECT_LT(took, std::chrono::milliseconds(2'500));
+}
+
+TEST_F(CurlTransportTest, AServerThatAcceptsAndThenHangsIsAbandonedAfterTheStallTimeout) {
+  // (libcurl judges the speed over a window of a few seconds, so a server that stalls after
+  // sending some bytes is abandoned a few seconds after the stall timeout rather than at it.)
+  LoopbackServer server([](int, const std::string&, const std::atomic<bool>& stopping) {
+    LoopbackServer::Hang(stopping);
+  });
+  Request req;
+  req.url = server.url();
+  req.timeout = std::chrono::seconds(60);
+  req.stall_timeout = std::chrono::seconds(1);
+  const auto t0 = Steady::now();
+  auto resp = transport_.Send(req);
+  const auto took = Steady::now() - t0;
+  ASSERT_FALSE(resp.ok());
+  EXPECT_THAT(resp.error().message, HasSubstr("too slow")) << "the low-speed limit decided it, not the timeout";
+  EXPECT_GE(took, std::chrono::milliseconds(900));
+  EXPECT_LT(took, std::chrono::seconds(5));
+}
+
+TEST_F(CurlTransportTest, ConnectionRefusedIsATransportError) {
+  // A port that was just free: nothing listens on it.
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  Request req;
+  req.url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/";
+  auto resp = transport_.Send(req);
+  ASSERT_FALSE(resp.ok());
+  EXPECT_THAT(resp.error().message, HasSubstr("onnect"));
+  Recorder rec;
+  base::StopSignal stop;
+  auto streamed = transport_.Stream(req, rec, stop);
+  ASSERT_FALSE(streamed.ok());
+  EXPECT_EQ(rec.header_calls, 0);
+}
+
+}  // namespace
+}  // namespace kube9::http
