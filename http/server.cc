@@ -1,0 +1,754 @@
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <limits>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "http/request_parser.h"
+
+namespace kube9::http {
+
+std::string_view CloseReasonName(CloseReason reason) {
+  switch (reason) {
+    case CloseReason::kPeer: return "peer";
+    case CloseReason::kDone: return "done";
+    case CloseReason::kHeaderTimeout: return "header_timeout";
+    case CloseReason::kIdleTimeout: return "idle_timeout";
+    case CloseReason::kLimit: return "limit";
+    case CloseReason::kTooLarge: return "too_large";
+    case CloseReason::kBadRequest: return "bad_request";
+    case CloseReason::kTlsError: return "tls_error";
+    case CloseReason::kWriteTimeout: return "write_timeout";
+  }
+  return "unknown";
+}
+
+namespace {
+
+constexpr std::uint64_t kListenerId = 0;
+constexpr std::uint64_t kWakeId = 1;
+constexpr std::size_t kReadChunk = 16 * 1024;
+// After an error reply, the rest of what the client sends is read and dropped for a moment
+// before closing: closing with unread bytes would reset the connection and could destroy the
+// reply before the client reads it. Bounded, so a 10 MiB body is not read whole.
+constexpr std::size_t kDrainBytes = 64 * 1024;
+constexpr base::Millis kDrainTime{1'000};
+constexpr int kAcceptsPerRound = 64;
+
+std::string_view StatusText(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Unknown";
+  }
+}
+
+// Head and body in one buffer, written at once: two small writes on a keep-alive connection
+// meet the client's delayed ACK (Nagle) and cost ~40 ms.
+std::string RenderReply(const ServerReply& reply, bool head_only, bool close) {
+  std::string out = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n", reply.status,
+                                StatusText(reply.status), reply.content_type, reply.body.size());
+  for (const auto& [name, value] : reply.headers) out += fmt::format("{}: {}\r\n", name, value);
+  if (close) out += "Connection: close\r\n";
+  out += "\r\n";
+  if (!head_only) out += reply.body;
+  return out;
+}
+
+ServerReply PlainReply(int status, std::vector<std::pair<std::string, std::string>> headers = {}) {
+  return {status, "text/plain; charset=utf-8", std::string(StatusText(status)) + "\n", std::move(headers)};
+}
+
+std::string DisplayAddress(const std::string& host, int port) {
+  if (host.find(':') != std::string::npos) return fmt::format("[{}]:{}", host, port);
+  return fmt::format("{}:{}", host, port);
+}
+
+// A listening socket on host:port, non-blocking. An empty host is every interface: IPv6 with
+// IPv4 mapped when the host has IPv6, IPv4 alone otherwise.
+base::Expected<int, std::string> Listen(const std::string& host, int port) {
+  auto fail = [&](int err) {
+    return base::Unexpected(fmt::format("cannot listen on {}: {} (is another process using the port, or is the "
+                                        "address not local?)",
+                                        DisplayAddress(host, port), std::strerror(err)));
+  };
+  auto try_bind = [](const sockaddr* addr, socklen_t len, bool dual_stack, int& err) {
+    const int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      err = errno;
+      return -1;
+    }
+    const int one = 1;
+    const int zero = 0;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));  // restart while old connections linger
+    if (dual_stack) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+    if (bind(fd, addr, len) != 0 || listen(fd, SOMAXCONN) != 0) {
+      err = errno;
+      close(fd);
+      return -1;
+    }
+    return fd;
+  };
+  int err = 0;
+  if (host.empty()) {
+    sockaddr_in6 any6{};
+    any6.sin6_family = AF_INET6;
+    any6.sin6_addr = in6addr_any;
+    any6.sin6_port = htons(static_cast<std::uint16_t>(port));
+    int fd = try_bind(reinterpret_cast<sockaddr*>(&any6), sizeof(any6), true, err);
+    if (fd >= 0) return fd;
+    if (err != EAFNOSUPPORT && err != EADDRNOTAVAIL) return fail(err);
+    sockaddr_in any4{};
+    any4.sin_family = AF_INET;
+    any4.sin_addr.s_addr = htonl(INADDR_ANY);
+    any4.sin_port = htons(static_cast<std::uint16_t>(port));
+    fd = try_bind(reinterpret_cast<sockaddr*>(&any4), sizeof(any4), false, err);
+    if (fd >= 0) return fd;
+    return fail(err);
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(port);
+  if (const int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0) {
+    return base::Unexpected(fmt::format("cannot listen on {}: {}", DisplayAddress(host, port), gai_strerror(rc)));
+  }
+  int fd = -1;
+  for (addrinfo* a = found; a != nullptr && fd < 0; a = a->ai_next) {
+    fd = try_bind(a->ai_addr, a->ai_addrlen, false, err);
+  }
+  freeaddrinfo(found);
+  if (fd < 0) return fail(err);
+  return fd;
+}
+
+const base::SystemClock kSystemClock;
+
+}  // namespace
+
+class Server::Impl {
+ public:
+  Impl(ServerOptions options, const RequestHandler& handler)
+      : options_(std::move(options)),
+        handler_(handler),
+        clock_(options_.clock != nullptr ? *options_.clock : kSystemClock) {}
+
+  ~Impl() {
+    if (io_thread_.joinable()) {
+      stopping_.store(true);
+      Wake();
+      io_thread_.join();
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      workers_stop_ = true;
+    }
+    jobs_cv_.notify_all();
+    for (auto& w : workers_) w.join();
+    if (listen_fd_ >= 0) close(listen_fd_);
+    if (wake_fd_ >= 0) close(wake_fd_);
+    if (epoll_fd_ >= 0) close(epoll_fd_);
+  }
+
+  base::Expected<base::Ok, std::string> Open() {
+    auto fd = Listen(options_.host, options_.port);
+    if (!fd.ok()) return base::Unexpected(fd.error());
+    listen_fd_ = *fd;
+    sockaddr_storage addr{};
+    socklen_t len = sizeof(addr);
+    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
+                                             : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+    epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+    wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (epoll_fd_ < 0 || wake_fd_ < 0) {
+      return base::Unexpected(fmt::format("cannot start the HTTP server: {}", std::strerror(errno)));
+    }
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = kListenerId;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev);
+    ev.data.u64 = kWakeId;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+    return base::Ok{};
+  }
+
+  void StartThreads() {
+    for (std::size_t i = 0; i < options_.workers; ++i) {
+      workers_.emplace_back([this, i] {
+        pthread_setname_np(pthread_self(), fmt::format("http-worker-{}", i).c_str());
+        WorkerLoop();
+      });
+    }
+    io_thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "http-io");
+      // A TLS write to a closed peer raises SIGPIPE in the writing thread; blocked here, the
+      // write fails with EPIPE instead. (Plain writes use MSG_NOSIGNAL.)
+      sigset_t pipe;
+      sigemptyset(&pipe);
+      sigaddset(&pipe, SIGPIPE);
+      pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+      Loop();
+    });
+  }
+
+  int port() const { return port_; }
+
+ private:
+  enum class State {
+    kHandshake,      // TLS handshake in progress
+    kReadingHead,    // waiting for (the rest of) a request head
+    kWaitingWorker,  // a worker handles the request; nothing is read meanwhile
+    kWriting,        // a reply is being written
+    kDraining,       // an error reply was sent; dropping input until the close
+  };
+
+  struct Connection {
+    std::uint64_t id = 0;
+    int fd = -1;
+    SSL* ssl = nullptr;
+    State state = State::kReadingHead;
+    std::uint32_t interest = 0;  // the epoll events asked for
+    base::SteadyTime opened;
+    base::SteadyTime deadline;
+    CloseReason deadline_reason = CloseReason::kHeaderTimeout;
+    bool head_started = false;  // a byte of the current request arrived
+    std::string in;             // request bytes not yet consumed (at most max_head + 1)
+    std::string out;            // the reply being written
+    std::size_t out_offset = 0;
+    bool close_after_write = false;
+    CloseReason close_reason = CloseReason::kDone;
+    bool keep_alive = true;     // of the request a worker handles
+    bool head_only = false;     // of the request a worker handles (HEAD)
+    std::size_t drained = 0;
+  };
+
+  enum class Io { kProgress, kWantRead, kWantWrite, kEof, kError };
+  struct IoResult {
+    Io io;
+    std::size_t bytes = 0;
+  };
+
+  struct Job {
+    std::uint64_t id = 0;
+    ServerRequest request;
+  };
+  struct Done {
+    std::uint64_t id;
+    ServerReply reply;
+  };
+
+  // --- the I/O thread ---------------------------------------------------------------------
+
+  void Loop() {
+    constexpr int kMaxEvents = 64;
+    epoll_event events[kMaxEvents];
+    auto next_scan = std::chrono::steady_clock::now();
+    while (!stopping_.load()) {
+      const int timeout = runnable_.empty() ? static_cast<int>(options_.tick.count()) : 0;
+      const int n = epoll_wait(epoll_fd_, events, kMaxEvents, timeout);
+      for (int i = 0; i < n; ++i) {
+        const std::uint64_t id = events[i].data.u64;
+        if (id == kListenerId) {
+          Accept();
+        } else if (id == kWakeId) {
+          std::uint64_t count;
+          while (read(wake_fd_, &count, sizeof(count)) > 0) {
+          }
+          TakeReplies();
+        } else if (Connection* c = Find(id)) {
+          OnEvent(*c, events[i].events);
+        }
+      }
+      RunRunnable();
+      if (std::chrono::steady_clock::now() >= next_scan) {
+        CheckDeadlines();
+        next_scan = std::chrono::steady_clock::now() + options_.tick;
+      }
+    }
+    while (!connections_.empty()) Close(*connections_.begin()->second, CloseReason::kDone);
+  }
+
+  Connection* Find(std::uint64_t id) {
+    auto it = connections_.find(id);
+    return it == connections_.end() ? nullptr : it->second.get();
+  }
+
+  void Accept() {
+    for (int i = 0; i < kAcceptsPerRound; ++i) {
+      const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) {
+        if (errno == EINTR || errno == ECONNABORTED) continue;
+        if ((errno == EMFILE || errno == ENFILE) && EvictOne()) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) PauseAccepting();  // out of descriptors: retry at the tick
+        return;
+      }
+      if (connections_.size() >= options_.max_connections && !EvictOne()) {
+        close(fd);  // every connection is busy with a request: nothing idle to give way
+        if (options_.observer) {
+          options_.observer->OnConnectionOpened();
+          options_.observer->OnConnectionClosed(CloseReason::kLimit);
+        }
+        continue;
+      }
+      const int one = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));  // replies are written whole
+      auto owned = std::make_unique<Connection>();
+      Connection& c = *owned;
+      c.id = next_id_++;
+      c.fd = fd;
+      c.opened = clock_.Now();
+      // The first request head (after the TLS handshake, when there is one) is due within the
+      // header timeout of the accept: a connection that says nothing is a slowloris too.
+      c.deadline = c.opened + options_.header_timeout;
+      c.deadline_reason = CloseReason::kHeaderTimeout;
+      connections_.emplace(c.id, std::move(owned));
+      if (options_.observer) options_.observer->OnConnectionOpened();
+      epoll_event ev{};
+      ev.events = 0;
+      ev.data.u64 = c.id;
+      epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+      if (options_.tls_context) {
+        std::shared_ptr<SSL_CTX> ctx = options_.tls_context();
+        c.ssl = ctx ? SSL_new(ctx.get()) : nullptr;  // SSL_new holds its own reference to ctx
+        if (c.ssl == nullptr) {
+          Close(c, CloseReason::kTlsError);
+          continue;
+        }
+        SSL_set_fd(c.ssl, fd);
+        SSL_set_accept_state(c.ssl);
+        SSL_set_mode(c.ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+        c.state = State::kHandshake;
+        Handshake(c);
+      } else {
+        ReadHead(c);  // the request often came with the connection
+      }
+    }
+  }
+
+  // Closes the oldest connection that has no request in progress; false when there is none.
+  bool EvictOne() {
+    Connection* victim = nullptr;
+    for (auto& [id, c] : connections_) {
+      if (c->state != State::kHandshake && c->state != State::kReadingHead) continue;
+      if (victim == nullptr || c->opened < victim->opened) victim = c.get();
+    }
+    if (victim == nullptr) return false;
+    Close(*victim, CloseReason::kLimit);
+    return true;
+  }
+
+  void PauseAccepting() {
+    if (accept_paused_) return;
+    accept_paused_ = true;
+    epoll_event ev{};
+    ev.data.u64 = kListenerId;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, listen_fd_, &ev);
+  }
+
+  void OnEvent(Connection& c, std::uint32_t events) {
+    if (events & EPOLLERR) {
+      Close(c, CloseReason::kPeer);
+      return;
+    }
+    switch (c.state) {
+      case State::kHandshake: Handshake(c); return;
+      case State::kReadingHead: ReadHead(c); return;
+      case State::kWriting: Flush(c); return;
+      case State::kDraining: Drain(c); return;
+      case State::kWaitingWorker:
+        if (events & EPOLLHUP) Close(c, CloseReason::kPeer);  // nobody left to answer
+        return;
+    }
+  }
+
+  void SetInterest(Connection& c, std::uint32_t events) {
+    if (c.interest == events) return;
+    c.interest = events;
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.u64 = c.id;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev);
+  }
+
+  // Sets the interest for a read or write that could not go on.
+  void Await(Connection& c, Io io) { SetInterest(c, io == Io::kWantWrite ? EPOLLOUT : EPOLLIN); }
+
+  IoResult Read(Connection& c, char* buf, std::size_t size) {
+    if (c.ssl == nullptr) {
+      const ssize_t n = recv(c.fd, buf, size, 0);
+      if (n > 0) return {Io::kProgress, static_cast<std::size_t>(n)};
+      if (n == 0) return {Io::kEof};
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return {Io::kWantRead};
+      return {Io::kError};
+    }
+    ERR_clear_error();
+    const int n = SSL_read(c.ssl, buf, static_cast<int>(size));
+    if (n > 0) return {Io::kProgress, static_cast<std::size_t>(n)};
+    return TlsResult(c, n);
+  }
+
+  IoResult Write(Connection& c, const char* data, std::size_t size) {
+    if (c.ssl == nullptr) {
+      const ssize_t n = send(c.fd, data, size, MSG_NOSIGNAL);
+      if (n >= 0) return {Io::kProgress, static_cast<std::size_t>(n)};
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return {Io::kWantWrite};
+      return {Io::kError};
+    }
+    ERR_clear_error();
+    const int n = SSL_write(c.ssl, data, static_cast<int>(std::min<std::size_t>(size, 1 << 30)));
+    if (n > 0) return {Io::kProgress, static_cast<std::size_t>(n)};
+    return TlsResult(c, n);
+  }
+
+  IoResult TlsResult(Connection& c, int rc) {
+    switch (SSL_get_error(c.ssl, rc)) {
+      case SSL_ERROR_WANT_READ: return {Io::kWantRead};
+      case SSL_ERROR_WANT_WRITE: return {Io::kWantWrite};
+      case SSL_ERROR_ZERO_RETURN: return {Io::kEof};
+      case SSL_ERROR_SYSCALL:
+        if (ERR_peek_error() == 0) return {Io::kEof};  // the peer closed without close_notify
+        return {Io::kError};
+      default: return {Io::kError};
+    }
+  }
+
+  CloseReason FailureReason(const Connection& c) const {
+    return c.ssl != nullptr ? CloseReason::kTlsError : CloseReason::kPeer;
+  }
+
+  void Handshake(Connection& c) {
+    ERR_clear_error();
+    const int rc = SSL_do_handshake(c.ssl);
+    if (rc == 1) {
+      c.state = State::kReadingHead;
+      ReadHead(c);  // the deadline stays: the first head is due within the same timeout
+      return;
+    }
+    const IoResult r = TlsResult(c, rc);
+    if (r.io == Io::kWantRead || r.io == Io::kWantWrite) {
+      Await(c, r.io);
+      return;
+    }
+    Close(c, r.io == Io::kEof ? CloseReason::kPeer : CloseReason::kTlsError);
+  }
+
+  void ReadHead(Connection& c) {
+    const RequestLimits& limits = options_.limits;
+    bool parse = !c.in.empty();  // pipelined bytes may already hold a request
+    char buf[kReadChunk];
+    while (true) {
+      if (parse) {
+        ParseResult r = ParseRequestHead(c.in, limits);
+        if (r.status == ParseStatus::kComplete) {
+          Dispatch(c, std::move(r.head));
+          return;
+        }
+        if (r.status == ParseStatus::kError) {
+          ReplyError(c, r.error_status);
+          return;
+        }
+      }
+      // Incomplete means in.size() <= max_head: read at most one byte past the limit.
+      const std::size_t room = limits.max_head + 1 - c.in.size();
+      const IoResult r = Read(c, buf, std::min(room, sizeof(buf)));
+      if (r.io == Io::kProgress) {
+        if (!c.head_started) {
+          c.head_started = true;
+          if (c.deadline_reason == CloseReason::kIdleTimeout) {
+            c.deadline = clock_.Now() + options_.header_timeout;
+            c.deadline_reason = CloseReason::kHeaderTimeout;
+          }
+        }
+        c.in.append(buf, r.bytes);
+        // Only a finished line or a crossed limit can change the verdict.
+        parse = std::memchr(buf, '\n', r.bytes) != nullptr ||
+                c.in.size() > std::min(limits.max_request_line, limits.max_head);
+        continue;
+      }
+      if (r.io == Io::kWantRead || r.io == Io::kWantWrite) {
+        Await(c, r.io);
+        return;
+      }
+      Close(c, r.io == Io::kEof ? CloseReason::kPeer : FailureReason(c));
+      return;
+    }
+  }
+
+  void Dispatch(Connection& c, ParsedHead head) {
+    c.in.erase(0, head.head_length);
+    ServerRequest request = std::move(head.request);
+    request.tls = c.ssl != nullptr;
+    if (head.content_length > 0) {
+      ReplyError(c, 413);  // nothing here takes a body; reading one would only cost memory
+      return;
+    }
+    c.keep_alive = head.keep_alive;
+    c.head_only = request.method == "HEAD";
+    if (handler_.IsCheap(request)) {
+      SendReply(c, Handle(request));
+      return;
+    }
+    bool queued = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (jobs_.size() < options_.queue_limit) {
+        jobs_.push_back({c.id, std::move(request)});
+        queued = true;
+      }
+    }
+    if (!queued) {
+      SendReply(c, PlainReply(503, {{"Retry-After", "1"}}));
+      return;
+    }
+    jobs_cv_.notify_one();
+    c.state = State::kWaitingWorker;
+    c.deadline = base::SteadyTime::max();  // the worker always answers
+    SetInterest(c, 0);
+  }
+
+  ServerReply Handle(const ServerRequest& request) const {
+    try {
+      return handler_.Handle(request);
+    } catch (const std::exception&) {
+      return PlainReply(500);
+    }
+  }
+
+  void SendReply(Connection& c, const ServerReply& reply) {
+    if (options_.observer) options_.observer->OnReply(reply.status);
+    StartWrite(c, RenderReply(reply, c.head_only, !c.keep_alive), !c.keep_alive, CloseReason::kDone);
+  }
+
+  void ReplyError(Connection& c, int status) {
+    if (options_.observer) options_.observer->OnReply(status);
+    c.in.clear();
+    const CloseReason reason = status == 413 || status == 414 || status == 431 ? CloseReason::kTooLarge
+                                                                               : CloseReason::kBadRequest;
+    StartWrite(c, RenderReply(PlainReply(status), false, true), true, reason);
+  }
+
+  void StartWrite(Connection& c, std::string bytes, bool close_after, CloseReason reason) {
+    c.state = State::kWriting;
+    c.out = std::move(bytes);
+    c.out_offset = 0;
+    c.close_after_write = close_after;
+    c.close_reason = reason;
+    c.deadline = clock_.Now() + options_.write_timeout;
+    c.deadline_reason = CloseReason::kWriteTimeout;
+    Flush(c);
+  }
+
+  void Flush(Connection& c) {
+    while (c.out_offset < c.out.size()) {
+      const IoResult r = Write(c, c.out.data() + c.out_offset, c.out.size() - c.out_offset);
+      if (r.io == Io::kProgress) {
+        c.out_offset += r.bytes;
+        continue;
+      }
+      if (r.io == Io::kWantRead || r.io == Io::kWantWrite) {
+        Await(c, r.io);
+        return;
+      }
+      Close(c, FailureReason(c));
+      return;
+    }
+    std::string().swap(c.out);  // a scrape's reply is large: do not keep it per connection
+    c.out_offset = 0;
+    if (c.close_after_write) {
+      if (c.close_reason == CloseReason::kDone || c.ssl != nullptr) {
+        Close(c, c.close_reason);
+        return;
+      }
+      StartDrain(c);
+      return;
+    }
+    // Keep-alive: the next request may be in `in` already (pipelined), or buffered inside TLS
+    // where epoll cannot see it; it is read from the loop, not from here, to bound recursion.
+    c.state = State::kReadingHead;
+    c.head_started = !c.in.empty();
+    c.deadline = clock_.Now() + (c.head_started ? options_.header_timeout : options_.idle_timeout);
+    c.deadline_reason = c.head_started ? CloseReason::kHeaderTimeout : CloseReason::kIdleTimeout;
+    SetInterest(c, EPOLLIN);
+    runnable_.push_back(c.id);
+  }
+
+  void StartDrain(Connection& c) {
+    shutdown(c.fd, SHUT_WR);
+    c.state = State::kDraining;
+    c.drained = 0;
+    c.deadline = clock_.Now() + kDrainTime;
+    c.deadline_reason = c.close_reason;
+    SetInterest(c, EPOLLIN);
+    Drain(c);
+  }
+
+  void Drain(Connection& c) {
+    char buf[kReadChunk];
+    while (c.drained < kDrainBytes) {
+      const IoResult r = Read(c, buf, sizeof(buf));
+      if (r.io == Io::kWantRead) return;
+      if (r.io != Io::kProgress) break;
+      c.drained += r.bytes;
+    }
+    Close(c, c.close_reason);
+  }
+
+  void RunRunnable() {
+    std::vector<std::uint64_t> run;
+    run.swap(runnable_);
+    for (std::uint64_t id : run) {
+      Connection* c = Find(id);
+      if (c != nullptr && c->state == State::kReadingHead) ReadHead(*c);
+    }
+  }
+
+  void TakeReplies() {
+    std::vector<Done> done;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done.swap(done_);
+    }
+    for (Done& d : done) {
+      Connection* c = Find(d.id);
+      if (c != nullptr && c->state == State::kWaitingWorker) SendReply(*c, d.reply);
+    }
+  }
+
+  void CheckDeadlines() {
+    if (accept_paused_) {
+      accept_paused_ = false;
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.u64 = kListenerId;
+      epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, listen_fd_, &ev);
+    }
+    const base::SteadyTime now = clock_.Now();
+    std::vector<std::uint64_t> expired;
+    for (const auto& [id, c] : connections_) {
+      if (now >= c->deadline) expired.push_back(id);
+    }
+    for (std::uint64_t id : expired) {
+      Connection* c = Find(id);
+      Close(*c, c->deadline_reason);
+    }
+  }
+
+  void Close(Connection& c, CloseReason reason) {
+    if (c.ssl != nullptr) {
+      if (reason == CloseReason::kDone) {
+        ERR_clear_error();
+        SSL_shutdown(c.ssl);  // one non-blocking close_notify; the peer's answer is not awaited
+      }
+      SSL_free(c.ssl);
+    }
+    close(c.fd);  // also leaves the epoll set
+    if (options_.observer) options_.observer->OnConnectionClosed(reason);
+    connections_.erase(c.id);
+  }
+
+  void Wake() {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const ssize_t n = write(wake_fd_, &one, sizeof(one));
+  }
+
+  // --- the workers --------------------------------------------------------------------------
+
+  void WorkerLoop() {
+    while (true) {
+      Job job;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        jobs_cv_.wait(lock, [this] { return workers_stop_ || !jobs_.empty(); });
+        if (workers_stop_) return;
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      ServerReply reply = Handle(job.request);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        done_.push_back({job.id, std::move(reply)});
+      }
+      Wake();
+    }
+  }
+
+  const ServerOptions options_;
+  const RequestHandler& handler_;
+  const base::Clock& clock_;
+  int listen_fd_ = -1;
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::thread io_thread_;
+  std::vector<std::thread> workers_;
+
+  // Owned by the I/O thread.
+  std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
+  std::uint64_t next_id_ = 2;  // after kListenerId and kWakeId
+  std::vector<std::uint64_t> runnable_;
+  bool accept_paused_ = false;
+
+  // Shared with the workers.
+  std::mutex mu_;
+  std::condition_variable jobs_cv_;
+  std::deque<Job> jobs_;
+  std::vector<Done> done_;
+  bool workers_stop_ = false;
+};
+
+base::Expected<std::unique_ptr<Server>, std::string> Server::Start(ServerOptions options,
+                                                                   const RequestHandler& handler) {
+  auto impl = std::make_unique<Impl>(std::move(options), handler);
+  if (auto opened = impl->Open(); !opened.ok()) return base::Unexpected(opened.error());
+  impl->StartThreads();
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() = default;
+int Server::port() const { return impl_->port(); }
+
+}  // namespace kube9::http
