@@ -20,11 +20,11 @@
 #include "exporter/cluster_metrics.h"
 #include "exporter/endpoints.h"
 #include "exporter/health.h"
-#include "exporter/http_server.h"
 #include "exporter/operator_metrics.h"
 #include "exporter/pro_metrics.h"
 #include "exporter/process_metrics.h"
 #include "http/curl_transport.h"
+#include "http/server.h"
 #include "kube/client.h"
 #include "kube/cluster_access.h"
 #include "sinks/collections/identity.h"
@@ -46,7 +46,7 @@ constexpr int kCollectorFailureIntervals = 3;
 }  // namespace
 
 // Where the concrete classes meet. Threads: main (waits for a signal), the status loop, and
-// the HTTP server's workers.
+// the HTTP server's I/O thread and two workers.
 int Serve(const std::vector<std::string>& args, const config::Environment& env) {
   for (const auto& a : args) {
     if (a == "--help" || a == "-h") {
@@ -181,7 +181,11 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
         const sinks::StatusReport r = model.Current(clock.WallNow());
         return exporter::LandingInfo{r.mode, r.tier, r.health, r.ns};
       });
-  auto server = exporter::HttpServer::Start(cfg.listen_host, cfg.listen_port, endpoints);
+  http::ServerOptions server_options;
+  server_options.host = cfg.listen_host;
+  server_options.port = cfg.listen_port;
+  server_options.observer = &metrics;
+  auto server = http::Server::Start(std::move(server_options), endpoints);
   if (!server.ok()) {
     log::Error("cannot start the HTTP server", {{"error", server.error()}});
     std::cerr << "kube9-operator serve: " << server.error() << "\n";
@@ -215,8 +219,7 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   log::Info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   const auto deadline = std::chrono::steady_clock::now() + kShutdownBudget;
   stop.Stop();
-  // What matters is the final status write; everything else stops alongside it (civetweb
-  // alone can take a second or two to end its workers).
+  // What matters is the final status write; everything else stops alongside it.
   std::promise<void> others_stopped;
   std::thread stopper([&] {
     sampler_thread.join();

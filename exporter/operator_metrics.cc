@@ -1,11 +1,17 @@
 #include "exporter/operator_metrics.h"
 
+#include <algorithm>
+#include <iterator>
 #include <string>
 
 #include "base/version.h"
 
 namespace kube9::exporter {
 namespace {
+// What the endpoints and the server answer; any other code is counted as "other", so that
+// the label set stays small and fixed.
+constexpr int kHttpCodes[] = {200, 400, 404, 405, 413, 414, 431, 500, 501, 503, 505};
+
 double Seconds(base::WallTime t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
@@ -59,7 +65,21 @@ OperatorMetrics::OperatorMetrics(prometheus::Registry& registry)
                  .Name("kube9_operator_ready")
                  .Help("1 when /readyz answers 200: every collector listed and the first status written.")
                  .Register(registry)
-                 .Add({})) {
+                 .Add({})),
+      http_connections_(prometheus::BuildGauge()
+                            .Name("kube9_operator_http_connections")
+                            .Help("Open connections to the HTTP port.")
+                            .Register(registry)
+                            .Add({})),
+      http_closed_(prometheus::BuildCounter()
+                       .Name("kube9_operator_http_connections_closed_total")
+                       .Help("Connections to the HTTP port closed, by reason (timeouts, limits and errors "
+                             "included).")
+                       .Register(registry)),
+      http_replies_(prometheus::BuildCounter()
+                        .Name("kube9_operator_http_requests_total")
+                        .Help("Replies written by the HTTP server, by status code (its own errors included).")
+                        .Register(registry)) {
   prometheus::BuildGauge()
       .Name("kube9_operator_build_info")
       .Help("Build of the running operator; always 1.")
@@ -69,6 +89,10 @@ OperatorMetrics::OperatorMetrics(prometheus::Registry& registry)
   // Present from the start, so that rate() and alerts see a zero rather than no series.
   status_writes_.Add({{"result", "success"}});
   status_writes_.Add({{"result", "failure"}});
+  for (http::CloseReason reason : http::kAllCloseReasons) {
+    http_closed_.Add({{"reason", std::string(http::CloseReasonName(reason))}});
+  }
+  for (int code : kHttpCodes) http_replies_.Add({{"code", std::to_string(code)}});
 }
 
 void OperatorMetrics::OnApiRequest(std::string_view verb, std::string_view resource, int code) {
@@ -106,6 +130,18 @@ void OperatorMetrics::SetStoreStats(std::string_view resource, std::size_t objec
   prometheus::Counter& counter = objects_skipped_.Add({{"resource", std::string(resource)}});
   const double behind = static_cast<double>(skipped) - counter.Value();
   if (behind > 0) counter.Increment(behind);
+}
+
+void OperatorMetrics::OnConnectionOpened() { http_connections_.Increment(); }
+
+void OperatorMetrics::OnConnectionClosed(http::CloseReason reason) {
+  http_connections_.Decrement();
+  http_closed_.Add({{"reason", std::string(http::CloseReasonName(reason))}}).Increment();
+}
+
+void OperatorMetrics::OnReply(int status) {
+  const bool known = std::find(std::begin(kHttpCodes), std::end(kHttpCodes), status) != std::end(kHttpCodes);
+  http_replies_.Add({{"code", known ? std::to_string(status) : std::string("other")}}).Increment();
 }
 
 void OperatorMetrics::ObserveScrape(double seconds) { scrape_duration_.Observe(seconds); }

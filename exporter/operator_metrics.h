@@ -11,6 +11,7 @@
 #include <prometheus/registry.h>
 
 #include "base/clock.h"
+#include "http/server.h"
 #include "kube/client.h"
 #include "kube/reflector.h"
 
@@ -18,7 +19,9 @@ namespace kube9::exporter {
 
 // The operator's own metrics (kube9_operator_*), declared once. Observers of the Kubernetes
 // client and reflectors feed it; the status loop reports its writes. Thread-safe.
-class OperatorMetrics final : public kube::RequestObserver, public kube::ReflectorObserver {
+class OperatorMetrics final : public kube::RequestObserver,
+                              public kube::ReflectorObserver,
+                              public http::ServerObserver {
  public:
   explicit OperatorMetrics(prometheus::Registry& registry);
 
@@ -27,6 +30,11 @@ class OperatorMetrics final : public kube::RequestObserver, public kube::Reflect
   void OnSynced(std::string_view resource, std::size_t objects) override;
   void OnWatchEvent(std::string_view resource, kube::EventType type) override;
   void OnError(std::string_view resource, const kube::ApiError& error) override;
+
+  // The HTTP server's connections and replies.
+  void OnConnectionOpened() override;
+  void OnConnectionClosed(http::CloseReason reason) override;
+  void OnReply(int status) override;
 
   void OnStatusWrite(bool success, base::WallTime when);
   void ObserveScrape(double seconds);
@@ -47,6 +55,9 @@ class OperatorMetrics final : public kube::RequestObserver, public kube::Reflect
   prometheus::Family<prometheus::Counter>& objects_skipped_;
   prometheus::Histogram& scrape_duration_;
   prometheus::Gauge& ready_;
+  prometheus::Gauge& http_connections_;
+  prometheus::Family<prometheus::Counter>& http_closed_;
+  prometheus::Family<prometheus::Counter>& http_replies_;
 };
 
 }  // namespace kube9::exporter
