@@ -257,6 +257,7 @@ class Server::Impl {
     std::string in;             // request bytes not yet consumed (at most max_head + 1)
     std::string out;            // the reply being written
     std::size_t out_offset = 0;
+    base::SteadyTime write_started;
     bool close_after_write = false;
     CloseReason close_reason = CloseReason::kDone;
     bool keep_alive = true;     // of the request a worker handles
@@ -367,12 +368,13 @@ class Server::Impl {
     }
   }
 
-  // Closes the oldest connection that has no request in progress; false when there is none.
+  // Closes the oldest connection (the smallest id) that has no request in progress; false
+  // when there is none.
   bool EvictOne() {
     Connection* victim = nullptr;
     for (auto& [id, c] : connections_) {
       if (c->state != State::kHandshake && c->state != State::kReadingHead) continue;
-      if (victim == nullptr || c->opened < victim->opened) victim = c.get();
+      if (victim == nullptr || c->id < victim->id) victim = c.get();
     }
     if (victim == nullptr) return false;
     Close(*victim, CloseReason::kLimit);
@@ -533,7 +535,8 @@ class Server::Impl {
     bool queued = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (jobs_.size() < options_.queue_limit) {
+      if (in_flight_ < options_.workers + options_.queue_limit) {
+        ++in_flight_;
         jobs_.push_back({c.id, std::move(request)});
         queued = true;
       }
@@ -557,26 +560,26 @@ class Server::Impl {
   }
 
   void SendReply(Connection& c, const ServerReply& reply) {
-    if (options_.observer) options_.observer->OnReply(reply.status);
-    StartWrite(c, RenderReply(reply, c.head_only, !c.keep_alive), !c.keep_alive, CloseReason::kDone);
+    StartWrite(c, reply.status, RenderReply(reply, c.head_only, !c.keep_alive), !c.keep_alive, CloseReason::kDone);
   }
 
   void ReplyError(Connection& c, int status) {
-    if (options_.observer) options_.observer->OnReply(status);
     c.in.clear();
     const CloseReason reason = status == 413 || status == 414 || status == 431 ? CloseReason::kTooLarge
                                                                                : CloseReason::kBadRequest;
-    StartWrite(c, RenderReply(PlainReply(status), false, true), true, reason);
+    StartWrite(c, status, RenderReply(PlainReply(status), false, true), true, reason);
   }
 
-  void StartWrite(Connection& c, std::string bytes, bool close_after, CloseReason reason) {
+  void StartWrite(Connection& c, int status, std::string bytes, bool close_after, CloseReason reason) {
     c.state = State::kWriting;
     c.out = std::move(bytes);
     c.out_offset = 0;
     c.close_after_write = close_after;
     c.close_reason = reason;
-    c.deadline = clock_.Now() + options_.write_timeout;
+    c.write_started = clock_.Now();
+    c.deadline = c.write_started + options_.write_timeout;
     c.deadline_reason = CloseReason::kWriteTimeout;
+    if (options_.observer) options_.observer->OnReply(status);
     Flush(c);
   }
 
@@ -608,7 +611,9 @@ class Server::Impl {
     // where epoll cannot see it; it is read from the loop, not from here, to bound recursion.
     c.state = State::kReadingHead;
     c.head_started = !c.in.empty();
-    c.deadline = clock_.Now() + (c.head_started ? options_.header_timeout : options_.idle_timeout);
+    // Counted from the start of the write: the clock is not read again after bytes the client
+    // may already have seen.
+    c.deadline = c.write_started + (c.head_started ? options_.header_timeout : options_.idle_timeout);
     c.deadline_reason = c.head_started ? CloseReason::kHeaderTimeout : CloseReason::kIdleTimeout;
     SetInterest(c, EPOLLIN);
     runnable_.push_back(c.id);
@@ -709,6 +714,7 @@ class Server::Impl {
       {
         std::lock_guard<std::mutex> lock(mu_);
         done_.push_back({job.id, std::move(reply)});
+        --in_flight_;
       }
       Wake();
     }
@@ -736,6 +742,7 @@ class Server::Impl {
   std::condition_variable jobs_cv_;
   std::deque<Job> jobs_;
   std::vector<Done> done_;
+  std::size_t in_flight_ = 0;  // requests queued or being handled
   bool workers_stop_ = false;
 };
 

@@ -96,7 +96,7 @@ struct ServerOptions {
   // How often deadlines are checked: a deadline is enforced within this much of its time.
   base::Millis tick{100};
   // Threads for requests that are not cheap (scrapes), and how many such requests may wait
-  // for them; more get 503 with Retry-After.
+  // for them besides those being handled; more get 503 with Retry-After.
   std::size_t workers = 2;
   std::size_t queue_limit = 8;
   // When set, every connection is TLS with the context it returns (called once per
