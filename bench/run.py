@@ -464,7 +464,7 @@ def bench_size(pods: int, nodes: int, binary: Path, logs_dir: Path) -> dict:
         # --- forced relist
         # Before the scrape burst below, so that what precedes the relist is the steady state of
         # an operator scraped every 15 s. The relist is detected by polling /metrics twice a
-        # second over the same keep-alive connection (one civetweb thread, as in the CPU minute).
+        # second over the same keep-alive connection (one HTTP worker, as in the CPU minute).
         log("forcing a relist: restarting the bench API server")
         before_relists = by_label(metrics_text(http_), "kube9_operator_relists_total", "resource")
         pre = proc_status(proc.pid)
