@@ -1,5 +1,6 @@
 #include "exporter/operator_metrics.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -9,6 +10,7 @@ namespace kube9::exporter {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using kube9::testing::MetricsText;
 
 TEST(OperatorMetricsTest, StoreStatsExportObjectsHeldAndACounterOfObjectsSkipped) {
@@ -31,6 +33,31 @@ TEST(OperatorMetricsTest, StoreStatsExportObjectsHeldAndACounterOfObjectsSkipped
 
   metrics.SetStoreStats("pods", 118, 5);
   EXPECT_THAT(MetricsText(registry), HasSubstr(R"(kube9_operator_objects_skipped_total{resource="pods"} 5)"));
+}
+
+TEST(OperatorMetricsTest, HttpServerCountersExistAtZeroAndFollowTheServer) {
+  prometheus::Registry registry;
+  OperatorMetrics metrics(registry);
+  std::string text = MetricsText(registry);
+  EXPECT_THAT(text, HasSubstr("kube9_operator_http_connections 0"));
+  for (http::CloseReason reason : http::kAllCloseReasons) {
+    EXPECT_THAT(text, HasSubstr(fmt::format(R"(kube9_operator_http_connections_closed_total{{reason="{}"}} 0)",
+                                            http::CloseReasonName(reason))));
+  }
+  EXPECT_THAT(text, HasSubstr(R"(kube9_operator_http_requests_total{code="431"} 0)"));
+
+  http::ServerObserver& observer = metrics;
+  observer.OnConnectionOpened();
+  observer.OnConnectionOpened();
+  observer.OnConnectionClosed(http::CloseReason::kHeaderTimeout);
+  observer.OnReply(200);
+  observer.OnReply(418);  // not a code the endpoints use: folded into "other"
+  text = MetricsText(registry);
+  EXPECT_THAT(text, HasSubstr("kube9_operator_http_connections 1"));
+  EXPECT_THAT(text, HasSubstr(R"(kube9_operator_http_connections_closed_total{reason="header_timeout"} 1)"));
+  EXPECT_THAT(text, HasSubstr(R"(kube9_operator_http_requests_total{code="200"} 1)"));
+  EXPECT_THAT(text, HasSubstr(R"(kube9_operator_http_requests_total{code="other"} 1)"));
+  EXPECT_THAT(text, Not(HasSubstr(R"(code="418")")));
 }
 
 }  // namespace
