@@ -520,6 +520,7 @@ class Server::Impl {
 
   void Dispatch(Connection& c, ParsedHead head) {
     c.in.erase(0, head.head_length);
+    if (c.in.empty()) std::string().swap(c.in);  // an idle keep-alive connection keeps no buffer
     ServerRequest request = std::move(head.request);
     request.tls = c.ssl != nullptr;
     if (head.content_length > 0) {
