@@ -691,7 +691,8 @@ class Server::Impl {
     }
     close(c.fd);  // also leaves the epoll set
     if (options_.observer) options_.observer->OnConnectionClosed(reason);
-    connections_.erase(c.id);
+    const std::uint64_t id = c.id;  // not a reference into the element being erased
+    connections_.erase(id);
   }
 
   void Wake() {
