@@ -89,8 +89,9 @@ struct ServerOptions {
   // The TLS handshake and each request head must arrive whole within this time of the
   // connection's accept or of the request's first byte (defeats slowloris).
   base::Millis header_timeout{5'000};
-  // A keep-alive connection may wait this long for its next request.
-  base::Millis idle_timeout{60'000};
+  // A keep-alive connection may wait this long for its next request: longer than Prometheus'
+  // default 1 min scrape interval, so a scraper's connection is not closed just as it is reused.
+  base::Millis idle_timeout{120'000};
   // A reply must be taken by the client within this time.
   base::Millis write_timeout{10'000};
   // How often deadlines are checked: a deadline is enforced within this much of its time.
