@@ -66,6 +66,22 @@ bool Endpoints::IsCheap(const http::ServerRequest& request) const {
 }
 
 HttpReply Endpoints::Handle(const http::ServerRequest& request) const {
+  HttpReply reply;
+  if (Authorized(request)) {
+    reply = Route(request);
+  } else {
+    reply = {401, "text/plain; charset=utf-8", "Unauthorized\n", {{"WWW-Authenticate", "Basic realm=\"kube9-operator\""}}};
+  }
+  reply.headers.insert(reply.headers.end(), extra_headers_.begin(), extra_headers_.end());
+  return reply;
+}
+
+bool Endpoints::Authorized(const http::ServerRequest& request) const {
+  if (!basic_auth_ || request.path == "/healthz" || request.path == "/readyz") return true;
+  return basic_auth_->Check(request.headers.Get("authorization"));
+}
+
+HttpReply Endpoints::Route(const http::ServerRequest& request) const {
   const std::string_view method = request.method;
   const std::string_view path = request.path;
   if (method != "GET" && method != "HEAD") {

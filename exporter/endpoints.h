@@ -8,6 +8,7 @@
 #include <prometheus/collectable.h>
 
 #include "exporter/health.h"
+#include "http/basic_auth.h"
 #include "http/server.h"
 #include "exporter/operator_metrics.h"
 
@@ -33,7 +34,17 @@ class Endpoints : public http::RequestHandler {
   bool IsCheap(const http::ServerRequest& request) const override;
   HttpReply Handle(const http::ServerRequest& request) const override;
 
+  // When set, every request but the probes needs the credentials of one of its users (401
+  // otherwise): kubelet probes cannot send any, and /healthz and /readyz reveal nothing.
+  // Called before the server starts.
+  void RequireBasicAuth(const http::BasicAuth* auth) { basic_auth_ = auth; }
+  // Headers added to every reply (the web config's http_server_config.headers). Called
+  // before the server starts.
+  void AddHeaders(std::vector<std::pair<std::string, std::string>> headers) { extra_headers_ = std::move(headers); }
+
  private:
+  HttpReply Route(const http::ServerRequest& request) const;
+  bool Authorized(const http::ServerRequest& request) const;
   HttpReply Metrics(std::string_view accept_encoding) const;
   HttpReply Landing() const;
 
@@ -42,6 +53,8 @@ class Endpoints : public http::RequestHandler {
   const HealthState& health_;
   OperatorMetrics& metrics_;
   std::function<LandingInfo()> landing_;
+  const http::BasicAuth* basic_auth_ = nullptr;
+  std::vector<std::pair<std::string, std::string>> extra_headers_;
 };
 
 // True when an Accept-Encoding header value allows gzip (and does not refuse it with q=0).

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <ctime>
 #include <map>
 
 #include <fmt/format.h>
@@ -289,7 +290,16 @@ base::Expected<std::unique_ptr<TlsServerContext>, WebConfigProblems> TlsServerCo
   if (!ctx.ok()) return base::Unexpected(std::move(ctx.error()));
   self->current_ = std::move(ctx).value();
   self->last_check_ = clock.Now();
+  self->ReportCertificate();
   return self;
+}
+
+void TlsServerContext::ReportCertificate() const {
+  if (!observer_) return;
+  const X509* cert = SSL_CTX_get0_certificate(current_.get());
+  struct tm tm {};
+  if (!cert || ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) != 1) return;
+  observer_->OnTlsCertificate(std::chrono::system_clock::from_time_t(timegm(&tm)));
 }
 
 std::vector<TlsServerContext::Stamp> TlsServerContext::StampFiles() const {
@@ -330,6 +340,7 @@ std::shared_ptr<SSL_CTX> TlsServerContext::Current() {
   current_ = std::move(ctx).value();
   log::Info("reloaded the TLS certificate files", {{"cert_file", settings_.cert_file}});
   if (observer_) observer_->OnTlsReload(true);
+  ReportCertificate();
   return current_;
 }
 

@@ -27,11 +27,14 @@ base::Expected<std::shared_ptr<SSL_CTX>, WebConfigProblems> BuildSslContext(cons
 bool IsKnownCipherSuite(std::string_view iana_name);
 bool IsKnownCurve(std::string_view go_name);
 
-// Told about reloads of the certificate files (a metric counts them).
+// Told about reloads of the certificate files and the certificate served (metrics count the
+// reloads and show when the certificate expires).
 class TlsReloadObserver {
  public:
   virtual ~TlsReloadObserver() = default;
   virtual void OnTlsReload(bool success) = 0;
+  // The served certificate's notAfter: at the start and after each successful reload.
+  virtual void OnTlsCertificate(base::WallTime not_after) = 0;
 };
 
 // The server's TLS context, following its files: when the certificate, key or client CA file
@@ -65,6 +68,7 @@ class TlsServerContext {
     bool operator==(const Stamp&) const = default;
   };
   std::vector<Stamp> StampFiles() const;
+  void ReportCertificate() const;
 
   TlsServerContext(TlsSettings settings, const base::Clock& clock, TlsReloadObserver* observer)
       : settings_(std::move(settings)), clock_(clock), observer_(observer) {}

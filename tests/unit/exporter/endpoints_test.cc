@@ -119,6 +119,55 @@ TEST_F(EndpointsTest, UnknownPathsAndMethods) {
   EXPECT_EQ(Header(r, "Allow"), "GET, HEAD");
 }
 
+http::ServerRequest WithAuthorization(http::ServerRequest r, std::string_view authorization) {
+  r.headers.Add("Authorization", authorization);
+  return r;
+}
+
+TEST_F(EndpointsTest, BasicAuthGuardsEverythingButTheProbes) {
+  const http::BasicAuth auth({{"prometheus", http::HashBcrypt("scrape", 4)}});
+  endpoints_.RequireBasicAuth(&auth);
+  health_.SetCondition("status", true);
+  // "prometheus:scrape" and "prometheus:wrong" in base64.
+  const std::string good = "Basic cHJvbWV0aGV1czpzY3JhcGU=";
+  const std::string bad = "Basic cHJvbWV0aGV1czp3cm9uZw==";
+
+  for (const std::string path : {"/metrics", "/", "/nope"}) {
+    auto r = endpoints_.Handle(Request("GET", path, ""));
+    EXPECT_EQ(r.status, 401) << path;
+    EXPECT_EQ(Header(r, "WWW-Authenticate"), "Basic realm=\"kube9-operator\"") << path;
+    EXPECT_THAT(r.body, Not(HasSubstr("kube9_operator"))) << path;
+    EXPECT_EQ(endpoints_.Handle(WithAuthorization(Request("GET", path, ""), bad)).status, 401) << path;
+  }
+  EXPECT_EQ(endpoints_.Handle(WithAuthorization(Request("POST", "/metrics", ""), bad)).status, 401)
+      << "the method is not looked at before the credentials";
+
+  auto r = endpoints_.Handle(WithAuthorization(Request("GET", "/metrics", ""), good));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_THAT(r.body, HasSubstr("kube9_operator_build_info"));
+  EXPECT_EQ(endpoints_.Handle(WithAuthorization(Request("GET", "/", ""), good)).status, 200);
+
+  // Kubelet probes cannot send credentials.
+  EXPECT_EQ(endpoints_.Handle(Request("GET", "/healthz", "")).status, 200);
+  EXPECT_EQ(endpoints_.Handle(Request("GET", "/readyz", "")).status, 200);
+}
+
+TEST_F(EndpointsTest, WithoutBasicAuthNothingIsAsked) {
+  EXPECT_EQ(endpoints_.Handle(Request("GET", "/metrics", "")).status, 200);
+  EXPECT_EQ(endpoints_.Handle(WithAuthorization(Request("GET", "/metrics", ""), "Basic Zm9vOmJhcg==")).status, 200);
+}
+
+TEST_F(EndpointsTest, ConfiguredHeadersOnEveryReply) {
+  endpoints_.AddHeaders({{"X-Content-Type-Options", "nosniff"}, {"X-Frame-Options", "deny"}});
+  const http::BasicAuth auth({{"prometheus", http::HashBcrypt("scrape", 4)}});
+  endpoints_.RequireBasicAuth(&auth);
+  for (const std::string path : {"/metrics", "/healthz", "/readyz", "/nope"}) {
+    auto r = endpoints_.Handle(Request("GET", path, ""));
+    EXPECT_EQ(Header(r, "X-Content-Type-Options"), "nosniff") << path;
+    EXPECT_EQ(Header(r, "X-Frame-Options"), "deny") << path;
+  }
+}
+
 TEST_F(EndpointsTest, ScrapesAreTimed) {
   endpoints_.Handle(Request("GET", "/metrics", ""));
   auto r = endpoints_.Handle(Request("GET", "/metrics", ""));

@@ -162,7 +162,9 @@ TEST_F(TlsContextTest, EveryFileProblem) {
 class RecordingObserver : public TlsReloadObserver {
  public:
   void OnTlsReload(bool success) override { (success ? successes : failures)++; }
+  void OnTlsCertificate(base::WallTime t) override { not_after = t; }
   int successes = 0, failures = 0;
+  base::WallTime not_after{};
 };
 
 TEST_F(TlsContextTest, ReloadsChangedFilesAtMostOnceASecond) {
@@ -172,13 +174,16 @@ TEST_F(TlsContextTest, ReloadsChangedFilesAtMostOnceASecond) {
   ASSERT_TRUE(tls.ok());
   auto first = (*tls)->Current();
   EXPECT_EQ(RunHandshake(first.get(), &ca_, nullptr).peer_cert_pem, server_.cert_pem);
+  const auto valid_for = observer.not_after - std::chrono::system_clock::now();
+  EXPECT_GT(valid_for, std::chrono::hours(23)) << "MakeCert certificates are valid for a day";
+  EXPECT_LT(valid_for, std::chrono::hours(25));
 
   clock.Advance(std::chrono::seconds(5));
   EXPECT_EQ((*tls)->Current(), first) << "unchanged files: the same context";
   EXPECT_EQ(observer.successes, 0);
 
   // cert-manager renews: new key and certificate.
-  const KeyPair renewed = MakeCert("localhost", "DNS:localhost", &ca_, false, 9);
+  const KeyPair renewed = MakeCert("localhost", "DNS:localhost", &ca_, false, 9, /*valid_hours=*/48);
   Write("tls.crt", renewed.cert_pem);
   Write("tls.key", renewed.key_pem);
   clock.Advance(std::chrono::seconds(1));
@@ -186,6 +191,8 @@ TEST_F(TlsContextTest, ReloadsChangedFilesAtMostOnceASecond) {
   EXPECT_NE(second, first);
   EXPECT_EQ(RunHandshake(second.get(), &ca_, nullptr).peer_cert_pem, renewed.cert_pem);
   EXPECT_EQ(observer.successes, 1);
+  EXPECT_GT(observer.not_after - std::chrono::system_clock::now(), std::chrono::hours(47))
+      << "the renewed certificate's expiry is reported";
   EXPECT_EQ(RunHandshake(first.get(), &ca_, nullptr).peer_cert_pem, server_.cert_pem)
       << "a connection holding the old context keeps it";
 

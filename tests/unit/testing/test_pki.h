@@ -51,14 +51,14 @@ inline std::string KeyPem(EVP_PKEY* key) {
 // A certificate for `cn` with `sans` (e.g. "DNS:localhost,IP:127.0.0.1"), signed by `issuer`
 // (self-signed when null). `ca` makes it a CA.
 inline KeyPair MakeCert(const std::string& cn, const std::string& sans, const KeyPair* issuer, bool ca,
-                        long serial = 1) {
+                        long serial = 1, long valid_hours = 24) {
   KeyPair out;
   out.key = NewKey();
   std::shared_ptr<X509> cert(X509_new(), X509_free);
   X509_set_version(cert.get(), 2);
   ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), serial);
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), valid_hours * 3600);
   X509_set_pubkey(cert.get(), out.key.get());
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
