@@ -15,6 +15,7 @@
 #include "base/version.h"
 #include "cmd/commands.h"
 #include "cmd/pro_tier.h"
+#include "cmd/web_security.h"
 #include "collectors/collector_set.h"
 #include "collectors/sampler.h"
 #include "exporter/cluster_metrics.h"
@@ -58,6 +59,11 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   if (!parsed.ok()) return ReportProblems("serve", parsed.error());
   const config::Config& cfg = *parsed;
   log::Configure(cfg.log_level, cfg.log_format);
+  // The web config is checked before anything starts: a mistake stops here with every problem.
+  base::SystemClock clock;
+  prometheus::Registry registry;
+  auto web = LoadWebSecurity(cfg.web_config_file, registry, clock);
+  if (!web.ok()) return ReportProblems("serve", web.error());
   // glibc gives each thread its own arena; with a watch thread per collector that multiplies
   // freed-but-kept memory. Two arenas are plenty for a few mostly idle threads.
   mallopt(M_ARENA_MAX, 2);
@@ -70,7 +76,6 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  base::SystemClock clock;
   auto access = kube::ResolveClusterAccess(cfg.kubeconfig, cfg.kube_context, env, clock);
   if (!access.ok()) {
     log::Error("cannot configure Kubernetes access", {{"error", access.error()}});
@@ -82,7 +87,6 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
              {"status_interval", base::FormatDuration(cfg.status_interval)},
              {"mode", cfg.api_key_configured() ? "enabled" : "operated"}});
 
-  prometheus::Registry registry;
   exporter::OperatorMetrics metrics(registry);
   exporter::ProcessMetrics process_metrics;
   exporter::HealthState health(clock);
@@ -181,10 +185,13 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
         const sinks::StatusReport r = model.Current(clock.WallNow());
         return exporter::LandingInfo{r.mode, r.tier, r.health, r.ns};
       });
+  if (web->basic_auth) endpoints.RequireBasicAuth(web->basic_auth.get());
+  endpoints.AddHeaders(web->headers);
   http::ServerOptions server_options;
   server_options.host = cfg.listen_host;
   server_options.port = cfg.listen_port;
   server_options.observer = &metrics;
+  if (web->tls) server_options.tls_context = web->tls->Hook();
   auto server = http::Server::Start(std::move(server_options), endpoints);
   if (!server.ok()) {
     log::Error("cannot start the HTTP server", {{"error", server.error()}});

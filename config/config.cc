@@ -137,6 +137,14 @@ const std::vector<Option>& Options() {
          c.telemetry_path = v;
          return "";
        }},
+      {"--web.config.file", "", "path",
+       "Web configuration file in the Prometheus exporter-toolkit format: TLS, client certificates and basic auth "
+       "on the HTTP port (docs/configuration.md). Without it: plain HTTP, no authentication.",
+       "", [](const std::string& v, Config& c) -> std::string {
+         if (v.empty()) return "must not be empty";
+         c.web_config_file = v;
+         return "";
+       }},
       {"--log.level", "LOG_LEVEL", "level", "Lowest level logged: debug, info, warn or error.", "info",
        [](const std::string& v, Config& c) -> std::string {
          auto l = log::ParseLevel(v);

@@ -23,6 +23,8 @@ struct Config {
   std::string listen_host;  // empty: all interfaces
   int listen_port = 8080;
   std::string telemetry_path = "/metrics";
+  // exporter-toolkit web config (TLS, client certificates, basic auth); empty: plain HTTP.
+  std::string web_config_file;
   log::Level log_level = log::Level::kInfo;
   log::Format log_format = log::Format::kJson;
   std::string kubeconfig;  // empty: KUBECONFIG, then in-cluster, then ~/.kube/config

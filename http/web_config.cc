@@ -336,17 +336,24 @@ base::Expected<std::string, std::string> ReadBoundedFile(const std::string& path
   return content;
 }
 
-base::Expected<WebConfig, WebConfigProblems> ParseWebConfig(std::string_view yaml, const std::string& dir) {
+namespace {
+
+// The config as far as it could be read, and every problem found in it.
+WebConfig Parse(std::string_view yaml, const std::string& dir, WebConfigProblems& problems) {
   Parser p(dir);
   WebConfig config;
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));
   } catch (const YAML::Exception& e) {
-    return base::Unexpected(WebConfigProblems{fmt::format("not valid YAML: {}", e.what())});
+    problems.push_back(fmt::format("not valid YAML: {}", e.what()));
+    return config;
   }
   if (root.IsNull()) return config;  // an empty file: plain HTTP, no authentication
-  if (!root.IsMap()) return base::Unexpected(WebConfigProblems{"must be a YAML mapping of keys to values"});
+  if (!root.IsMap()) {
+    problems.push_back("must be a YAML mapping of keys to values");
+    return config;
+  }
   try {
     for (const auto& kv : root) {
       const std::string key = kv.first.Scalar();
@@ -368,7 +375,16 @@ base::Expected<WebConfig, WebConfigProblems> ParseWebConfig(std::string_view yam
   } catch (const YAML::Exception& e) {
     p.Problem(fmt::format("unexpected structure: {}", e.what()));
   }
-  if (!p.problems.empty()) return base::Unexpected(std::move(p.problems));
+  problems.insert(problems.end(), p.problems.begin(), p.problems.end());
+  return config;
+}
+
+}  // namespace
+
+base::Expected<WebConfig, WebConfigProblems> ParseWebConfig(std::string_view yaml, const std::string& dir) {
+  WebConfigProblems problems;
+  WebConfig config = Parse(yaml, dir, problems);
+  if (!problems.empty()) return base::Unexpected(std::move(problems));
   return config;
 }
 
@@ -376,13 +392,20 @@ base::Expected<WebConfig, WebConfigProblems> LoadWebConfig(const std::string& pa
   auto text = ReadBoundedFile(path, kMaxWebFileBytes);
   if (!text.ok()) return base::Unexpected(WebConfigProblems{fmt::format("cannot read it: {}", text.error())});
   const auto slash = path.rfind('/');
-  auto config = ParseWebConfig(*text, slash == std::string::npos ? "" : path.substr(0, slash + 1));
-  if (!config.ok()) return config;
-  if (config->tls) {
-    // The certificate, key and CA are checked now, so that a mistake stops the start.
-    auto ctx = BuildSslContext(*config->tls);
-    if (!ctx.ok()) return base::Unexpected(std::move(ctx.error()));
+  WebConfigProblems problems;
+  WebConfig config = Parse(*text, slash == std::string::npos ? "" : path.substr(0, slash + 1), problems);
+  if (config.tls) {
+    // The certificate, key and CA are checked now, so that a mistake stops the start, and are
+    // listed along with the file's other problems (names of suites and curves are already).
+    TlsSettings files_only = *config.tls;
+    if (!problems.empty()) {
+      files_only.cipher_suites.clear();
+      files_only.curve_preferences.clear();
+    }
+    auto ctx = BuildSslContext(files_only);
+    if (!ctx.ok()) problems.insert(problems.end(), ctx.error().begin(), ctx.error().end());
   }
+  if (!problems.empty()) return base::Unexpected(std::move(problems));
   return config;
 }
 

@@ -16,6 +16,7 @@ TEST(ConfigTest, DefaultsMatchTheDocumentation) {
   EXPECT_EQ(c->listen_host, "");
   EXPECT_EQ(c->listen_port, 8080);
   EXPECT_EQ(c->telemetry_path, "/metrics");
+  EXPECT_EQ(c->web_config_file, "") << "plain HTTP, no authentication";
   EXPECT_EQ(c->pod_namespace, "kube9-system");
   EXPECT_EQ(c->status_interval, std::chrono::seconds(60));
   EXPECT_EQ(c->server_url, "https://api.kube9.io");
@@ -110,6 +111,15 @@ TEST(ConfigTest, TheApiKeyNeverAppearsInProblems) {
   EXPECT_THAT(::testing::PrintToString(c.error()), ::testing::Not(HasSubstr("kdy_topsecret")));
 }
 
+TEST(ConfigTest, WebConfigFile) {
+  auto c = ParseServeConfig({"--web.config.file=/etc/kube9-operator/web/web-config.yml"}, {});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->web_config_file, "/etc/kube9-operator/web/web-config.yml");
+  c = ParseServeConfig({"--web.config.file="}, {});
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.error()[0], HasSubstr("flag --web.config.file=: must not be empty"));
+}
+
 TEST(ConfigTest, FlagWithoutValue) {
   auto c = ParseServeConfig({"--namespace"}, {});
   ASSERT_FALSE(c.ok());
@@ -122,7 +132,7 @@ TEST(ConfigTest, UsageListsEveryFlagAndVariable) {
                            "--namespace", "--status.update-interval", "HEALTH_PORT", "POD_NAMESPACE", "LOG_LEVEL",
                            "STATUS_UPDATE_INTERVAL_SECONDS", "SERVER_URL", "API_KEY", "REREGISTRATION_INTERVAL_HOURS",
                            "CLUSTER_METADATA_INTERVAL_SECONDS", "RESOURCE_INVENTORY_INTERVAL_SECONDS",
-                           "RESOURCE_CONFIGURATION_PATTERNS_INTERVAL_SECONDS", "--api-key-file"}) {
+                           "RESOURCE_CONFIGURATION_PATTERNS_INTERVAL_SECONDS", "--api-key-file", "--web.config.file"}) {
     EXPECT_THAT(u, HasSubstr(name));
   }
 }

@@ -264,6 +264,15 @@ TEST_F(LoadWebConfigTest, FileProblemsAreListedTogether) {
                                      HasSubstr("key_file " + (dir_ / "tls/ca.crt").string() + ": no usable PEM private key")));
 }
 
+TEST_F(LoadWebConfigTest, FileProblemsComeWithTheOtherProblems) {
+  auto c = LoadWebConfig(Write("web.yml",
+                               "tls_server_config:\n  cert_file: tls/absent.crt\n  key_file: tls/tls.key\n"
+                               "  cipher_suites: [NOPE]\nbasic_auth_users:\n  alice: hunter2\n"));
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.error(), ElementsAre(HasSubstr("unknown cipher suite 'NOPE'"), HasSubstr("basic_auth_users.alice"),
+                                     HasSubstr("cert_file " + (dir_ / "tls/absent.crt").string() + ": cannot read it")));
+}
+
 TEST_F(LoadWebConfigTest, MissingOrOversizedConfig) {
   auto c = LoadWebConfig((dir_ / "nope.yml").string());
   ASSERT_FALSE(c.ok());
