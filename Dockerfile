@@ -4,8 +4,9 @@
 #
 # Stage 1 builds the release binary with `make release`, the same target `make test` builds
 # and smoke-tests outside Docker (Release, no tests; see the Makefile). Stage 2 is distroless:
-# glibc, libstdc++, CA certificates and the binary's own shared libraries; no shell, no package
-# manager, no compilers. It runs as the numeric non-root user 65532.
+# glibc, libstdc++, CA certificates and the binary's own shared libraries (libcrypt.so.1, for
+# bcrypt, among them: the ldd step below copies it); no shell, no package manager, no
+# compilers. It runs as the numeric non-root user 65532.
 
 ARG DEBIAN_RELEASE=bookworm
 
@@ -15,7 +16,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       make cmake ninja-build g++ pkg-config git ca-certificates \
       libcurl4-openssl-dev libssl-dev zlib1g-dev rapidjson-dev libfmt-dev libspdlog-dev \
-      libyaml-cpp-dev prometheus-cpp-dev \
+      libyaml-cpp-dev prometheus-cpp-dev libcrypt-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
