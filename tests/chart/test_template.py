@@ -361,6 +361,9 @@ def test_every_option_on(render, chart_with_assets):
     monitor = one(objects, "ServiceMonitor")
     assert monitor["spec"]["endpoints"][0]["port"] == one(objects, "Service")["spec"]["ports"][0]["name"]
     assert monitor["spec"]["jobLabel"] == "app.kubernetes.io/name"
+    assert monitor["spec"]["endpoints"][0]["scheme"] == "https"
+    assert monitor["spec"]["endpoints"][0]["basicAuth"]["password"] == {"name": "kube9-scrape-credentials", "key": "pass"}
+    assert "--web.config.file=/etc/kube9-operator/web-config/web-config.yml" in c["args"]
 
     policy = one(objects, "NetworkPolicy")["spec"]
     assert policy["policyTypes"] == ["Egress"] and "ingress" not in policy

@@ -154,3 +154,85 @@ cronjobs: batch
 {{- define "kube9-operator.collectorOrder" -}}
 nodes namespaces pods services persistentvolumeclaims deployments statefulsets daemonsets replicasets jobs cronjobs
 {{- end }}
+
+{{/*
+Web config (--web.config.file): "true" when the operator gets one, rendered by the chart from
+web.tls, web.basicAuth and web.headers, or the user's own (web.existingConfigSecret).
+Inconsistent values fail here, with the value to fix.
+*/}}
+{{- define "kube9-operator.webConfigEnabled" -}}
+{{- $w := .Values.web }}
+{{- if and $w.tls.enabled (not $w.tls.secretName) }}
+{{- fail "web.tls.enabled is true but web.tls.secretName is empty: name the kubernetes.io/tls Secret (tls.crt, tls.key) to serve" }}
+{{- end }}
+{{- if and $w.existingConfigSecret (or $w.basicAuth.users $w.headers) }}
+{{- fail "web.existingConfigSecret is set together with web.basicAuth.users or web.headers: put them in your web config file" }}
+{{- end }}
+{{- if and $w.tls.clientAllowedSans (not (has $w.tls.clientAuthType (list "RequireAnyClientCert" "RequireAndVerifyClientCert"))) }}
+{{- fail "web.tls.clientAllowedSans needs web.tls.clientAuthType RequireAnyClientCert or RequireAndVerifyClientCert" }}
+{{- end }}
+{{- if and .Values.serviceMonitor.enabled $w.basicAuth.users (not .Values.serviceMonitor.basicAuth.secretName) }}
+{{- fail "web.basicAuth.users is set but serviceMonitor.basicAuth.secretName is empty: Prometheus would get 401 on every scrape" }}
+{{- end }}
+{{- if or $w.tls.enabled $w.basicAuth.users $w.headers $w.existingConfigSecret }}true{{ end }}
+{{- end }}
+
+{{/* "true" when the chart renders the web config Secret itself. */}}
+{{- define "kube9-operator.webConfigRendered" -}}
+{{- if and (include "kube9-operator.webConfigEnabled" .) (not .Values.web.existingConfigSecret) }}true{{ end }}
+{{- end }}
+
+{{- define "kube9-operator.webConfigSecretName" -}}
+{{- if .Values.web.existingConfigSecret }}
+{{- .Values.web.existingConfigSecret }}
+{{- else }}
+{{- printf "%s-web-config" (include "kube9-operator.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
+{{/* "true" when client certificates are verified against a CA (which must then be mounted). */}}
+{{- define "kube9-operator.webClientCAVerified" -}}
+{{- if and .Values.web.tls.enabled (has .Values.web.tls.clientAuthType (list "VerifyClientCertIfGiven" "RequireAndVerifyClientCert")) }}true{{ end }}
+{{- end }}
+
+{{/*
+"true" when every connection must present a client certificate: the kubelet cannot, so the
+probes fall back to TCP checks of the port.
+*/}}
+{{- define "kube9-operator.webClientCertRequired" -}}
+{{- if and .Values.web.tls.enabled (has .Values.web.tls.clientAuthType (list "RequireAnyClientCert" "RequireAndVerifyClientCert")) }}true{{ end }}
+{{- end }}
+
+{{/* The web config file the chart renders (exporter-toolkit format, absolute paths). */}}
+{{- define "kube9-operator.webConfigFile" -}}
+{{- $w := .Values.web }}
+{{- if $w.tls.enabled }}
+tls_server_config:
+  cert_file: /etc/kube9-operator/tls/tls.crt
+  key_file: /etc/kube9-operator/tls/tls.key
+  min_version: {{ $w.tls.minVersion }}
+  client_auth_type: {{ $w.tls.clientAuthType }}
+  {{- if include "kube9-operator.webClientCAVerified" . }}
+  client_ca_file: {{ if $w.tls.clientCASecretName }}/etc/kube9-operator/client-ca/ca.crt{{ else }}/etc/kube9-operator/tls/ca.crt{{ end }}
+  {{- end }}
+  {{- with $w.tls.clientAllowedSans }}
+  client_allowed_sans:
+    {{- range . }}
+    - {{ . | quote }}
+    {{- end }}
+  {{- end }}
+{{- end }}
+{{- with $w.headers }}
+http_server_config:
+  headers:
+    {{- range $name, $value := . }}
+    {{ $name }}: {{ $value | quote }}
+    {{- end }}
+{{- end }}
+{{- with $w.basicAuth.users }}
+basic_auth_users:
+  {{- range $user, $hash := . }}
+  {{ $user | quote }}: {{ $hash | quote }}
+  {{- end }}
+{{- end }}
+{{- end }}
