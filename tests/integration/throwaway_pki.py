@@ -32,13 +32,13 @@ def new_ca(root: Path, common_name: str) -> None:
             "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-sha256", cwd=root)
 
 
-def issue(root: Path, name: str, san: str) -> None:
+def issue(root: Path, name: str, san: str, usage: str = "serverAuth") -> None:
     """A server certificate root/`name`.pem (key `name`.key) for `san`, issued by root/ca.pem,
-    and checked by openssl against that CA."""
+    and checked by openssl against that CA. usage="clientAuth" makes a client certificate."""
     (root / f"{name}.ext").write_text(
         "basicConstraints = critical, CA:FALSE\n"
         "keyUsage = critical, digitalSignature, keyEncipherment\n"
-        "extendedKeyUsage = serverAuth\n"
+        f"extendedKeyUsage = {usage}\n"
         f"subjectAltName = {san}\n"
     )
     openssl("req", "-new", *_EC_KEY, "-keyout", f"{name}.key", "-out", f"{name}.csr",
@@ -46,4 +46,5 @@ def issue(root: Path, name: str, san: str) -> None:
     openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
             "-set_serial", "0x" + secrets.token_hex(16), "-days", "2", "-sha256",
             "-extfile", f"{name}.ext", "-out", f"{name}.pem", cwd=root)
-    openssl("verify", "-CAfile", "ca.pem", "-purpose", "sslserver", f"{name}.pem", cwd=root)
+    purpose = "sslclient" if usage == "clientAuth" else "sslserver"
+    openssl("verify", "-CAfile", "ca.pem", "-purpose", purpose, f"{name}.pem", cwd=root)
