@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import metric_value, run, wait_for
+from conftest import free_port, metric_value, run, wait_for
 from throwaway_pki import issue, new_ca
 
 PASSWORD = "scrape-me-" + base64.b16encode(os.urandom(4)).decode()
@@ -240,7 +240,7 @@ def test_invalid_web_config_stops_the_start_with_every_problem(binary, cluster, 
                                     "  min_version: TLS10\nbasic_auth_users:\n  alice: hunter2\n"
                                     "rate_limit:\n  interval: 1s\n")
     out = run([str(binary), "serve", f"--kubeconfig={cluster.kubeconfig}", f"--web.config.file={config}",
-               "--web.listen-address=127.0.0.1:0"], timeout=20)
+               f"--web.listen-address=127.0.0.1:{free_port()}"], timeout=20)
     assert out.returncode == 2, (out.returncode, out.stderr)
     for problem in ("tls_server_config.min_version: TLS10 is not supported", "basic_auth_users.alice: not a bcrypt hash",
                     "rate_limit: not supported", "missing.crt: cannot read it", "missing.key: cannot read it"):
