@@ -144,3 +144,30 @@ def test_mistakes_fail_with_the_value_to_fix(helm):
                    *set_args(values), check=False)
         assert out.returncode != 0, values
         assert message in out.stderr, (values, out.stderr)
+
+
+def test_the_operator_accepts_the_rendered_file(render, binary, tmp_path):
+    """The file the chart renders, with every option on, is one the operator loads: run with
+    the Secrets' paths pointing at real files, it gets past the web config and stops at the
+    (missing) kubeconfig instead."""
+    import subprocess
+
+    objects = render({**TLS, "web.tls.clientAuthType": "RequireAndVerifyClientCert",
+                      "web.tls.clientCASecretName": "scraper-ca", "web.tls.clientAllowedSans": ["prometheus"],
+                      "web.tls.minVersion": "TLS13", "web.basicAuth.users": {"prometheus": HASH},
+                      "web.headers": {"X-Frame-Options": "deny", "Strict-Transport-Security": "max-age=300"}})
+    text = yaml.safe_dump(web_config(objects)).replace("/etc/kube9-operator/", f"{tmp_path}/")
+    for folder in ("tls", "client-ca"):
+        (tmp_path / folder).mkdir()
+    out = subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                          "-nodes", "-keyout", "tls/tls.key", "-out", "tls/tls.crt", "-subj", "/CN=kube9 chart test",
+                          "-days", "1"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    (tmp_path / "client-ca" / "ca.crt").write_text((tmp_path / "tls" / "tls.crt").read_text())
+    config = tmp_path / "web-config.yml"
+    config.write_text(text)
+    out = subprocess.run([str(binary), "serve", f"--web.config.file={config}", f"--kubeconfig={tmp_path}/none"],
+                         capture_output=True, text=True, timeout=20)
+    assert out.returncode != 0
+    assert "--web.config.file" not in out.stderr, out.stderr
+    assert "kubeconfig" in out.stderr.lower(), out.stderr
