@@ -1,5 +1,6 @@
 #include "base/time_format.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <ctime>
@@ -16,7 +17,7 @@ bool ParseInt(std::string_view s, int& out) {
 }
 
 std::optional<WallTime> FromUtcFields(int year, int mon, int day, int h, int m, int s) {
-  if (mon < 1 || mon > 12 || day < 1 || day > 31 || h > 23 || m > 59 || s > 60) return {};
+  if (year < 0 || year > 9999 || mon < 1 || mon > 12 || day < 1 || day > 31 || h > 23 || m > 59 || s > 60) return {};
   std::tm tm{};
   tm.tm_year = year - 1900;
   tm.tm_mon = mon - 1;
@@ -24,7 +25,10 @@ std::optional<WallTime> FromUtcFields(int year, int mon, int day, int h, int m, 
   tm.tm_hour = h;
   tm.tm_min = m;
   tm.tm_sec = s;
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
+  // WallTime counts nanoseconds in 64 bits, which ends in 2262: later dates (a credential
+  // that "never" expires, 9999-12-31) are clamped rather than wrapped into the past.
+  constexpr std::time_t kLatest = 9'000'000'000;  // 2255
+  return std::chrono::system_clock::from_time_t(std::clamp(timegm(&tm), -kLatest, kLatest));
 }
 
 }  // namespace
@@ -83,15 +87,18 @@ std::optional<WallTime> ParseRfc3339(std::string_view text) {
 }
 
 std::optional<Millis> ParseRetryAfter(std::string_view value, WallTime now) {
+  constexpr long long kMaxSeconds = 10LL * 365 * 24 * 3600;
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
   if (value.empty()) return {};
   if (value.front() >= '0' && value.front() <= '9') {
     long long secs = 0;
     auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), secs);
-    if (ec != std::errc() || ptr != value.data() + value.size()) return {};
-    // Callers cap the wait; clamp first so that absurd values cannot overflow milliseconds.
-    constexpr long long kMaxSeconds = 10LL * 365 * 24 * 3600;
+    if (ptr != value.data() + value.size()) return {};
+    // Callers cap the wait; clamp first so that absurd values (even beyond 64 bits) cannot
+    // overflow milliseconds.
+    if (ec == std::errc::result_out_of_range) secs = kMaxSeconds;
+    else if (ec != std::errc()) return {};
     return std::chrono::duration_cast<Millis>(std::chrono::seconds(std::min(secs, kMaxSeconds)));
   }
   // IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
@@ -112,17 +119,21 @@ std::optional<Millis> ParseRetryAfter(std::string_view value, WallTime now) {
   auto at = FromUtcFields(year, mon, day, h, m, s);
   if (!at) return {};
   if (*at <= now) return Millis(0);
-  return std::chrono::duration_cast<Millis>(*at - now);
+  return std::min(std::chrono::duration_cast<Millis>(*at - now),
+                  std::chrono::duration_cast<Millis>(std::chrono::seconds(kMaxSeconds)));
 }
 
 std::optional<Millis> ParseDuration(std::string_view text) {
   if (text.empty()) return {};
+  // n * unit, or nullopt when it would pass kMaxDuration (from_chars already refused what
+  // does not fit 64 bits): 2562047788015216h must not wrap around into 29m52s.
+  auto times = [](long long n, Millis unit) -> std::optional<Millis> {
+    if (n < 0 || n > kMaxDuration.count() / unit.count()) return {};
+    return unit * n;
+  };
   long long bare = 0;
   auto [bp, bec] = std::from_chars(text.data(), text.data() + text.size(), bare);
-  if (bec == std::errc() && bp == text.data() + text.size()) {
-    if (bare < 0) return {};
-    return std::chrono::duration_cast<Millis>(std::chrono::seconds(bare));
-  }
+  if (bec == std::errc() && bp == text.data() + text.size()) return times(bare, std::chrono::seconds(1));
   Millis total{0};
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -134,11 +145,14 @@ std::optional<Millis> ParseDuration(std::string_view text) {
     while (unit_end < text.size() && (text[unit_end] < '0' || text[unit_end] > '9')) ++unit_end;
     std::string_view unit = text.substr(pos, unit_end - pos);
     pos = unit_end;
-    if (unit == "ms") total += Millis(n);
-    else if (unit == "s") total += std::chrono::seconds(n);
-    else if (unit == "m") total += std::chrono::minutes(n);
-    else if (unit == "h") total += std::chrono::hours(n);
+    std::optional<Millis> part;
+    if (unit == "ms") part = times(n, Millis(1));
+    else if (unit == "s") part = times(n, std::chrono::seconds(1));
+    else if (unit == "m") part = times(n, std::chrono::minutes(1));
+    else if (unit == "h") part = times(n, std::chrono::hours(1));
     else return {};
+    if (!part || *part > kMaxDuration - total) return {};
+    total += *part;
   }
   return total;
 }

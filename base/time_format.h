@@ -16,10 +16,16 @@ std::string FormatRfc3339Millis(WallTime t);
 std::optional<WallTime> ParseRfc3339(std::string_view text);
 
 // Parses an HTTP Retry-After value: delay-seconds or an IMF-fixdate relative to `now`.
-// Negative or past values give zero; nullopt when malformed.
+// Past dates give zero; absurdly large values are clamped to ten years (callers cap the wait
+// further), never wrapped; nullopt when malformed.
 std::optional<Millis> ParseRetryAfter(std::string_view value, WallTime now);
 
-// Parses a duration like "90s", "5m", "1h30m", "250ms" (a bare number is seconds).
+// The longest duration ParseDuration accepts: far beyond any setting, and short enough that a
+// clock reading plus it cannot overflow.
+inline constexpr Millis kMaxDuration{std::chrono::hours(24 * 365 * 100)};
+
+// Parses a duration like "90s", "5m", "1h30m", "250ms" (a bare number is seconds). nullopt
+// when malformed or longer than kMaxDuration (never a wrapped-around value).
 std::optional<Millis> ParseDuration(std::string_view text);
 
 // Renders a duration compactly, e.g. "1h30m", "45s", "250ms".

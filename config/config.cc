@@ -35,6 +35,12 @@ std::optional<long long> ParseInteger(const std::string& text) {
   return v;
 }
 
+// Whole seconds that fit a duration (at most base::kMaxDuration): bigger numbers would wrap
+// around when counted in milliseconds.
+bool FitsDuration(long long seconds) {
+  return seconds <= std::chrono::duration_cast<std::chrono::seconds>(base::kMaxDuration).count();
+}
+
 std::string ApplyListenAddress(const std::string& v, Config& c) {
   auto colon = v.rfind(':');
   if (colon == std::string::npos) return "must be [host]:port, e.g. :8080 or 127.0.0.1:8080";
@@ -54,6 +60,7 @@ std::function<std::string(const std::string&, Config&)> IntegerSeconds(seconds C
     auto n = ParseInteger(v);
     if (!n) return "must be a whole number of seconds";
     if (*n < min) return fmt::format("must be at least {} seconds", min);
+    if (!FitsDuration(*n)) return "is too large for a duration";
     c.*field = seconds(*n);
     return "";
   };
@@ -195,6 +202,7 @@ const std::vector<Option>& Options() {
        [](const std::string& v, Config& c) -> std::string {
          auto n = ParseInteger(v);
          if (!n) return "must be a whole number of seconds";
+         if (!FitsDuration(*n)) return "must be at most 240 seconds";
          return ApplyStatusInterval(seconds(*n), c);
        }},
       {"--sample-interval", "", "duration", "How often cluster aggregates are recomputed (1s to 5m).", "15s",

@@ -14,7 +14,9 @@ from conftest import clean_env, free_port, parse_rfc3339_millis, run, wait_for
 def test_invalid_configuration_lists_every_problem_and_exits_2(binary, cluster):
     out = run(
         [str(binary), "serve", f"--kubeconfig={cluster.kubeconfig}", "--status.update-interval=1s",
-         "--log.level=loud", "--web.listen-address=nope", "--log.format=xml"],
+         "--log.level=loud", "--web.listen-address=nope", "--log.format=xml",
+         # 2^63 ms and a bit: once wrapped around into 29m52s and accepted (issue #10).
+         "--upload.max-backoff=2562047788015216h"],
         timeout=10,
         env=clean_env({"STATUS_UPDATE_INTERVAL_SECONDS": "abc"}),
     )
@@ -25,6 +27,7 @@ def test_invalid_configuration_lists_every_problem_and_exits_2(binary, cluster):
         "--log.level=loud": ["--log.level", "loud"],
         "--web.listen-address=nope": ["--web.listen-address", "nope"],
         "--log.format=xml": ["--log.format", "xml"],
+        "--upload.max-backoff=2562047788015216h": ["--upload.max-backoff", "2562047788015216h"],
         "STATUS_UPDATE_INTERVAL_SECONDS=abc": ["STATUS_UPDATE_INTERVAL_SECONDS", "abc"],
     }
     lines = err.splitlines()

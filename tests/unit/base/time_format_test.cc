@@ -44,6 +44,12 @@ TEST(RetryAfterTest, SecondsAndHttpDates) {
   EXPECT_EQ(ParseRetryAfter(" 0 ", now), Millis(0));
   // Absurdly large values are clamped (to ten years), not overflowed into negative waits.
   EXPECT_EQ(ParseRetryAfter("99999999999999999", now), std::chrono::duration_cast<Millis>(std::chrono::hours(24 * 3650)));
+  // Beyond 64 bits too: capped, not refused (nor wrapped).
+  EXPECT_EQ(ParseRetryAfter("99999999999999999999999999", now),
+            std::chrono::duration_cast<Millis>(std::chrono::hours(24 * 3650)));
+  EXPECT_EQ(ParseRetryAfter("Fri, 31 Dec 9999 23:59:59 GMT", now),
+            std::chrono::duration_cast<Millis>(std::chrono::hours(24 * 3650)));
+  EXPECT_FALSE(ParseRetryAfter("Fri, 31 Dec 99999999999 23:59:59 GMT", now));
   EXPECT_EQ(ParseRetryAfter("Fri, 27 Nov 2026 10:21:30 GMT", now), Millis(90'000));
   EXPECT_EQ(ParseRetryAfter("Fri, 27 Nov 2026 10:00:00 GMT", now), Millis(0)) << "a past date means now";
   EXPECT_FALSE(ParseRetryAfter("", now));
@@ -59,6 +65,24 @@ TEST(DurationTest, ParsesUnitsAndBareSeconds) {
   EXPECT_EQ(ParseDuration("1h30m"), Millis(5'400'000));
   EXPECT_EQ(ParseDuration("250ms"), Millis(250));
   for (const char* bad : {"", "s", "5x", "-5s", "1.5s", "5m3"}) EXPECT_FALSE(ParseDuration(bad)) << bad;
+}
+
+// Issue #10: --upload.max-backoff=2562047788015216h was accepted as 29m52s (hours times
+// 3,600,000 wrapped around 64 bits).
+TEST(DurationTest, OverflowIsRefusedNotWrapped) {
+  for (const char* huge : {"2562047788015216h", "9223372036854775807", "9223372036854775808s",
+                           "153722867280912931m", "9223372036854775807ms", "876001h", "876000h1ms",
+                           "876000h876000h"}) {
+    EXPECT_FALSE(ParseDuration(huge)) << huge;
+  }
+  EXPECT_EQ(ParseDuration("876000h"), kMaxDuration);
+  EXPECT_EQ(ParseDuration("87600h"), Millis(std::chrono::hours(87600)));
+}
+
+TEST(Rfc3339Test, DatesBeyondTheClockAreClampedNotWrapped) {
+  auto far = ParseRfc3339("9999-12-31T23:59:59Z");
+  ASSERT_TRUE(far);
+  EXPECT_GT(*far, At(4102444799999LL)) << "must stay later than 2099, not wrap into the past";
 }
 
 TEST(DurationTest, FormatsCompactly) {

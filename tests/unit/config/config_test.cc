@@ -7,6 +7,7 @@ namespace kube9::config {
 namespace {
 
 using ::testing::AllOf;
+using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
@@ -156,6 +157,31 @@ TEST(ConfigTest, CollectorsAndSampleInterval) {
   EXPECT_FALSE(ParseServeConfig({"--collectors="}, {}).ok());
 }
 
+// Issue #10: 2562047788015216h is 2^63 ms and a bit; it wrapped around into 29m52s and was
+// accepted. Numbers too big for a duration are refused, naming the flag or variable.
+TEST(ConfigTest, DurationsThatWouldOverflowAreRefusedNotWrapped) {
+  auto c = ParseServeConfig({"--upload.max-backoff=2562047788015216h", "--sample-interval=9223372036854775807",
+                             "--collection.initial-delay=153722867280912931m"},
+                            {{"STATUS_UPDATE_INTERVAL_SECONDS", "18446744073709612"},
+                             {"CLUSTER_METADATA_INTERVAL_SECONDS", "9223372036854775"}});
+  ASSERT_FALSE(c.ok());
+  ASSERT_EQ(c.error().size(), 5u);
+  EXPECT_THAT(c.error(), Contains(HasSubstr("--upload.max-backoff=2562047788015216h: must be a duration")));
+  EXPECT_THAT(c.error(), Contains(HasSubstr("--sample-interval=9223372036854775807")));
+  EXPECT_THAT(c.error(), Contains(HasSubstr("--collection.initial-delay=153722867280912931m")));
+  EXPECT_THAT(c.error(), Contains(HasSubstr("STATUS_UPDATE_INTERVAL_SECONDS=18446744073709612")));
+  EXPECT_THAT(c.error(), Contains(HasSubstr("CLUSTER_METADATA_INTERVAL_SECONDS=9223372036854775")));
+}
+
+TEST(ConfigTest, HugeByteSizesAreRefused) {
+  for (const char* v : {"18446744073709551616", "17179869184Gi", "9223372036854775807", "1099511627777"}) {
+    auto c = ParseServeConfig({std::string("--spool.max-bytes=") + v}, {});
+    ASSERT_FALSE(c.ok()) << v;
+    EXPECT_THAT(c.error()[0], HasSubstr("--spool.max-bytes")) << v;
+  }
+  EXPECT_EQ(ParseServeConfig({"--spool.max-bytes=1024Gi"}, {})->spool_max_bytes, 1ull << 40);
+}
+
 }  // namespace
 }  // namespace kube9::config
 
@@ -197,6 +223,31 @@ TEST(ConfigTest, BadUploadSettingsAreAllListed) {
   EXPECT_THAT(c.error()[4], HasSubstr("--spool.path"));
   EXPECT_THAT(c.error()[5], HasSubstr("--upload.max-backoff=2h: must be from 1s to 1h"));
   EXPECT_FALSE(ParseServeConfig({"--spool.max-bytes=1Ki"}, {}).ok());  // below the 64Ki floor
+}
+
+// Issue #10: 2562047788015216h is 2^63 ms and a bit; it wrapped around into 29m52s and was
+// accepted. Numbers too big for a duration are refused, naming the flag or variable.
+TEST(ConfigTest, DurationsThatWouldOverflowAreRefusedNotWrapped) {
+  auto c = ParseServeConfig({"--upload.max-backoff=2562047788015216h", "--sample-interval=9223372036854775807",
+                             "--collection.initial-delay=153722867280912931m"},
+                            {{"STATUS_UPDATE_INTERVAL_SECONDS", "18446744073709612"},
+                             {"CLUSTER_METADATA_INTERVAL_SECONDS", "9223372036854775"}});
+  ASSERT_FALSE(c.ok());
+  ASSERT_EQ(c.error().size(), 5u);
+  EXPECT_THAT(c.error(), Contains(HasSubstr("--upload.max-backoff=2562047788015216h: must be a duration")));
+  EXPECT_THAT(c.error(), Contains(HasSubstr("--sample-interval=9223372036854775807")));
+  EXPECT_THAT(c.error(), Contains(HasSubstr("--collection.initial-delay=153722867280912931m")));
+  EXPECT_THAT(c.error(), Contains(HasSubstr("STATUS_UPDATE_INTERVAL_SECONDS=18446744073709612")));
+  EXPECT_THAT(c.error(), Contains(HasSubstr("CLUSTER_METADATA_INTERVAL_SECONDS=9223372036854775")));
+}
+
+TEST(ConfigTest, HugeByteSizesAreRefused) {
+  for (const char* v : {"18446744073709551616", "17179869184Gi", "9223372036854775807", "1099511627777"}) {
+    auto c = ParseServeConfig({std::string("--spool.max-bytes=") + v}, {});
+    ASSERT_FALSE(c.ok()) << v;
+    EXPECT_THAT(c.error()[0], HasSubstr("--spool.max-bytes")) << v;
+  }
+  EXPECT_EQ(ParseServeConfig({"--spool.max-bytes=1024Gi"}, {})->spool_max_bytes, 1ull << 40);
 }
 
 }  // namespace
