@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "base/bytes.h"
+
 namespace kube9::http {
 namespace {
 
@@ -22,6 +24,8 @@ struct Exchange {
   const base::StopSignal* stop = nullptr;
   bool headers_delivered = false;
   bool declined = false;  // the handler asked to end the stream
+  std::size_t max_body = 0;  // Send(): Request::max_response_bytes
+  bool too_large = false;    // the body passed max_body: the transfer was aborted
   CURL* curl = nullptr;
 
   bool DeliverHeaders() {
@@ -58,6 +62,10 @@ std::size_t OnBody(char* data, std::size_t size, std::size_t n, void* user) {
   auto* ex = static_cast<Exchange*>(user);
   const std::size_t len = size * n;
   if (ex->handler == nullptr) {
+    if (len > ex->max_body - ex->response.body.size()) {
+      ex->too_large = true;
+      return 0;  // aborts with CURLE_WRITE_ERROR; nothing more is buffered
+    }
     ex->response.body.append(data, len);
     return len;
   }
@@ -181,11 +189,22 @@ std::string Describe(CURLcode rc, const char* errbuf) {
 base::Expected<Response, TransportError> CurlTransport::Send(const Request& request) {
   auto handle = Acquire();
   Exchange ex;
+  ex.max_body = request.max_response_bytes;
   char errbuf[CURL_ERROR_SIZE] = {};
   curl_slist* headers = Prepare(handle->get(), request, trust_, user_agent_, ex);
   curl_easy_setopt(handle->get(), CURLOPT_ERRORBUFFER, errbuf);
+  // A Content-Length above the limit fails the transfer before any of the body is read.
+  curl_easy_setopt(handle->get(), CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_response_bytes));
   CURLcode rc = curl_easy_perform(handle->get());
   curl_slist_free_all(headers);
+  if ((ex.too_large && rc == CURLE_WRITE_ERROR) || rc == CURLE_FILESIZE_EXCEEDED) {
+    long code = 0;
+    curl_easy_getinfo(handle->get(), CURLINFO_RESPONSE_CODE, &code);
+    // The rest of the body is still on the wire: the connection cannot be reused.
+    return base::Unexpected(TransportError{
+        fmt::format("response body larger than {}", base::FormatBytes(request.max_response_bytes)), true,
+        static_cast<int>(code)});
+  }
   if (rc != CURLE_OK) {
     std::string msg = Describe(rc, errbuf);
     Release(std::move(handle));

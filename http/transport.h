@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,6 +38,12 @@ struct Request {
   std::string client_key_pem;
   // When set, firing it abandons the request within about a second (shutdown).
   const base::StopSignal* cancel = nullptr;
+  // Send() only: a longer body ends the exchange with a TransportError (response_too_large)
+  // as soon as it is known, so that a bad server cannot make the operator buffer without
+  // bound. Endpoints set what their answers can be; the default is the largest any needs.
+  // Streams are not limited here: their decoders bound what they hold.
+  std::size_t max_response_bytes = kDefaultMaxResponseBytes;
+  static constexpr std::size_t kDefaultMaxResponseBytes = 16 << 20;
 };
 
 struct Response {
@@ -45,9 +52,14 @@ struct Response {
   std::string body;
 };
 
-// A request that got no HTTP response: DNS, connect, TLS, timeout, reset.
+// A request that got no usable HTTP response: DNS, connect, TLS, timeout, reset, or an
+// answer whose body passed Request::max_response_bytes.
 struct TransportError {
   std::string message;
+  // The server did answer (`status`), but with a body larger than the request allows: not the
+  // network's fault but a malformed answer, which callers count as such.
+  bool response_too_large = false;
+  int status = 0;
 };
 
 // Receives a streamed response. Returning false from either call ends the exchange.

@@ -341,6 +341,39 @@ TEST_F(CurlTransportTest, AServerThatAcceptsAndThenHangsIsAbandonedAfterTheStall
   EXPECT_LT(took, std::chrono::seconds(5));
 }
 
+// Request::max_response_bytes: a body at the limit is returned; beyond it the exchange ends
+// with a TransportError marked response_too_large, whether the server announced its length
+// (refused before the body is read) or streams it chunked (cut off once it passes the limit).
+TEST_F(CurlTransportTest, ABodyOverTheRequestsLimitIsRefusedAndNotBuffered) {
+  const std::string big(2 << 20, 'x');
+  LoopbackServer server([&big](int fd, const std::string& request, const std::atomic<bool>&) {
+    if (request.starts_with("GET /length")) {
+      LoopbackServer::Write(fd, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(big.size()) +
+                                    "\r\nConnection: close\r\n\r\n" + big);
+      return;
+    }
+    LoopbackServer::Write(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+    for (std::size_t i = 0; i < big.size(); i += 64 << 10) WriteChunk(fd, std::string_view(big).substr(i, 64 << 10));
+    LoopbackServer::Write(fd, "0\r\n\r\n");
+  });
+  for (const char* path : {"/length", "/chunked"}) {
+    Request req;
+    req.url = server.url(path);
+    req.max_response_bytes = big.size();
+    auto whole = transport_.Send(req);
+    ASSERT_TRUE(whole.ok()) << path << ": " << whole.error().message;
+    EXPECT_EQ(whole->body.size(), big.size()) << path;
+    req.max_response_bytes = 1 << 20;
+    auto cut = transport_.Send(req);
+    ASSERT_FALSE(cut.ok()) << path;
+    EXPECT_TRUE(cut.error().response_too_large) << path;
+    EXPECT_EQ(cut.error().status, 200) << path;
+    EXPECT_EQ(cut.error().message, "response body larger than 1 MiB") << path;
+  }
+  Request defaults;
+  EXPECT_EQ(defaults.max_response_bytes, 16u << 20);
+}
+
 TEST_F(CurlTransportTest, ConnectionRefusedIsATransportError) {
   // A port that was just free: nothing listens on it.
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -356,6 +389,7 @@ TEST_F(CurlTransportTest, ConnectionRefusedIsATransportError) {
   auto resp = transport_.Send(req);
   ASSERT_FALSE(resp.ok());
   EXPECT_THAT(resp.error().message, HasSubstr("onnect"));
+  EXPECT_FALSE(resp.error().response_too_large);
   Recorder rec;
   base::StopSignal stop;
   auto streamed = transport_.Stream(req, rec, stop);

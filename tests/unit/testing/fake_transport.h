@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "base/bytes.h"
 #include "http/transport.h"
 
 namespace kube9::testing {
@@ -32,6 +33,10 @@ class FakeTransport final : public http::Transport {
   base::Expected<http::Response, http::TransportError> Send(const http::Request& request) override {
     Scripted s = Next(request);
     if (s.transport_error) return base::Unexpected(http::TransportError{"connection refused"});
+    if (s.body.size() > request.max_response_bytes) {  // as CurlTransport does
+      return base::Unexpected(http::TransportError{
+          "response body larger than " + base::FormatBytes(request.max_response_bytes), true, s.status});
+    }
     http::Response r;
     r.status = s.status;
     r.body = s.body;
