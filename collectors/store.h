@@ -52,6 +52,7 @@ class Store final : public kube::ReflectorHandler {
     }
     Upsert(object);
   }
+  void OnSkipped(std::size_t count) override { skipped_ += count; }
 
   // Calls f(const T&) for every object, under a shared lock: keep f short.
   template <typename F>
@@ -63,7 +64,8 @@ class Store final : public kube::ReflectorHandler {
     std::shared_lock lock(mu_);
     return objects_.size();
   }
-  // Objects that could not be used (no metadata): counted, not kept.
+  // Objects that could not be used (no metadata; too large or too deep to read): counted,
+  // not kept.
   std::uint64_t skipped() const { return skipped_.load(); }
 
  private:

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <rapidjson/document.h>
 
+#include "base/json.h"
 #include "base/time_format.h"
+#include "kube/limits.h"
 
 namespace kube9::kube {
 namespace {
@@ -61,8 +63,7 @@ ApiError ErrorFromResponse(const http::Response& response, base::WallTime now) {
   err.http_status = response.status;
   err.kind = KindForStatus(response.status);
   rapidjson::Document doc;
-  doc.Parse(response.body.data(), response.body.size());
-  if (!doc.HasParseError() && doc.IsObject()) {
+  if (base::ParseJson(doc, response.body, kObjectJson).ok() && doc.IsObject()) {
     auto msg = doc.FindMember("message");
     if (msg != doc.MemberEnd() && msg->value.IsString()) err.message = msg->value.GetString();
   }

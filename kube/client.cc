@@ -2,14 +2,18 @@
 
 #include "kube/list_decoder.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <rapidjson/stringbuffer.h>
+
+#include "base/bytes.h"
+#include "base/json.h"
 #include <rapidjson/writer.h>
 
 namespace kube9::kube {
 namespace {
 
-constexpr std::size_t kMaxWatchLine = 16 << 20;  // one event; more is not an object we keep
 constexpr std::size_t kMaxErrorBody = 64 << 10;
 
 ApiError DecodeError(std::string message) {
@@ -109,8 +113,11 @@ base::Expected<int, ApiError> Client::Exchange(http::Request& request, std::stri
     if (auto auth = Authenticate(request); !auth.ok()) return base::Unexpected(auth.error());
     auto status = perform(request);
     if (!status.ok()) {
-      if (observer_) observer_->OnApiRequest(verb, resource, 0);
-      return base::Unexpected(ApiError{ErrorKind::kTransport, 0, status.error().message, {}});
+      const http::TransportError& error = status.error();
+      if (observer_) observer_->OnApiRequest(verb, resource, error.status);
+      // An answer too large to read is a malformed answer, not a network failure.
+      const ErrorKind kind = error.response_too_large ? ErrorKind::kDecode : ErrorKind::kTransport;
+      return base::Unexpected(ApiError{kind, error.status, error.message, {}});
     }
     if (observer_) observer_->OnApiRequest(verb, resource, *status);
     if (*status == 401 && attempt == 0) {
@@ -136,9 +143,11 @@ base::Expected<http::Response, ApiError> Client::Do(http::Request request, std::
   return response;
 }
 
-base::Expected<std::string, ApiError> Client::GetRaw(std::string_view path, std::string_view resource) {
+base::Expected<std::string, ApiError> Client::GetRaw(std::string_view path, std::string_view resource,
+                                                    std::size_t max_bytes) {
   http::Request req;
   req.url = access_.server + std::string(path);
+  req.max_response_bytes = max_bytes;
   req.headers.emplace_back("Accept", "application/json");
   auto resp = Do(std::move(req), "get", resource);
   if (!resp.ok()) return base::Unexpected(resp.error());
@@ -172,7 +181,7 @@ base::Expected<ListResult, ApiError> Client::List(std::string_view path, std::st
     req.headers.emplace_back("Accept", "application/json");
     req.timeout = std::chrono::seconds(60);
     req.cancel = &stop;
-    auto page = ListPage(std::move(req), resource, visit, result.items);
+    auto page = ListPage(std::move(req), resource, visit, result);
     if (!page.ok()) return base::Unexpected(page.error());
     ++result.pages;
     result.resource_version = page->first;
@@ -184,7 +193,7 @@ base::Expected<ListResult, ApiError> Client::List(std::string_view path, std::st
 base::Expected<std::pair<std::string, std::string>, ApiError> Client::ListPage(http::Request req,
                                                                               std::string_view resource,
                                                                               const ItemVisitor& visit,
-                                                                              std::size_t& items) {
+                                                                              ListResult& result) {
   // A fresh decoder per attempt: a 401 body is kept as an error body, never decoded.
   std::optional<ListDecoder> decoder;
   std::optional<DecodingStream<ListDecoder>> stream;
@@ -200,14 +209,21 @@ base::Expected<std::pair<std::string, std::string>, ApiError> Client::ListPage(h
   }
   if (stream->error_) return base::Unexpected(*stream->error_);
   if (auto done = decoder->Finish(); !done.ok()) return base::Unexpected(done.error());
-  items += decoder->items();
+  result.items += decoder->items();
+  if (decoder->skipped() > 0) {
+    result.skipped += decoder->skipped();
+    result.largest_skipped_bytes = std::max(result.largest_skipped_bytes, decoder->largest_skipped_bytes());
+    result.skip_reason = decoder->skip_reason();
+  }
   return std::make_pair(decoder->resource_version(), decoder->continue_token());
 }
 
 base::Expected<base::Ok, ApiError> WatchDecoder::DecodeLine(std::string_view line) {
   rapidjson::Document doc;
-  doc.Parse(line.data(), line.size());
-  if (doc.HasParseError() || !doc.IsObject()) return base::Unexpected(DecodeError("watch event is not a JSON object"));
+  if (auto parsed = base::ParseJson(doc, line, kWatchEventJson); !parsed.ok()) {
+    return base::Unexpected(DecodeError("watch event " + parsed.error()));
+  }
+  if (!doc.IsObject()) return base::Unexpected(DecodeError("watch event is not a JSON object"));
   const std::string_view type = StringMember(doc, "type");
   auto obj = doc.FindMember("object");
   if (obj == doc.MemberEnd() || !obj->value.IsObject()) {
@@ -253,9 +269,11 @@ base::Expected<base::Ok, ApiError> WatchDecoder::Feed(std::string_view chunk) {
     }
   }
   pending_.erase(0, start);
-  if (pending_.size() > kMaxWatchLine) {
+  if (pending_.size() > kWatchEventJson.max_bytes) {
     pending_.clear();
-    return base::Unexpected(DecodeError("watch event larger than 16 MiB"));
+    pending_.shrink_to_fit();
+    return base::Unexpected(
+        DecodeError(fmt::format("watch event is larger than {}", base::FormatBytes(kWatchEventJson.max_bytes))));
   }
   return base::Ok{};
 }
@@ -294,11 +312,13 @@ base::Expected<WatchResult, ApiError> Client::Watch(std::string_view path, std::
 }
 
 base::Expected<ConfigMap, ApiError> Client::GetConfigMap(std::string_view ns, std::string_view name) {
-  auto body = GetRaw(fmt::format("/api/v1/namespaces/{}/configmaps/{}", ns, name), "configmaps");
+  auto body = GetRaw(fmt::format("/api/v1/namespaces/{}/configmaps/{}", ns, name), "configmaps", kMaxConfigMapReply);
   if (!body.ok()) return base::Unexpected(body.error());
   rapidjson::Document doc;
-  doc.Parse(body->data(), body->size());
-  if (doc.HasParseError() || !doc.IsObject()) return base::Unexpected(DecodeError("ConfigMap is not a JSON object"));
+  if (auto parsed = base::ParseJson(doc, *body, kObjectJson); !parsed.ok()) {
+    return base::Unexpected(DecodeError("ConfigMap " + parsed.error()));
+  }
+  if (!doc.IsObject()) return base::Unexpected(DecodeError("ConfigMap is not a JSON object"));
   ConfigMap cm;
   auto read_map = [](const rapidjson::Value& parent, const char* key, std::map<std::string, std::string>& out) {
     if (!parent.IsObject()) return;
@@ -352,6 +372,7 @@ base::Expected<base::Ok, ApiError> Client::ApplyConfigMap(std::string_view ns, s
   req.body.assign(buf.GetString(), buf.GetSize());
   req.timeout = timeout;
   req.cancel = cancel;
+  req.max_response_bytes = kMaxConfigMapReply;  // the applied ConfigMap, which we do not read
   auto resp = Do(std::move(req), "apply", "configmaps");
   if (!resp.ok()) return base::Unexpected(resp.error());
   return base::Ok{};

@@ -13,6 +13,7 @@
 #include "http/transport.h"
 #include "kube/api_error.h"
 #include "kube/cluster_access.h"
+#include "kube/limits.h"
 
 namespace kube9::kube {
 
@@ -34,6 +35,11 @@ struct ListResult {
   std::string resource_version;  // of the whole list: where a watch continues from
   std::size_t items = 0;
   int pages = 0;
+  // Items left out for passing kObjectJson (see ListDecoder): how many, the largest one's
+  // size, and why.
+  std::size_t skipped = 0;
+  std::size_t largest_skipped_bytes = 0;
+  std::string skip_reason;
 };
 
 enum class EventType { kAdded, kModified, kDeleted, kBookmark };
@@ -71,8 +77,10 @@ class Client {
   Client(ClusterAccess access, http::Transport& transport, const base::Clock& clock,
          RequestObserver* observer = nullptr);
 
-  // GET of any path (e.g. /version); returns the body.
-  base::Expected<std::string, ApiError> GetRaw(std::string_view path, std::string_view resource);
+  // GET of any path (e.g. /version); returns the body, at most `max_bytes` of it (a longer
+  // one is a kDecode error).
+  base::Expected<std::string, ApiError> GetRaw(std::string_view path, std::string_view resource,
+                                               std::size_t max_bytes = kObjectJson.max_bytes);
 
   // Paginated LIST of a collection path (e.g. /api/v1/pods): each item is visited once; pages
   // are requested with `limit` and `continue`. A 410 mid-list means the continue token
@@ -108,10 +116,11 @@ class Client {
   using Perform = std::function<base::Expected<int, http::TransportError>(const http::Request&)>;
   base::Expected<int, ApiError> Exchange(http::Request& request, std::string_view verb, std::string_view resource,
                                          const Perform& perform);
-  // One LIST page, streamed through a ListDecoder: returns (resourceVersion, continue).
+  // One LIST page, streamed through a ListDecoder: returns (resourceVersion, continue) and
+  // adds its items and skipped items to `result`.
   base::Expected<std::pair<std::string, std::string>, ApiError> ListPage(http::Request request,
                                                                          std::string_view resource,
-                                                                         const ItemVisitor& visit, std::size_t& items);
+                                                                         const ItemVisitor& visit, ListResult& result);
 
   ClusterAccess access_;
   http::Transport& transport_;

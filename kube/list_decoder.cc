@@ -1,9 +1,17 @@
 #include "kube/list_decoder.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
+
+#include "base/bytes.h"
 
 namespace kube9::kube {
 namespace {
+
+// Top-level keys are compared with "items" and "metadata" only: a longer one is cut (and then
+// matches neither) rather than held whole, however long a server makes it.
+constexpr std::size_t kMaxKey = 16;
 
 bool IsSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
@@ -22,12 +30,28 @@ base::Expected<base::Ok, ApiError> ListDecoder::Fail(std::string message) {
   return base::Unexpected(*error_);
 }
 
+base::Expected<base::Ok, ApiError> ListDecoder::OverLimit(std::string why) {
+  if (capture_ == Capture::kMetadata) return Fail("LIST metadata " + why);
+  skipping_ = true;
+  skip_reason_ = std::move(why);
+  buffer_.clear();
+  buffer_.shrink_to_fit();  // up to max_bytes, held for nothing
+  return base::Ok{};
+}
+
 base::Expected<base::Ok, ApiError> ListDecoder::EndCapture() {
-  rapidjson::Document doc;
-  doc.Parse(buffer_.data(), buffer_.size());
   const Capture what = capture_;
   capture_ = Capture::kNone;
-  if (doc.HasParseError()) return Fail(what == Capture::kItem ? "LIST item is not valid JSON" : "LIST metadata is not valid JSON");
+  if (skipping_) {
+    skipping_ = false;
+    ++skipped_;
+    largest_skipped_ = std::max(largest_skipped_, capture_bytes_);
+    return base::Ok{};
+  }
+  rapidjson::Document doc;
+  if (auto parsed = base::ParseJson(doc, buffer_, limits_); !parsed.ok()) {
+    return Fail((what == Capture::kItem ? "LIST item " : "LIST metadata ") + parsed.error());
+  }
   if (what == Capture::kMetadata) {
     resource_version_ = StringMember(doc, "resourceVersion");
     continue_ = StringMember(doc, "continue");
@@ -44,17 +68,26 @@ base::Expected<base::Ok, ApiError> ListDecoder::EndCapture() {
 base::Expected<base::Ok, ApiError> ListDecoder::Feed(std::string_view chunk) {
   if (error_) return base::Unexpected(*error_);
   for (char c : chunk) {
-    if (capture_ != Capture::kNone) buffer_.push_back(c);
+    if (capture_ != Capture::kNone) {
+      ++capture_bytes_;
+      if (skipping_) {
+        // counted, not kept
+      } else if (buffer_.size() < limits_.max_bytes) {
+        buffer_.push_back(c);
+      } else if (auto r = OverLimit(fmt::format("is larger than {}", base::FormatBytes(limits_.max_bytes))); !r.ok()) {
+        return r;
+      }
+    }
     if (in_string_) {
       if (escape_) {
         escape_ = false;
-        if (reading_key_) key_.push_back(c);
+        if (reading_key_ && key_.size() < kMaxKey) key_.push_back(c);
       } else if (c == '\\') {
         escape_ = true;
       } else if (c == '"') {
         in_string_ = false;
         reading_key_ = false;
-      } else if (reading_key_) {
+      } else if (reading_key_ && key_.size() < kMaxKey) {
         key_.push_back(c);
       }
       continue;
@@ -85,6 +118,7 @@ base::Expected<base::Ok, ApiError> ListDecoder::Feed(std::string_view chunk) {
           if (c != '{') return Fail("LIST metadata is not an object");
           capture_ = Capture::kMetadata;
           capture_depth_ = depth_;
+          capture_bytes_ = 1;
           buffer_.assign(1, c);
         } else if (depth_ == 1 && key_ == "items" && !expect_key_) {
           if (c != '[') return Fail("LIST items is not an array");
@@ -92,9 +126,13 @@ base::Expected<base::Ok, ApiError> ListDecoder::Feed(std::string_view chunk) {
         } else if (depth_ == 2 && in_items_ && capture_ == Capture::kNone) {
           capture_ = Capture::kItem;
           capture_depth_ = depth_;
+          capture_bytes_ = 1;
           buffer_.assign(1, c);
         }
         ++depth_;
+        if (capture_ != Capture::kNone && !skipping_ && depth_ - capture_depth_ > limits_.max_depth) {
+          if (auto r = OverLimit(fmt::format("nests deeper than {} levels", limits_.max_depth)); !r.ok()) return r;
+        }
         if (depth_ == 1) expect_key_ = true;
         break;
       case '}':

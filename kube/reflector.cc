@@ -61,6 +61,15 @@ void Reflector::Run(const base::StopSignal& stop) {
       if (WaitAfter(listed.error(), stop)) return;
       continue;
     }
+    if (listed->skipped > 0) {
+      // Once per list: the same objects are skipped again by every relist until they shrink.
+      handler_.OnSkipped(listed->skipped);
+      log::Warn("objects the API server sent are beyond the operator's limits; left out",
+                {{"resource", options_.resource},
+                 {"skipped", listed->skipped},
+                 {"largest_bytes", listed->largest_skipped_bytes},
+                 {"reason", listed->skip_reason}});
+    }
     handler_.OnSynced();
     synced_ = true;
     MarkHealthy();

@@ -20,6 +20,8 @@ class ReflectorHandler {
   virtual void OnListed(const rapidjson::Value& object) = 0;
   virtual void OnSynced() = 0;                           // list complete: drop what was not listed
   virtual void OnEvent(EventType type, const rapidjson::Value& object) = 0;  // never kBookmark
+  // A list left out `count` objects too large or too deeply nested to read (kObjectJson).
+  virtual void OnSkipped(std::size_t count) = 0;
 };
 
 // Told what the reflector does, for self metrics and logs.

@@ -143,6 +143,7 @@ class NameStore final : public ReflectorHandler {
   void OnSyncStart() override {}
   void OnListed(const rapidjson::Value& o) override { Put(o); }
   void OnSynced() override {}
+  void OnSkipped(std::size_t) override {}
   void OnEvent(EventType t, const rapidjson::Value& o) override {
     std::lock_guard lock(mu);
     if (t == EventType::kDeleted) names.erase(o["metadata"]["name"].GetString());

@@ -195,6 +195,75 @@ TEST_F(ClientTest, WatchWithGarbageLineStopsWithDecodeError) {
   EXPECT_EQ(seen, 1);
 }
 
+// A watch event of 1,000,000 `[` (or an object nested past the limit) is a decode error,
+// which the reflector answers by relisting, never a crash.
+TEST_F(ClientTest, DeeplyNestedWatchEventIsADecodeError) {
+  transport_.chunk_size = 64 << 10;
+  for (const std::string& line :
+       {std::string(1'000'000, '[') + "\n",
+        R"({"type":"ADDED","object":{"metadata":{"resourceVersion":"7"},"x":)" + std::string(600, '[') +
+            std::string(600, ']') + "}}\n"}) {
+    transport_.Reply(200, line);
+    int seen = 0;
+    auto r = client_->Watch("/api/v1/pods", "pods", {}, [&](EventType, const rapidjson::Value&) { ++seen; }, stop_);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, ErrorKind::kDecode);
+    EXPECT_EQ(r.error().message, "watch event nests deeper than 513 levels");
+    EXPECT_EQ(seen, 0);
+  }
+}
+
+TEST_F(ClientTest, WatchEventOverTheLimitIsADecodeErrorWithoutBufferingMore) {
+  transport_.chunk_size = 64 << 10;
+  transport_.Reply(200, R"({"type":"ADDED","object":{"data":")" + std::string(kWatchEventJson.max_bytes, 'x'));
+  auto r = client_->Watch("/api/v1/pods", "pods", {}, [](EventType, const rapidjson::Value&) {}, stop_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kDecode);
+  EXPECT_THAT(r.error().message, HasSubstr("watch event is larger than"));
+}
+
+TEST_F(ClientTest, ListSkipsAnOversizedItemAndCountsIt) {
+  transport_.chunk_size = 64 << 10;
+  const std::string big = R"({"metadata":{"name":"big"},"data":{"k":")" + std::string(kObjectJson.max_bytes, 'x') + R"("}})";
+  transport_.Reply(200, R"({"metadata":{"resourceVersion":"9"},"items":[{"metadata":{"name":"a"}},)" + big +
+                            R"(,{"metadata":{"name":"b"}}]})");
+  std::vector<std::string> names;
+  auto r = client_->List("/api/v1/configmaps", "configmaps", {},
+                         [&](const rapidjson::Value& o) { names.push_back(o["metadata"]["name"].GetString()); }, stop_);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_THAT(names, ::testing::ElementsAre("a", "b"));
+  EXPECT_EQ(r->items, 2u);
+  EXPECT_EQ(r->skipped, 1u);
+  EXPECT_EQ(r->largest_skipped_bytes, big.size());
+  EXPECT_EQ(r->skip_reason, "is larger than 8 MiB");
+  EXPECT_EQ(r->resource_version, "9");
+}
+
+// Single GETs are bounded by what the endpoint can answer: a larger body is a decode error,
+// counted with the status it came with.
+TEST_F(ClientTest, GetBodyOverItsLimitIsADecodeError) {
+  transport_.Reply(200, R"({"gitVersion":")" + std::string(kMaxVersionReply, 'v') + R"("})");
+  auto version = client_->GetRaw("/version", "version", kMaxVersionReply);
+  ASSERT_FALSE(version.ok());
+  EXPECT_EQ(version.error().kind, ErrorKind::kDecode);
+  EXPECT_EQ(version.error().message, "response body larger than 64 KiB");
+  transport_.Reply(200, std::string(kMaxConfigMapReply + 1, ' '));
+  auto cm = client_->GetConfigMap("ns", "big");
+  ASSERT_FALSE(cm.ok());
+  EXPECT_EQ(cm.error().kind, ErrorKind::kDecode);
+  EXPECT_EQ(cm.error().message, "response body larger than 2 MiB");
+  EXPECT_THAT(observer_.seen, ::testing::ElementsAre("get version 200", "get configmaps 200"));
+  EXPECT_EQ(transport_.requests().at(1).max_response_bytes, kMaxConfigMapReply);
+}
+
+TEST_F(ClientTest, DeeplyNestedConfigMapIsADecodeError) {
+  transport_.Reply(200, R"({"data":)" + std::string(100'000, '[') + "}");
+  auto cm = client_->GetConfigMap("ns", "deep");
+  ASSERT_FALSE(cm.ok());
+  EXPECT_EQ(cm.error().kind, ErrorKind::kDecode);
+  EXPECT_EQ(cm.error().message, "ConfigMap nests deeper than 512 levels");
+}
+
 TEST_F(ClientTest, WatchHttpErrorKeepsStatusAndRetryAfter) {
   transport_.Reply(429, R"({"kind":"Status","code":429,"message":"slow down"})", {{"Retry-After", "3"}});
   auto r = client_->Watch("/api/v1/pods", "pods", {}, [](EventType, const rapidjson::Value&) {}, stop_);

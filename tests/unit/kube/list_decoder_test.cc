@@ -13,15 +13,19 @@ struct Decoded {
   std::vector<std::string> names;
   std::string rv, cont;
   std::optional<ApiError> error;
+  std::size_t skipped = 0, largest_skipped = 0;
+  std::string skip_reason;
 };
 
 // Feeds `body` in chunks of `chunk` bytes.
-Decoded Decode(std::string_view body, std::size_t chunk) {
+Decoded Decode(std::string_view body, std::size_t chunk, base::JsonLimits limits = kObjectJson) {
   Decoded d;
-  ListDecoder dec([&](const rapidjson::Value& item) {
-    auto m = item.FindMember("metadata");
-    d.names.push_back(m != item.MemberEnd() ? m->value["name"].GetString() : "?");
-  });
+  ListDecoder dec(
+      [&](const rapidjson::Value& item) {
+        auto m = item.FindMember("metadata");
+        d.names.push_back(m != item.MemberEnd() ? m->value["name"].GetString() : "?");
+      },
+      limits);
   for (std::size_t i = 0; i < body.size(); i += chunk) {
     if (auto r = dec.Feed(body.substr(i, chunk)); !r.ok()) {
       d.error = r.error();
@@ -31,6 +35,9 @@ Decoded Decode(std::string_view body, std::size_t chunk) {
   if (auto r = dec.Finish(); !r.ok()) d.error = r.error();
   d.rv = dec.resource_version();
   d.cont = dec.continue_token();
+  d.skipped = dec.skipped();
+  d.largest_skipped = dec.largest_skipped_bytes();
+  d.skip_reason = dec.skip_reason();
   return d;
 }
 
@@ -90,6 +97,72 @@ TEST(ListDecoderTest, ManyItemsAreVisitedOneAtATime) {
   ASSERT_FALSE(d.error);
   EXPECT_EQ(d.names.size(), 2000u);
   EXPECT_EQ(d.names.back(), "p1999");
+}
+
+std::string Item(const std::string& name, const std::string& filler = "") {
+  return R"({"metadata":{"name":")" + name + R"("},"data":")" + filler + R"("})";
+}
+
+std::string Page(const std::vector<std::string>& items) {
+  std::string body = R"({"kind":"List","items":[)";
+  for (std::size_t i = 0; i < items.size(); ++i) body += (i ? "," : "") + items[i];
+  return body + R"(],"metadata":{"resourceVersion":"42"}})";
+}
+
+// One oversized object must not fail the page (a relist would meet it again, forever): it is
+// skipped, counted with its size, and the items around it are decoded.
+TEST(ListDecoderTest, AnItemOverTheSizeLimitIsSkippedAndTheRestDecoded) {
+  const base::JsonLimits limits{200, 64};
+  const std::string big = Item("big", std::string(1000, 'x'));
+  for (std::size_t chunk : {1, 7, 64, 4096}) {
+    Decoded d = Decode(Page({Item("a"), big, Item("b"), Item("exact", std::string(200 - Item("exact").size(), 'y'))}),
+                       chunk, limits);
+    ASSERT_FALSE(d.error) << chunk << ": " << d.error->message;
+    EXPECT_THAT(d.names, ElementsAre("a", "b", "exact")) << chunk;
+    EXPECT_EQ(d.rv, "42");
+    EXPECT_EQ(d.skipped, 1u);
+    EXPECT_EQ(d.largest_skipped, big.size());
+    EXPECT_EQ(d.skip_reason, "is larger than 200 bytes");
+  }
+}
+
+TEST(ListDecoderTest, AnItemNestedTooDeeplyIsSkipped) {
+  const base::JsonLimits limits{1 << 20, 8};
+  const std::string deep = R"({"metadata":{"name":"deep"},"x":)" + std::string(20, '[') + std::string(20, ']') + "}";
+  const std::string ok = R"({"metadata":{"name":"ok"},"x":)" + std::string(6, '[') + std::string(6, ']') + "}";
+  Decoded d = Decode(Page({deep, ok}), 5, limits);
+  ASSERT_FALSE(d.error) << d.error->message;
+  EXPECT_THAT(d.names, ElementsAre("ok"));
+  EXPECT_EQ(d.skipped, 1u);
+  EXPECT_EQ(d.skip_reason, "nests deeper than 8 levels");
+}
+
+// The real limit: a 9 MiB object among small ones, fed as the network would. The decoder
+// never holds more than the limit.
+TEST(ListDecoderTest, ANineMebibyteObjectIsSkippedUnderTheObjectLimit) {
+  const std::string big = Item("big", std::string(9 << 20, 'x'));
+  Decoded d = Decode(Page({Item("a"), big, Item("b")}), 16 << 10, kObjectJson);
+  ASSERT_FALSE(d.error) << d.error->message;
+  EXPECT_THAT(d.names, ElementsAre("a", "b"));
+  EXPECT_EQ(d.skipped, 1u);
+  EXPECT_EQ(d.largest_skipped, big.size());
+  EXPECT_EQ(d.skip_reason, "is larger than 8 MiB");
+}
+
+// 10 MiB of `[` as an item: skipped by the decoder's own count, no recursion anywhere.
+TEST(ListDecoderTest, AnItemOfOpeningBracketsIsSkippedThenTheTruncatedPageFails) {
+  Decoded d = Decode(R"({"metadata":{},"items":[)" + std::string(10 << 20, '['), 64 << 10, kObjectJson);
+  ASSERT_TRUE(d.error);
+  EXPECT_THAT(d.error->message, HasSubstr("truncated"));
+}
+
+// The list's own metadata cannot be skipped (it holds the resourceVersion): the page fails.
+TEST(ListDecoderTest, OversizedListMetadataIsADecodeError) {
+  Decoded d = Decode(R"({"metadata":{"continue":")" + std::string(500, 'c') + R"("},"items":[]})", 64,
+                     base::JsonLimits{200, 8});
+  ASSERT_TRUE(d.error);
+  EXPECT_EQ(d.error->kind, ErrorKind::kDecode);
+  EXPECT_EQ(d.error->message, "LIST metadata is larger than 200 bytes");
 }
 
 }  // namespace

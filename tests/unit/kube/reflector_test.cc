@@ -31,7 +31,9 @@ class MapStore final : public ReflectorHandler {
     if (t == EventType::kDeleted) objects.erase(name);
     else objects[name] = o["metadata"]["resourceVersion"].GetString();
   }
+  void OnSkipped(std::size_t count) override { skipped += count; }
   std::map<std::string, std::string> objects;
+  std::size_t skipped = 0;
 
  private:
   std::set<std::string> listed_;
@@ -189,6 +191,29 @@ TEST_F(ReflectorTest, GarbageOnTheWatchStreamIsSurvivedByRelisting) {
   EXPECT_EQ(store_.objects.size(), 2u);
   EXPECT_EQ(observer_.relists, (std::vector<std::string>{"initial", "decode_error"}));
   EXPECT_EQ(observer_.errors.front(), "decode");
+}
+
+// A 9 MiB object (the fault a bad proxy or a runaway controller makes): the list skips and
+// counts it, the store holds the rest, and the reflector goes on to watch (it converges)
+// instead of relisting over it forever. Its oversized watch event relists once, and the
+// relist skips it again.
+TEST_F(ReflectorTest, AnOversizedObjectIsSkippedAndCountedAndTheListConverges) {
+  transport_.chunk_size = 64 << 10;
+  const std::string huge = std::string(9 << 20, 'x');
+  std::string list = List("10", {{"a", "1"}, {"b", "2"}});
+  list.insert(list.find(R"({"metadata":{"name":"b")"),
+              R"({"metadata":{"name":"huge","resourceVersion":"3"},"data":{"k":")" + huge + R"("}},)");
+  transport_.Reply(200, list);
+  transport_.Reply(200, Event("ADDED", "c", "11") + R"({"type":"MODIFIED","object":{"metadata":{"name":"huge"},"d":")" +
+                            huge + R"("}})" + "\n");
+  transport_.Reply(200, list);
+  transport_.FailTransport();
+  auto r = Make();
+  r.Run(stop_);
+  EXPECT_TRUE(r.synced());
+  EXPECT_EQ(store_.objects, (std::map<std::string, std::string>{{"a", "1"}, {"b", "2"}}));
+  EXPECT_EQ(store_.skipped, 2u) << "once per list";
+  EXPECT_EQ(observer_.relists, (std::vector<std::string>{"initial", "decode_error"}));
 }
 
 TEST_F(ReflectorTest, AnEmptyWatchThatEndsAtOnceDoesNotSpin) {

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <cstddef>
+
+#include "base/json.h"
+
+// How much the operator reads from the API server and the local Kubernetes configuration.
+// docs/hardening.md ("Outside replies") explains each limit and what happens beyond it.
+namespace kube9::kube {
+
+// One Kubernetes object as JSON: a LIST item, a GET. Real objects are far smaller: etcd
+// refuses values over 1.5 MiB by default (--max-request-bytes) and the API server request
+// bodies over 3 MiB, so 8 MiB leaves room for the JSON of the largest object a cluster with
+// raised limits can hold, while what parsing one costs (2-5 times its size) still fits beside
+// the store in the chart's 128 MiB limit. Built-in kinds nest about 15 levels; 512 only
+// keeps a pathological reply from costing more than a clear error.
+inline constexpr base::JsonLimits kObjectJson{8 << 20, 512};
+// A watch event is an object in a small envelope: {"type":"MODIFIED","object":{...}}.
+inline constexpr base::JsonLimits kWatchEventJson{kObjectJson.max_bytes + (64 << 10), kObjectJson.max_depth + 1};
+
+// GET /version: a dozen short strings.
+inline constexpr std::size_t kMaxVersionReply = 64 << 10;
+// The API server refuses a ConfigMap whose data passes 1 MiB; metadata (managedFields) on top.
+inline constexpr std::size_t kMaxConfigMapReply = 2 << 20;
+
+// A kubeconfig with embedded certificates for a few hundred clusters is well under 1 MiB.
+inline constexpr std::size_t kMaxKubeconfigBytes = 4 << 20;
+// An exec credential plugin's stdout: an ExecCredential holds a token or a certificate and
+// key, a few KiB.
+inline constexpr base::JsonLimits kExecCredentialJson{1 << 20, 64};
+
+}  // namespace kube9::kube
