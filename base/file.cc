@@ -6,9 +6,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/bytes.h"
+
 namespace kube9::base {
 
-Expected<std::string, std::string> ReadFile(const std::string& path) {
+Expected<std::string, std::string> ReadFile(const std::string& path, std::size_t max_bytes) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Unexpected(std::string(std::strerror(errno)));
   std::string content;
@@ -22,6 +24,10 @@ Expected<std::string, std::string> ReadFile(const std::string& path) {
       return Unexpected(std::move(reason));
     }
     if (n == 0) break;
+    if (static_cast<std::size_t>(n) > max_bytes - content.size()) {
+      ::close(fd);
+      return Unexpected("is larger than " + FormatBytes(max_bytes));
+    }
     content.append(buffer, static_cast<std::size_t>(n));
   }
   ::close(fd);

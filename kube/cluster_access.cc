@@ -1,12 +1,15 @@
 #include "kube/cluster_access.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include "base/file.h"
+#include "kube/limits.h"
 
 namespace kube9::kube {
 namespace {
@@ -77,7 +80,7 @@ base::Expected<std::string, std::string> PemFrom(const YAML::Node& n, const std:
     return pem;
   }
   if (std::string file = Str(n, key.c_str()); !file.empty()) {
-    auto content = base::ReadFile(Resolve(dir, file));
+    auto content = base::ReadFile(Resolve(dir, file), kMaxCredentialFileBytes);
     if (!content.ok()) {
       return base::Unexpected(fmt::format("cannot read {} {}: {}", key, Resolve(dir, file), content.error()));
     }
@@ -87,6 +90,48 @@ base::Expected<std::string, std::string> PemFrom(const YAML::Node& n, const std:
 }
 
 }  // namespace
+
+std::optional<std::string> CheckYamlShape(std::string_view yaml) {
+  int flow_depth = 0;
+  std::size_t nodes = 0;
+  std::size_t line_no = 0;
+  for (std::size_t start = 0; start < yaml.size();) {
+    std::size_t end = yaml.find('\n', start);
+    if (end == std::string_view::npos) end = yaml.size();
+    const std::string_view line = yaml.substr(start, end - start);
+    start = end + 1;
+    ++line_no;
+    // Block nesting: indentation, then compact indicators (`- - - x`), each a level deeper.
+    std::size_t col = 0;
+    for (;;) {
+      while (col < line.size() && (line[col] == ' ' || line[col] == '\t')) ++col;
+      const bool indicator = col < line.size() && (line[col] == '-' || line[col] == '?' || line[col] == ':') &&
+                             (col + 1 == line.size() || line[col + 1] == ' ' || line[col + 1] == '\t');
+      if (!indicator) break;
+      ++col;
+    }
+    if (col > static_cast<std::size_t>(kMaxYamlIndent)) {
+      return fmt::format("is indented deeper than {} columns (line {})", kMaxYamlIndent, line_no);
+    }
+    if (col < line.size() && line[col] != '#') ++nodes;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      const char c = line[i];
+      const bool spaced = i + 1 == line.size() || line[i + 1] == ' ';
+      if (c == '[' || c == '{') {
+        ++nodes;
+        if (++flow_depth > kMaxYamlFlowDepth) {
+          return fmt::format("nests deeper than {} levels (line {})", kMaxYamlFlowDepth, line_no);
+        }
+      } else if (c == ']' || c == '}') {
+        flow_depth = std::max(0, flow_depth - 1);
+      } else if (c == ',' || ((c == '-' || c == ':' || c == '?') && spaced)) {
+        ++nodes;
+      }
+    }
+    if (nodes > kMaxYamlNodes) return fmt::format("has more than {} nodes", kMaxYamlNodes);
+  }
+  return std::nullopt;
+}
 
 base::Expected<ClusterAccess, std::string> LoadKubeconfig(const std::string& path, const std::string& context,
                                                           const base::Clock& clock) {
@@ -106,11 +151,18 @@ base::Expected<ClusterAccess, std::string> LoadKubeconfigs(const std::vector<std
   for (const auto& path : paths) {
     if (path.empty()) continue;
     if (skip_missing && !fs::exists(path)) continue;  // as kubectl does for KUBECONFIG entries
+    auto text = base::ReadFile(path, kMaxKubeconfigBytes);
+    if (!text.ok()) {
+      return base::Unexpected(fmt::format("kubeconfig {}: {}", path,
+                                          text.error().starts_with("is larger") ? text.error()
+                                                                                : "cannot be read: " + text.error()));
+    }
+    if (auto shape = CheckYamlShape(*text)) return base::Unexpected(fmt::format("kubeconfig {}: {}", path, *shape));
     YAML::Node root;
     try {
-      root = YAML::LoadFile(path);
-    } catch (const YAML::BadFile&) {
-      return base::Unexpected(fmt::format("kubeconfig {}: cannot be read", path));
+      root = YAML::Load(*text);
+    } catch (const YAML::DeepRecursion&) {  // its own message says "bad file"
+      return base::Unexpected(fmt::format("kubeconfig {}: nests too deeply for the YAML parser", path));
     } catch (const YAML::Exception& e) {
       return base::Unexpected(fmt::format("kubeconfig {}: is not valid YAML: {}", path, e.what()));
     }

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/clock.h"
@@ -20,7 +22,13 @@ struct ClusterAccess {
   std::string source;  // "in-cluster" or the kubeconfig path, for logs
 };
 
-// Reads a kubeconfig: `context` or else its current-context; bearer token, token file,
+// Checks that YAML text keeps within kMaxYamlFlowDepth, kMaxYamlIndent and kMaxYamlNodes
+// (estimated from the indicators, erring high) before yaml-cpp spends memory on it: its
+// own recursion guard comes only after the scanner has gone quadratic on `- - - - ...`. The
+// error completes a sentence about the text. Exposed for tests.
+std::optional<std::string> CheckYamlShape(std::string_view yaml);
+
+// Reads a kubeconfig (at most kMaxKubeconfigBytes, shape checked): `context` or else its current-context; bearer token, token file,
 // client certificate/key (data or files), exec plugins; CA as data or file. TLS
 // verification cannot be turned off: insecure-skip-tls-verify is refused.
 base::Expected<ClusterAccess, std::string> LoadKubeconfig(const std::string& path, const std::string& context,

@@ -9,12 +9,16 @@
 
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
 
+#include "base/bytes.h"
 #include "base/file.h"
+#include "base/json.h"
 #include "base/time_format.h"
+#include "kube/limits.h"
 
 extern char** environ;
 
@@ -33,7 +37,7 @@ base::Expected<Credential, std::string> TokenFileCredentials::Get() {
   std::lock_guard lock(mu_);
   const auto now = clock_.Now();
   if (!read_at_ || now - *read_at_ >= refresh_) {
-    auto content = base::ReadFile(path_);
+    auto content = base::ReadFile(path_, kMaxCredentialFileBytes);
     std::string token = content.ok() ? base::TrimWhitespace(*content) : "";
     if (!token.empty()) {
       token_ = std::move(token);
@@ -53,8 +57,10 @@ void TokenFileCredentials::Invalidate() {
 base::Expected<std::pair<Credential, std::optional<base::WallTime>>, std::string> ParseExecCredential(
     std::string_view json) {
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
-  if (doc.HasParseError() || !doc.IsObject()) return base::Unexpected(std::string("output is not JSON"));
+  if (auto parsed = base::ParseJson(doc, json, kExecCredentialJson); !parsed.ok()) {
+    return base::Unexpected("output " + parsed.error());
+  }
+  if (!doc.IsObject()) return base::Unexpected(std::string("output is not a JSON object"));
   auto kind = doc.FindMember("kind");
   if (kind == doc.MemberEnd() || !kind->value.IsString() || std::string_view(kind->value.GetString()) != "ExecCredential") {
     return base::Unexpected(std::string("output is not an ExecCredential"));
@@ -144,6 +150,7 @@ base::Expected<Credential, std::string> ExecCredentials::Get() {
   std::string output;
   const auto deadline = std::chrono::steady_clock::now() + kExecTimeout;
   bool timed_out = false;
+  bool too_long = false;  // more output than an ExecCredential can be: stop reading, stop it
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
@@ -155,13 +162,31 @@ base::Expected<Credential, std::string> ExecCredentials::Get() {
     char buf[4096];
     const ssize_t n = read(out_pipe[0], buf, sizeof(buf));
     if (n <= 0) break;
+    if (static_cast<std::size_t>(n) > kExecCredentialJson.max_bytes - output.size()) {
+      too_long = true;
+      break;
+    }
     output.append(buf, static_cast<std::size_t>(n));
   }
   close(out_pipe[0]);
-  if (timed_out) kill(pid, SIGKILL);
+  // A plugin that closed its stdout may still not exit: the deadline covers the wait too.
   int wstatus = 0;
-  waitpid(pid, &wstatus, 0);
+  while (!timed_out && !too_long && waitpid(pid, &wstatus, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      timed_out = true;
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  if (timed_out || too_long) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &wstatus, 0);
+  }
   if (timed_out) return base::Unexpected(fmt::format("exec plugin {} timed out", config_.command));
+  if (too_long) {
+    return base::Unexpected(fmt::format("exec plugin {} wrote more than {}", config_.command,
+                                        base::FormatBytes(kExecCredentialJson.max_bytes)));
+  }
   if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
     return base::Unexpected(fmt::format("exec plugin {} failed (exit status {})", config_.command,
                                         WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1));

@@ -23,8 +23,15 @@ inline constexpr std::size_t kMaxVersionReply = 64 << 10;
 // The API server refuses a ConfigMap whose data passes 1 MiB; metadata (managedFields) on top.
 inline constexpr std::size_t kMaxConfigMapReply = 2 << 20;
 
-// A kubeconfig with embedded certificates for a few hundred clusters is well under 1 MiB.
-inline constexpr std::size_t kMaxKubeconfigBytes = 4 << 20;
+// A kubeconfig with embedded certificates for a few hundred clusters is under 1 MiB. yaml-cpp
+// spends 100-250 bytes of memory per byte of a dense document, so the shape is bounded too:
+// nesting (flow brackets and block indentation) and an estimate of the node count.
+inline constexpr std::size_t kMaxKubeconfigBytes = 1 << 20;
+inline constexpr int kMaxYamlFlowDepth = 64;
+inline constexpr int kMaxYamlIndent = 256;  // columns before a line's first node
+inline constexpr std::size_t kMaxYamlNodes = 100'000;
+// Files a kubeconfig points to (client certificate and key, token file): PEM or a token.
+inline constexpr std::size_t kMaxCredentialFileBytes = 1 << 20;
 // An exec credential plugin's stdout: an ExecCredential holds a token or a certificate and
 // key, a few KiB.
 inline constexpr base::JsonLimits kExecCredentialJson{1 << 20, 64};

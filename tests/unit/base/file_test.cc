@@ -23,6 +23,16 @@ TEST(ReadFileTest, WholeContentOrTheReason) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(ReadFileTest, AtMostMaxBytesEvenFromAnEndlessFile) {
+  const std::string dir = ::testing::TempDir() + "/kube9-file-limit-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/f", std::ios::binary) << std::string(100'000, 'x');
+  EXPECT_TRUE(ReadFile(dir + "/f", 100'000).ok());
+  EXPECT_EQ(ReadFile(dir + "/f", 99'999).error(), "is larger than 99999 bytes");
+  EXPECT_EQ(ReadFile("/dev/zero", 1 << 20).error(), "is larger than 1 MiB");
+  std::filesystem::remove_all(dir);
+}
+
 TEST(TrimWhitespaceTest, BothEnds) {
   EXPECT_EQ(TrimWhitespace("  tok3n\r\n"), "tok3n");
   EXPECT_EQ(TrimWhitespace("a b"), "a b");

@@ -105,6 +105,49 @@ TEST_F(ClusterAccessTest, ClearErrorsForBrokenKubeconfigs) {
   EXPECT_THAT(LoadKubeconfig(http, "", clock_).error(), HasSubstr("not an https:// URL"));
 }
 
+// YAML bombs are refused with a clear error before yaml-cpp sees them: its recursion guard
+// (2000) comes too late for `- - - ...` on one line, which costs it memory quadratic in the
+// length (20 KB took 126 MB, 200 KB 15 GB).
+TEST_F(ClusterAccessTest, KubeconfigBombsAreRefusedClearly) {
+  struct Case {
+    std::string name, content, why;
+  };
+  std::string indented, many;
+  for (int i = 0; i < 300; ++i) indented += std::string(i, ' ') + "- \n";
+  for (int i = 0; i < 200'000; ++i) many += "- x\n";
+  std::string compact;
+  for (int i = 0; i < 100'000; ++i) compact += "- ";
+  for (const Case& c : {Case{"flow", std::string(1'000'000, '['), "nests deeper than 64 levels (line 1)"},
+                        Case{"flowmap", "a: " + std::string(100'000, '{'), "nests deeper than 64 levels (line 1)"},
+                        Case{"compact", compact + "x\n", "is indented deeper than 256 columns (line 1)"},
+                        Case{"indented", indented, "is indented deeper than 256 columns (line 256)"},
+                        Case{"many", many, "has more than 100000 nodes"},
+                        Case{"large", "a: '" + std::string(2 << 20, 'x') + "'\n", "is larger than 1 MiB"}}) {
+    auto a = LoadKubeconfig(Write(c.name, c.content), "", clock_);
+    ASSERT_FALSE(a.ok()) << c.name;
+    EXPECT_THAT(a.error(), HasSubstr(c.why)) << c.name;
+  }
+  EXPECT_THAT(LoadKubeconfig("/dev/zero", "", clock_).error(), HasSubstr("is larger than 1 MiB"));
+}
+
+// What stays below the shape limits reaches yaml-cpp, whose errors are all caught.
+TEST_F(ClusterAccessTest, YamlErrorsWithinTheLimitsAreCaught) {
+  for (const std::string& text : {std::string(64, '['), std::string(64, '{'), std::string("- - - [a, {b: ]\n"),
+                                  std::string("a: *nope\n"), std::string("\t- x\n  y: : :\n")}) {
+    auto a = LoadKubeconfig(Write("y", text), "", clock_);
+    ASSERT_FALSE(a.ok()) << text;
+    EXPECT_THAT(a.error(), ::testing::StartsWith("kubeconfig ")) << text;
+  }
+}
+
+TEST(YamlShapeTest, OrdinaryKubeconfigShapesPass) {
+  EXPECT_FALSE(CheckYamlShape("apiVersion: v1\nclusters:\n- name: c\n  cluster:\n    server: https://x\n"
+                              "    certificate-authority-data: " + std::string(4000, 'Q') + "\n"
+                              "users:\n- name: u\n  user:\n    exec:\n      args: [\"--a=[b]\", '{c}']\n"));
+  EXPECT_FALSE(CheckYamlShape(std::string(64, '[') + std::string(64, ']')));
+  EXPECT_TRUE(CheckYamlShape(std::string(65, '[') + std::string(65, ']')));
+}
+
 TEST_F(ClusterAccessTest, InClusterUsesServiceAccountFiles) {
   Write("ca.crt", "CA");
   Write("token", "sa-token");

@@ -112,7 +112,18 @@ TEST_F(CredentialsTest, ExecPluginFailuresAreClear) {
   EXPECT_THAT(ExecCredentials(failing, clock_).Get().error(), HasSubstr("exit status 3"));
   ExecConfig garbage;
   garbage.command = Write("garbage.sh", "#!/bin/sh\necho hello\n", true);
-  EXPECT_THAT(ExecCredentials(garbage, clock_).Get().error(), HasSubstr("not JSON"));
+  EXPECT_THAT(ExecCredentials(garbage, clock_).Get().error(), HasSubstr("output is not valid JSON"));
+}
+
+// A plugin that never stops writing is stopped after 1 MiB; one that writes a JSON bomb gets a
+// clear error, not a crash.
+TEST_F(CredentialsTest, ExecPluginOutputBombsAreClearErrors) {
+  ExecConfig endless;
+  endless.command = Write("endless.sh", "#!/bin/sh\nexec yes\n", true);
+  EXPECT_THAT(ExecCredentials(endless, clock_).Get().error(), HasSubstr("endless.sh wrote more than 1 MiB"));
+  ExecConfig deep;
+  deep.command = Write("deep.sh", "#!/bin/sh\nhead -c 1000000 /dev/zero | tr '\\0' '['\n", true);
+  EXPECT_THAT(ExecCredentials(deep, clock_).Get().error(), HasSubstr("deep.sh: output nests deeper than 64 levels"));
 }
 
 // serve blocks SIGTERM/SIGINT in every thread (sigwait) and SIGPIPE may be ignored; a plugin
