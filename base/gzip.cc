@@ -27,7 +27,7 @@ std::string GzipCompress(std::string_view data, int level) {
   return out;
 }
 
-bool GzipDecompress(std::string_view data, std::string& out) {
+bool GzipDecompress(std::string_view data, std::string& out, std::size_t max_out) {
   z_stream zs{};
   if (inflateInit2(&zs, kGzipWindowBits) != Z_OK) return false;
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
@@ -40,7 +40,12 @@ bool GzipDecompress(std::string_view data, std::string& out) {
     zs.avail_out = sizeof(buf);
     rc = inflate(&zs, Z_NO_FLUSH);
     if (rc != Z_OK && rc != Z_STREAM_END) break;
-    out.append(buf, sizeof(buf) - zs.avail_out);
+    const std::size_t produced = sizeof(buf) - zs.avail_out;
+    if (produced > max_out - out.size()) {
+      rc = Z_BUF_ERROR;
+      break;
+    }
+    out.append(buf, produced);
     if (rc == Z_OK && zs.avail_in == 0 && zs.avail_out != 0) break;  // truncated input
   }
   inflateEnd(&zs);

@@ -7,6 +7,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "base/json.h"
 #include "base/log.h"
 #include "base/time_format.h"
 #include "sinks/server_api/server_api.h"
@@ -166,7 +167,13 @@ AttemptResult Registrar::Attempt(const std::string& key, const RegistrationReque
   AttemptResult result = AttemptResult::kError;
   base::Millis wait{0};
   int status = 0;
-  if (!response.ok()) {
+  if (!response.ok() && response.error().response_too_large) {
+    // It answered, but not with anything we read: a malformed answer, not an outage.
+    status = response.error().status;
+    result = AttemptResult::kInvalidResponse;
+    next.state = was_registered ? State::kRegistered : State::kUnreachable;
+    next.reason = "kube9-server's registration reply is invalid: " + response.error().message;
+  } else if (!response.ok()) {
     next.state = was_registered ? State::kRegistered : State::kUnreachable;
     next.reason = "kube9-server is unreachable: " + response.error().message;
   } else {
@@ -174,10 +181,10 @@ AttemptResult Registrar::Attempt(const std::string& key, const RegistrationReque
     const std::string message = server_api::Summary(server_api::ParseErrorBody(response->body, key));
     if (status == 200) {
       rapidjson::Document d;
-      d.Parse(response->body.c_str(), response->body.size());
+      const auto parsed = base::ParseJson(d, response->body, server_api::kReplyJson);
       std::optional<ServerConfiguration> configuration;
       const rapidjson::Value* cluster_id = nullptr;
-      if (!d.HasParseError() && d.IsObject()) {
+      if (parsed.ok() && d.IsObject()) {
         auto id = d.FindMember("clusterId");
         auto conf = d.FindMember("configuration");
         if (id != d.MemberEnd() && id->value.IsString() && id->value.GetStringLength() > 0) cluster_id = &id->value;
@@ -196,7 +203,8 @@ AttemptResult Registrar::Attempt(const std::string& key, const RegistrationReque
       } else {
         result = AttemptResult::kInvalidResponse;
         next.state = was_registered ? State::kRegistered : State::kUnreachable;
-        next.reason = "kube9-server answered the registration without a clusterId and configuration";
+        next.reason = parsed.ok() ? "kube9-server answered the registration without a clusterId and configuration"
+                                  : "kube9-server's registration reply " + parsed.error();
       }
     } else if (status == 401 || status == 403) {
       result = AttemptResult::kRejected;
@@ -226,7 +234,8 @@ AttemptResult Registrar::Attempt(const std::string& key, const RegistrationReque
                {"cluster_id", next.cluster_id}, {"metrics_enabled", next.configuration.metrics_enabled},
                {"next_registration_in", base::FormatDuration(wait)}});
   } else {
-    const std::string error = !response.ok() ? "kube9-server is unreachable: " + response.error().message
+    const std::string error = !response.ok() && !response.error().response_too_large
+                                  ? "kube9-server is unreachable: " + response.error().message
                               : next.reason.empty() ? fmt::format("HTTP {}", status)
                                                     : next.reason;
     log::Warn("registration with kube9-server failed",

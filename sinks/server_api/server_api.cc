@@ -30,13 +30,13 @@ http::Request Post(std::string url, const std::string& api_key, const std::strin
                      {"Content-Type", "application/json"},
                      {"User-Agent", user_agent}};
   request.body = std::move(body);
+  request.max_response_bytes = kReplyJson.max_bytes;
   return request;
 }
 
 std::optional<ErrorBody> ParseErrorBody(std::string_view body, std::string_view api_key) {
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
-  if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
+  if (!base::ParseJson(doc, body, kReplyJson).ok() || !doc.IsObject()) return std::nullopt;
   return ErrorBody{Field(doc, "error", api_key), Field(doc, "code", api_key), Field(doc, "message", api_key)};
 }
 

@@ -12,6 +12,7 @@
 #include <rapidjson/writer.h>
 
 #include "base/gzip.h"
+#include "base/json.h"
 #include "base/log.h"
 #include "base/time_format.h"
 #include "sinks/server_api/server_api.h"
@@ -22,6 +23,9 @@ namespace {
 constexpr base::Millis kIdleWait{std::chrono::hours(1)};  // re-checks now and then even unwoken
 constexpr std::string_view kMetricsBatch = "metrics-batch";
 constexpr std::size_t kMaxLoggedBody = 200;
+// Our own payloads read back from the spool: bounded all the same, since the disk is outside.
+// A metrics batch is KiBs; a cluster's largest resource inventory a few MiB.
+constexpr base::JsonLimits kSpooledPayloadJson{64 << 20, 64};
 
 std::uint64_t SeedOr(std::uint64_t seed) { return seed != 0 ? seed : std::random_device{}(); }
 
@@ -190,7 +194,9 @@ Uploader::Outcome Uploader::Upload(const Job& job, const base::StopSignal& stop,
   const auto response = transport_.Send(request);
   if (!response.ok() && stop.stopped()) return Outcome::kAbandoned;  // shutdown: still spooled
 
-  status = response.ok() ? response->status : 0;
+  // An answer whose body passed the reply limit was cut off: retried like one that never came
+  // (the Idempotency-Key makes a second delivery harmless), with the status it had.
+  status = response.ok() ? response->status : response.error().status;
   const std::uint64_t wire_bytes = response.ok() ? request.body.size() : 0;
   Outcome outcome = Outcome::kDone;
   std::string_view result;
@@ -241,7 +247,7 @@ Uploader::Outcome Uploader::Upload(const Job& job, const base::StopSignal& stop,
                          {"collection_id", item.collection_id},
                          {"bytes", request.body.size()},
                          {"attempt", job.attempt},
-                         {"status", 0},
+                         {"status", status},
                          {"result", result},
                          {"error", response.error().message}});
   }
@@ -255,10 +261,9 @@ Uploader::Outcome Uploader::Upload(const Job& job, const base::StopSignal& stop,
 Uploader::Split Uploader::SplitBatch(const Spool::Item& item, const std::string& body) {
   if (item.type != kMetricsBatch) return Split::kNotSplittable;
   std::string json;
-  if (!base::GzipDecompress(body, json)) return Split::kNotSplittable;
+  if (!base::GzipDecompress(body, json, kSpooledPayloadJson.max_bytes)) return Split::kNotSplittable;
   rapidjson::Document doc;
-  doc.Parse(json.c_str(), json.size());
-  if (doc.HasParseError() || !doc.IsObject()) return Split::kNotSplittable;
+  if (!base::ParseJson(doc, json, kSpooledPayloadJson).ok() || !doc.IsObject()) return Split::kNotSplittable;
   const auto data = doc.FindMember("data");
   if (data == doc.MemberEnd() || !data->value.IsObject()) return Split::kNotSplittable;
   const auto samples = data->value.FindMember("samples");

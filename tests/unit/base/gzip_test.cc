@@ -24,6 +24,15 @@ TEST(GzipTest, EmptyInput) {
   EXPECT_EQ(back, "");
 }
 
+TEST(GzipTest, StopsAtMaxOut) {
+  const std::string gz = GzipCompress(std::string(10 << 20, 'a'));  // 10 MiB in ~10 KiB
+  std::string out;
+  EXPECT_FALSE(GzipDecompress(gz, out, 1 << 20));
+  EXPECT_LE(out.size(), 1u << 20);
+  EXPECT_TRUE(GzipDecompress(gz, out, 10 << 20));
+  EXPECT_EQ(out.size(), 10u << 20);
+}
+
 TEST(GzipTest, RejectsTruncatedAndGarbage) {
   const std::string gz = GzipCompress(std::string(10000, 'a'));
   std::string out;

@@ -139,6 +139,31 @@ TEST_F(RegistrarTest, A200WithoutClusterIdOrConfigurationIsAFailure) {
   EXPECT_EQ(r->Current().state, State::kUnreachable);
 }
 
+// Issue #10: a reply of 1,000,000 `[` crashed the operator (RapidJSON's recursive parser).
+// Now it is an invalid response like any other: counted, explained, retried with backoff.
+// The same for a reply larger than 1 MiB, which the transport does not even buffer.
+TEST_F(RegistrarTest, AHostileReplyIsAnInvalidResponseNotACrash) {
+  transport_.Reply(200, std::string(1'000'000, '['));
+  transport_.Reply(200, R"({"clusterId":"c","configuration":)" + std::string(100, '[') + std::string(100, ']') + "}");
+  transport_.Reply(200, R"({"clusterId":"c","configuration":{},"pad":")" + std::string(1 << 20, ' ') + R"("})");
+  transport_.Reply(429, std::string(1'000'000, '{'));
+  auto r = Make(key_);
+  std::vector<std::string> reasons;
+  for (int i = 0; i < 4; ++i) {
+    r->Step();
+    reasons.push_back(r->Current().reason);
+    clock_.Advance(hours(2));
+  }
+  EXPECT_EQ(transport_.requests().at(0).max_response_bytes, std::size_t{1} << 20);
+  EXPECT_THAT(observer_.attempts,
+              ::testing::ElementsAre("invalid_response", "invalid_response", "invalid_response", "rate_limited"));
+  EXPECT_EQ(reasons[0], "kube9-server's registration reply nests deeper than 64 levels");
+  EXPECT_EQ(reasons[1], "kube9-server's registration reply nests deeper than 64 levels");
+  EXPECT_EQ(reasons[2], "kube9-server's registration reply is invalid: response body larger than 1 MiB");
+  EXPECT_EQ(reasons[3], "kube9-server is rate limiting registration (HTTP 429)") << "the bomb is no message";
+  EXPECT_EQ(r->Current().state, State::kRateLimited);
+}
+
 TEST_F(RegistrarTest, RejectedKeyStopsUntilTheKeyFileChanges) {
   const std::string path = ::testing::TempDir() + "/kube9-key-" + std::to_string(::getpid());
   std::ofstream(path) << "old-key\n";

@@ -14,6 +14,23 @@ TEST(ServerApiTest, PostCarriesTheContractHeaders) {
   EXPECT_THAT(r.headers, ::testing::ElementsAre(::testing::Pair("Authorization", "Bearer k3y"),
                                                 ::testing::Pair("Content-Type", "application/json"),
                                                 ::testing::Pair("User-Agent", "kube9-operator/0.1.0")));
+  EXPECT_EQ(r.max_response_bytes, kReplyJson.max_bytes) << "every kube9-server reply is bounded";
+}
+
+TEST(ServerApiTest, HostileErrorBodiesAreNoErrorBodies) {
+  EXPECT_FALSE(ParseErrorBody(std::string(1'000'000, '['), "").has_value());
+  EXPECT_FALSE(ParseErrorBody(R"({"message":"m","x":)" + std::string(64, '[') + std::string(64, ']') + "}", "").has_value());
+  EXPECT_TRUE(ParseErrorBody(R"({"message":"m","x":)" + std::string(63, '[') + std::string(63, ']') + "}", "").has_value());
+  EXPECT_FALSE(ParseErrorBody(R"({"message":")" + std::string(kReplyJson.max_bytes, 'm') + R"("})", "").has_value());
+}
+
+TEST(ServerApiTest, AbsurdRetryAfterIsCappedNotWrapped) {
+  const base::WallTime now{std::chrono::seconds(1'800'000'000)};
+  for (const char* value : {"99999999999999999999999", "9223372036854775807", "Fri, 31 Dec 9999 23:59:59 GMT"}) {
+    http::Response r;
+    r.headers.Add("Retry-After", value);
+    EXPECT_EQ(RetryAfter(r, now), kMaxRetryAfter) << value;
+  }
 }
 
 TEST(ServerApiTest, ErrorBodiesAreParsedRedactedAndSummarised) {

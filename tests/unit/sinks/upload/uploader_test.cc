@@ -579,6 +579,30 @@ TEST_F(UploaderTest, OtherClientErrorsArePermanentDroppedAndCounted) {
   EXPECT_THAT(logs, HasSubstr("<html>unprocessable</html>"));
 }
 
+// Issue #10: an error body of 1,000,000 `[` crashed the operator; a reply over 1 MiB was
+// buffered whole. Now the first is an unreadable error body (the payload is refused for good
+// as its status says, the start of the body logged), and the second is cut off by the
+// transport and retried.
+TEST_F(UploaderTest, HostileAnswersAreSurvivedAndCounted) {
+  Spooled("coll_a");
+  Spooled("coll_b");
+  transport_.Reply(400, std::string(1'000'000, '['));
+  transport_.Reply(200, std::string((1 << 20) + 1, '{'));
+  transport_.Reply(200, "{}");
+  uploads_.StopAfter("success", 1, stop_);
+  ::testing::internal::CaptureStdout();
+  RunUntilStopped(transport_);
+  const std::string logs = ::testing::internal::GetCapturedStdout();
+
+  EXPECT_THAT(uploads_.results(), ElementsAre("rejected", "retry", "success"));
+  EXPECT_EQ(uploads_.retries, 1);
+  EXPECT_THAT(SentKeys(), ElementsAre("coll_a", "coll_b", "coll_b"));
+  EXPECT_EQ(transport_.requests().at(0).max_response_bytes, std::size_t{1} << 20);
+  EXPECT_THAT(logs, HasSubstr("response body larger than 1 MiB"));
+  EXPECT_THAT(logs, HasSubstr(R"("body":"[[[[)"));
+  EXPECT_EQ(spool_->items(), 0u);
+}
+
 TEST_F(UploaderTest, AServerEchoingTheKeyNeverGetsItIntoTheLogs) {
   Spooled("coll_a");
   Spooled("coll_b");
