@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 #include <rapidjson/document.h>
 
+#include "base/json.h"
 #include "base/time_format.h"
 #include "base/version.h"
 #include "cmd/commands.h"
 #include "http/curl_transport.h"
 #include "kube/client.h"
 #include "kube/cluster_access.h"
+#include "kube/limits.h"
 #include "sinks/status/configmap_publisher.h"
 
 namespace kube9::cmd {
@@ -89,8 +91,7 @@ int Status(const std::vector<std::string>& args, const config::Environment& env)
     return 0;
   }
   rapidjson::Document doc;
-  doc.Parse(it->second.c_str());
-  if (doc.HasParseError() || !doc.IsObject()) {
+  if (!base::ParseJson(doc, it->second, kube::kObjectJson).ok() || !doc.IsObject()) {
     std::cerr << "kube9-operator status: the 'status' value is not a JSON object\n";
     return 1;
   }

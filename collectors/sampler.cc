@@ -2,7 +2,9 @@
 
 #include <rapidjson/document.h>
 
+#include "base/json.h"
 #include "base/log.h"
+#include "kube/limits.h"
 
 namespace kube9::collectors {
 namespace {
@@ -12,8 +14,7 @@ constexpr base::Millis kSyncPoll{100};
 
 std::string ParseGitVersion(std::string_view body) {
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
-  if (doc.HasParseError() || !doc.IsObject()) return "";
+  if (!base::ParseJson(doc, body, kube::kVersionJson).ok() || !doc.IsObject()) return "";
   auto m = doc.FindMember("gitVersion");
   return m != doc.MemberEnd() && m->value.IsString() ? m->value.GetString() : "";
 }
@@ -26,7 +27,7 @@ void Sampler::RefreshVersion() {
   const auto now = clock_.Now();
   if (version_read_at_ && now - *version_read_at_ < kVersionRefresh) return;
   version_read_at_ = now;
-  auto body = client_.GetRaw("/version", "version");
+  auto body = client_.GetRaw("/version", "version", kube::kVersionJson.max_bytes);
   if (!body.ok()) {
     log::Warn("cannot read the Kubernetes version", {{"error", body.error().ToString()}});
     if (version_.empty()) version_read_at_.reset();  // try again next sample

@@ -18,8 +18,8 @@ inline constexpr base::JsonLimits kObjectJson{8 << 20, 512};
 // A watch event is an object in a small envelope: {"type":"MODIFIED","object":{...}}.
 inline constexpr base::JsonLimits kWatchEventJson{kObjectJson.max_bytes + (64 << 10), kObjectJson.max_depth + 1};
 
-// GET /version: a dozen short strings.
-inline constexpr std::size_t kMaxVersionReply = 64 << 10;
+// GET /version: a dozen short strings in one object.
+inline constexpr base::JsonLimits kVersionJson{64 << 10, 8};
 // The API server refuses a ConfigMap whose data passes 1 MiB; metadata (managedFields) on top.
 inline constexpr std::size_t kMaxConfigMapReply = 2 << 20;
 

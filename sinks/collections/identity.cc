@@ -9,7 +9,9 @@
 
 #include <rapidjson/document.h>
 
+#include "base/json.h"
 #include "base/log.h"
+#include "kube/limits.h"
 
 namespace kube9::sinks::collections {
 namespace {
@@ -70,8 +72,7 @@ std::optional<ClusterIdentity> IdentityResolver::Get() {
   auto body = client_.GetRaw("/api/v1/namespaces/kube-system", "namespaces");
   if (body.ok()) {
     rapidjson::Document d;
-    d.Parse(body->c_str(), body->size());
-    if (!d.HasParseError() && d.IsObject() && d.HasMember("metadata") && d["metadata"].IsObject() &&
+    if (base::ParseJson(d, *body, kube::kObjectJson).ok() && d.IsObject() && d.HasMember("metadata") && d["metadata"].IsObject() &&
         d["metadata"].HasMember("uid") && d["metadata"]["uid"].IsString() &&
         d["metadata"]["uid"].GetStringLength() > 0) {
       identity_.emplace(d["metadata"]["uid"].GetString());

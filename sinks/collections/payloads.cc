@@ -7,6 +7,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "base/json.h"
 #include "base/time_format.h"
 
 namespace kube9::sinks::collections {
@@ -342,9 +343,10 @@ std::string BuildMetricsBatch(const std::vector<MetricsSample>& samples, int int
 }
 
 std::string PrettyJson(std::string_view json) {
+  // Our own payload, but bounded all the same: the writer below recurses.
+  constexpr base::JsonLimits kPayloadJson{64 << 20, 64};
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
-  if (doc.HasParseError()) return "";
+  if (!base::ParseJson(doc, json, kPayloadJson).ok()) return "";
   rapidjson::StringBuffer buffer;
   rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buffer);
   w.SetIndent(' ', 2);

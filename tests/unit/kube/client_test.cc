@@ -242,8 +242,8 @@ TEST_F(ClientTest, ListSkipsAnOversizedItemAndCountsIt) {
 // Single GETs are bounded by what the endpoint can answer: a larger body is a decode error,
 // counted with the status it came with.
 TEST_F(ClientTest, GetBodyOverItsLimitIsADecodeError) {
-  transport_.Reply(200, R"({"gitVersion":")" + std::string(kMaxVersionReply, 'v') + R"("})");
-  auto version = client_->GetRaw("/version", "version", kMaxVersionReply);
+  transport_.Reply(200, R"({"gitVersion":")" + std::string(kVersionJson.max_bytes, 'v') + R"("})");
+  auto version = client_->GetRaw("/version", "version", kVersionJson.max_bytes);
   ASSERT_FALSE(version.ok());
   EXPECT_EQ(version.error().kind, ErrorKind::kDecode);
   EXPECT_EQ(version.error().message, "response body larger than 64 KiB");

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "kube/credentials.h"
+#include "kube/limits.h"
 #include "sinks/collections/identity.h"
 #include "testing/fake_transport.h"
 
@@ -49,6 +50,19 @@ TEST_F(IdentityResolverTest, TransientErrorsLeaveItUnknownAndAreNotRetriedAtOnce
   EXPECT_FALSE(resolver.Get().has_value());
   EXPECT_FALSE(resolver.Get().has_value());
   EXPECT_EQ(transport_.requests().size(), 1u);  // the second call did not ask the API server
+}
+
+// A hostile reply is no crash: a nesting bomb reads as a namespace without a UID, a reply over
+// the object limit as a failed read, tried again later.
+TEST_F(IdentityResolverTest, HostileRepliesAreSurvived) {
+  transport_.Reply(200, R"({"metadata":{"uid":"u","x":)" + std::string(1'000'000, '[') + "}}");
+  IdentityResolver bombed(*client_);
+  auto id = bombed.Get();
+  ASSERT_TRUE(id.has_value());
+  EXPECT_EQ(id->identifier(), ClusterIdentity("https://10.96.0.1:443").identifier());
+  transport_.Reply(200, R"({"metadata":{"uid":")" + std::string(kube::kObjectJson.max_bytes, 'u') + R"("}})");
+  IdentityResolver flooded(*client_);
+  EXPECT_FALSE(flooded.Get().has_value());
 }
 
 }  // namespace
