@@ -37,17 +37,21 @@ bool AllCertificates(const std::string& pem) {
   return certificates > 0 && clean;
 }
 
+// A CA bundle is a few hundred KiB (Debian's holds ~140 certificates in 220 KiB); a bigger
+// file is a mistake, not a bundle.
+constexpr std::size_t kMaxCaBundleBytes = 4u << 20;
+
 // The CAs trusted for kube9-server: the system's, plus --server-ca-file when given.
 base::Expected<http::TlsTrust, std::string> ServerTrust(const std::string& extra_ca_file) {
   http::TlsTrust trust;
   if (extra_ca_file.empty()) return trust;  // libcurl's default: the system bundle
-  auto extra = base::ReadFile(extra_ca_file);
+  auto extra = base::ReadFile(extra_ca_file, kMaxCaBundleBytes);
   if (!extra.ok() || !AllCertificates(*extra)) {
     return base::Unexpected("--server-ca-file " + extra_ca_file + " cannot be read as a PEM certificate");
   }
   std::optional<std::string> system;
   for (const char* path : kSystemCaBundles) {
-    if (auto bundle = base::ReadFile(path); bundle.ok()) {
+    if (auto bundle = base::ReadFile(path, kMaxCaBundleBytes); bundle.ok()) {
       system = std::move(bundle).value();
       break;
     }

@@ -3,6 +3,13 @@
 #include "base/file.h"
 
 namespace kube9::sinks::registration {
+namespace {
+
+// API keys are short tokens; a mounted file larger than this is not one (and is never read
+// whole into memory every 5 s).
+constexpr std::size_t kMaxApiKeyFileBytes = 64u << 10;
+
+}  // namespace
 
 ApiKeySource::ApiKeySource(std::string path, std::string key) : path_(std::move(path)), key_(base::TrimWhitespace(key)) {
   if (path_.empty() && key_.empty()) problem_ = "the API key is empty";
@@ -22,7 +29,7 @@ ApiKeySource ApiKeySource::FromValue(std::string key) { return ApiKeySource("", 
 bool ApiKeySource::Refresh() {
   if (path_.empty()) return false;
   std::string key, problem;
-  if (auto content = base::ReadFile(path_); !content.ok()) {
+  if (auto content = base::ReadFile(path_, kMaxApiKeyFileBytes); !content.ok()) {
     problem = "API key file " + path_ + " cannot be read: " + content.error();
   } else {
     key = base::TrimWhitespace(*content);

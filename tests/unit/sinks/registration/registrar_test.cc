@@ -348,5 +348,16 @@ TEST_F(RegistrarTest, MissingKeyFileIsAClearReasonThenRegistersWhenItAppears) {
   std::filesystem::remove(path);
 }
 
+TEST_F(RegistrarTest, AnOversizedKeyFileIsRefusedNotSent) {
+  const std::string path = ::testing::TempDir() + "/kube9-huge-key-" + std::to_string(::getpid());
+  std::ofstream(path) << std::string(1 << 20, 'k');
+  ApiKeySource file = ApiKeySource::FromFile(path);
+  auto r = Make(file);
+  RunFor(*r, seconds(20));
+  EXPECT_TRUE(transport_.requests().empty());
+  EXPECT_THAT(r->Current().reason, HasSubstr("larger than"));
+  std::filesystem::remove(path);
+}
+
 }  // namespace
 }  // namespace kube9::sinks::registration
