@@ -16,7 +16,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       make cmake ninja-build g++ pkg-config git ca-certificates \
       libcurl4-openssl-dev libssl-dev zlib1g-dev rapidjson-dev libfmt-dev libspdlog-dev \
-      libyaml-cpp-dev prometheus-cpp-dev libcrypt-dev \
+      libyaml-cpp-dev prometheus-cpp-dev libcrypt-dev libsqlite3-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
