@@ -13,6 +13,8 @@ int Status(const std::vector<std::string>& args, const config::Environment& env)
 int Version(const std::vector<std::string>& args);
 int Collect(const std::vector<std::string>& args, const config::Environment& env);
 int Rbac(const std::vector<std::string>& args, const config::Environment& env);
+// `query events list`: stdout is one JSON document, failures one JSON object on stderr.
+int Query(const std::vector<std::string>& args, const config::Environment& env);
 
 std::string MainUsage();
 // Prints each problem on stderr under a heading and returns exit code 2.
