@@ -20,6 +20,7 @@
 #include "collectors/sampler.h"
 #include "exporter/cluster_metrics.h"
 #include "exporter/endpoints.h"
+#include "exporter/events_metrics.h"
 #include "exporter/health.h"
 #include "exporter/operator_metrics.h"
 #include "exporter/pro_metrics.h"
@@ -30,6 +31,7 @@
 #include "kube/cluster_access.h"
 #include "sinks/collections/identity.h"
 #include "sinks/collections/scheduler.h"
+#include "sinks/events/event_history.h"
 #include "sinks/status/configmap_publisher.h"
 #include "sinks/status/status_loop.h"
 #include "sinks/status/status_report.h"
@@ -95,7 +97,29 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   kube::Client client(std::move(access).value(), kube_transport, clock, &metrics);
 
   sinks::StatusModel model(cfg.pod_namespace, cfg.api_key_configured());
-  collectors::CollectorSet collector_set(cfg.collectors, client, clock, &metrics);
+  // The events history: off (and saying why on / and in the logs) when its data directory is
+  // unusable; the operator runs on without it.
+  exporter::EventsMetrics events_metrics(registry);
+  std::unique_ptr<sinks::events::EventHistory> history;
+  std::string events_state = "off: the events collector is not enabled (--collectors)";
+  if (std::find(cfg.collectors.begin(), cfg.collectors.end(), "events") != cfg.collectors.end()) {
+    sinks::events::HistoryOptions options;
+    options.path = cfg.data_path + "/" + sinks::events::kStoreFileName;
+    options.retention = cfg.events_retention;
+    options.max_bytes = cfg.events_max_bytes;
+    auto opened = sinks::events::EventHistory::Open(options, clock, &events_metrics);
+    if (opened.ok()) {
+      history = std::move(opened).value();
+      events_state = "recording to " + options.path;
+      log::Info("events history on", {{"path", options.path}, {"retention", base::FormatDuration(cfg.events_retention)},
+                                      {"max_bytes", cfg.events_max_bytes}});
+    } else {
+      events_state = "off: " + opened.error();
+      log::Warn("events history off", {{"reason", opened.error()}});
+    }
+  }
+  events_metrics.SetEnabled(history != nullptr);
+  collectors::CollectorSet collector_set(cfg.collectors, client, clock, &metrics, 500, history.get());
 
   // Collections: built in both tiers; sent only in Pro tier, kept in a memory ring otherwise.
   exporter::ProMetrics pro_metrics(registry, cfg.api_key_configured(), cfg.spool_max_bytes);
@@ -181,9 +205,12 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
       }});
 
   exporter::Endpoints endpoints(
-      cfg.telemetry_path, {&registry, &process_metrics, &cluster_metrics}, health, metrics, [&model, &clock] {
+      cfg.telemetry_path, {&registry, &process_metrics, &cluster_metrics}, health, metrics,
+      [&model, &clock, &history, &events_state] {
         const sinks::StatusReport r = model.Current(clock.WallNow());
-        return exporter::LandingInfo{r.mode, r.tier, r.health, r.ns};
+        std::string events = events_state;
+        if (history && !history->Problem().empty()) events = "off: " + history->Problem();
+        return exporter::LandingInfo{r.mode, r.tier, r.health, r.ns, events};
       });
   if (web->basic_auth) endpoints.RequireBasicAuth(web->basic_auth.get());
   endpoints.AddHeaders(web->headers);
@@ -210,6 +237,13 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
     pthread_setname_np(pthread_self(), "status");
     status_loop.Run(stop);
   });
+  std::thread events_thread;
+  if (history) {
+    events_thread = std::thread([&] {
+      pthread_setname_np(pthread_self(), "events");
+      history->Run(stop);  // at stop, what is queued is written
+    });
+  }
   collector_set.Start(stop);
   std::thread sampler_thread([&] {
     pthread_setname_np(pthread_self(), "sampler");
@@ -232,6 +266,7 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
     sampler_thread.join();
     health.UnregisterLoop(collectors::Sampler::kLoopName);
     collector_set.Join();
+    if (events_thread.joinable()) events_thread.join();
     collections_thread.join();
     if (pro) pro->Join();
     server->reset();

@@ -23,6 +23,7 @@ const std::vector<ResourceKind>& AllResources() {
       {"replicasets", "apps", "/apis/apps/v1/replicasets"},
       {"jobs", "batch", "/apis/batch/v1/jobs"},
       {"cronjobs", "batch", "/apis/batch/v1/cronjobs"},
+      {"events", "", "/api/v1/events"},  // the events history's, not an aggregate store
   };
   return kinds;
 }
@@ -37,25 +38,28 @@ std::unique_ptr<Store<T>> Make(std::optional<T> (*extract)(const rapidjson::Valu
 }  // namespace
 
 CollectorSet::CollectorSet(const std::vector<std::string>& enabled, kube::Client& client, const base::Clock& clock,
-                           kube::ReflectorObserver* observer, int page_size)
+                           kube::ReflectorObserver* observer, int page_size, kube::ReflectorHandler* events_history)
     : clock_(clock) {
   auto want = [&](std::string_view name) { return std::find(enabled.begin(), enabled.end(), name) != enabled.end(); };
-  auto add = [&](std::string_view name, auto& store, auto extract) {
-    if (!want(name)) return;
-    store = Make(extract);
+  auto run = [&](std::string_view name, kube::ReflectorHandler& handler, std::function<StoreStats()> stats) {
     const ResourceKind& kind = *std::find_if(AllResources().begin(), AllResources().end(),
                                              [&](const ResourceKind& k) { return k.name == name; });
     kube::ReflectorOptions options;
     options.resource = std::string(name);
     options.path = std::string(kind.path);
     options.list.limit = page_size;
-    auto* raw = store.get();
     Running r;
     r.name = std::string(name);
-    r.store = raw;
-    r.stats = [raw, resource = r.name] { return StoreStats{resource, raw->size(), raw->skipped()}; };
-    r.reflector = std::make_unique<kube::Reflector>(options, client, *raw, clock, observer);
+    r.store = &handler;
+    r.stats = std::move(stats);
+    r.reflector = std::make_unique<kube::Reflector>(options, client, handler, clock, observer);
     running_.push_back(std::move(r));
+  };
+  auto add = [&](std::string_view name, auto& store, auto extract) {
+    if (!want(name)) return;
+    store = Make(extract);
+    auto* raw = store.get();
+    run(name, *raw, [raw, resource = std::string(name)] { return StoreStats{resource, raw->size(), raw->skipped()}; });
   };
   add("nodes", stores_.nodes, &ExtractNode);
   add("namespaces", stores_.namespaces, &ExtractNamespace);
@@ -68,6 +72,8 @@ CollectorSet::CollectorSet(const std::vector<std::string>& enabled, kube::Client
   add("replicasets", stores_.replicasets, &ExtractNamespaced);
   add("jobs", stores_.jobs, &ExtractJob);
   add("cronjobs", stores_.cronjobs, &ExtractNamespaced);
+  // Events go to the history (sinks/events), which has its own metrics; off when it is.
+  if (want("events") && events_history) run("events", *events_history, nullptr);
 }
 
 CollectorSet::~CollectorSet() { Join(); }
@@ -133,7 +139,9 @@ std::optional<std::string> DescribeCollectorFailures(const std::vector<Collector
 
 std::vector<CollectorSet::StoreStats> CollectorSet::Stats() const {
   std::vector<StoreStats> out;
-  for (const auto& r : running_) out.push_back(r.stats());
+  for (const auto& r : running_) {
+    if (r.stats) out.push_back(r.stats());
+  }
   return out;
 }
 

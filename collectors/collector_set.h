@@ -52,11 +52,13 @@ struct CollectorFailure {
 std::optional<std::string> DescribeCollectorFailures(const std::vector<CollectorFailure>& failures,
                                                      base::Millis threshold);
 
-// The enabled collectors: a store and a reflector each, one named thread each.
+// The enabled collectors: a store and a reflector each, one named thread each. The events
+// collector feeds `events_history` (sinks/events) instead of a store, and runs only with one.
 class CollectorSet {
  public:
   CollectorSet(const std::vector<std::string>& enabled, kube::Client& client, const base::Clock& clock,
-               kube::ReflectorObserver* observer, int page_size = 500);
+               kube::ReflectorObserver* observer, int page_size = 500,
+               kube::ReflectorHandler* events_history = nullptr);
   ~CollectorSet();
 
   void Start(const base::StopSignal& stop);
@@ -79,7 +81,7 @@ class CollectorSet {
   struct Running {
     std::string name;
     kube::ReflectorHandler* store;
-    std::function<StoreStats()> stats;
+    std::function<StoreStats()> stats;  // null: not an aggregate store
     std::unique_ptr<kube::Reflector> reflector;
     std::thread thread;
   };

@@ -215,7 +215,7 @@ const std::vector<Option>& Options() {
        }},
       {"--collectors", "", "list",
        "Comma-separated resources to watch: nodes, namespaces, pods, services, persistentvolumeclaims, deployments, "
-       "statefulsets, daemonsets, replicasets, jobs, cronjobs.",
+       "statefulsets, daemonsets, replicasets, jobs, cronjobs, events (the events history).",
        "all of them",
        [](const std::string& v, Config& c) -> std::string {
          std::vector<std::string> names;
@@ -275,6 +275,25 @@ const std::vector<Option>& Options() {
          if (!n) return "must be a number of bytes such as 67108864 or 64Mi";
          if (*n < (64ull << 10)) return "must be at least 64Ki";
          c.spool_max_bytes = *n;
+         return "";
+       }},
+      {"--data.path", "KUBE9_DATA_PATH", "dir",
+       "Data directory (a volume): the events history's store, events.db. Read-only or missing: history off.",
+       "/var/lib/kube9-operator",
+       [](const std::string& v, Config& c) -> std::string {
+         if (v.empty()) return "must not be empty";
+         c.data_path = v;
+         return "";
+       }},
+      {"--events.retention", "", "duration", "How long the events history keeps an event after its last occurrence (1h to 8760h).",
+       "168h", Duration(&Config::events_retention, std::chrono::hours(1), std::chrono::hours(8760))},
+      {"--events.max-bytes", "", "bytes",
+       "Bound of the events history's store; the oldest events are pruned beyond it. Suffixes Ki, Mi, Gi.", "64Mi",
+       [](const std::string& v, Config& c) -> std::string {
+         auto n = ParseBytes(v);
+         if (!n) return "must be a number of bytes such as 67108864 or 64Mi";
+         if (*n < (1ull << 20)) return "must be at least 1Mi";
+         c.events_max_bytes = *n;
          return "";
        }},
       {"--upload.max-batch-age", "", "duration",

@@ -35,7 +35,8 @@ struct Config {
   // Resources to list and watch; the ClusterRole must grant get/list/watch on exactly these.
   std::vector<std::string> collectors = {"nodes",       "namespaces",   "pods",       "services",
                                          "persistentvolumeclaims", "deployments", "statefulsets",
-                                         "daemonsets",  "replicasets",  "jobs",       "cronjobs"};
+                                         "daemonsets",  "replicasets",  "jobs",       "cronjobs",
+                                         "events"};
 
   // Pro tier. The key itself is held only to authenticate; it is never logged or exported.
   std::string server_url = "https://api.kube9.io";
@@ -54,6 +55,11 @@ struct Config {
   int upload_concurrency = 2;
   // Cap of the wait between upload retries while kube9-server fails (the first wait is 5 s).
   base::Millis upload_max_backoff{std::chrono::minutes(5)};
+
+  // The data directory (a volume: the events history lives there) and the history's bounds.
+  std::string data_path = "/var/lib/kube9-operator";
+  base::Millis events_retention{std::chrono::hours(168)};
+  std::uint64_t events_max_bytes = 64ull << 20;
 
   bool api_key_configured() const { return !api_key_file.empty() || !api_key.empty(); }
 };

@@ -138,11 +138,12 @@ HttpReply Endpoints::Landing() const {
       "<ul>\n<li><a href=\"{}\">{}</a> (Prometheus metrics)</li>\n"
       "<li><a href=\"/healthz\">/healthz</a>: {}</li>\n<li><a href=\"/readyz\">/readyz</a>: {}</li>\n</ul>\n"
       "<p>Mode: {} &middot; tier: {} &middot; health: {} &middot; namespace: {}</p>\n"
+      "<p>Events history: {}</p>\n"
       "<table border=\"1\"><tr><th>component</th><th>state</th><th>detail</th></tr>\n{}</table>\n"
       "</body></html>\n",
       HtmlEscape(base::kVersion), HtmlEscape(telemetry_path_), HtmlEscape(telemetry_path_), HtmlEscape(live.reason),
       HtmlEscape(ready.reason), HtmlEscape(info.mode), HtmlEscape(info.tier), HtmlEscape(info.health),
-      HtmlEscape(info.ns), rows);
+      HtmlEscape(info.ns), HtmlEscape(info.events.empty() ? "off" : info.events), rows);
   return {200, "text/html; charset=utf-8", std::move(body), {}};
 }
 

@@ -22,6 +22,7 @@ struct LandingInfo {
   std::string tier;
   std::string health;
   std::string ns;
+  std::string events;  // the events history: where it records, or why it is off
 };
 
 // The HTTP endpoints, independent of the server that carries them: GET /metrics,

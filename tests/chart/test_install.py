@@ -17,7 +17,7 @@ import pytest
 from conftest import CHART, it, it_rbac, unique, wait_for
 
 ALL_COLLECTORS = ["nodes", "namespaces", "pods", "services", "persistentvolumeclaims", "deployments",
-                  "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs"]
+                  "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs", "events"]
 
 
 class Release:

@@ -19,7 +19,7 @@ from conftest import CHART, REPO_ROOT, find, one
 VALUES_ALL = Path(__file__).resolve().parent / "values-all.yaml"
 API_KEY = "k9_live_0123456789abcdef0123456789abcdef"
 ALL_COLLECTORS = ["nodes", "namespaces", "pods", "services", "persistentvolumeclaims", "deployments",
-                  "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs"]
+                  "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs", "events"]
 STANDARD_LABELS = ["app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
                    "app.kubernetes.io/managed-by", "helm.sh/chart"]
 

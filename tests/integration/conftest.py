@@ -521,8 +521,13 @@ def start_operator(binary: Path, cluster: Cluster, tmp_path: Path) -> Iterable[S
             argv.append(f"--namespace={namespace}")
         if interval is not None:
             argv.append(f"--status.update-interval={interval}")
+        args = list(args)
+        workdir = tmp_path / f"operator-{len(started)}"
+        if not any(a.startswith("--data.path") for a in args) and "KUBE9_DATA_PATH" not in (env or {}):
+            # Each operator its own events history, never the machine's /var/lib/kube9-operator.
+            argv.append(f"--data.path={workdir / 'data'}")
         argv.extend(args)
-        op = Operator(binary, argv, clean_env(env), tmp_path / f"operator-{len(started)}", port, namespace)
+        op = Operator(binary, argv, clean_env(env), workdir, port, namespace)
         started.append(op)
         if wait_ready:
             op.wait_ready()

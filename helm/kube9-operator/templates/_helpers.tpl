@@ -149,10 +149,11 @@ daemonsets: apps
 replicasets: apps
 jobs: batch
 cronjobs: batch
+events: ""
 {{- end }}
 
 {{- define "kube9-operator.collectorOrder" -}}
-nodes namespaces pods services persistentvolumeclaims deployments statefulsets daemonsets replicasets jobs cronjobs
+nodes namespaces pods services persistentvolumeclaims deployments statefulsets daemonsets replicasets jobs cronjobs events
 {{- end }}
 
 {{/*

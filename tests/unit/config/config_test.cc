@@ -147,7 +147,7 @@ TEST(ConfigTest, CollectorsAndSampleInterval) {
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->collectors, (std::vector<std::string>{"nodes", "pods"}));
   EXPECT_EQ(c->sample_interval, std::chrono::seconds(1));
-  EXPECT_EQ(ParseServeConfig({}, {})->collectors.size(), 11u) << "all collectors by default";
+  EXPECT_EQ(ParseServeConfig({}, {})->collectors.size(), 12u) << "all collectors by default";
   EXPECT_EQ(ParseServeConfig({}, {})->sample_interval, std::chrono::seconds(15));
   auto bad = ParseServeConfig({"--collectors=pods,secrets,configmaps", "--sample-interval=10m"}, {});
   ASSERT_FALSE(bad.ok());
@@ -180,6 +180,26 @@ TEST(ConfigTest, HugeByteSizesAreRefused) {
     EXPECT_THAT(c.error()[0], HasSubstr("--spool.max-bytes")) << v;
   }
   EXPECT_EQ(ParseServeConfig({"--spool.max-bytes=1024Gi"}, {})->spool_max_bytes, 1ull << 40);
+}
+
+TEST(ConfigTest, EventsHistoryFlags) {
+  auto d = ParseServeConfig({}, {});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->data_path, "/var/lib/kube9-operator");
+  EXPECT_EQ(d->events_retention, std::chrono::hours(168));
+  EXPECT_EQ(d->events_max_bytes, 64ull << 20);
+  auto c = ParseServeConfig({"--data.path=/data", "--events.retention=24h", "--events.max-bytes=8Mi"}, {});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->data_path, "/data");
+  EXPECT_EQ(c->events_retention, std::chrono::hours(24));
+  EXPECT_EQ(c->events_max_bytes, 8ull << 20);
+  // The chart sets the directory in the environment, where `query events list` finds it too.
+  EXPECT_EQ(ParseServeConfig({}, {{"KUBE9_DATA_PATH", "/vol"}})->data_path, "/vol");
+  auto bad = ParseServeConfig({"--events.retention=10m", "--events.max-bytes=100Ki", "--data.path="}, {});
+  ASSERT_FALSE(bad.ok());
+  ASSERT_EQ(bad.error().size(), 3u);
+  EXPECT_THAT(bad.error()[0], HasSubstr("--events.retention"));
+  EXPECT_THAT(bad.error()[1], HasSubstr("at least 1Mi"));
 }
 
 }  // namespace
