@@ -81,7 +81,8 @@ def test_pod_passes_pod_security_restricted_by_construction(render):
     assert "privileged" not in sc or sc["privileged"] is False
     for key in ("hostNetwork", "hostPID", "hostIPC"):
         assert not spec.get(key), key
-    assert not spec.get("volumes"), "the free tier needs no volume at all"
+    # The free tier's only volume: the data directory of the events history.
+    assert [v["name"] for v in spec.get("volumes")] == ["data"], spec.get("volumes")
 
 
 def test_container_probes_port_resources_and_namespace(render):
@@ -232,10 +233,10 @@ def test_spool_is_an_empty_dir_by_default(render):
 
 
 def test_spool_persistence_needs_pro_tier(render):
-    """Without Pro tier there is no spool: persistence alone renders no claim and no volume."""
+    """Without Pro tier there is no spool: persistence alone renders no claim and no spool volume."""
     objects = render({"pro.spool.persistence.enabled": True})
     assert not find(objects, "PersistentVolumeClaim")
-    assert not pod_spec(objects).get("volumes")
+    assert list(volumes_by_name(objects)) == ["data"]
 
 
 @pytest.mark.parametrize("storage_class,want", [("", None), ("-", ""), ("fast-ssd", "fast-ssd")],
@@ -410,3 +411,31 @@ def test_chart_links_the_repository_monitoring_files(folder):
         pytest.skip(f"{folder}/ is not in this checkout")
     linked = REPO_ROOT / "helm" / "kube9-operator" / "files" / folder
     assert linked.is_symlink() and linked.resolve() == (REPO_ROOT / folder).resolve()
+
+
+# --- the events history's data directory -------------------------------------------------------
+
+
+@pytest.mark.parametrize("values", [None, PRO], ids=["free", "pro"])
+def test_events_history_data_volume_env_and_flags(render, values):
+    """The data directory is a volume in both tiers, named in the container's environment so that
+    `query events list` run by kubectl exec finds the store serve writes."""
+    objects = render({**(values or {}), "events.maxBytes": 8 * 1024 * 1024, "events.retention": "24h"})
+    c = container(objects)
+    assert c["name"] == "operator"  # what the extension execs into
+    data = volumes_by_name(objects)["data"]
+    assert data["emptyDir"]["sizeLimit"] == 10 * 1024 * 1024 + 8 * 1024 * 1024  # bound, a quarter, the WAL
+    mount = {m["name"]: m for m in c["volumeMounts"]}["data"]
+    assert mount["mountPath"] == "/var/lib/kube9-operator" and not mount.get("readOnly")
+    env = {e["name"]: e.get("value") for e in c["env"]}
+    assert env["KUBE9_DATA_PATH"] == mount["mountPath"]
+    assert "--events.max-bytes=8388608" in c["args"] and "--events.retention=24h" in c["args"]
+    labels = one(objects, "Deployment")["spec"]["template"]["metadata"]["labels"]
+    assert labels["app.kubernetes.io/name"] == "kube9-operator"
+
+
+def test_name_override_keeps_what_the_extension_looks_for(render):
+    objects = render({"nameOverride": "k9", "fullnameOverride": "other"})
+    assert container(objects)["name"] == "operator"
+    labels = one(objects, "Deployment")["spec"]["template"]["metadata"]["labels"]
+    assert labels["app.kubernetes.io/name"] == "kube9-operator", labels

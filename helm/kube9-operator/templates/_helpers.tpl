@@ -33,9 +33,13 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: kube9
 {{- end }}
 
-{{/* Labels that select the operator's pod; never change them (Deployment selectors are immutable). */}}
+{{/*
+Labels that select the operator's pod; never change them (Deployment selectors are immutable).
+The name is always kube9-operator, whatever nameOverride says: the VS Code extension finds the
+pod by app.kubernetes.io/name=kube9-operator (nameOverride renames objects, not this label).
+*/}}
 {{- define "kube9-operator.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "kube9-operator.name" . }}
+app.kubernetes.io/name: kube9-operator
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
