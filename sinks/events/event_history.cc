@@ -65,7 +65,7 @@ base::Expected<std::unique_ptr<EventHistory>, std::string> EventHistory::Open(Hi
   }
   if (!db.ok()) return base::Unexpected(db.error().message);
   auto history = std::unique_ptr<EventHistory>(new EventHistory(std::move(options), clock, observer, std::move(*db)));
-  history->Maintain();  // prune what aged out while the operator was down
+  history->Maintain(true);  // prune what aged out while the operator was down
   return history;
 }
 
@@ -132,7 +132,7 @@ void EventHistory::Flush() {
     Write(std::vector<EventRecord>(std::make_move_iterator(pending.begin() + static_cast<std::ptrdiff_t>(start)),
                                    std::make_move_iterator(pending.begin() + static_cast<std::ptrdiff_t>(end))));
   }
-  Maintain();
+  Maintain(!pending.empty());
 }
 
 void EventHistory::Write(const std::vector<EventRecord>& batch) {
@@ -186,7 +186,7 @@ void EventHistory::Recover(const std::string& why) {
   }
 }
 
-void EventHistory::Maintain() {
+void EventHistory::Maintain(bool wrote) {
   if (!db_) return;
   auto handle = [&](const DbError& e, const char* what) {
     log::Warn("events store: prune failed", {{"prune", what}, {"error", e.message}});
@@ -201,7 +201,10 @@ void EventHistory::Maintain() {
     auto deleted = db_->DeleteOlderThan(cutoff_ms);
     if (!deleted.ok()) return handle(deleted.error(), "age");
     if (observer_) observer_->OnPrune("age", static_cast<std::uint64_t>(*deleted));
+    wrote = true;  // the size is measured after every age prune, written or not
   }
+  // Nothing changed since the last measure: the size and the row count are as reported.
+  if (!wrote) return;
   auto used = db_->UsedBytes();
   if (!used.ok()) return handle(used.error(), "size");
   if (*used > options_.max_bytes) {

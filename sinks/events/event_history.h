@@ -67,7 +67,8 @@ class EventHistory final : public kube::ReflectorHandler {
                std::unique_ptr<EventDb> db);
   void Offer(const rapidjson::Value& object);
   void Write(const std::vector<EventRecord>& batch);
-  void Maintain();
+  // Prunes by age when due; measures (and prunes by size) after a write or an age prune.
+  void Maintain(bool wrote);
   // Moves the damaged store aside and opens a fresh one; off (Problem) when that fails.
   void Recover(const std::string& why);
   void Dropped(std::string_view reason, std::uint64_t n);
