@@ -14,7 +14,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from conftest import api_request, clean_env, create_object, metric_value, patch_object, wait_for
+from conftest import CLUSTER_SH, clean_env, create_object, metric_value, patch_object, run, wait_for
 
 
 def rfc3339(t: float) -> str:
@@ -203,3 +203,27 @@ def test_an_unusable_data_directory_turns_the_history_off_and_the_operator_runs_
     assert "Events history: off: " in landing and str(blocker) in landing, landing
     assert any(e.get("msg") == "events history off" and str(blocker) in e.get("reason", "")
                for e in op.json_logs()), op.describe()
+
+
+def test_an_api_server_restart_relists_without_duplicates(api, binary, namespace, start_operator, tmp_path):
+    data = tmp_path / "data"
+    now = int(time.time())
+    op = start_operator(namespace, args=[f"--data.path={data}"])
+    for i in range(5):
+        create_object(api, f"/api/v1/namespaces/{namespace}/events", v1_event(
+            namespace, f"r{i}", "Pod", namespace, f"q{i}", "Warning", "FailedMount", f"mount {i}", 1, now, now))
+    mine = f"--object-namespace={namespace}"
+    wait_for(lambda: ((d := listed(binary, data, mine))["pagination"]["total"] == 5, d["pagination"]), 20,
+             "5 events recorded", operator=op)
+    for command in ("stop-apiserver", "start-apiserver"):
+        out = run(["bash", str(CLUSTER_SH), command], timeout=180)
+        assert out.returncode == 0, f"scripts/cluster.sh {command}:\n{out.stdout}\n{out.stderr}"
+    # After the outage: a repeat of one event and a new one, through the re-established watch.
+    patch_object(api, f"/api/v1/namespaces/{namespace}/events/r0", {"count": 3, "lastTimestamp": rfc3339(now + 5)})
+    create_object(api, f"/api/v1/namespaces/{namespace}/events", v1_event(
+        namespace, "r5", "Pod", namespace, "q5", "Warning", "FailedMount", "mount 5", 1, now + 5, now + 5))
+    def caught_up():
+        d = listed(binary, data, mine, "--limit=1000")
+        counts = {e["object_name"]: e["metadata"]["count"] for e in d["events"]}
+        return d["pagination"]["total"] == 6 and counts.get("q0") == 3, (d["pagination"], counts)
+    wait_for(caught_up, 60, "the events after the API server restart, once each", operator=op)
