@@ -8,6 +8,7 @@
 #include "cmd/commands.h"
 #include "collectors/collector_set.h"
 #include "sinks/status/configmap_publisher.h"
+#include "sinks/status/dashboard.h"
 
 namespace kube9::cmd {
 namespace {
@@ -16,7 +17,8 @@ constexpr const char* kUsage =
     "Usage: kube9-operator rbac [flags]\n\n"
     "Prints the least-privilege RBAC the operator needs, as a v1 List: a ClusterRole with get, list\n"
     "and watch on exactly the resources the chosen collectors read (and get on /version), and a Role\n"
-    "for its status ConfigMap in its namespace. Nothing else: no Secrets, no writes elsewhere.\n\nFlags:\n"
+    "for its status and dashboard ConfigMaps in its namespace. Nothing else: no Secrets, no writes\n"
+    "elsewhere.\n\nFlags:\n"
     "  --collectors list      Collectors to grant (default: all; same names as serve --collectors).\n"
     "  -n, --namespace name   Namespace of the operator (default: $POD_NAMESPACE, else kube9-system).\n"
     "  --name name            Name of the ClusterRole and Role (default: kube9-operator).\n"
@@ -124,7 +126,8 @@ int Rbac(const std::vector<std::string>& args, const config::Environment& env) {
   // Server-side apply creates the status ConfigMap the first time (create cannot be limited
   // by name) and patches it afterwards; `status` reads it.
   Rule(w, {""}, {"configmaps"}, {}, {"create"});
-  Rule(w, {""}, {"configmaps"}, {sinks::kStatusConfigMapName}, {"get", "patch", "update"});
+  Rule(w, {""}, {"configmaps"}, {sinks::kStatusConfigMapName, sinks::kDashboardConfigMapName},
+       {"get", "patch", "update"});
   w.EndArray();
   w.EndObject();
   w.EndArray();

@@ -33,6 +33,7 @@
 #include "sinks/collections/scheduler.h"
 #include "sinks/events/event_history.h"
 #include "sinks/status/configmap_publisher.h"
+#include "sinks/status/dashboard.h"
 #include "sinks/status/status_loop.h"
 #include "sinks/status/status_report.h"
 
@@ -168,6 +169,7 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
       &pro_metrics);
   scheduler_ptr = &scheduler;
   exporter::ClusterMetrics cluster_metrics;
+  sinks::DashboardModel dashboard;  // the sampler's counts, written with the status (§12)
   health.SetCondition("collectors", false, "waiting for the first LIST of every collector");
   // The sampler samples at least once an interval, synced or not: a silent one is stuck.
   health.RegisterLoop(collectors::Sampler::kLoopName, 3 * cfg.sample_interval + std::chrono::seconds(60));
@@ -188,6 +190,10 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
           return;  // a partial picture would show false alarms
         }
         health.SetCondition("collectors", true, "synced");
+        sinks::DashboardData board = sinks::DashboardFromStores(collector_set.stores());
+        board.collectors_running = static_cast<std::int64_t>(collector_set.Stats().size()) + (history ? 1 : 0);
+        board.last_collection = clock.WallNow();
+        dashboard.Set(board);
         cluster_metrics.Update(*sample);
         scheduler.OnSample(sample);
         const auto stats = scheduler.Stats();
@@ -230,7 +236,8 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
                              {"metrics_path", cfg.telemetry_path}});
 
   base::StopSignal stop;
-  sinks::ConfigMapStatusPublisher publisher(client, cfg.pod_namespace);
+  sinks::ConfigMapStatusPublisher status_publisher(client, cfg.pod_namespace);
+  sinks::StatusWithDashboardPublisher publisher(status_publisher, client, cfg.pod_namespace, dashboard);
   sinks::StatusLoop status_loop(model, publisher, clock, cfg.status_interval, &metrics, &health);
   status_loop_ptr = &status_loop;
   std::thread status_thread([&] {

@@ -166,7 +166,9 @@ def test_what_the_identity_can_do(release, kubectl):
     granted = [("list", "pods", "--all-namespaces"), ("watch", "deployments.apps", "--all-namespaces"),
                ("get", "namespaces/kube-system"), ("get", "/version"),
                ("create", "configmaps", "-n", release.namespace),
-               ("patch", "configmaps/kube9-operator-status", "-n", release.namespace)]
+               ("patch", "configmaps/kube9-operator-status", "-n", release.namespace),
+               ("list", "events", "--all-namespaces"), ("watch", "events", "--all-namespaces"),
+               ("patch", "configmaps/kube9-dashboard-data", "-n", release.namespace)]
     refused = [" ".join(c) for c in granted if not can_i(kubectl, release.user, *c)]
     assert not refused, f"{release.user} should be allowed: {refused}"
 

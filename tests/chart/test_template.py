@@ -131,10 +131,11 @@ def test_rbac_is_least_privilege(render):
     assert cluster_resources == set(ALL_COLLECTORS), cluster_resources
     assert {v for rule in cluster_rules for v in rule["verbs"]} == {"get", "list", "watch"}
     assert [r for r in cluster_rules if "nonResourceURLs" in r] == [{"nonResourceURLs": ["/version"], "verbs": ["get"]}]
-    # In its namespace: its own status ConfigMap, and create (SSA's create-when-missing).
+    # In its namespace: its own status and dashboard ConfigMaps, and create (SSA's create-when-missing).
     assert all(rule["resources"] == ["configmaps"] for rule in role_rules), role_rules
     for rule in role_rules:
-        assert rule.get("resourceNames") == ["kube9-operator-status"] or rule["verbs"] == ["create"], rule
+        assert (rule.get("resourceNames") == ["kube9-operator-status", "kube9-dashboard-data"]
+                or rule["verbs"] == ["create"]), rule
         assert not {"delete", "deletecollection", "list", "watch"} & set(rule["verbs"]), rule
     for kind in ("ClusterRoleBinding", "RoleBinding"):
         binding = one(objects, kind)
