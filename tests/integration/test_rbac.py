@@ -98,7 +98,7 @@ def test_a_collector_missing_from_the_grant_is_forbidden_and_not_ready(api, clus
 
 
 ALL_BUT_PODS = ("nodes,namespaces,services,persistentvolumeclaims,deployments,statefulsets,daemonsets,"
-                "replicasets,jobs,cronjobs")
+                "replicasets,jobs,cronjobs,events")
 
 
 def test_a_collector_failing_for_3_sample_intervals_degrades_the_status_until_it_recovers(
