@@ -97,7 +97,9 @@ void CollectorSet::Join() {
 std::vector<std::string> CollectorSet::Unsynced() const {
   std::vector<std::string> out;
   for (const auto& r : running_) {
-    if (!r.reflector->synced()) out.push_back(r.name);
+    // The events history's first LIST can be long (a cluster may hold tens of thousands of
+    // events) and no aggregate needs it: it does not hold readiness or the samples back.
+    if (r.stats && !r.reflector->synced()) out.push_back(r.name);
   }
   return out;
 }

@@ -65,7 +65,7 @@ class CollectorSet {
   void Join();
 
   const ClusterStores& stores() const { return stores_; }
-  // Collectors whose first LIST has not completed yet.
+  // Aggregate collectors whose first LIST has not completed yet (not the events history's).
   std::vector<std::string> Unsynced() const;
   // Collectors whose list/watch is failing now (see kube::Reflector::failing), in order.
   std::vector<CollectorFailure> Failures() const;

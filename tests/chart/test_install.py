@@ -110,10 +110,13 @@ def test_the_chart_rbac_is_enough_for_the_operator(release, kubectl, cluster, st
     assert status["namespace"] == release.namespace and status["health"] == "healthy", status
     assert cm["metadata"]["labels"]["app.kubernetes.io/component"] == "status"
 
-    text = op.metrics()
-    synced = {labels["resource"] for name, labels, value in it.parse_metrics(text)
-              if name == "kube9_operator_last_sync_timestamp_seconds" and value > 0}
-    assert synced >= set(ALL_COLLECTORS), f"collectors that never synced: {set(ALL_COLLECTORS) - synced}"
+    def synced():
+        text = op.metrics()
+        done = {labels["resource"] for name, labels, value in it.parse_metrics(text)
+                if name == "kube9_operator_last_sync_timestamp_seconds" and value > 0}
+        return done >= set(ALL_COLLECTORS), (text, set(ALL_COLLECTORS) - done)
+    # Readiness waits for every collector but events (its first LIST does not gate /readyz).
+    text, _ = wait_for(synced, 15, "every collector's first LIST", operator=op)
     assert it_rbac.forbidden(text) == 0, [line for line in text.splitlines() if 'code="403"' in line]
     requests = it.metric_values(text, "kube9_operator_kubernetes_api_requests_total")
     assert sum(requests) > len(ALL_COLLECTORS), "the operator made no requests?"
