@@ -14,7 +14,7 @@ EventsMetrics::EventsMetrics(prometheus::Registry& registry)
       dropped_(prometheus::BuildCounter()
                    .Name("kube9_operator_events_dropped_total")
                    .Help("Events the history lost, by reason (queue_full, disk_full, write_error, corrupt, "
-                         "store_unavailable).")
+                         "store_unavailable, too_large).")
                    .Register(registry)),
       prune_runs_(prometheus::BuildCounter()
                       .Name("kube9_operator_events_prune_runs_total")
@@ -44,7 +44,7 @@ EventsMetrics::EventsMetrics(prometheus::Registry& registry)
                    .Register(registry)
                    .Add({})) {
   for (std::string_view s : sinks::events::kSeverityNames) recorded_.Add({{"severity", std::string(s)}});
-  for (const char* r : {"queue_full", "disk_full", "write_error", "corrupt", "store_unavailable"}) {
+  for (const char* r : {"queue_full", "disk_full", "write_error", "corrupt", "store_unavailable", "too_large"}) {
     dropped_.Add({{"reason", r}});
   }
   for (const char* r : {"age", "size"}) {
