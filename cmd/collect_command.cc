@@ -2,6 +2,7 @@
 #include <thread>
 
 #include "base/log.h"
+#include "base/thread.h"
 #include "base/time_format.h"
 #include "base/version.h"
 #include "cmd/commands.h"
@@ -91,7 +92,7 @@ int Collect(const std::vector<std::string>& args, const config::Environment& env
   kube::Client client(std::move(access).value(), transport, clock);
   collectors::CollectorSet collectors(config::Config().collectors, client, clock, nullptr);
   base::StopSignal stop;
-  collectors.Start(stop);
+  collectors.Start(stop, base::LogOnlyThreadFailures());  // a one-shot command: a failure shows as unsynced
   const auto deadline = clock.Now() + timeout;
   while (!collectors.Unsynced().empty() && clock.Now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   const std::vector<std::string> unsynced = collectors.Unsynced();

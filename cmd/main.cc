@@ -2,10 +2,12 @@
 #include <string>
 #include <vector>
 
+#include "base/thread.h"
 #include "cmd/commands.h"
 
 int main(int argc, char** argv) {
   using namespace kube9;
+  base::InstallTerminateHandler();  // the last resort: say what ended the process
   std::vector<std::string> args(argv + 1, argv + argc);
   const config::Environment env = config::ProcessEnvironment();
   std::string command = "serve";

@@ -3,7 +3,6 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <pthread.h>
 
 #include <algorithm>
 
@@ -132,15 +131,11 @@ base::Expected<base::Ok, std::string> ProTier::Store(sinks::collections::Collect
 
 std::size_t ProTier::Stored() const { return spool_->items(); }
 
-void ProTier::Start(const base::StopSignal& stop) {
-  registration_thread_ = std::thread([this, &stop] {
-    pthread_setname_np(pthread_self(), "registration");
-    registrar_->Run(stop);
-  });
-  upload_thread_ = std::thread([this, &stop] {
-    pthread_setname_np(pthread_self(), "upload");
-    uploader_->Run(stop);
-  });
+void ProTier::Start(const base::StopSignal& stop, base::ThreadFailureHandler& failures) {
+  registration_thread_ =
+      base::StartRestartingThread("registration", [this, &stop] { registrar_->Run(stop); }, failures, clock_, stop);
+  upload_thread_ = base::StartRestartingThread(
+      "upload", [this, &stop, &failures] { uploader_->Run(stop, failures); }, failures, clock_, stop);
 }
 
 void ProTier::Join() {

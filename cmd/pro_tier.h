@@ -7,6 +7,7 @@
 
 #include "base/clock.h"
 #include "base/expected.h"
+#include "base/thread.h"
 #include "config/config.h"
 #include "exporter/pro_metrics.h"
 #include "http/curl_transport.h"
@@ -19,7 +20,8 @@ namespace kube9::cmd {
 
 // The Pro tier, wired together: the API key feeds the registrar, whose state drives the status,
 // the uploader and metrics-batch; collections go through the disk spool to kube9-server.
-// Exists only when an API key is configured. Threads: "registration" and the uploader's workers.
+// Exists only when an API key is configured. Threads: "registration", "upload" and the uploader's
+// workers, each restarted after a failure.
 class ProTier final : public sinks::collections::PayloadSink {
  public:
   using OnRegistration = std::function<void(const sinks::registration::Registration&)>;
@@ -36,7 +38,7 @@ class ProTier final : public sinks::collections::PayloadSink {
                                               const std::string& collection_id, const std::string& json) override;
   std::size_t Stored() const override;
 
-  void Start(const base::StopSignal& stop);
+  void Start(const base::StopSignal& stop, base::ThreadFailureHandler& failures);
   void Join();
 
  private:

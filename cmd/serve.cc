@@ -1,6 +1,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -11,10 +12,12 @@
 #include <prometheus/registry.h>
 
 #include "base/log.h"
+#include "base/thread.h"
 #include "base/time_format.h"
 #include "base/version.h"
 #include "cmd/commands.h"
 #include "cmd/pro_tier.h"
+#include "cmd/thread_supervisor.h"
 #include "cmd/web_security.h"
 #include "collectors/collector_set.h"
 #include "collectors/sampler.h"
@@ -70,6 +73,14 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   // glibc gives each thread its own arena; with a watch thread per collector that multiplies
   // freed-but-kept memory. Two arenas are plenty for a few mostly idle threads.
   mallopt(M_ARENA_MAX, 2);
+  // Test-only (docs/development.md "Threads"): makes a named thread throw; inert unless set.
+  if (auto fault = env.find("KUBE9_FAULT_INJECTION"); fault != env.end() && !fault->second.empty()) {
+    if (!base::ConfigureFaultInjection(fault->second)) {
+      std::cerr << "kube9-operator serve: KUBE9_FAULT_INJECTION must be throw:<thread>[:once]\n";
+      return 2;
+    }
+    log::Warn("test-only fault injection is on", {{"spec", fault->second}});
+  }
 
   // Signals are taken synchronously by the main thread; every thread started later inherits
   // the mask, so none is interrupted by them.
@@ -120,6 +131,8 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
     }
   }
   events_metrics.SetEnabled(history != nullptr);
+  // A thread that cannot be restarted stops the operator the way SIGTERM does.
+  ThreadSupervisor supervisor(metrics, model, clock, [] { kill(getpid(), SIGTERM); });
   collectors::CollectorSet collector_set(cfg.collectors, client, clock, &metrics, 500, history.get());
 
   // Collections: built in both tiers; sent only in Pro tier, kept in a memory ring otherwise.
@@ -240,36 +253,35 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   sinks::StatusWithDashboardPublisher publisher(status_publisher, client, cfg.pod_namespace, dashboard);
   sinks::StatusLoop status_loop(model, publisher, clock, cfg.status_interval, &metrics, &health);
   status_loop_ptr = &status_loop;
-  std::thread status_thread([&] {
-    pthread_setname_np(pthread_self(), "status");
-    status_loop.Run(stop);
-  });
+  // The status loop is not restarted: it writes the final status, so its failure ends the
+  // operator (ThreadSupervisor). The other loops are restarted after a backoff.
+  std::thread status_thread = base::StartThread("status", [&] { status_loop.Run(stop); }, supervisor);
   std::thread events_thread;
   if (history) {
-    events_thread = std::thread([&] {
-      pthread_setname_np(pthread_self(), "events");
-      history->Run(stop);  // at stop, what is queued is written
-    });
+    events_thread = base::StartRestartingThread(
+        "events", [&] { history->Run(stop); },  // at stop, what is queued is written
+        supervisor, clock, stop);
   }
-  collector_set.Start(stop);
-  std::thread sampler_thread([&] {
-    pthread_setname_np(pthread_self(), "sampler");
-    sampler.Run(stop);
-  });
-  std::thread collections_thread([&] {
-    pthread_setname_np(pthread_self(), "collections");
-    scheduler.Run(stop);  // at stop, the open metrics batch goes to the spool
-  });
-  if (pro) pro->Start(stop);
+  collector_set.Start(stop, supervisor);
+  std::thread sampler_thread =
+      base::StartRestartingThread("sampler", [&] { sampler.Run(stop); }, supervisor, clock, stop);
+  std::thread collections_thread = base::StartRestartingThread(
+      "collections", [&] { scheduler.Run(stop); },  // at stop, the open metrics batch goes to the spool
+      supervisor, clock, stop);
+  if (pro) pro->Start(stop, supervisor);
 
   int sig = 0;
   sigwait(&signals, &sig);
-  log::Info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  if (const auto fatal = supervisor.fatal_error()) {
+    log::Error("shutting down after a thread failure", {{"error", *fatal}});
+  } else {
+    log::Info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  }
   const auto deadline = std::chrono::steady_clock::now() + kShutdownBudget;
   stop.Stop();
   // What matters is the final status write; everything else stops alongside it.
   std::promise<void> others_stopped;
-  std::thread stopper([&] {
+  std::thread stopper = base::StartThread("stopper", [&] {
     sampler_thread.join();
     health.UnregisterLoop(collectors::Sampler::kLoopName);
     collector_set.Join();
@@ -278,18 +290,18 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
     if (pro) pro->Join();
     server->reset();
     others_stopped.set_value();
-  });
+  }, supervisor);
   status_thread.join();  // an in-flight write notices the stop within about a second
   const auto left = std::chrono::duration_cast<base::Millis>(deadline - std::chrono::steady_clock::now());
   status_loop.WriteFinal(std::clamp(left - base::Millis(500), base::Millis(500), kFinalWriteTimeout));
   if (others_stopped.get_future().wait_until(deadline) != std::future_status::ready) {
     // The status is final; do not overrun the promised 5 s for threads stuck in I/O.
     log::Warn("exiting before every thread stopped, to stay within the shutdown deadline");
-    std::_Exit(0);
+    std::_Exit(supervisor.fatal_error() ? 1 : 0);
   }
   stopper.join();
   log::Info("stopped");
-  return 0;
+  return supervisor.fatal_error() ? 1 : 0;
 }
 
 }  // namespace kube9::cmd

@@ -1,7 +1,5 @@
 #include "collectors/collector_set.h"
 
-#include <pthread.h>
-
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -78,13 +76,11 @@ CollectorSet::CollectorSet(const std::vector<std::string>& enabled, kube::Client
 
 CollectorSet::~CollectorSet() { Join(); }
 
-void CollectorSet::Start(const base::StopSignal& stop) {
+void CollectorSet::Start(const base::StopSignal& stop, base::ThreadFailureHandler& failures) {
   for (auto& r : running_) {
-    r.thread = std::thread([&r, &stop] {
-      // Thread names are at most 15 characters: "w:" plus the resource.
-      pthread_setname_np(pthread_self(), ("w:" + r.name).substr(0, 15).c_str());
-      r.reflector->Run(stop);
-    });
+    // A reflector starts over with a LIST, so a restart after a failure loses nothing.
+    r.thread = base::StartRestartingThread("w:" + r.name, [&r, &stop] { r.reflector->Run(stop); }, failures, clock_,
+                                           stop);
   }
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/thread.h"
 #include "collectors/store.h"
 #include "kube/client.h"
 #include "kube/reflector.h"
@@ -52,8 +53,9 @@ struct CollectorFailure {
 std::optional<std::string> DescribeCollectorFailures(const std::vector<CollectorFailure>& failures,
                                                      base::Millis threshold);
 
-// The enabled collectors: a store and a reflector each, one named thread each. The events
-// collector feeds `events_history` (sinks/events) instead of a store, and runs only with one.
+// The enabled collectors: a store and a reflector each, one named thread each ("w:<resource>",
+// restarted after a failure). The events collector feeds `events_history` (sinks/events)
+// instead of a store, and runs only with one.
 class CollectorSet {
  public:
   CollectorSet(const std::vector<std::string>& enabled, kube::Client& client, const base::Clock& clock,
@@ -61,7 +63,7 @@ class CollectorSet {
                kube::ReflectorHandler* events_history = nullptr);
   ~CollectorSet();
 
-  void Start(const base::StopSignal& stop);
+  void Start(const base::StopSignal& stop, base::ThreadFailureHandler& failures);
   void Join();
 
   const ClusterStores& stores() const { return stores_; }

@@ -79,7 +79,11 @@ OperatorMetrics::OperatorMetrics(prometheus::Registry& registry)
       http_replies_(prometheus::BuildCounter()
                         .Name("kube9_operator_http_requests_total")
                         .Help("Replies written by the HTTP server, by status code (its own errors included).")
-                        .Register(registry)) {
+                        .Register(registry)),
+      thread_failures_(prometheus::BuildCounter()
+                           .Name("kube9_operator_thread_failures_total")
+                           .Help("Exceptions that escaped an operator thread's body, by thread.")
+                           .Register(registry)) {
   prometheus::BuildGauge()
       .Name("kube9_operator_build_info")
       .Help("Build of the running operator; always 1.")
@@ -93,6 +97,12 @@ OperatorMetrics::OperatorMetrics(prometheus::Registry& registry)
     http_closed_.Add({{"reason", std::string(http::CloseReasonName(reason))}});
   }
   for (int code : kHttpCodes) http_replies_.Add({{"code", std::to_string(code)}});
+}
+
+void OperatorMetrics::DeclareThread(std::string_view thread) { thread_failures_.Add({{"thread", std::string(thread)}}); }
+
+void OperatorMetrics::OnThreadFailure(std::string_view thread) {
+  thread_failures_.Add({{"thread", std::string(thread)}}).Increment();
 }
 
 void OperatorMetrics::OnApiRequest(std::string_view verb, std::string_view resource, int code) {

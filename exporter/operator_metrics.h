@@ -42,6 +42,10 @@ class OperatorMetrics final : public kube::RequestObserver,
   void SetStoreStats(std::string_view resource, std::size_t objects, std::uint64_t skipped);
   // What /readyz answers, as 1 or 0 (refreshed on every scrape).
   void SetReady(bool ready);
+  // A named thread started: its failure counter exists from then on, at 0.
+  void DeclareThread(std::string_view thread);
+  // An exception escaped the thread's body (docs/development.md "Threads").
+  void OnThreadFailure(std::string_view thread);
 
  private:
   prometheus::Family<prometheus::Counter>& status_writes_;
@@ -58,6 +62,7 @@ class OperatorMetrics final : public kube::RequestObserver,
   prometheus::Gauge& http_connections_;
   prometheus::Family<prometheus::Counter>& http_closed_;
   prometheus::Family<prometheus::Counter>& http_replies_;
+  prometheus::Family<prometheus::Counter>& thread_failures_;
 };
 
 }  // namespace kube9::exporter

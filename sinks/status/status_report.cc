@@ -83,6 +83,16 @@ void StatusModel::SetShuttingDown() {
   shutting_down_ = true;
 }
 
+void StatusModel::SetFatalError(std::string error) {
+  std::lock_guard lock(mu_);
+  if (!fatal_error_) fatal_error_ = std::move(error);
+}
+
+void StatusModel::SetThreadFailure(const std::string& thread, const std::string& what, base::WallTime at) {
+  std::lock_guard lock(mu_);
+  thread_failures_[thread] = ThreadFailure{what, at};
+}
+
 void StatusModel::SetRegistration(bool registered, std::optional<std::string> cluster_id,
                                   std::string not_registered_reason) {
   std::lock_guard lock(mu_);
@@ -128,14 +138,20 @@ StatusReport StatusModel::Current(base::WallTime now) const {
   r.stats = stats_;
   r.cluster_health = cluster_health_;
   if (registered_) r.cluster_id = cluster_id_;
+  std::string failed_threads;
+  for (const auto& [thread, failure] : thread_failures_) {
+    if (now - failure.at >= kThreadRecovery) continue;
+    failed_threads += (failed_threads.empty() ? "" : "; ") + thread + " thread failed and was restarted: " + failure.what;
+  }
   if (shutting_down_) {
     r.health = "unhealthy";
-    r.error = "Shutting down";
-  } else if ((api_key_configured_ && !registered_) || collector_problem_) {
-    // Both reasons when both hold, registration first (the extension's features depend on it).
+    r.error = fatal_error_ ? "Shutting down: " + *fatal_error_ : "Shutting down";
+  } else if ((api_key_configured_ && !registered_) || collector_problem_ || !failed_threads.empty()) {
+    // Every reason that holds, registration first (the extension's features depend on it).
     r.health = "degraded";
     std::string error = api_key_configured_ && !registered_ ? not_registered_reason_ : "";
     if (collector_problem_) error += (error.empty() ? "" : "; ") + *collector_problem_;
+    if (!failed_threads.empty()) error += (error.empty() ? "" : "; ") + failed_threads;
     r.error = std::move(error);
   } else {
     r.health = "healthy";

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -58,6 +59,12 @@ class StatusModel {
   StatusModel(std::string ns, bool api_key_configured);
 
   void SetShuttingDown();
+  // A thread failed and the operator stops because of it: the final status names `error`.
+  void SetFatalError(std::string error);
+  // A thread failed and was restarted (docs/development.md "Threads"): degraded, naming it,
+  // until it has gone kThreadRecovery without failing again.
+  void SetThreadFailure(const std::string& thread, const std::string& what, base::WallTime at);
+  static constexpr std::chrono::minutes kThreadRecovery{5};
   // Registration with kube9-server (Pro tier): the reason while not registered.
   void SetRegistration(bool registered, std::optional<std::string> cluster_id, std::string not_registered_reason);
   // Collectors failing for longer than the status rule allows (see
@@ -77,6 +84,12 @@ class StatusModel {
   mutable std::mutex mu_;
   std::uint64_t changes_ = 0;
   bool shutting_down_ = false;
+  std::optional<std::string> fatal_error_;
+  struct ThreadFailure {
+    std::string what;
+    base::WallTime at;
+  };
+  std::map<std::string, ThreadFailure> thread_failures_;
   bool registered_ = false;
   std::optional<std::string> cluster_id_;
   std::string not_registered_reason_;

@@ -1,7 +1,5 @@
 #include "sinks/upload/uploader.h"
 
-#include <pthread.h>
-
 #include <algorithm>
 #include <thread>
 #include <utility>
@@ -72,17 +70,15 @@ Uploader::Uploader(Spool& spool, http::Transport& transport, const base::Clock& 
       wake_(std::make_shared<base::StopSignal>()),
       backoff_(options_.backoff, SeedOr(options_.seed)) {}
 
-void Uploader::Run(const base::StopSignal& stop) {
+void Uploader::Run(const base::StopSignal& stop, base::ThreadFailureHandler& failures) {
   {
     std::lock_guard lock(mu_);
     stopping_ = false;
   }
   std::vector<std::thread> workers;
   for (int i = 0; i < std::max(1, options_.concurrency); ++i) {
-    workers.emplace_back([this, &stop, i] {
-      pthread_setname_np(pthread_self(), ("upload-" + std::to_string(i)).substr(0, 15).c_str());
-      Work(stop);
-    });
+    workers.push_back(
+        base::StartRestartingThread("upload-" + std::to_string(i), [this, &stop] { Work(stop); }, failures, clock_, stop));
   }
   while (!stop.WaitFor(kIdleWait)) {
   }
@@ -125,7 +121,14 @@ void Uploader::Work(const base::StopSignal& stop) {
     if (job) {
       std::optional<base::Millis> retry_after;
       int status = 0;
-      const Outcome outcome = Upload(*job, stop, retry_after, status);
+      Outcome outcome;
+      try {
+        outcome = Upload(*job, stop, retry_after, status);
+      } catch (...) {
+        // The worker is restarted: the payload must not stay "in flight" for ever.
+        Finish(*job, Outcome::kNotRead, std::nullopt, 0);
+        throw;
+      }
       Finish(*job, outcome, retry_after, status);
     } else if (wait) {
       clock_.SleepFor(*wait, *wake);

@@ -11,6 +11,7 @@
 
 #include "base/backoff.h"
 #include "base/clock.h"
+#include "base/thread.h"
 #include "http/transport.h"
 #include "sinks/upload/observer.h"
 #include "sinks/upload/outage_gate.h"
@@ -56,8 +57,9 @@ class Uploader {
            ApiKeyFn api_key, SplitIdFn split_id, UploadObserver* observer);
 
   // Runs the workers until `stop` fires; a request in flight is abandoned (its payload stays
-  // spooled). Call from one thread; it returns once every worker has ended.
-  void Run(const base::StopSignal& stop);
+  // spooled). Call from one thread; it returns once every worker has ended. A worker that fails
+  // is reported to `failures` and restarted.
+  void Run(const base::StopSignal& stop, base::ThreadFailureHandler& failures = base::LogOnlyThreadFailures());
   // Uploads happen only while enabled (the operator is registered); the default is disabled.
   // Thread-safe, like Wake().
   void SetEnabled(bool enabled);

@@ -60,5 +60,22 @@ TEST(OperatorMetricsTest, HttpServerCountersExistAtZeroAndFollowTheServer) {
   EXPECT_THAT(text, Not(HasSubstr(R"(code="418")")));
 }
 
+TEST(OperatorMetricsTest, ThreadFailuresAreCountedPerThreadFromZero) {
+  prometheus::Registry registry;
+  OperatorMetrics metrics(registry);
+  metrics.DeclareThread("sampler");
+  metrics.DeclareThread("w:pods");
+  std::string text = MetricsText(registry);
+  EXPECT_THAT(text, HasSubstr(R"(kube9_operator_thread_failures_total{thread="sampler"} 0)"))
+      << "present once the thread runs, so that increase() sees the first failure";
+  EXPECT_THAT(text, HasSubstr("# TYPE kube9_operator_thread_failures_total counter"));
+
+  metrics.OnThreadFailure("sampler");
+  metrics.OnThreadFailure("sampler");
+  text = MetricsText(registry);
+  EXPECT_THAT(text, HasSubstr(R"(kube9_operator_thread_failures_total{thread="sampler"} 2)"));
+  EXPECT_THAT(text, HasSubstr(R"(kube9_operator_thread_failures_total{thread="w:pods"} 0)"));
+}
+
 }  // namespace
 }  // namespace kube9::exporter

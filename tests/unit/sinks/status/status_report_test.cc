@@ -126,5 +126,33 @@ TEST(StatusReportTest, StaysSmall) {
   EXPECT_LT(RenderStatusJson(model.Current(kNow)).size(), 2048u);
 }
 
+TEST(StatusReportTest, ARestartedThreadIsDegradedNamingItUntilItStaysUp) {
+  StatusModel model("ops", false);
+  model.SetThreadFailure("sampler", "vector::_M_range_check", kNow);
+  auto r = model.Current(kNow + std::chrono::minutes(1));
+  EXPECT_EQ(r.health, "degraded");
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(*r.error, "sampler thread failed and was restarted: vector::_M_range_check");
+
+  model.SetThreadFailure("w:pods", "bad_alloc", kNow + std::chrono::minutes(2));
+  r = model.Current(kNow + std::chrono::minutes(5));  // the sampler has stayed up long enough
+  EXPECT_EQ(r.health, "degraded");
+  EXPECT_EQ(*r.error, "w:pods thread failed and was restarted: bad_alloc");
+
+  r = model.Current(kNow + std::chrono::minutes(7));
+  EXPECT_EQ(r.health, "healthy");
+  EXPECT_FALSE(r.error);
+}
+
+TEST(StatusReportTest, TheFinalStatusNamesTheFailureThatStoppedTheOperator) {
+  StatusModel model("ops", false);
+  model.SetFatalError("status thread failed: boom");
+  EXPECT_EQ(model.Current(kNow).health, "healthy") << "until the shutdown";
+  model.SetShuttingDown();
+  const auto r = model.Current(kNow);
+  EXPECT_EQ(r.health, "unhealthy");
+  EXPECT_EQ(*r.error, "Shutting down: status thread failed: boom");
+}
+
 }  // namespace
 }  // namespace kube9::sinks
