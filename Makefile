@@ -15,7 +15,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 endif
 
-.PHONY: all deps build unit-test sanitize-test tools cluster-up cluster-down integration-test test demo clean bench
+.PHONY: all deps build unit-test sanitize-test tsan-test tools cluster-up cluster-down integration-test test demo clean bench
 .PHONY: release chart-test monitoring-test
 
 all: build
@@ -41,6 +41,19 @@ sanitize-test: deps
 	ninja -C $(SANITIZE_DIR) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1 ctest --test-dir $(SANITIZE_DIR) -j $(JOBS) --output-on-failure
 
+# The unit tests and a short run of the real binary under ThreadSanitizer (docs/development.md
+# "Threads"): any report fails the target. The suppressions file is for reports inside
+# uninstrumented third-party libraries only, each one justified there.
+TSAN_DIR ?= $(BUILD_DIR)/tsan
+TSAN_OPTIONS_VALUE = halt_on_error=1 second_deadlock_stack=1 suppressions=$(abspath tests/tsan.supp)
+tsan-test: deps cluster-up
+	cmake -S . -B $(TSAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CCACHE_FLAGS) \
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer"
+	ninja -C $(TSAN_DIR) -j $(JOBS)
+	TSAN_OPTIONS="$(TSAN_OPTIONS_VALUE)" ctest --test-dir $(TSAN_DIR) -j $(JOBS) --output-on-failure
+	TSAN_OPTIONS="$(TSAN_OPTIONS_VALUE)" KUBE9_TSAN_BINARY=$(abspath $(TSAN_DIR))/kube9-operator \
+	  $(PYTEST) -q tests/integration/test_tsan_smoke.py
+
 # kube-apiserver, etcd and helm, built from the Go module proxy once and cached.
 tools:
 	@bash scripts/build-tools.sh
@@ -57,7 +70,7 @@ integration-test: build cluster-up
 	  KUBE9_KUBE_INTEGRATION_TEST=$(abspath $(BUILD_DIR))/tests/integration/kube_integration_test \
 	  $(PYTEST) -q tests/integration
 
-test: unit-test sanitize-test integration-test chart-test monitoring-test
+test: unit-test sanitize-test tsan-test integration-test chart-test monitoring-test
 
 # The dashboards and alert rules without a cluster (README "Dashboards and alerts"): promtool
 # check rules and test rules, and the dashboards' lint. Their end-to-end test through a real
