@@ -80,6 +80,7 @@ OPERATOR_ENV_VARS = [
     "HEALTH_PORT",
     "KUBERNETES_SERVICE_HOST",
     "KUBERNETES_SERVICE_PORT",
+    "KUBE9_FAULT_INJECTION",  # test-only (docs/development.md "Threads")
 ]
 
 
