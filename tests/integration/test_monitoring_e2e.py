@@ -90,7 +90,7 @@ EXPECTED_ALERTS = {
 SILENT_ALERTS = {
     "Kube9OperatorDown", "Kube9OperatorAbsent", "Kube9OperatorStatusStale", "Kube9OperatorRegistrationRejected",
     "Kube9OperatorRegistrationFailing", "Kube9OperatorUploadsFailing", "Kube9OperatorUploadDrops",
-    "Kube9OperatorSpoolFilling",
+    "Kube9OperatorSpoolFilling", "Kube9OperatorThreadFailures",
 }
 
 
