@@ -76,18 +76,28 @@ void Uploader::Run(const base::StopSignal& stop, base::ThreadFailureHandler& fai
     stopping_ = false;
   }
   std::vector<std::thread> workers;
-  for (int i = 0; i < std::max(1, options_.concurrency); ++i) {
-    workers.push_back(
-        base::StartRestartingThread("upload-" + std::to_string(i), [this, &stop] { Work(stop); }, failures, clock_, stop));
+  auto end_workers = [&] {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    Wake();
+    for (auto& w : workers) w.join();
+  };
+  try {
+    const int n = std::max(1, options_.concurrency);
+    workers.reserve(n);
+    for (int i = 0; i < n; ++i) {
+      workers.push_back(base::StartRestartingThread("upload-" + std::to_string(i), [this, &stop] { Work(stop); },
+                                                    failures, clock_, stop));
+    }
+    while (!stop.WaitFor(kIdleWait)) {
+    }
+  } catch (...) {
+    end_workers();  // a thread left joinable would end the process in std::terminate
+    throw;
   }
-  while (!stop.WaitFor(kIdleWait)) {
-  }
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  Wake();
-  for (auto& w : workers) w.join();
+  end_workers();
 }
 
 void Uploader::SetEnabled(bool enabled) {

@@ -793,5 +793,43 @@ TEST_F(UploaderTest, AuditLogNamesEveryRequestButNeverTheKey) {
   EXPECT_THAT(logs, Not(HasSubstr("pods_crash_looping"))) << "never the body";
 }
 
+// A worker that throws mid-upload is restarted (base::StartRestartingThread), and the payload it
+// held is not left "in flight" for ever: it is sent again.
+TEST_F(UploaderTest, AWorkerThatThrowsIsRestartedAndItsPayloadIsSentAgain) {
+  Spooled("coll_a");
+  std::atomic<int> sends{0};
+  FuncTransport transport([&](const http::Request&) -> base::Expected<http::Response, http::TransportError> {
+    if (++sends == 1) throw std::runtime_error("bug in a transport");
+    http::Response ok;
+    ok.status = 200;
+    return ok;
+  });
+  class CountingFailures final : public base::ThreadFailureHandler {
+   public:
+    void OnThreadFailure(const std::string& thread, const std::string& what, bool restarting) override {
+      std::lock_guard lock(mu);
+      failures.push_back(thread + ": " + what + (restarting ? " (restarting)" : ""));
+    }
+    std::mutex mu;
+    std::vector<std::string> failures;
+  } failures;
+  auto uploader = MakeUploader(transport);
+  uploads_.StopAfter("success", 1, stop_);
+  uploader->SetEnabled(true);
+  std::thread watchdog([&] {
+    if (!stop_.WaitFor(std::chrono::seconds(20))) {
+      ADD_FAILURE() << "the payload was never sent again";
+      stop_.Stop();
+    }
+  });
+  uploader->Run(stop_, failures);
+  watchdog.join();
+  EXPECT_EQ(sends.load(), 2);
+  EXPECT_THAT(uploads_.results(), ElementsAre("success"));
+  EXPECT_EQ(spool_->items(), 0u);
+  std::lock_guard lock(failures.mu);
+  EXPECT_THAT(failures.failures, ElementsAre("upload-0: bug in a transport (restarting)"));
+}
+
 }  // namespace
 }  // namespace kube9::sinks::upload
