@@ -90,6 +90,9 @@ void StatusModel::SetFatalError(std::string error) {
 
 void StatusModel::SetThreadFailure(const std::string& thread, const std::string& what, base::WallTime at) {
   std::lock_guard lock(mu_);
+  auto it = thread_failures_.find(thread);
+  // A thread that starts failing changes the health: written at once. Failing again does not.
+  if (it == thread_failures_.end() || at - it->second.at >= kThreadRecovery) ++changes_;
   thread_failures_[thread] = ThreadFailure{what, at};
 }
 

@@ -70,8 +70,8 @@ class StatusModel {
   // Collectors failing for longer than the status rule allows (see
   // collectors::DescribeCollectorFailures), or nullopt: makes the health degraded.
   void SetCollectorProblem(std::optional<std::string> problem);
-  // Grows whenever the registration state changes or collectors start or stop failing, so
-  // that the change of health is written at once.
+  // Grows whenever the registration state changes, collectors start or stop failing or a
+  // thread starts failing, so that the change of health is written at once.
   std::uint64_t Changes() const;
   void SetCollectionStats(const CollectionStats& stats);
   void SetClusterHealth(ClusterHealth health);

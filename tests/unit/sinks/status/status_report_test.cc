@@ -128,14 +128,18 @@ TEST(StatusReportTest, StaysSmall) {
 
 TEST(StatusReportTest, ARestartedThreadIsDegradedNamingItUntilItStaysUp) {
   StatusModel model("ops", false);
+  const auto changes = model.Changes();
   model.SetThreadFailure("sampler", "vector::_M_range_check", kNow);
+  EXPECT_EQ(model.Changes(), changes + 1) << "a change of health is written at once";
+  model.SetThreadFailure("sampler", "vector::_M_range_check", kNow + std::chrono::seconds(30));
+  EXPECT_EQ(model.Changes(), changes + 1) << "failing again is no change";
   auto r = model.Current(kNow + std::chrono::minutes(1));
   EXPECT_EQ(r.health, "degraded");
   ASSERT_TRUE(r.error);
   EXPECT_EQ(*r.error, "sampler thread failed and was restarted: vector::_M_range_check");
 
   model.SetThreadFailure("w:pods", "bad_alloc", kNow + std::chrono::minutes(2));
-  r = model.Current(kNow + std::chrono::minutes(5));  // the sampler has stayed up long enough
+  r = model.Current(kNow + std::chrono::minutes(6));  // the sampler has stayed up long enough
   EXPECT_EQ(r.health, "degraded");
   EXPECT_EQ(*r.error, "w:pods thread failed and was restarted: bad_alloc");
 
