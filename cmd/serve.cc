@@ -238,6 +238,7 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   server_options.port = cfg.listen_port;
   server_options.observer = &metrics;
   if (web->tls) server_options.tls_context = web->tls->Hook();
+  server_options.thread_failures = &supervisor;
   auto server = http::Server::Start(std::move(server_options), endpoints);
   if (!server.ok()) {
     log::Error("cannot start the HTTP server", {{"error", server.error()}});

@@ -4,7 +4,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <pthread.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -215,14 +214,12 @@ class Server::Impl {
   }
 
   void StartThreads() {
+    base::ThreadFailureHandler& failures =
+        options_.thread_failures != nullptr ? *options_.thread_failures : base::LogOnlyThreadFailures();
     for (std::size_t i = 0; i < options_.workers; ++i) {
-      workers_.emplace_back([this, i] {
-        pthread_setname_np(pthread_self(), fmt::format("http-worker-{}", i).c_str());
-        WorkerLoop();
-      });
+      workers_.push_back(base::StartThread(fmt::format("http-worker-{}", i), [this] { WorkerLoop(); }, failures));
     }
-    io_thread_ = std::thread([this] {
-      pthread_setname_np(pthread_self(), "http-io");
+    io_thread_ = base::StartThread("http-io", [this] {
       // A TLS write to a closed peer raises SIGPIPE in the writing thread; blocked here, the
       // write fails with EPIPE instead. (Plain writes use MSG_NOSIGNAL.)
       sigset_t pipe;
@@ -230,7 +227,7 @@ class Server::Impl {
       sigaddset(&pipe, SIGPIPE);
       pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
       Loop();
-    });
+    }, failures);
   }
 
   int port() const { return port_; }
@@ -555,7 +552,7 @@ class Server::Impl {
   ServerReply Handle(const ServerRequest& request) const {
     try {
       return handler_.Handle(request);
-    } catch (const std::exception&) {
+    } catch (...) {  // a handler's bug answers 500 rather than ending the worker
       return PlainReply(500);
     }
   }

@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/expected.h"
+#include "base/thread.h"
 #include "http/transport.h"
 
 // The seam between the HTTP server and what it serves: a request, a reply, and the handler
@@ -105,6 +106,9 @@ struct ServerOptions {
   std::function<std::shared_ptr<SSL_CTX>()> tls_context;
   ServerObserver* observer = nullptr;  // not owned; may be null
   const base::Clock* clock = nullptr;  // for deadlines; null = the system clock
+  // Hears of an exception escaping the I/O thread ("http-io") or a worker ("http-worker-N"),
+  // which are not restarted (docs/development.md "Threads"). Not owned; null = logged only.
+  base::ThreadFailureHandler* thread_failures = nullptr;
 };
 
 // An HTTP/1.1 server for a handful of endpoints: one epoll thread owns every socket (accept,

@@ -1,12 +1,14 @@
 """No silent death (docs/development.md "Threads"): an exception thrown on a real thread of the
 running operator, injected with the test-only KUBE9_FAULT_INJECTION, is caught at the thread's
 edge, logged and counted. A restartable loop is restarted and the status says degraded, naming
-it; a failure of the status loop ends the process through the normal shutdown, with the final
-status written and exit code 1."""
+it; a failure of the status loop (or of the HTTP server's I/O thread) ends the process through
+the normal shutdown, with the final status written and exit code 1."""
 
 from __future__ import annotations
 
 import signal
+
+import pytest
 
 from conftest import metric_value, wait_for
 
@@ -62,17 +64,21 @@ def test_a_watch_thread_that_keeps_failing_keeps_being_restarted_and_degraded(ap
     assert op.wait_exit(timeout=5) == 0, op.describe()
 
 
-def test_a_failed_status_loop_ends_the_operator_with_the_final_status_written(api, namespace, start_operator):
-    op = start_operator(namespace, interval="5s", env={"KUBE9_FAULT_INJECTION": "throw:status"}, wait_ready=False)
+# Threads that are not restarted: the status loop (it writes the final status) and the HTTP
+# server's I/O thread.
+@pytest.mark.parametrize("thread", ["status", "http-io"])
+def test_a_thread_that_is_not_restarted_ends_the_operator_with_the_final_status_written(
+        api, namespace, start_operator, thread):
+    op = start_operator(namespace, interval="5s", env={"KUBE9_FAULT_INJECTION": f"throw:{thread}"}, wait_ready=False)
     rc = op.wait_exit(timeout=15)
     assert rc == 1, f"exit code {rc}\n{op.describe()}"
 
     final = api.get_status(namespace)
     assert final is not None, "no final status"
     assert final["health"] == "unhealthy", final
-    assert final["error"] == f"Shutting down: status thread failed: {INJECTED}", final
+    assert final["error"] == f"Shutting down: {thread} thread failed: {INJECTED}", final
 
-    logs = failure_logs(op, "status")
+    logs = failure_logs(op, thread)
     assert len(logs) == 1 and logs[0]["restarting"] is False and logs[0]["error"] == INJECTED, logs
     assert any(e.get("msg") == "shutting down after a thread failure" for e in op.json_logs()), op.describe()
     assert any(e.get("msg") == "final status written" for e in op.json_logs()), op.describe()
