@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdio>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -10,14 +9,26 @@
 namespace kube9::base {
 namespace {
 
-bool ParseInt(std::string_view s, int& out) {
-  if (s.empty()) return false;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && ptr == s.data() + s.size();
+// Fixed-width decimal fields: digits only (no sign, no spaces).
+bool ParseDigits(std::string_view s, int& out) {
+  if (s.empty() || s.size() > 9) return false;
+  out = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    out = out * 10 + (c - '0');
+  }
+  return true;
 }
 
+bool IsLeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
 std::optional<WallTime> FromUtcFields(int year, int mon, int day, int h, int m, int s) {
-  if (year < 0 || year > 9999 || mon < 1 || mon > 12 || day < 1 || day > 31 || h > 23 || m > 59 || s > 60) return {};
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (year < 0 || year > 9999 || mon < 1 || mon > 12 || day < 1 || h < 0 || h > 23 || m < 0 || m > 59 || s < 0 ||
+      s > 60) {
+    return {};
+  }
+  if (day > kDays[mon - 1] + (mon == 2 && IsLeapYear(year) ? 1 : 0)) return {};  // no February 30th
   std::tm tm{};
   tm.tm_year = year - 1900;
   tm.tm_mon = mon - 1;
@@ -50,9 +61,9 @@ std::optional<WallTime> ParseRfc3339(std::string_view text) {
     return {};
   }
   int year, mon, day, h, m, s;
-  if (!ParseInt(text.substr(0, 4), year) || !ParseInt(text.substr(5, 2), mon) ||
-      !ParseInt(text.substr(8, 2), day) || !ParseInt(text.substr(11, 2), h) ||
-      !ParseInt(text.substr(14, 2), m) || !ParseInt(text.substr(17, 2), s)) {
+  if (!ParseDigits(text.substr(0, 4), year) || !ParseDigits(text.substr(5, 2), mon) ||
+      !ParseDigits(text.substr(8, 2), day) || !ParseDigits(text.substr(11, 2), h) ||
+      !ParseDigits(text.substr(14, 2), m) || !ParseDigits(text.substr(17, 2), s)) {
     return {};
   }
   auto base = FromUtcFields(year, mon, day, h, m, s);
@@ -77,7 +88,7 @@ std::optional<WallTime> ParseRfc3339(std::string_view text) {
   if (zone == "Z" || zone == "z") {
   } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
     int oh, om;
-    if (!ParseInt(zone.substr(1, 2), oh) || !ParseInt(zone.substr(4, 2), om)) return {};
+    if (!ParseDigits(zone.substr(1, 2), oh) || !ParseDigits(zone.substr(4, 2), om)) return {};
     offset = std::chrono::minutes(oh * 60 + om);
     if (zone[0] == '-') offset = -offset;
   } else {
@@ -101,20 +112,23 @@ std::optional<Millis> ParseRetryAfter(std::string_view value, WallTime now) {
     else if (ec != std::errc()) return {};
     return std::chrono::duration_cast<Millis>(std::chrono::seconds(std::min(secs, kMaxSeconds)));
   }
-  // IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
-  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  char wday[4] = {}, mon_name[4] = {}, zone[4] = {};
+  // IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT": fixed width, read field by field
+  // (sscanf's %d would take signs and numbers beyond int).
+  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  if (value.size() != 29 || value.substr(3, 2) != ", " || value[7] != ' ' || value[11] != ' ' || value[16] != ' ' ||
+      value[19] != ':' || value[22] != ':' || value.substr(25) != " GMT") {
+    return {};
+  }
   int day, year, h, m, s;
-  std::string copy(value);
-  if (std::sscanf(copy.c_str(), "%3s, %d %3s %d %d:%d:%d %3s", wday, &day, mon_name, &year, &h, &m,
-                  &s, zone) != 8 ||
-      std::string_view(zone) != "GMT") {
+  if (!ParseDigits(value.substr(5, 2), day) || !ParseDigits(value.substr(12, 4), year) ||
+      !ParseDigits(value.substr(17, 2), h) || !ParseDigits(value.substr(20, 2), m) ||
+      !ParseDigits(value.substr(23, 2), s)) {
     return {};
   }
   int mon = 0;
   for (int i = 0; i < 12; ++i) {
-    if (std::string_view(mon_name) == kMonths[i]) mon = i + 1;
+    if (value.substr(8, 3) == kMonths[i]) mon = i + 1;
   }
   auto at = FromUtcFields(year, mon, day, h, m, s);
   if (!at) return {};

@@ -13,6 +13,7 @@ std::string FormatRfc3339Millis(WallTime t);
 
 // Parses RFC 3339 timestamps as Kubernetes writes them (`Z` or a numeric offset, optional
 // fraction). nullopt when malformed.
+// The fields are digits only, and the day must exist in its month.
 std::optional<WallTime> ParseRfc3339(std::string_view text);
 
 // Parses an HTTP Retry-After value: delay-seconds or an IMF-fixdate relative to `now`.

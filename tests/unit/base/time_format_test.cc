@@ -38,6 +38,29 @@ TEST(Rfc3339Test, RejectsMalformed) {
   }
 }
 
+// Found by tests/fuzz/time_format_fuzzer ("-158-05-18t16:11:-1s" overflowed on its way into a
+// WallTime before dates were clamped): fields with a sign, and days their month does not have.
+TEST(Rfc3339Test, RejectsSignedFieldsAndDaysNotInTheMonth) {
+  for (const char* bad : {"-158-05-18t16:11:-1s", "2026-11-27T10:20:-1Z", "2026-11-27T-1:20:00Z",
+                          "+026-11-27T10:20:00Z", "2026-02-29T00:00:00Z", "2026-04-31T00:00:00Z",
+                          "2026-11-27T10:20:00+-1:00"}) {
+    EXPECT_FALSE(ParseRfc3339(bad)) << bad;
+  }
+  EXPECT_EQ(ParseRfc3339("2028-02-29T00:00:00Z"), At(1835395200000));
+  EXPECT_EQ(ParseRfc3339("1970-01-01T00:00:00Z"), At(0));
+}
+
+// sscanf's %d took signs, spaces and any width; the date is now read field by field.
+TEST(RetryAfterTest, HttpDatesAreReadFieldByField) {
+  const WallTime now = At(1795774800000);
+  for (const char* bad : {"Fri, -1 Nov 2026 10:21:30 GMT", "Fri, 27 Nov 2026 10:21:-1 GMT",
+                          "Fri, 27 Nov 2147483647 10:21:30 GMT", "Fri, 31 Nov 2026 10:21:30 GMT",
+                          "Fri,  27 Nov 2026 10:21:30 GMT", "Fri, 7 Nov 2026 10:21:30 GMT"}) {
+    EXPECT_FALSE(ParseRetryAfter(bad, now)) << bad;
+  }
+  EXPECT_EQ(ParseRetryAfter("Sat, 28 Nov 2026 10:20:00 GMT", now), Millis(86'400'000));
+}
+
 TEST(RetryAfterTest, SecondsAndHttpDates) {
   const WallTime now = At(1795774800000);  // Fri, 27 Nov 2026 10:20:00 GMT
   EXPECT_EQ(ParseRetryAfter("120", now), Millis(120'000));
