@@ -5,6 +5,7 @@
 #include <rapidjson/document.h>
 
 #include "base/log.h"
+#include "base/text.h"
 #include "base/time_format.h"
 
 namespace kube9::sinks::server_api {
@@ -43,7 +44,8 @@ std::optional<ErrorBody> ParseErrorBody(std::string_view body, std::string_view 
 std::string Summary(const std::optional<ErrorBody>& error) {
   if (!error) return "";
   std::string text = !error->message.empty() ? error->message : !error->error.empty() ? error->error : error->code;
-  if (text.size() > kMaxSummary) text = text.substr(0, kMaxSummary) + "...";
+  // Cut on a character boundary: the summary ends up in the status ConfigMap and in logs.
+  if (text.size() > kMaxSummary) text = base::TruncateUtf8(std::move(text), kMaxSummary) + "...";
   return text;
 }
 

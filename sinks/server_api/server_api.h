@@ -34,7 +34,8 @@ struct ErrorBody {
 };
 std::optional<ErrorBody> ParseErrorBody(std::string_view body, std::string_view api_key);
 
-// The most telling field (message, else error, else code), at most 200 characters; "" for none.
+// The most telling field (message, else error, else code), at most 200 bytes (cut between UTF-8
+// characters, then "..."); "" for none.
 std::string Summary(const std::optional<ErrorBody>& error);
 
 // The wait a response's Retry-After asks for (seconds or HTTP date), capped at kMaxRetryAfter.

@@ -3,21 +3,13 @@
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
+#include "base/text.h"
 #include "base/time_format.h"
 #include "base/version.h"
 
 namespace kube9::sinks {
 namespace {
 constexpr std::size_t kMaxError = 500;
-}
-
-std::string TruncateUtf8(std::string text, std::size_t max_bytes) {
-  if (text.size() <= max_bytes) return text;
-  std::size_t cut = max_bytes;
-  // Step back over continuation bytes (10xxxxxx) to the start of a character.
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  text.resize(cut);
-  return text;
 }
 
 std::string RenderStatusJson(const StatusReport& r) {
@@ -35,7 +27,7 @@ std::string RenderStatusJson(const StatusReport& r) {
   key("registered"); w.Bool(r.registered);
   key("apiKeyConfigured"); w.Bool(r.api_key_configured);
   key("error");
-  if (r.error) str(TruncateUtf8(*r.error, kMaxError));
+  if (r.error) str(base::TruncateUtf8(*r.error, kMaxError));
   else w.Null();
   key("namespace"); str(r.ns);
   key("collectionStats");

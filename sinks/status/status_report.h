@@ -50,9 +50,6 @@ struct StatusReport {
 // Pretty-printed JSON with a 2-space indent, fields in contract order.
 std::string RenderStatusJson(const StatusReport& report);
 
-// Cuts `text` to at most `max_bytes` without splitting a UTF-8 character.
-std::string TruncateUtf8(std::string text, std::size_t max_bytes);
-
 // What the status reflects, kept up to date by the rest of the operator. Thread-safe.
 class StatusModel {
  public:

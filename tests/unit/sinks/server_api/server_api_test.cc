@@ -49,6 +49,13 @@ TEST(ServerApiTest, ErrorBodiesAreParsedRedactedAndSummarised) {
   EXPECT_EQ(Summary(std::nullopt), "");
 }
 
+// Found by tests/fuzz/server_response_fuzzer: the summary was cut at byte 200 even inside a
+// character, and the broken UTF-8 went on into the status ConfigMap's error.
+TEST(ServerApiTest, SummaryIsCutBetweenCharacters) {
+  std::string message = std::string(199, 'm') + "\u20ac";  // the euro sign is 3 bytes: 199 to 202
+  EXPECT_EQ(Summary(ParseErrorBody(R"({"message":")" + message + R"("})", "")), std::string(199, 'm') + "...");
+}
+
 TEST(ServerApiTest, RetryAfterIsCappedAtAnHour) {
   const base::WallTime now{std::chrono::seconds(1'800'000'000)};
   http::Response r;

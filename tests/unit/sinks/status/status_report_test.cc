@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include "base/text.h"
 #include "base/version.h"
 
 namespace kube9::sinks {
@@ -116,8 +117,8 @@ TEST(StatusReportTest, ErrorIsCappedAt500BytesOnACharacterBoundary) {
   ASSERT_FALSE(doc.HasParseError());
   const std::string err = doc["error"].GetString();
   EXPECT_EQ(err.size(), 500u);
-  EXPECT_EQ(TruncateUtf8("aé", 2), "a");
-  EXPECT_EQ(TruncateUtf8("abc", 5), "abc");
+  EXPECT_EQ(base::TruncateUtf8("aé", 2), "a");
+  EXPECT_EQ(base::TruncateUtf8("abc", 5), "abc");
 }
 
 TEST(StatusReportTest, StaysSmall) {
