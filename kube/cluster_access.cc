@@ -73,20 +73,121 @@ std::string Str(const YAML::Node& n, const char* key) {
 
 // Reads PEM from `<key>-data` (base64) or the file `<key>`; "" when neither is set.
 base::Expected<std::string, std::string> PemFrom(const YAML::Node& n, const std::string& key,
-                                                 const fs::path& dir) {
+                                                 const fs::path& dir, const FileReader& read) {
   if (std::string data = Str(n, (key + "-data").c_str()); !data.empty()) {
     std::string pem;
     if (!Base64Decode(data, pem)) return base::Unexpected(fmt::format("{}-data is not valid base64", key));
     return pem;
   }
   if (std::string file = Str(n, key.c_str()); !file.empty()) {
-    auto content = base::ReadFile(Resolve(dir, file), kMaxCredentialFileBytes);
+    auto content = read(Resolve(dir, file));
     if (!content.ok()) {
       return base::Unexpected(fmt::format("cannot read {} {}: {}", key, Resolve(dir, file), content.error()));
     }
     return *content;
   }
   return std::string();
+}
+
+// Adds the entries of one kubeconfig's text to `merged`: shape-checked, then parsed; relative
+// paths in it resolve against `path`'s folder. The error completes "kubeconfig <path>: ...".
+std::optional<std::string> MergeText(std::string_view text, const std::string& path, MergedKubeconfig& merged) {
+  if (auto shape = CheckYamlShape(text)) return shape;
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::DeepRecursion&) {  // its own message says "bad file"
+    return std::string("nests too deeply for the YAML parser");
+  } catch (const YAML::Exception& e) {
+    return fmt::format("is not valid YAML: {}", e.what());
+  }
+  const fs::path dir = fs::absolute(path).parent_path();
+  try {
+    if (merged.current_context.empty()) merged.current_context = Str(root, "current-context");
+    AddNamed(root["clusters"], "cluster", dir, merged.clusters);
+    AddNamed(root["users"], "user", dir, merged.users);
+    AddNamed(root["contexts"], "context", dir, merged.contexts);
+  } catch (const YAML::Exception& e) {
+    return fmt::format("has an unexpected shape: {}", e.what());
+  }
+  return std::nullopt;
+}
+
+// The context's cluster and user, from the merged kubeconfigs named `source`.
+base::Expected<ClusterAccess, std::string> AccessFrom(const MergedKubeconfig& merged, const std::string& source,
+                                                      const std::string& context, const base::Clock& clock,
+                                                      const FileReader& read) {
+  auto fail = [&source](const std::string& why) {
+    return base::Unexpected(fmt::format("kubeconfig {}: {}", source, why));
+  };
+  try {
+    const std::string ctx_name = context.empty() ? merged.current_context : context;
+    if (ctx_name.empty()) return fail("has no current-context");
+    auto found_ctx = merged.contexts.find(ctx_name);
+    if (found_ctx == merged.contexts.end()) return fail(fmt::format("has no context named '{}'", ctx_name));
+    const YAML::Node ctx = found_ctx->second.node;
+    auto found_cluster = merged.clusters.find(Str(ctx, "cluster"));
+    if (found_cluster == merged.clusters.end()) return fail(fmt::format("has no cluster named '{}'", Str(ctx, "cluster")));
+    const YAML::Node cluster = found_cluster->second.node;
+    const fs::path& cluster_dir = found_cluster->second.dir;
+    auto found_user = merged.users.find(Str(ctx, "user"));
+    const bool has_user = found_user != merged.users.end();
+    if (!has_user && !Str(ctx, "user").empty()) return fail(fmt::format("has no user named '{}'", Str(ctx, "user")));
+    const YAML::Node user = has_user ? found_user->second.node : YAML::Node();
+    const fs::path user_dir = has_user ? found_user->second.dir : fs::path();
+
+    ClusterAccess access;
+    access.source = source;
+    access.server = Str(cluster, "server");
+    while (!access.server.empty() && access.server.back() == '/') access.server.pop_back();
+    if (access.server.rfind("https://", 0) != 0) {
+      return fail(fmt::format("cluster server '{}' is not an https:// URL", access.server));
+    }
+    if (cluster["insecure-skip-tls-verify"] && cluster["insecure-skip-tls-verify"].as<bool>()) {
+      return fail("insecure-skip-tls-verify is set; kube9-operator always verifies the API server's certificate");
+    }
+    if (std::string data = Str(cluster, "certificate-authority-data"); !data.empty()) {
+      if (!Base64Decode(data, access.trust.ca_pem)) return fail("certificate-authority-data is not valid base64");
+    } else if (std::string file = Str(cluster, "certificate-authority"); !file.empty()) {
+      access.trust.ca_file = Resolve(cluster_dir, file);
+      if (!fs::exists(access.trust.ca_file)) return fail(fmt::format("cannot read certificate-authority {}", access.trust.ca_file));
+    }
+
+    Credential static_cred;
+    if (has_user) {
+      auto cert = PemFrom(user, "client-certificate", user_dir, read);
+      if (!cert.ok()) return fail(cert.error());
+      auto key = PemFrom(user, "client-key", user_dir, read);
+      if (!key.ok()) return fail(key.error());
+      if (cert->empty() != key->empty()) return fail("client certificate and client key must be given together");
+      static_cred.cert_pem = *cert;
+      static_cred.key_pem = *key;
+      static_cred.token = Str(user, "token");
+      if (YAML::Node exec = user["exec"]; exec) {
+        ExecConfig ec;
+        ec.command = Str(exec, "command");
+        if (ec.command.empty()) return fail("exec plugin has no command");
+        if (std::string v = Str(exec, "apiVersion"); !v.empty()) ec.api_version = v;
+        if (exec["args"]) for (const auto& a : exec["args"]) ec.args.push_back(a.as<std::string>());
+        if (exec["env"]) {
+          for (const auto& e : exec["env"]) ec.env.emplace_back(Str(e, "name"), Str(e, "value"));
+        }
+        ec.working_dir = user_dir.string();
+        access.credentials = std::make_shared<ExecCredentials>(std::move(ec), clock);
+      } else if (std::string token_file = Str(user, "tokenFile"); !token_file.empty() && static_cred.token.empty()) {
+        if (!static_cred.cert_pem.empty()) return fail("tokenFile together with a client certificate is not supported");
+        access.credentials = std::make_shared<TokenFileCredentials>(Resolve(user_dir, token_file), clock);
+      } else if (user["auth-provider"]) {
+        return fail("auth-provider plugins are not supported; use an exec credential plugin");
+      } else if (!Str(user, "username").empty()) {
+        return fail("basic authentication (username/password) is not supported");
+      }
+    }
+    if (!access.credentials) access.credentials = std::make_shared<StaticCredentials>(static_cred);
+    return access;
+  } catch (const YAML::Exception& e) {
+    return fail(std::string("has an unexpected shape: ") + e.what());
+  }
 }
 
 }  // namespace
@@ -157,95 +258,25 @@ base::Expected<ClusterAccess, std::string> LoadKubeconfigs(const std::vector<std
                                           text.error().starts_with("is larger") ? text.error()
                                                                                 : "cannot be read: " + text.error()));
     }
-    if (auto shape = CheckYamlShape(*text)) return base::Unexpected(fmt::format("kubeconfig {}: {}", path, *shape));
-    YAML::Node root;
-    try {
-      root = YAML::Load(*text);
-    } catch (const YAML::DeepRecursion&) {  // its own message says "bad file"
-      return base::Unexpected(fmt::format("kubeconfig {}: nests too deeply for the YAML parser", path));
-    } catch (const YAML::Exception& e) {
-      return base::Unexpected(fmt::format("kubeconfig {}: is not valid YAML: {}", path, e.what()));
+    if (auto error = MergeText(*text, path, merged)) {
+      return base::Unexpected(fmt::format("kubeconfig {}: {}", path, *error));
     }
     ++loaded;
-    const fs::path dir = fs::absolute(path).parent_path();
-    try {
-      if (merged.current_context.empty()) merged.current_context = Str(root, "current-context");
-      AddNamed(root["clusters"], "cluster", dir, merged.clusters);
-      AddNamed(root["users"], "user", dir, merged.users);
-      AddNamed(root["contexts"], "context", dir, merged.contexts);
-    } catch (const YAML::Exception& e) {
-      return base::Unexpected(fmt::format("kubeconfig {}: has an unexpected shape: {}", path, e.what()));
-    }
   }
   if (loaded == 0) return fail(paths.size() == 1 ? "cannot be read" : "none of these files exists");
-  try {
-    const std::string ctx_name = context.empty() ? merged.current_context : context;
-    if (ctx_name.empty()) return fail("has no current-context");
-    auto found_ctx = merged.contexts.find(ctx_name);
-    if (found_ctx == merged.contexts.end()) return fail(fmt::format("has no context named '{}'", ctx_name));
-    const YAML::Node ctx = found_ctx->second.node;
-    auto found_cluster = merged.clusters.find(Str(ctx, "cluster"));
-    if (found_cluster == merged.clusters.end()) return fail(fmt::format("has no cluster named '{}'", Str(ctx, "cluster")));
-    const YAML::Node cluster = found_cluster->second.node;
-    const fs::path& cluster_dir = found_cluster->second.dir;
-    auto found_user = merged.users.find(Str(ctx, "user"));
-    const bool has_user = found_user != merged.users.end();
-    if (!has_user && !Str(ctx, "user").empty()) return fail(fmt::format("has no user named '{}'", Str(ctx, "user")));
-    const YAML::Node user = has_user ? found_user->second.node : YAML::Node();
-    const fs::path user_dir = has_user ? found_user->second.dir : fs::path();
+  return AccessFrom(merged, joined, context, clock, ReadCredentialFile);
+}
 
-    ClusterAccess access;
-    access.source = joined;
-    access.server = Str(cluster, "server");
-    while (!access.server.empty() && access.server.back() == '/') access.server.pop_back();
-    if (access.server.rfind("https://", 0) != 0) {
-      return fail(fmt::format("cluster server '{}' is not an https:// URL", access.server));
-    }
-    if (cluster["insecure-skip-tls-verify"] && cluster["insecure-skip-tls-verify"].as<bool>()) {
-      return fail("insecure-skip-tls-verify is set; kube9-operator always verifies the API server's certificate");
-    }
-    if (std::string data = Str(cluster, "certificate-authority-data"); !data.empty()) {
-      if (!Base64Decode(data, access.trust.ca_pem)) return fail("certificate-authority-data is not valid base64");
-    } else if (std::string file = Str(cluster, "certificate-authority"); !file.empty()) {
-      access.trust.ca_file = Resolve(cluster_dir, file);
-      if (!fs::exists(access.trust.ca_file)) return fail(fmt::format("cannot read certificate-authority {}", access.trust.ca_file));
-    }
+base::Expected<ClusterAccess, std::string> ParseKubeconfig(std::string_view yaml, const std::string& path,
+                                                           const std::string& context, const base::Clock& clock,
+                                                           const FileReader& read) {
+  MergedKubeconfig merged;
+  if (auto error = MergeText(yaml, path, merged)) return base::Unexpected(fmt::format("kubeconfig {}: {}", path, *error));
+  return AccessFrom(merged, path, context, clock, read);
+}
 
-    Credential static_cred;
-    if (has_user) {
-      auto cert = PemFrom(user, "client-certificate", user_dir);
-      if (!cert.ok()) return fail(cert.error());
-      auto key = PemFrom(user, "client-key", user_dir);
-      if (!key.ok()) return fail(key.error());
-      if (cert->empty() != key->empty()) return fail("client certificate and client key must be given together");
-      static_cred.cert_pem = *cert;
-      static_cred.key_pem = *key;
-      static_cred.token = Str(user, "token");
-      if (YAML::Node exec = user["exec"]; exec) {
-        ExecConfig ec;
-        ec.command = Str(exec, "command");
-        if (ec.command.empty()) return fail("exec plugin has no command");
-        if (std::string v = Str(exec, "apiVersion"); !v.empty()) ec.api_version = v;
-        if (exec["args"]) for (const auto& a : exec["args"]) ec.args.push_back(a.as<std::string>());
-        if (exec["env"]) {
-          for (const auto& e : exec["env"]) ec.env.emplace_back(Str(e, "name"), Str(e, "value"));
-        }
-        ec.working_dir = user_dir.string();
-        access.credentials = std::make_shared<ExecCredentials>(std::move(ec), clock);
-      } else if (std::string token_file = Str(user, "tokenFile"); !token_file.empty() && static_cred.token.empty()) {
-        if (!static_cred.cert_pem.empty()) return fail("tokenFile together with a client certificate is not supported");
-        access.credentials = std::make_shared<TokenFileCredentials>(Resolve(user_dir, token_file), clock);
-      } else if (user["auth-provider"]) {
-        return fail("auth-provider plugins are not supported; use an exec credential plugin");
-      } else if (!Str(user, "username").empty()) {
-        return fail("basic authentication (username/password) is not supported");
-      }
-    }
-    if (!access.credentials) access.credentials = std::make_shared<StaticCredentials>(static_cred);
-    return access;
-  } catch (const YAML::Exception& e) {
-    return fail(std::string("has an unexpected shape: ") + e.what());
-  }
+base::Expected<std::string, std::string> ReadCredentialFile(const std::string& path) {
+  return base::ReadFile(path, kMaxCredentialFileBytes);
 }
 
 base::Expected<ClusterAccess, std::string> LoadInCluster(const config::Environment& env, const base::Clock& clock,

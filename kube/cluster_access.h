@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,6 +42,18 @@ base::Expected<ClusterAccess, std::string> LoadKubeconfig(const std::string& pat
 base::Expected<ClusterAccess, std::string> LoadKubeconfigs(const std::vector<std::string>& paths,
                                                            const std::string& context, const base::Clock& clock,
                                                            bool skip_missing);
+
+// How the files a kubeconfig names (client certificate and key) are read.
+using FileReader = std::function<base::Expected<std::string, std::string>(const std::string& path)>;
+// The real one: the file, at most kMaxCredentialFileBytes of it.
+base::Expected<std::string, std::string> ReadCredentialFile(const std::string& path);
+
+// One kubeconfig from its text, as LoadKubeconfig reads it from a file (shape checked, then
+// parsed): `path` names it in messages and is where relative file names resolve from. Exposed
+// for tests and the fuzzer.
+base::Expected<ClusterAccess, std::string> ParseKubeconfig(std::string_view yaml, const std::string& path,
+                                                           const std::string& context, const base::Clock& clock,
+                                                           const FileReader& read = ReadCredentialFile);
 
 // The pod's service account: KUBERNETES_SERVICE_HOST/PORT, the mounted CA and the token file.
 base::Expected<ClusterAccess, std::string> LoadInCluster(const config::Environment& env, const base::Clock& clock,

@@ -56,6 +56,27 @@ TEST_F(ClusterAccessTest, CurrentContextWithEmbeddedCaAndClientCertificate) {
   EXPECT_EQ(cred->token, "");
 }
 
+// The fuzzer's entry point: the text, and files read through the reader it is given, relative
+// names resolved against the kubeconfig's folder.
+TEST(ParseKubeconfigTest, ReadsFilesThroughTheGivenReader) {
+  base::FakeClock clock;
+  std::vector<std::string> read;
+  auto a = ParseKubeconfig(
+      "current-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\n"
+      "clusters: [{name: k, cluster: {server: 'https://k:6443'}}]\n"
+      "users: [{name: u, user: {client-certificate: u.crt, client-key: /keys/u.key}}]\n",
+      "/configs/kubeconfig", "", clock, [&read](const std::string& path) -> base::Expected<std::string, std::string> {
+        read.push_back(path);
+        return "pem of " + path;
+      });
+  ASSERT_TRUE(a.ok()) << a.error();
+  EXPECT_THAT(read, ::testing::ElementsAre("/configs/u.crt", "/keys/u.key"));
+  EXPECT_EQ(a->credentials->Get()->cert_pem, "pem of /configs/u.crt");
+  EXPECT_EQ(a->source, "/configs/kubeconfig");
+  EXPECT_THAT(ParseKubeconfig("[", "/configs/kubeconfig", "", clock).error(),
+              HasSubstr("kubeconfig /configs/kubeconfig: is not valid YAML"));
+}
+
 TEST_F(ClusterAccessTest, NamedContextAndRelativeCaFile) {
   Write("ca.crt", "-----CA-----\n");
   auto a = LoadKubeconfig(Kubeconfig("", "    token: t\n"), "other", clock_);
