@@ -47,6 +47,25 @@ std::optional<ServerConfiguration> ParseConfiguration(const rapidjson::Value& v,
 
 }  // namespace
 
+base::Expected<RegistrationReply, std::string> ParseRegistrationReply(std::string_view body,
+                                                                     int default_reregistration_hours) {
+  const auto invalid = [] {
+    return base::Unexpected(std::string("kube9-server answered the registration without a clusterId and configuration"));
+  };
+  rapidjson::Document d;
+  const auto parsed = base::ParseJson(d, body, server_api::kReplyJson);
+  if (!parsed.ok()) return base::Unexpected("kube9-server's registration reply " + parsed.error());
+  if (!d.IsObject()) return invalid();
+  auto id = d.FindMember("clusterId");
+  auto conf = d.FindMember("configuration");
+  if (id == d.MemberEnd() || !id->value.IsString() || id->value.GetStringLength() == 0 || conf == d.MemberEnd()) {
+    return invalid();
+  }
+  auto configuration = ParseConfiguration(conf->value, default_reregistration_hours);
+  if (!configuration) return invalid();
+  return RegistrationReply{std::string(id->value.GetString(), id->value.GetStringLength()), *configuration};
+}
+
 std::string_view StateName(State s) {
   switch (s) {
     case State::kPending: return "pending";
@@ -180,31 +199,19 @@ AttemptResult Registrar::Attempt(const std::string& key, const RegistrationReque
     status = response->status;
     const std::string message = server_api::Summary(server_api::ParseErrorBody(response->body, key));
     if (status == 200) {
-      rapidjson::Document d;
-      const auto parsed = base::ParseJson(d, response->body, server_api::kReplyJson);
-      std::optional<ServerConfiguration> configuration;
-      const rapidjson::Value* cluster_id = nullptr;
-      if (parsed.ok() && d.IsObject()) {
-        auto id = d.FindMember("clusterId");
-        auto conf = d.FindMember("configuration");
-        if (id != d.MemberEnd() && id->value.IsString() && id->value.GetStringLength() > 0) cluster_id = &id->value;
-        if (conf != d.MemberEnd()) {
-          configuration = ParseConfiguration(conf->value, static_cast<int>(options_.reregistration_interval.count()));
-        }
-      }
-      if (cluster_id != nullptr && configuration) {
+      auto reply = ParseRegistrationReply(response->body, static_cast<int>(options_.reregistration_interval.count()));
+      if (reply.ok()) {
         result = AttemptResult::kSuccess;
         next.state = State::kRegistered;
-        next.cluster_id = cluster_id->GetString();
-        next.configuration = *configuration;
+        next.cluster_id = std::move(reply->cluster_id);
+        next.configuration = reply->configuration;
         next.reason.clear();
         backoff_.Reset();
-        wait = std::chrono::hours(configuration->reregistration_interval_hours);
+        wait = std::chrono::hours(reply->configuration.reregistration_interval_hours);
       } else {
         result = AttemptResult::kInvalidResponse;
         next.state = was_registered ? State::kRegistered : State::kUnreachable;
-        next.reason = parsed.ok() ? "kube9-server answered the registration without a clusterId and configuration"
-                                  : "kube9-server's registration reply " + parsed.error();
+        next.reason = reply.error();
       }
     } else if (status == 401 || status == 403) {
       result = AttemptResult::kRejected;

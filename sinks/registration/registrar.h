@@ -5,9 +5,11 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "base/backoff.h"
 #include "base/clock.h"
+#include "base/expected.h"
 #include "http/transport.h"
 #include "sinks/registration/api_key.h"
 
@@ -25,6 +27,17 @@ struct ServerConfiguration {
   bool metrics_enabled = false;
   int metrics_interval_seconds = 60;
 };
+
+// What a 200 to a registration carries: the server-assigned cluster id and the configuration,
+// with out-of-range numbers clamped and absent ones at their defaults. nullopt when either is
+// missing or has the wrong type, or the reply is not bounded JSON; the error is the reason, for
+// the status. Exposed for tests and the fuzzer.
+struct RegistrationReply {
+  std::string cluster_id;
+  ServerConfiguration configuration;
+};
+base::Expected<RegistrationReply, std::string> ParseRegistrationReply(std::string_view body,
+                                                                     int default_reregistration_hours);
 
 enum class State { kPending, kRegistered, kRejected, kRateLimited, kUnreachable };
 std::string_view StateName(State s);  // pending, registered, rejected, rate_limited, unreachable
