@@ -1,0 +1,67 @@
+// kube9-server's replies: error bodies (registration and uploads), the registration's 200 body
+// and Retry-After. The input is three lines, the API key, the Retry-After value and the body
+// (to its end). The API key never shows through the error fields, a summary stays short and is
+// text if the body was, and the configuration is always within its sane ranges.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "fuzz_check.h"
+#include "sinks/registration/registrar.h"
+#include "sinks/server_api/server_api.h"
+
+namespace {
+
+namespace server_api = kube9::sinks::server_api;
+namespace registration = kube9::sinks::registration;
+
+std::string_view NextLine(std::string_view& in) {
+  const std::size_t nl = in.find('\n');
+  const std::string_view line = in.substr(0, nl);
+  in.remove_prefix(nl == std::string_view::npos ? in.size() : nl + 1);
+  return line;
+}
+
+// The key may legitimately remain visible only where it overlaps the "<redacted>" marker.
+bool MayLeak(std::string_view key) {
+  return key.empty() || key.find_first_of("<>") != std::string_view::npos ||
+         std::string_view("redacted").find(key) != std::string_view::npos;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+  const std::string api_key(NextLine(in));
+  const std::string retry_after(NextLine(in));
+  const std::string body(in);
+
+  const auto error = server_api::ParseErrorBody(body, api_key);
+  if (error && !MayLeak(api_key)) {
+    for (const std::string* field : {&error->error, &error->code, &error->message}) {
+      KUBE9_FUZZ_CHECK(field->find(api_key) == std::string::npos);
+    }
+  }
+  const std::string summary = server_api::Summary(error);
+  KUBE9_FUZZ_CHECK(summary.size() <= 203);
+  if (kube9::fuzz::IsUtf8(body)) KUBE9_FUZZ_CHECK(kube9::fuzz::IsUtf8(summary));
+
+  if (const auto reply = registration::ParseRegistrationReply(body, 24)) {
+    KUBE9_FUZZ_CHECK(!reply->cluster_id.empty());
+    const auto& c = reply->configuration;
+    KUBE9_FUZZ_CHECK(c.status_update_interval_seconds >= 5 && c.status_update_interval_seconds <= 240);
+    KUBE9_FUZZ_CHECK(c.reregistration_interval_hours >= 1 && c.reregistration_interval_hours <= 720);
+    KUBE9_FUZZ_CHECK(c.metrics_interval_seconds >= 1 && c.metrics_interval_seconds <= 3600);
+  }
+
+  kube9::http::Response response;
+  response.status = 429;
+  response.headers.Add("Retry-After", retry_after);
+  response.body = body;
+  const kube9::base::WallTime now{std::chrono::milliseconds(1795774800123)};
+  if (const auto wait = server_api::RetryAfter(response, now)) {
+    KUBE9_FUZZ_CHECK(wait->count() >= 0 && *wait <= server_api::kMaxRetryAfter);
+  }
+  return 0;
+}
