@@ -58,7 +58,8 @@ base::Expected<RegistrationReply, std::string> ParseRegistrationReply(std::strin
   if (!d.IsObject()) return invalid();
   auto id = d.FindMember("clusterId");
   auto conf = d.FindMember("configuration");
-  if (id == d.MemberEnd() || !id->value.IsString() || id->value.GetStringLength() == 0 || conf == d.MemberEnd()) {
+  if (id == d.MemberEnd() || !id->value.IsString() || id->value.GetStringLength() == 0 ||
+      id->value.GetStringLength() > kMaxClusterId || conf == d.MemberEnd()) {
     return invalid();
   }
   auto configuration = ParseConfiguration(conf->value, default_reregistration_hours);

@@ -29,9 +29,11 @@ struct ServerConfiguration {
 };
 
 // What a 200 to a registration carries: the server-assigned cluster id and the configuration,
-// with out-of-range numbers clamped and absent ones at their defaults. nullopt when either is
-// missing or has the wrong type, or the reply is not bounded JSON; the error is the reason, for
-// the status. Exposed for tests and the fuzzer.
+// with out-of-range numbers clamped and absent ones at their defaults. An error when either is
+// missing or has the wrong type, or the id is longer than kMaxClusterId (it goes into the status
+// ConfigMap, which must stay small whatever a server sends), or the reply is not bounded JSON;
+// the error is the reason, for the status. Exposed for tests and the fuzzer.
+inline constexpr std::size_t kMaxClusterId = 256;
 struct RegistrationReply {
   std::string cluster_id;
   ServerConfiguration configuration;

@@ -48,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (kube9::fuzz::IsUtf8(body)) KUBE9_FUZZ_CHECK(kube9::fuzz::IsUtf8(summary));
 
   if (const auto reply = registration::ParseRegistrationReply(body, 24)) {
-    KUBE9_FUZZ_CHECK(!reply->cluster_id.empty());
+    KUBE9_FUZZ_CHECK(!reply->cluster_id.empty() && reply->cluster_id.size() <= registration::kMaxClusterId);
     const auto& c = reply->configuration;
     KUBE9_FUZZ_CHECK(c.status_update_interval_seconds >= 5 && c.status_update_interval_seconds <= 240);
     KUBE9_FUZZ_CHECK(c.reregistration_interval_hours >= 1 && c.reregistration_interval_hours <= 720);

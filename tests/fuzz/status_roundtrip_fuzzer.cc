@@ -55,6 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   r.stats.total_failure = in.ConsumeIntegral<std::uint64_t>();
   r.stats.stored = in.ConsumeIntegral<std::uint64_t>();
   if (in.ConsumeBool()) r.stats.last_success = Time(in);
+  // As long as registration lets it be (kMaxClusterId).
   if (in.ConsumeBool()) r.cluster_id = in.ConsumeRandomLengthString(256);
   if (in.ConsumeBool()) {
     r.cluster_health.emplace();

@@ -164,6 +164,17 @@ TEST_F(RegistrarTest, AHostileReplyIsAnInvalidResponseNotACrash) {
   EXPECT_EQ(r->Current().state, State::kRateLimited);
 }
 
+// The id goes into the status ConfigMap, which stays within 64 KiB whatever a server sends.
+TEST(RegistrationReplyTest, AClusterIdLongerThan256BytesIsInvalid) {
+  auto reply = [](const std::string& id) {
+    return ParseRegistrationReply(R"({"clusterId":")" + id + R"(","configuration":{}})", 24);
+  };
+  ASSERT_TRUE(reply(std::string(kMaxClusterId, 'c')));
+  EXPECT_EQ(reply(std::string(kMaxClusterId, 'c'))->cluster_id, std::string(kMaxClusterId, 'c'));
+  EXPECT_FALSE(reply(std::string(kMaxClusterId + 1, 'c')));
+  EXPECT_FALSE(reply(std::string(100'000, 'c')));
+}
+
 TEST_F(RegistrarTest, RejectedKeyStopsUntilTheKeyFileChanges) {
   const std::string path = ::testing::TempDir() + "/kube9-key-" + std::to_string(::getpid());
   std::ofstream(path) << "old-key\n";
