@@ -1,7 +1,9 @@
-// Kubeconfig files (YAML): contexts, clusters, users with tokens, client certificates (data or
-// files) and exec plugins. Files named by the kubeconfig are not read from disk here (one could
-// name /dev/zero): every file reads as a small PEM. Nothing is run: exec plugins are only parsed.
-// What loads names an https server without a trailing slash and has credentials.
+// Credentials from outside: kubeconfig files (YAML: contexts, clusters, users with tokens, client
+// certificates as data or files, exec plugins), and the same bytes as an exec plugin's output
+// (an ExecCredential, JSON, which is YAML too). Files named by the kubeconfig are not read from
+// disk here (one could name /dev/zero): every file reads as a small PEM. Nothing is run: exec
+// plugins are only parsed. What loads names an https server without a trailing slash and has
+// credentials; an ExecCredential that parses has a token or a certificate and key.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -10,6 +12,7 @@
 #include "base/clock.h"
 #include "fuzz_check.h"
 #include "kube/cluster_access.h"
+#include "kube/credentials.h"
 
 namespace {
 
@@ -36,6 +39,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     KUBE9_FUZZ_CHECK(access->credentials != nullptr);
   } else {
     KUBE9_FUZZ_CHECK(access.error().rfind("kubeconfig /kube9-fuzz/kubeconfig: ", 0) == 0);
+  }
+  if (const auto exec = kube9::kube::ParseExecCredential(yaml); exec.ok()) {
+    const auto& c = exec->first;
+    KUBE9_FUZZ_CHECK(!c.token.empty() || (!c.cert_pem.empty() && !c.key_pem.empty()));
   }
   return 0;
 }

@@ -1,7 +1,8 @@
 // LIST responses as the API server streams them. The input's first byte chooses how the body is cut
 // into chunks (0: one chunk; n: pseudo-random chunks of 1..n bytes); the rest is the body. The
 // decoder must give the same answer for every cut as for the whole body, and each item goes through
-// the collectors' extractors as in the operator. The body is also read as an error response.
+// the collectors' extractors as in the operator. The body is also read as an error response and
+// as /version.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "collectors/extract.h"
+#include "collectors/sampler.h"
 #include "fuzz_check.h"
 #include "kube/list_decoder.h"
 
@@ -81,5 +83,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto error = kube9::kube::ErrorFromResponse(
       kube9::http::Response{500, {}, std::string(body)}, std::chrono::system_clock::time_point{});
   (void)error.ToString();
+  (void)collectors::ParseGitVersion(body);
   return 0;
 }
