@@ -50,7 +50,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (const auto reply = registration::ParseRegistrationReply(body, 24)) {
     KUBE9_FUZZ_CHECK(!reply->cluster_id.empty() && reply->cluster_id.size() <= registration::kMaxClusterId);
     const auto& c = reply->configuration;
-    KUBE9_FUZZ_CHECK(c.status_update_interval_seconds >= 5 && c.status_update_interval_seconds <= 240);
+    KUBE9_FUZZ_CHECK(!c.status_update_interval_seconds ||
+                     (*c.status_update_interval_seconds >= 5 && *c.status_update_interval_seconds <= 240));
     KUBE9_FUZZ_CHECK(c.reregistration_interval_hours >= 1 && c.reregistration_interval_hours <= 720);
     KUBE9_FUZZ_CHECK(c.metrics_interval_seconds >= 1 && c.metrics_interval_seconds <= 3600);
   }
