@@ -8,6 +8,7 @@
 #include <rapidjson/writer.h>
 
 #include "base/json.h"
+#include "base/text.h"
 #include "base/time_format.h"
 
 namespace kube9::sinks::collections {
@@ -28,8 +29,16 @@ constexpr std::string_view kNoIpAddresses = "no-ip-addresses";
 constexpr std::string_view kNamespacesHashed = "namespaces-as-keyed-hash";
 constexpr std::string_view kAggregatesOnly = "aggregate-counts-only";
 
-void Key(Writer& w, std::string_view k) { w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
-void Str(Writer& w, std::string_view v) { w.String(v.data(), static_cast<rapidjson::SizeType>(v.size())); }
+// Well-formed UTF-8 whatever the cluster reported (kubernetesVersion, region, zone, the values
+// counted by): JSON is UTF-8.
+void Key(Writer& w, std::string_view k) {
+  const std::string text = base::SanitizeUtf8(k);
+  w.Key(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
+void Str(Writer& w, std::string_view v) {
+  const std::string text = base::SanitizeUtf8(v);
+  w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
 void Field(Writer& w, std::string_view k, std::int64_t v) {
   Key(w, k);
   w.Int64(v);

@@ -16,7 +16,9 @@ constexpr std::size_t kMaxSummary = 200;
 std::string Field(const rapidjson::Value& obj, const char* name, std::string_view api_key) {
   const auto it = obj.FindMember(name);
   if (it == obj.MemberEnd()) return "";
-  if (it->value.IsString()) return log::Redact(it->value.GetString(), api_key);
+  if (it->value.IsString()) {
+    return log::Redact(base::SanitizeUtf8({it->value.GetString(), it->value.GetStringLength()}), api_key);
+  }
   if (it->value.IsInt64()) return std::to_string(it->value.GetInt64());
   return "";
 }

@@ -27,8 +27,8 @@ inline constexpr base::Millis kMaxRetryAfter{std::chrono::hours(1)};
 http::Request Post(std::string url, const std::string& api_key, const std::string& user_agent, std::string body);
 
 // The fields of an error body `{"error", "code", "message"}` (strings or numbers; "" when
-// absent), with the API key redacted in case a server echoes it. nullopt when the body is not
-// a JSON object within kReplyJson.
+// absent), as well-formed UTF-8, with the API key redacted in case a server echoes it. nullopt
+// when the body is not a JSON object within kReplyJson.
 struct ErrorBody {
   std::string error, code, message;
 };

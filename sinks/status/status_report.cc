@@ -17,7 +17,11 @@ std::string RenderStatusJson(const StatusReport& r) {
   rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
   w.SetIndent(' ', 2);
   auto key = [&w](const char* k) { w.Key(k); };
-  auto str = [&w](const std::string& s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); };
+  // Well-formed UTF-8 whatever the fields hold (the error and clusterId quote servers): JSON is UTF-8.
+  auto str = [&w](const std::string& s) {
+    const std::string text = base::SanitizeUtf8(s);
+    w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  };
   w.StartObject();
   key("mode"); str(r.mode);
   key("tier"); str(r.tier);
@@ -27,7 +31,7 @@ std::string RenderStatusJson(const StatusReport& r) {
   key("registered"); w.Bool(r.registered);
   key("apiKeyConfigured"); w.Bool(r.api_key_configured);
   key("error");
-  if (r.error) str(base::TruncateUtf8(*r.error, kMaxError));
+  if (r.error) str(base::TruncateUtf8(base::SanitizeUtf8(*r.error), kMaxError));
   else w.Null();
   key("namespace"); str(r.ns);
   key("collectionStats");

@@ -120,6 +120,18 @@ TEST_F(PayloadsTest, EveryTypeHasTheContractEnvelope) {
   EXPECT_EQ(ParseType("everything"), std::nullopt);
 }
 
+// JSON is UTF-8, whatever bytes the cluster reports (RapidJSON 1.1 makes the escape "\uDEC9" in
+// a /version body into the bytes ED BB 89).
+TEST_F(PayloadsTest, MalformedUtf8FromTheClusterBecomesReplacementCharacters) {
+  Populate();
+  aggregates_.kubernetes_version = "v1.35.4\xED\xBB\x89";
+  Build(CollectionType::kClusterMetadata);
+  rapidjson::Document d;
+  d.Parse<rapidjson::kParseValidateEncodingFlag>(json_.c_str());
+  ASSERT_FALSE(d.HasParseError()) << json_;
+  EXPECT_EQ(std::string(d["data"]["kubernetesVersion"].GetString()), "v1.35.4\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
 TEST_F(PayloadsTest, NoNameLabelImageEnvOrAddressLeaves) {
   Populate();
   for (CollectionType type : kAllTypes) {

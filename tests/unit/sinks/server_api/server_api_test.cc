@@ -56,6 +56,15 @@ TEST(ServerApiTest, SummaryIsCutBetweenCharacters) {
   EXPECT_EQ(Summary(ParseErrorBody(R"({"message":")" + message + R"("})", "")), std::string(199, 'm') + "...");
 }
 
+// Found by tests/fuzz/server_response_fuzzer: RapidJSON 1.1 decodes a lone low surrogate escape
+// into bytes that are not UTF-8, which then went on into the status and the logs.
+TEST(ServerApiTest, ErrorFieldsAreWellFormedUtf8) {
+  auto e = ParseErrorBody(R"({"error":"in\uDec9t","message":"x\udc00"})", "");
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->error, "in\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBDt");
+  EXPECT_EQ(Summary(e), "x\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
 TEST(ServerApiTest, RetryAfterIsCappedAtAnHour) {
   const base::WallTime now{std::chrono::seconds(1'800'000'000)};
   http::Response r;

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
-#include "base/text.h"
 #include "base/version.h"
 
 namespace kube9::sinks {
@@ -117,8 +116,19 @@ TEST(StatusReportTest, ErrorIsCappedAt500BytesOnACharacterBoundary) {
   ASSERT_FALSE(doc.HasParseError());
   const std::string err = doc["error"].GetString();
   EXPECT_EQ(err.size(), 500u);
-  EXPECT_EQ(base::TruncateUtf8("aé", 2), "a");
-  EXPECT_EQ(base::TruncateUtf8("abc", 5), "abc");
+}
+
+// JSON is UTF-8: whatever bytes a server's message or id carries, the status stays valid JSON
+// (the bytes ED BB 89 are what RapidJSON 1.1 makes of the escape "\uDEC9"; found by fuzzing).
+TEST(StatusReportTest, MalformedUtf8BecomesReplacementCharacters) {
+  StatusModel model("ns", true);
+  model.SetRegistration(false, std::nullopt, "kube9-server said: bad \xED\xBB\x89 \xFF key");
+  rapidjson::Document doc;
+  const std::string json = RenderStatusJson(model.Current(kNow));
+  doc.Parse<rapidjson::kParseValidateEncodingFlag>(json.c_str());
+  ASSERT_FALSE(doc.HasParseError()) << json;
+  EXPECT_EQ(std::string(doc["error"].GetString()),
+            "kube9-server said: bad \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD \xEF\xBF\xBD key");
 }
 
 TEST(StatusReportTest, StaysSmall) {
