@@ -17,7 +17,8 @@ std::string Field(const rapidjson::Value& obj, const char* name, std::string_vie
   const auto it = obj.FindMember(name);
   if (it == obj.MemberEnd()) return "";
   if (it->value.IsString()) {
-    return log::Redact(base::SanitizeUtf8({it->value.GetString(), it->value.GetStringLength()}), api_key);
+    // Redacted first, so that a key is found byte for byte; then made UTF-8, whatever the key cut.
+    return base::SanitizeUtf8(log::Redact({it->value.GetString(), it->value.GetStringLength()}, api_key));
   }
   if (it->value.IsInt64()) return std::to_string(it->value.GetInt64());
   return "";

@@ -63,6 +63,8 @@ TEST(ServerApiTest, ErrorFieldsAreWellFormedUtf8) {
   ASSERT_TRUE(e.has_value());
   EXPECT_EQ(e->error, "in\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBDt");
   EXPECT_EQ(Summary(e), "x\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+  // A key that ends inside a character leaves the rest of it behind when redacted.
+  EXPECT_EQ(ParseErrorBody("{\"error\":\"k3y\xE2\x82\xAC\"}", "k3y\xE2\x82")->error, "<redacted>\xEF\xBF\xBD");
 }
 
 TEST(ServerApiTest, RetryAfterIsCappedAtAnHour) {
