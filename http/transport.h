@@ -30,8 +30,8 @@ struct Request {
   std::string body;
   base::Millis timeout{30'000};  // whole exchange; 0 = no limit (watches use their own bound)
   base::Millis connect_timeout{10'000};
-  // Abort when no byte moves for this long (a server that accepted and then hung); 0 = never,
-  // for watches, which are legitimately quiet between events.
+  // Abort when no byte moves for this long (a server that accepted and then hung); 0 = never.
+  // Watches, quiet between events, use a longer bound (kube::kWatchIdleTimeout).
   base::Millis stall_timeout{30'000};
   // Client certificate and key (PEM) for this request, when the credentials use one.
   std::string client_cert_pem;

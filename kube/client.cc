@@ -290,9 +290,9 @@ base::Expected<WatchResult, ApiError> Client::Watch(std::string_view path, std::
   if (!options.label_selector.empty()) AddQuery(req.url, "labelSelector", options.label_selector);
   if (!options.field_selector.empty()) AddQuery(req.url, "fieldSelector", options.field_selector);
   req.headers.emplace_back("Accept", "application/json");
-  // The server closes the watch after timeoutSeconds; this only bounds a silent connection.
+  // The server closes the watch after timeoutSeconds; this bounds a server that does not.
   req.timeout = std::chrono::seconds(options.timeout_seconds + 30);
-  req.stall_timeout = base::Millis(0);
+  req.stall_timeout = options.idle_timeout;
   std::optional<WatchDecoder> decoder;
   std::optional<DecodingStream<WatchDecoder>> stream;
   auto status = Exchange(req, "watch", resource, [&](const http::Request& r) {

@@ -45,6 +45,14 @@ struct ListResult {
 enum class EventType { kAdded, kModified, kDeleted, kBookmark };
 std::string_view EventTypeName(EventType type);
 
+// A watch that delivers no byte for this long is abandoned as a transport error, and the
+// caller re-watches from its last resourceVersion. With allowWatchBookmarks the API server's
+// watch cache sends a bookmark about once a minute even when nothing changes, so a healthy
+// watch never gets there; without this bound a connection that stays up but carries nothing
+// (a stuck proxy or load balancer, a wedged server) would hold the watch until timeoutSeconds,
+// 5 to 10 minutes, while every change is missed.
+inline constexpr base::Millis kWatchIdleTimeout{90'000};
+
 struct WatchOptions {
   std::string resource_version;
   std::string label_selector;
@@ -53,6 +61,7 @@ struct WatchOptions {
   bool allow_bookmarks = true;
   // Called when the server accepts the watch (2xx headers), before any event.
   std::function<void()> on_open;
+  base::Millis idle_timeout = kWatchIdleTimeout;  // 0: a silent watch is kept until timeout_seconds
 };
 
 struct WatchResult {

@@ -7,6 +7,15 @@
 namespace kube9::kube {
 namespace {
 std::uint64_t SeedOr(std::uint64_t seed) { return seed != 0 ? seed : std::random_device{}(); }
+
+std::string_view ResourceVersionOf(const rapidjson::Value& obj) {
+  if (!obj.IsObject()) return {};
+  auto meta = obj.FindMember("metadata");
+  if (meta == obj.MemberEnd() || !meta->value.IsObject()) return {};
+  auto rv = meta->value.FindMember("resourceVersion");
+  if (rv == meta->value.MemberEnd() || !rv->value.IsString()) return {};
+  return {rv->value.GetString(), rv->value.GetStringLength()};
+}
 }  // namespace
 
 Reflector::Reflector(ReflectorOptions options, Client& client, ReflectorHandler& handler,
@@ -89,9 +98,12 @@ void Reflector::Run(const base::StopSignal& stop) {
       const auto started = clock_.Now();
       auto watched = client_.Watch(
           options_.path, options_.resource, wo,
-          [this](EventType type, const rapidjson::Value& obj) {
+          [this, &rv](EventType type, const rapidjson::Value& obj) {
             if (observer_) observer_->OnWatchEvent(options_.resource, type);
             if (type != EventType::kBookmark) handler_.OnEvent(type, obj);
+            // Applied: a watch that breaks after this resumes here, not from where it began
+            // (which may be compacted away by then, and would cost a relist).
+            if (auto v = ResourceVersionOf(obj); !v.empty()) rv = v;
           },
           stop);
       if (stop.stopped()) return;

@@ -177,6 +177,26 @@ TEST_F(ClientTest, WatchDeliversEventsSplitAcrossChunksAndTracksBookmarks) {
   EXPECT_THAT(url, HasSubstr("timeoutSeconds=42"));
 }
 
+TEST_F(ClientTest, WatchIsAbandonedWhenSilentForTheIdleBound) {
+  transport_.use_clock(clock_);
+  transport_.ReplyStreaming({{base::Millis(0), R"({"type":"ADDED","object":{"metadata":{"resourceVersion":"7"}}})" "\n"},
+                             {std::chrono::minutes(10), ""}});
+  int seen = 0;
+  WatchOptions wo;
+  wo.timeout_seconds = 300;
+  const auto t0 = clock_.Now();
+  auto r = client_->Watch("/api/v1/pods", "pods", wo, [&](EventType, const rapidjson::Value&) { ++seen; }, stop_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kTransport);
+  EXPECT_EQ(seen, 1);
+  EXPECT_EQ(clock_.Now() - t0, kWatchIdleTimeout) << "not timeoutSeconds + 30 s";
+  // Longer than the API server's bookmark period (a minute), far shorter than the watch itself.
+  EXPECT_GT(kWatchIdleTimeout, std::chrono::seconds(60));
+  EXPECT_EQ(transport_.requests().at(0).stall_timeout, kWatchIdleTimeout);
+  EXPECT_EQ(transport_.requests().at(0).timeout, std::chrono::seconds(330));
+  EXPECT_THAT(observer_.seen, ::testing::ElementsAre("watch pods 0"));
+}
+
 TEST_F(ClientTest, WatchErrorEvent410IsGone) {
   transport_.Reply(200, R"j({"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired","message":"too old resource version: 1 (1002)"}})j" "\n");
   auto r = client_->Watch("/api/v1/configmaps", "configmaps", {}, [](EventType, const rapidjson::Value&) {}, stop_);

@@ -79,6 +79,10 @@ std::string Event(const std::string& type, const std::string& name, const std::s
   return R"({"type":")" + type + R"(","object":{"metadata":{"name":")" + name + R"(","resourceVersion":")" + rv + "\"}}}\n";
 }
 
+std::string Bookmark(const std::string& rv) {
+  return R"({"type":"BOOKMARK","object":{"metadata":{"resourceVersion":")" + rv + "\"}}}\n";
+}
+
 class ReflectorTest : public ::testing::Test {
  protected:
   ReflectorTest() : observer_(transport_, stop_) {
@@ -270,6 +274,46 @@ TEST_F(ReflectorTest, AWatchTheServerAcceptsEndsAFailureBeforeItsFirstEvent) {
                                              "error ok", "synced ok", "error transport"}));
   ASSERT_TRUE(since);
   EXPECT_EQ(*since, t0) << "the failure started at the first error, not the latest";
+}
+
+TEST_F(ReflectorTest, AWatchThatGoesSilentIsAbandonedAfterTheIdleBoundAndResumedWithoutARelist) {
+  transport_.use_clock(clock_);
+  transport_.Reply(200, List("10", {{"a", "5"}}));
+  // One event, then nothing for an hour on a connection that stays up (a stuck middlebox).
+  transport_.ReplyStreaming({{base::Millis(0), Event("ADDED", "b", "11")}, {std::chrono::hours(1), ""}});
+  transport_.Reply(200, Event("ADDED", "c", "12"));  // the server replays what was missed
+  transport_.FailTransport();
+  auto r = Make();
+  const auto t0 = clock_.Now();
+  r.Run(stop_);
+  const auto took = clock_.Now() - t0;
+  // Abandoned after the 90 s idle bound (plus one backoff of 0.4 to 0.8 s), not at the watch's
+  // own timeout (timeoutSeconds, at least 300 s, plus 30 s).
+  EXPECT_GE(took, kWatchIdleTimeout);
+  EXPECT_LE(took, kWatchIdleTimeout + std::chrono::milliseconds(800));
+  EXPECT_EQ(store_.objects, (std::map<std::string, std::string>{{"a", "5"}, {"b", "11"}, {"c", "12"}}));
+  const auto reqs = transport_.requests();
+  ASSERT_EQ(reqs.size(), 4u);
+  EXPECT_THAT(reqs[2].url, ::testing::HasSubstr("resourceVersion=11")) << "re-watch from the last event seen";
+  EXPECT_EQ(observer_.relists, (std::vector<std::string>{"initial"}));
+  EXPECT_EQ(observer_.errors, (std::vector<std::string>{"transport", "transport"})) << "the stall is counted";
+}
+
+TEST_F(ReflectorTest, AQuietWatchWithBookmarksEveryMinuteIsKept) {
+  transport_.use_clock(clock_);
+  transport_.Reply(200, List("10", {}));
+  // Nothing changes for three minutes; the API server sends its bookmark once a minute.
+  transport_.ReplyStreaming({{std::chrono::seconds(60), Bookmark("20")},
+                             {std::chrono::seconds(60), Bookmark("21")},
+                             {std::chrono::seconds(60), Event("ADDED", "d", "22")}});
+  transport_.FailTransport();
+  auto r = Make();
+  r.Run(stop_);
+  EXPECT_EQ(store_.objects, (std::map<std::string, std::string>{{"d", "22"}}));
+  EXPECT_EQ(observer_.errors, (std::vector<std::string>{"transport"})) << "only the scripted end";
+  const auto reqs = transport_.requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  EXPECT_THAT(reqs[2].url, ::testing::HasSubstr("resourceVersion=22"));
 }
 
 TEST_F(ReflectorTest, StopEndsRunPromptly) {

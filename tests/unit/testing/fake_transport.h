@@ -6,25 +6,43 @@
 #include <vector>
 
 #include "base/bytes.h"
+#include "base/clock.h"
 #include "http/transport.h"
 
 namespace kube9::testing {
 
 // Replays scripted responses in order and records every request. Streams deliver the body in
 // chunks of `chunk_size` bytes, so decoders see events split at arbitrary places.
+//
+// With a clock (`use_clock`), a stream can also go quiet (ReplyStreaming): each pause advances
+// the simulated clock, and the request's bounds apply as a real transport applies them: a
+// pause of `stall_timeout` or more (when not 0) fails with "stalled", and the stream fails with
+// "timed out" once it has lasted `timeout` (when not 0).
 class FakeTransport final : public http::Transport {
  public:
+  struct Part {
+    base::Millis pause{0};  // silence before `data`
+    std::string data;
+  };
   struct Scripted {
     int status = 200;
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
     bool transport_error = false;
+    std::vector<Part> parts;  // after `body`, for ReplyStreaming
   };
 
   void Reply(int status, std::string body, std::vector<std::pair<std::string, std::string>> headers = {}) {
     std::lock_guard lock(mu_);
     script_.push_back({status, std::move(body), std::move(headers), false});
   }
+  // A 200 stream whose parts arrive after their pauses, then ends (ends quiet: a last Part
+  // with a pause and no data).
+  void ReplyStreaming(std::vector<Part> parts) {
+    std::lock_guard lock(mu_);
+    script_.push_back({200, "", {}, false, std::move(parts)});
+  }
+  void use_clock(const base::FakeClock& clock) { clock_ = &clock; }
   void FailTransport() {
     std::lock_guard lock(mu_);
     script_.push_back({0, "", {}, true});
@@ -51,8 +69,24 @@ class FakeTransport final : public http::Transport {
     http::Headers h;
     for (const auto& [k, v] : s.headers) h.Add(k, v);
     if (!handler.OnHeaders(s.status, h)) return s.status;
-    for (std::size_t i = 0; i < s.body.size(); i += chunk_size) {
-      if (!handler.OnData(std::string_view(s.body).substr(i, chunk_size))) break;
+    if (!Deliver(s.body, handler)) return s.status;
+    base::Millis elapsed{0};
+    for (const Part& part : s.parts) {
+      if (clock_ != nullptr) {
+        const auto stall = request.stall_timeout;
+        const auto total = request.timeout;
+        if (stall.count() > 0 && part.pause >= stall && (total.count() == 0 || elapsed + stall < total)) {
+          clock_->Advance(stall);
+          return base::Unexpected(http::TransportError{"stalled: no data for the stall timeout"});
+        }
+        if (total.count() > 0 && elapsed + part.pause >= total) {
+          clock_->Advance(total - elapsed);
+          return base::Unexpected(http::TransportError{"timed out"});
+        }
+        clock_->Advance(part.pause);
+        elapsed += part.pause;
+      }
+      if (!Deliver(part.data, handler)) break;
     }
     return s.status;
   }
@@ -69,6 +103,13 @@ class FakeTransport final : public http::Transport {
   std::size_t chunk_size = 7;
 
  private:
+  bool Deliver(std::string_view body, http::StreamHandler& handler) {
+    for (std::size_t i = 0; i < body.size(); i += chunk_size) {
+      if (!handler.OnData(body.substr(i, chunk_size))) return false;
+    }
+    return true;
+  }
+
   Scripted Next(const http::Request& request) {
     std::lock_guard lock(mu_);
     requests_.push_back(request);
@@ -81,6 +122,7 @@ class FakeTransport final : public http::Transport {
   mutable std::mutex mu_;
   std::deque<Scripted> script_;
   std::vector<http::Request> requests_;
+  const base::FakeClock* clock_ = nullptr;
 };
 
 }  // namespace kube9::testing
