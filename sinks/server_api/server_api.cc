@@ -17,8 +17,12 @@ std::string Field(const rapidjson::Value& obj, const char* name, std::string_vie
   const auto it = obj.FindMember(name);
   if (it == obj.MemberEnd()) return "";
   if (it->value.IsString()) {
-    // Redacted first, so that a key is found byte for byte; then made UTF-8, whatever the key cut.
-    return base::SanitizeUtf8(log::Redact({it->value.GetString(), it->value.GetStringLength()}, api_key));
+    // Redacted byte for byte first, then made UTF-8 (whatever the key cut), then redacted again
+    // as UTF-8: the replacement characters can complete a key that holds U+FFFD (found by
+    // fuzzing). A valid key found in valid text starts and ends on character boundaries, so
+    // this last step keeps the text UTF-8.
+    const std::string raw = log::Redact({it->value.GetString(), it->value.GetStringLength()}, api_key);
+    return log::Redact(base::SanitizeUtf8(raw), base::SanitizeUtf8(api_key));
   }
   if (it->value.IsInt64()) return std::to_string(it->value.GetInt64());
   return "";
