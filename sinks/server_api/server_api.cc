@@ -13,6 +13,23 @@ namespace {
 
 constexpr std::size_t kMaxSummary = 200;
 
+bool IsContinuationByte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+// Redacts what is left of a key that is not UTF-8 itself in UTF-8 text: a key ending in the
+// lead byte of a character still matches the start of a whole one. Each match is widened to
+// whole characters, so the text stays UTF-8 (found by fuzzing).
+std::string RedactWholeCharacters(std::string text, std::string_view key) {
+  if (key.empty()) return text;
+  for (std::size_t at = 0; (at = text.find(key, at)) != std::string::npos;) {
+    std::size_t begin = at, end = at + key.size();
+    while (begin > 0 && IsContinuationByte(text[begin])) --begin;
+    while (end < text.size() && IsContinuationByte(text[end])) ++end;
+    text.replace(begin, end - begin, "<redacted>");
+    at = begin + 10;
+  }
+  return text;
+}
+
 std::string Field(const rapidjson::Value& obj, const char* name, std::string_view api_key) {
   const auto it = obj.FindMember(name);
   if (it == obj.MemberEnd()) return "";
@@ -22,7 +39,7 @@ std::string Field(const rapidjson::Value& obj, const char* name, std::string_vie
     // fuzzing). A valid key found in valid text starts and ends on character boundaries, so
     // this last step keeps the text UTF-8.
     const std::string raw = log::Redact({it->value.GetString(), it->value.GetStringLength()}, api_key);
-    return log::Redact(base::SanitizeUtf8(raw), base::SanitizeUtf8(api_key));
+    return RedactWholeCharacters(log::Redact(base::SanitizeUtf8(raw), base::SanitizeUtf8(api_key)), api_key);
   }
   if (it->value.IsInt64()) return std::to_string(it->value.GetInt64());
   return "";

@@ -69,6 +69,9 @@ TEST(ServerApiTest, ErrorFieldsAreWellFormedUtf8) {
   EXPECT_EQ(ParseErrorBody("{\"message\":\"key k\xFF!\"}", "key k\xEF\xBF\xBD")->message, "<redacted>!");
   // ... and a key ending in a malformed byte is looked for as UTF-8 too, whole characters only.
   EXPECT_EQ(ParseErrorBody("{\"message\":\"key k\xFF!\"}", "key k\xEF")->message, "<redacted>!");
+  // A key ending in a lead byte matches the start of a whole character: the character goes too.
+  EXPECT_EQ(ParseErrorBody("{\"message\":\"key k\xC5" "c\\u20ac!\"}", "key k\xEF\xBF\xBD" "c\xE2")->message,
+            "<redacted>!");
 }
 
 TEST(ServerApiTest, RetryAfterIsCappedAtAnHour) {
