@@ -94,7 +94,9 @@ class HostPod:
     def host_path(self, value: str) -> str | None:
         """`value` with its mount path replaced by the host directory, or None when it is not
         under a mount."""
-        for mount_path, host in self.mounts.items():
+        # The deepest mount wins, as with nested mounts in the container (the spool is mounted
+        # under the data directory).
+        for mount_path, host in sorted(self.mounts.items(), key=lambda m: -len(m[0])):
             if value == mount_path or value.startswith(mount_path + "/"):
                 return str(host) + value[len(mount_path):]
         return None
@@ -104,7 +106,9 @@ class HostPod:
         env = {}
         for e in self.container.get("env") or []:
             if "value" in e:
-                env[e["name"]] = e["value"]
+                # A path under a mounted volume (the events history's data path) is the host's.
+                host = self.host_path(e["value"]) if e["value"].startswith("/") else None
+                env[e["name"]] = str(host) if host is not None else e["value"]
                 continue
             ref = (e.get("valueFrom") or {}).get("fieldRef") or {}
             assert ref.get("fieldPath") == "metadata.namespace", f"unexpected env source: {e}"
@@ -148,7 +152,7 @@ def test_chart_pro_tier_runs_the_real_operator(pro_release, kubectl, cluster, ku
     # --- what the API server holds
     deployment = get_json(kubectl, "-n", ns, "deployment", rel["fullname"])
     pod = HostPod(kubectl, ns, deployment["spec"]["template"]["spec"], tmp_path / "volumes")
-    assert set(pod.volume_dirs) == {"api-key", "spool"}, pod.volume_dirs
+    assert set(pod.volume_dirs) == {"api-key", "spool", "data"}, pod.volume_dirs
     (secret,) = pod.secrets.values()
     want_secret = "kube9-key" if rel["case"] == "existing-secret" else f"{rel['fullname']}-api-key"
     assert secret["metadata"]["name"] == want_secret, secret["metadata"]
