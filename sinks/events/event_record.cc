@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/text.h"
 #include "base/time_format.h"
 
 namespace kube9::sinks::events {
@@ -81,15 +82,6 @@ bool IsRecorded(std::string_view type, std::string_view reason, std::string_view
   return reason == "Killing" && ContainsOom(message);
 }
 
-std::string TruncateUtf8(std::string text, std::size_t max_bytes) {
-  if (text.size() <= max_bytes) return text;
-  std::size_t cut = max_bytes;
-  // Step back over continuation bytes (10xxxxxx) to the start of the character that would split.
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  text.resize(cut);
-  return text;
-}
-
 std::optional<EventRecord> ExtractEvent(const rapidjson::Value& event) {
   const rapidjson::Value* meta = Obj(event, "metadata");
   if (!meta) return {};
@@ -101,7 +93,7 @@ std::optional<EventRecord> ExtractEvent(const rapidjson::Value& event) {
   r.reason = std::string(Str(event, "reason"));
   std::string_view message = Str(event, "message");
   if (message.empty()) message = Str(event, "note");  // events.k8s.io/v1
-  if (!message.empty()) r.message = TruncateUtf8(std::string(message), kMaxMessageBytes);
+  if (!message.empty()) r.message = base::TruncateUtf8(std::string(message), kMaxMessageBytes);
   const rapidjson::Value* involved = Obj(event, "involvedObject");
   if (!involved) involved = Obj(event, "regarding");  // events.k8s.io/v1
   if (involved) {

@@ -49,7 +49,4 @@ struct EventRecord {
 // are accepted too). nullopt when it has no UID or no time at all.
 std::optional<EventRecord> ExtractEvent(const rapidjson::Value& event);
 
-// Cuts `text` to at most `max_bytes` without splitting a UTF-8 character.
-std::string TruncateUtf8(std::string text, std::size_t max_bytes);
-
 }  // namespace kube9::sinks::events

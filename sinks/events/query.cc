@@ -9,6 +9,7 @@
 #include <rapidjson/writer.h>
 #include <yaml-cpp/yaml.h>
 
+#include "base/text.h"
 #include "base/time_format.h"
 #include "sinks/events/event_history.h"
 
@@ -263,7 +264,7 @@ std::string RenderTable(const QueryResult& result, const EventFilter& filter) {
   // Messages on one line, cut to keep rows readable; the JSON has the whole text.
   auto cell = [](std::string s, std::size_t max) {
     std::replace(s.begin(), s.end(), '\n', ' ');
-    if (s.size() > max) s = TruncateUtf8(std::move(s), max - 3) + "...";
+    if (s.size() > max) s = base::TruncateUtf8(std::move(s), max - 3) + "...";
     return s;
   };
   std::vector<std::array<std::string, 6>> rows;
