@@ -17,6 +17,9 @@ int Rbac(const std::vector<std::string>& args, const config::Environment& env);
 int Query(const std::vector<std::string>& args, const config::Environment& env);
 
 std::string MainUsage();
+// config::ParseServeConfig with --collectors checked against the collectors there are.
+base::Expected<config::Config, config::Problems> ParseServeFlags(const std::vector<std::string>& args,
+                                                                 const config::Environment& env);
 // Prints each problem on stderr under a heading and returns exit code 2.
 int ReportProblems(const std::string& command, const config::Problems& problems);
 // No usable cluster access (kubeconfig, in-cluster files): a configuration problem, so exit

@@ -7,6 +7,7 @@
 
 #include "cmd/commands.h"
 #include "collectors/collector_set.h"
+#include "collectors/registry.h"
 #include "sinks/status/configmap_publisher.h"
 #include "sinks/status/dashboard.h"
 
@@ -72,7 +73,9 @@ void Rule(Writer& w, const std::vector<std::string>& groups, const std::vector<s
 int Rbac(const std::vector<std::string>& args, const config::Environment& env) {
   auto split = config::SplitArgs(args, {"--collectors", "--namespace", "-n", "--name"});
   if (split.help) {
-    std::cout << kUsage;
+    std::string names;
+    for (const auto& n : collectors::AllCollectorNames()) names += (names.empty() ? "" : ", ") + n;
+    std::cout << kUsage << "\nCollectors: " << names << ".\n";
     return 0;
   }
   config::Problems problems = split.problems;
@@ -84,7 +87,7 @@ int Rbac(const std::vector<std::string>& args, const config::Environment& env) {
     if (k == "--name") name = v;
     else serve_args.push_back((k == "-n" ? std::string("--namespace") : k) + "=" + v);
   }
-  auto cfg = config::ParseServeConfig(serve_args, env);
+  auto cfg = ParseServeFlags(serve_args, env);
   if (!cfg.ok()) problems.insert(problems.end(), cfg.error().begin(), cfg.error().end());
   if (!problems.empty()) return ReportProblems("rbac", problems);
 

@@ -61,7 +61,7 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
       return 0;
     }
   }
-  auto parsed = config::ParseServeConfig(args, env);
+  auto parsed = ParseServeFlags(args, env);
   if (!parsed.ok()) return ReportProblems("serve", parsed.error());
   const config::Config& cfg = *parsed;
   log::Configure(cfg.log_level, cfg.log_format);

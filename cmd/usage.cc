@@ -2,8 +2,14 @@
 
 #include "base/version.h"
 #include "cmd/commands.h"
+#include "collectors/registry.h"
 
 namespace kube9::cmd {
+
+base::Expected<config::Config, config::Problems> ParseServeFlags(const std::vector<std::string>& args,
+                                                                 const config::Environment& env) {
+  return config::ParseServeConfig(args, env, &collectors::ResolveCollectorNames);
+}
 
 std::string MainUsage() {
   return "Usage: kube9-operator [command] [flags]\n\n"

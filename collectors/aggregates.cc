@@ -1,5 +1,6 @@
 #include "collectors/aggregates.h"
 
+#include "collectors/extract.h"
 #include "collectors/quantity.h"
 
 #include <algorithm>
@@ -44,11 +45,11 @@ std::string MostCommon(const std::map<std::string, int>& counts, std::string_vie
 ClusterAggregates Aggregate(const ClusterStores& s, base::WallTime now, std::string kubernetes_version) {
   ClusterAggregates a;
   a.kubernetes_version = std::move(kubernetes_version);
-  a.has_nodes = s.nodes != nullptr;
-  a.has_pods = s.pods != nullptr;
-  a.has_pvcs = s.pvcs != nullptr;
-  a.has_jobs = s.jobs != nullptr;
-  a.has_workloads = s.deployments || s.statefulsets || s.daemonsets;
+  a.has_nodes = s.Find(kNodes) != nullptr;
+  a.has_pods = s.Find(kPods) != nullptr;
+  a.has_pvcs = s.Find(kPersistentVolumeClaims) != nullptr;
+  a.has_jobs = s.Find(kJobs) != nullptr;
+  a.has_workloads = s.Find(kDeployments) || s.Find(kStatefulSets) || s.Find(kDaemonSets);
 
   HealthCheck nodes_not_ready{"nodes_not_ready", Severity::kCritical, 0, 0, 30};
   HealthCheck crash_looping{"pods_crash_looping", Severity::kWarning, 0, 0, 15};
@@ -59,11 +60,11 @@ ClusterAggregates Aggregate(const ClusterStores& s, base::WallTime now, std::str
   HealthCheck pvc_pending{"pvcs_pending", Severity::kWarning, 0, 0, 5};
   HealthCheck jobs_failed{"jobs_failed", Severity::kWarning, 0, 0, 5};
 
-  if (s.namespaces) s.namespaces->ForEach([&](const NamespaceInfo& n) { a.namespaces[n.name]; });
+  if (const auto* store = s.Find(kNamespaces)) store->ForEach([&](const NamespaceInfo& n) { a.namespaces[n.name]; });
 
-  if (s.nodes) {
+  if (const auto* store = s.Find(kNodes)) {
     std::map<std::string, int> providers, regions, zones;
-    s.nodes->ForEach([&](const NodeInfo& n) {
+    store->ForEach([&](const NodeInfo& n) {
       ++a.node_count;
       ++a.nodes_by_ready[TriIndex(n.ready())];
       for (std::size_t c = 0; c < kNodeConditions.size(); ++c) ++a.node_conditions[c][TriIndex(n.conditions[c])];
@@ -84,11 +85,11 @@ ClusterAggregates Aggregate(const ClusterStores& s, base::WallTime now, std::str
     a.provider = "unknown";
   }
 
-  if (s.pods) {
+  if (const auto* store = s.Find(kPods)) {
     const auto now_unix = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
     const auto too_long = std::chrono::duration_cast<std::chrono::seconds>(kPendingTooLong).count();
     std::int64_t pods = 0;
-    s.pods->ForEach([&](const PodInfo& p) {
+    store->ForEach([&](const PodInfo& p) {
       ++pods;
       NamespaceTotals& t = a.namespaces[p.ns];
       ++t.pods_by_phase[static_cast<std::size_t>(p.phase)];
@@ -109,15 +110,15 @@ ClusterAggregates Aggregate(const ClusterStores& s, base::WallTime now, std::str
     crash_looping.population = pending.population = image_pull.population = oom.population = pods;
   }
 
-  if (s.pvcs) {
-    s.pvcs->ForEach([&](const PvcInfo& p) {
+  if (const auto* store = s.Find(kPersistentVolumeClaims)) {
+    store->ForEach([&](const PvcInfo& p) {
       ++a.namespaces[p.ns].pvcs_by_phase[p.phase];
       ++pvc_pending.population;
       if (p.phase == 0) ++pvc_pending.affected;
     });
   }
-  if (s.jobs) {
-    s.jobs->ForEach([&](const JobInfo& j) {
+  if (const auto* store = s.Find(kJobs)) {
+    store->ForEach([&](const JobInfo& j) {
       ++jobs_failed.population;
       if (j.state == JobState::kOther) {
         a.namespaces[j.ns];
@@ -127,7 +128,7 @@ ClusterAggregates Aggregate(const ClusterStores& s, base::WallTime now, std::str
       if (j.state == JobState::kFailed) ++jobs_failed.affected;
     });
   }
-  for (const auto* store : {s.deployments.get(), s.statefulsets.get(), s.daemonsets.get()}) {
+  for (const auto* store : {s.Find(kDeployments), s.Find(kStatefulSets), s.Find(kDaemonSets)}) {
     if (store == nullptr) continue;
     store->ForEach([&](const WorkloadInfo& w) {
       a.workloads.push_back(w);

@@ -5,73 +5,35 @@
 #include <fmt/format.h>
 
 #include "base/time_format.h"
+#include "collectors/extract.h"
 
 namespace kube9::collectors {
-
-const std::vector<ResourceKind>& AllResources() {
-  static const std::vector<ResourceKind> kinds = {
-      {"nodes", "", "/api/v1/nodes"},
-      {"namespaces", "", "/api/v1/namespaces"},
-      {"pods", "", "/api/v1/pods"},
-      {"services", "", "/api/v1/services"},
-      {"persistentvolumeclaims", "", "/api/v1/persistentvolumeclaims"},
-      {"deployments", "apps", "/apis/apps/v1/deployments"},
-      {"statefulsets", "apps", "/apis/apps/v1/statefulsets"},
-      {"daemonsets", "apps", "/apis/apps/v1/daemonsets"},
-      {"replicasets", "apps", "/apis/apps/v1/replicasets"},
-      {"jobs", "batch", "/apis/batch/v1/jobs"},
-      {"cronjobs", "batch", "/apis/batch/v1/cronjobs"},
-      {"events", "", "/api/v1/events"},  // the events history's, not an aggregate store
-  };
-  return kinds;
-}
-
-namespace {
-
-template <typename T>
-std::unique_ptr<Store<T>> Make(std::optional<T> (*extract)(const rapidjson::Value&)) {
-  return std::make_unique<Store<T>>(extract);
-}
-
-}  // namespace
 
 CollectorSet::CollectorSet(const std::vector<std::string>& enabled, kube::Client& client, const base::Clock& clock,
                            kube::ReflectorObserver* observer, int page_size, kube::ReflectorHandler* events_history)
     : clock_(clock) {
   auto want = [&](std::string_view name) { return std::find(enabled.begin(), enabled.end(), name) != enabled.end(); };
-  auto run = [&](std::string_view name, kube::ReflectorHandler& handler, std::function<StoreStats()> stats) {
-    const ResourceKind& kind = *std::find_if(AllResources().begin(), AllResources().end(),
-                                             [&](const ResourceKind& k) { return k.name == name; });
+  for (const Registration& reg : Registry()) {
+    if (!want(reg.kind.name)) continue;
+    kube::ReflectorHandler* handler = nullptr;
+    StoreBase* store = nullptr;
+    if (reg.add_store != nullptr) {
+      handler = store = reg.add_store(stores_);
+    } else if (reg.kind.name == kEvents.name) {
+      handler = events_history;  // the history has its own metrics; off when it is
+    }
+    if (handler == nullptr) continue;
     kube::ReflectorOptions options;
-    options.resource = std::string(name);
-    options.path = std::string(kind.path);
+    options.resource = std::string(reg.kind.name);
+    options.path = std::string(reg.kind.path);
     options.list.limit = page_size;
     Running r;
-    r.name = std::string(name);
-    r.store = &handler;
-    r.stats = std::move(stats);
-    r.reflector = std::make_unique<kube::Reflector>(options, client, handler, clock, observer);
+    r.name = std::string(reg.kind.name);
+    r.store = handler;
+    r.stats_store = store;
+    r.reflector = std::make_unique<kube::Reflector>(options, client, *handler, clock, observer);
     running_.push_back(std::move(r));
-  };
-  auto add = [&](std::string_view name, auto& store, auto extract) {
-    if (!want(name)) return;
-    store = Make(extract);
-    auto* raw = store.get();
-    run(name, *raw, [raw, resource = std::string(name)] { return StoreStats{resource, raw->size(), raw->skipped()}; });
-  };
-  add("nodes", stores_.nodes, &ExtractNode);
-  add("namespaces", stores_.namespaces, &ExtractNamespace);
-  add("pods", stores_.pods, &ExtractPod);
-  add("services", stores_.services, &ExtractService);
-  add("persistentvolumeclaims", stores_.pvcs, &ExtractPvc);
-  add("deployments", stores_.deployments, &ExtractDeployment);
-  add("statefulsets", stores_.statefulsets, &ExtractStatefulSet);
-  add("daemonsets", stores_.daemonsets, &ExtractDaemonSet);
-  add("replicasets", stores_.replicasets, &ExtractNamespaced);
-  add("jobs", stores_.jobs, &ExtractJob);
-  add("cronjobs", stores_.cronjobs, &ExtractNamespaced);
-  // Events go to the history (sinks/events), which has its own metrics; off when it is.
-  if (want("events") && events_history) run("events", *events_history, nullptr);
+  }
 }
 
 CollectorSet::~CollectorSet() { Join(); }
@@ -95,7 +57,7 @@ std::vector<std::string> CollectorSet::Unsynced() const {
   for (const auto& r : running_) {
     // The events history's first LIST can be long (a cluster may hold tens of thousands of
     // events) and no aggregate needs it: it does not hold readiness or the samples back.
-    if (r.stats && !r.reflector->synced()) out.push_back(r.name);
+    if (r.stats_store != nullptr && !r.reflector->synced()) out.push_back(r.name);
   }
   return out;
 }
@@ -138,7 +100,7 @@ std::optional<std::string> DescribeCollectorFailures(const std::vector<Collector
 std::vector<CollectorSet::StoreStats> CollectorSet::Stats() const {
   std::vector<StoreStats> out;
   for (const auto& r : running_) {
-    if (r.stats) out.push_back(r.stats());
+    if (r.stats_store != nullptr) out.push_back({r.name, r.stats_store->size(), r.stats_store->skipped()});
   }
   return out;
 }

@@ -9,35 +9,12 @@
 
 #include "base/clock.h"
 #include "base/thread.h"
-#include "collectors/store.h"
+#include "collectors/cluster_stores.h"
+#include "collectors/registry.h"
 #include "kube/client.h"
 #include "kube/reflector.h"
 
 namespace kube9::collectors {
-
-// A resource the operator can list and watch, and the RBAC rule that reading it needs.
-struct ResourceKind {
-  std::string_view name;      // as in --collectors and in metrics' resource label
-  std::string_view api_group; // "" for the core group
-  std::string_view path;      // collection path across all namespaces
-};
-// Every collector (config::Config's default --collectors names the same ones).
-const std::vector<ResourceKind>& AllResources();
-
-// One store per resource; a store is null when its collector is disabled.
-struct ClusterStores {
-  std::unique_ptr<Store<NodeInfo>> nodes;
-  std::unique_ptr<Store<NamespaceInfo>> namespaces;
-  std::unique_ptr<Store<PodInfo>> pods;
-  std::unique_ptr<Store<ServiceInfo>> services;
-  std::unique_ptr<Store<PvcInfo>> pvcs;
-  std::unique_ptr<Store<WorkloadInfo>> deployments;
-  std::unique_ptr<Store<WorkloadInfo>> statefulsets;
-  std::unique_ptr<Store<WorkloadInfo>> daemonsets;
-  std::unique_ptr<Store<NamespacedInfo>> replicasets;
-  std::unique_ptr<Store<JobInfo>> jobs;
-  std::unique_ptr<Store<NamespacedInfo>> cronjobs;
-};
 
 // A collector whose list/watch has kept failing since `since`, with the latest error.
 struct CollectorFailure {
@@ -83,7 +60,7 @@ class CollectorSet {
   struct Running {
     std::string name;
     kube::ReflectorHandler* store;
-    std::function<StoreStats()> stats;  // null: not an aggregate store
+    const StoreBase* stats_store;  // null: not an aggregate store (the events history)
     std::unique_ptr<kube::Reflector> reflector;
     std::thread thread;
   };

@@ -3,68 +3,13 @@
 #include <algorithm>
 
 #include "base/time_format.h"
+#include "collectors/json_fields.h"
 #include "collectors/quantity.h"
 
 namespace kube9::collectors {
 namespace {
 
-using Value = rapidjson::Value;
-
-const Value* Member(const Value& v, const char* name) {
-  if (!v.IsObject()) return nullptr;
-  auto m = v.FindMember(name);
-  return m == v.MemberEnd() ? nullptr : &m->value;
-}
-
-const Value* Path(const Value& v, std::initializer_list<const char*> names) {
-  const Value* cur = &v;
-  for (const char* n : names) {
-    cur = Member(*cur, n);
-    if (cur == nullptr) return nullptr;
-  }
-  return cur;
-}
-
-std::string_view Str(const Value* v) {
-  return v != nullptr && v->IsString() ? std::string_view(v->GetString(), v->GetStringLength()) : std::string_view();
-}
-
-std::int64_t Int(const Value* v, std::int64_t fallback = 0) {
-  return v != nullptr && v->IsInt64() ? v->GetInt64() : fallback;
-}
-
-std::int32_t Int32(const Value* v, std::int32_t fallback = 0) {
-  return static_cast<std::int32_t>(std::clamp<std::int64_t>(Int(v, fallback), INT32_MIN, INT32_MAX));
-}
-
-template <typename F>
-void ForEach(const Value* array, F&& f) {
-  if (array == nullptr || !array->IsArray()) return;
-  for (const auto& item : array->GetArray()) f(item);
-}
-
-std::int64_t QuantityMilli(const Value* resources, const char* name) {
-  if (resources == nullptr) return 0;
-  auto q = ParseQuantity(Str(Member(*resources, name)));
-  return q ? q->milli : 0;
-}
-
-// Memory in whole bytes, rounded up as Kubernetes' Value() does: sums then stay exact up to
-// 8 EiB (milli-bytes would overflow past 8 PiB).
-std::int64_t QuantityBytes(const Value* resources, const char* name) {
-  const std::int64_t milli = QuantityMilli(resources, name);
-  return milli / 1000 + (milli % 1000 > 0 ? 1 : 0);
-}
-
-Tri TriFromStatus(std::string_view s) {
-  if (s == "True") return Tri::kTrue;
-  if (s == "False") return Tri::kFalse;
-  return Tri::kUnknown;
-}
-
-bool HasMetadata(const Value& o) { return Member(o, "metadata") != nullptr && Member(o, "metadata")->IsObject(); }
-
-std::string Namespace(const Value& o) { return std::string(Str(Path(o, {"metadata", "namespace"}))); }
+using namespace json;  // NOLINT: the field accessors are this file's vocabulary
 
 // A container's (or init container's) requests and limits.
 struct Resources {
@@ -236,8 +181,6 @@ namespace {
 
 std::uint8_t Count(std::uint8_t n) { return n == UINT8_MAX ? n : static_cast<std::uint8_t>(n + 1); }
 
-bool IsTrue(const Value* v) { return v != nullptr && v->IsBool() && v->GetBool(); }
-bool IsFalse(const Value* v) { return v != nullptr && v->IsBool() && !v->GetBool(); }
 
 PodShape ExtractShape(const Value& pod) {
   PodShape s;

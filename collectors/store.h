@@ -28,8 +28,17 @@ ObjectKey KeyOf(const rapidjson::Value& object);
 // The state of one resource type, kept in compact records. The reflector's thread writes;
 // the sampler reads. A relist marks what it lists and then drops what it did not see, so a
 // relist never holds two copies of the store (peak memory stays at the steady size).
+// What every store answers whatever its record type: for self metrics and counts.
+class StoreBase : public kube::ReflectorHandler {
+ public:
+  virtual std::size_t size() const = 0;
+  // Objects that could not be used (no metadata; too large or too deep to read): counted,
+  // not kept.
+  virtual std::uint64_t skipped() const = 0;
+};
+
 template <typename T>
-class Store final : public kube::ReflectorHandler {
+class Store final : public StoreBase {
  public:
   using Extract = std::function<std::optional<T>(const rapidjson::Value&)>;
   explicit Store(Extract extract) : extract_(std::move(extract)) {}
@@ -60,13 +69,11 @@ class Store final : public kube::ReflectorHandler {
     std::shared_lock lock(mu_);
     for (const auto& [key, entry] : objects_) f(entry.value);
   }
-  std::size_t size() const {
+  std::size_t size() const override {
     std::shared_lock lock(mu_);
     return objects_.size();
   }
-  // Objects that could not be used (no metadata; too large or too deep to read): counted,
-  // not kept.
-  std::uint64_t skipped() const { return skipped_.load(); }
+  std::uint64_t skipped() const override { return skipped_.load(); }
 
  private:
   struct Entry {

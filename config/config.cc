@@ -15,7 +15,6 @@ namespace {
 
 using std::chrono::seconds;
 
-const std::vector<std::string> kAllCollectors = Config().collectors;
 
 // One setting: its flag, its environment variable (either may be empty), and how a text
 // value is applied. `apply` returns an error sentence, or "" when the value is accepted.
@@ -214,8 +213,7 @@ const std::vector<Option>& Options() {
          return "";
        }},
       {"--collectors", "", "list",
-       "Comma-separated resources to watch: nodes, namespaces, pods, services, persistentvolumeclaims, deployments, "
-       "statefulsets, daemonsets, replicasets, jobs, cronjobs, events (the events history).",
+       "Comma-separated collectors, i.e. resources to list and watch (the list: `kube9-operator rbac --help`).",
        "all of them",
        [](const std::string& v, Config& c) -> std::string {
          std::vector<std::string> names;
@@ -227,13 +225,6 @@ const std::vector<Option>& Options() {
            if (!name.empty()) names.push_back(name);
            pos = end + 1;
          }
-         std::string problems;
-         for (const auto& n : names) {
-           if (std::find(kAllCollectors.begin(), kAllCollectors.end(), n) == kAllCollectors.end()) {
-             problems += (problems.empty() ? "unknown collector '" : ", '") + n + "'";
-           }
-         }
-         if (!problems.empty()) return problems;
          if (names.empty()) return "must name at least one collector";
          std::sort(names.begin(), names.end());
          if (std::adjacent_find(names.begin(), names.end()) != names.end()) return "lists a collector twice";
@@ -385,7 +376,7 @@ ParsedArgs SplitArgs(const std::vector<std::string>& args, const std::vector<std
 }
 
 base::Expected<Config, Problems> ParseServeConfig(const std::vector<std::string>& args,
-                                                  const Environment& env) {
+                                                  const Environment& env, const CollectorCheck& check_collectors) {
   std::vector<std::string> valued;
   for (const Option& o : Options()) {
     if (!o.flag.empty()) valued.push_back(o.flag);
@@ -413,6 +404,14 @@ base::Expected<Config, Problems> ParseServeConfig(const std::vector<std::string>
     auto it = std::find_if(Options().begin(), Options().end(), [&](const Option& o) { return o.flag == flag; });
     if (std::string why = it->apply(value, config); !why.empty()) {
       problems.push_back(fmt::format("flag {}={}: {}", flag, value, why));
+    }
+  }
+  if (check_collectors) {
+    const bool given = !config.collectors.empty();
+    std::string joined;
+    for (const auto& n : config.collectors) joined += (joined.empty() ? "" : ",") + n;
+    if (std::string why = check_collectors(config.collectors); !why.empty()) {
+      problems.push_back(given ? fmt::format("flag --collectors={}: {}", joined, why) : why);
     }
   }
   if (!problems.empty()) return base::Unexpected(problems);

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -32,11 +33,10 @@ struct Config {
   std::string pod_namespace = "kube9-system";
   base::Millis status_interval{std::chrono::seconds(60)};
   base::Millis sample_interval{std::chrono::seconds(15)};
-  // Resources to list and watch; the ClusterRole must grant get/list/watch on exactly these.
-  std::vector<std::string> collectors = {"nodes",       "namespaces",   "pods",       "services",
-                                         "persistentvolumeclaims", "deployments", "statefulsets",
-                                         "daemonsets",  "replicasets",  "jobs",       "cronjobs",
-                                         "events"};
+  // Collectors (resources to list and watch) as given, sorted; empty: every collector. The
+  // names are checked against collectors/registry.cc by collectors::ResolveCollectorNames,
+  // which the commands call after parsing. The ClusterRole must grant list/watch on exactly these.
+  std::vector<std::string> collectors;
 
   // Pro tier. The key itself is held only to authenticate; it is never logged or exported.
   std::string server_url = "https://api.kube9.io";
@@ -67,9 +67,16 @@ struct Config {
 // Every problem found, each a complete sentence naming the flag or variable.
 using Problems = std::vector<std::string>;
 
-// Parses the arguments after the command name. `--help` is handled by the caller.
+// Checks --collectors' names against the collectors there are, which live above this layer
+// (collectors::ResolveCollectorNames), and fills in every collector when none is given.
+// Returns the problem, or "".
+using CollectorCheck = std::function<std::string(std::vector<std::string>& names)>;
+
+// Parses the arguments after the command name. `--help` is handled by the caller. Without a
+// `check_collectors`, --collectors' names are taken as given (empty: all).
 base::Expected<Config, Problems> ParseServeConfig(const std::vector<std::string>& args,
-                                                  const Environment& env);
+                                                  const Environment& env,
+                                                  const CollectorCheck& check_collectors = nullptr);
 
 // The usage text of `serve`: every flag, its environment variable and default.
 std::string ServeUsage();

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/health.h"
 
 namespace kube9::exporter {
 
@@ -16,18 +17,18 @@ struct Verdict {
 
 // What /healthz and /readyz answer. Loops report heartbeats (liveness); components set named
 // readiness conditions. Thread-safe.
-class HealthState {
+class HealthState final : public base::HealthReporter {
  public:
   explicit HealthState(const base::Clock& clock) : clock_(clock) {}
 
   // A loop that must beat at least every `budget`; a silent loop makes /healthz fail, since
   // restarting the process is then the fix.
-  void RegisterLoop(const std::string& name, base::Millis budget);
-  void Heartbeat(const std::string& name);
+  void RegisterLoop(const std::string& name, base::Millis budget) override;
+  void Heartbeat(const std::string& name) override;
   // A loop that ended on purpose (shutdown) stops counting.
-  void UnregisterLoop(const std::string& name);
+  void UnregisterLoop(const std::string& name) override;
 
-  void SetCondition(const std::string& name, bool ok, const std::string& reason = "");
+  void SetCondition(const std::string& name, bool ok, const std::string& reason = "") override;
 
   Verdict Live() const;
   Verdict Ready() const;

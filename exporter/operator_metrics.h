@@ -14,6 +14,7 @@
 #include "http/server.h"
 #include "kube/client.h"
 #include "kube/reflector.h"
+#include "sinks/status/observer.h"
 
 namespace kube9::exporter {
 
@@ -21,7 +22,8 @@ namespace kube9::exporter {
 // client and reflectors feed it; the status loop reports its writes. Thread-safe.
 class OperatorMetrics final : public kube::RequestObserver,
                               public kube::ReflectorObserver,
-                              public http::ServerObserver {
+                              public http::ServerObserver,
+                              public sinks::StatusWriteObserver {
  public:
   explicit OperatorMetrics(prometheus::Registry& registry);
 
@@ -36,7 +38,7 @@ class OperatorMetrics final : public kube::RequestObserver,
   void OnConnectionClosed(http::CloseReason reason) override;
   void OnReply(int status) override;
 
-  void OnStatusWrite(bool success, base::WallTime when);
+  void OnStatusWrite(bool success, base::WallTime when) override;
   void ObserveScrape(double seconds);
   // `skipped`: the store's running count of objects it could not use (no metadata).
   void SetStoreStats(std::string_view resource, std::size_t objects, std::uint64_t skipped);

@@ -10,6 +10,7 @@
 #include "base/json.h"
 #include "base/text.h"
 #include "base/time_format.h"
+#include "collectors/extract.h"
 
 namespace kube9::sinks::collections {
 namespace {
@@ -104,11 +105,6 @@ std::string Envelope(CollectionType type, const ClusterIdentity& identity, base:
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
-template <typename T>
-std::int64_t Size(const std::unique_ptr<collectors::Store<T>>& store) {
-  return store ? static_cast<std::int64_t>(store->size()) : 0;
-}
-
 void ClusterMetadata(Writer& w, const Snapshot& s) {
   const auto& a = s.aggregates;
   Field(w, "kubernetesVersion", a.kubernetes_version);
@@ -154,18 +150,18 @@ void ResourceInventory(Writer& w, const Snapshot& s, const ClusterIdentity& iden
   Object(w, "byPhase", collectors::kPodPhases, phases);
   CountObject(w, "byNamespace", pods_by_namespace);
   w.EndObject();
-  Field(w, "deployments", Size(s.stores.deployments));
-  Field(w, "statefulsets", Size(s.stores.statefulsets));
-  Field(w, "daemonsets", Size(s.stores.daemonsets));
-  Field(w, "replicasets", Size(s.stores.replicasets));
-  Field(w, "jobs", Size(s.stores.jobs));
-  Field(w, "cronjobs", Size(s.stores.cronjobs));
-  Field(w, "persistentVolumeClaims", Size(s.stores.pvcs));
+  Field(w, "deployments", collectors::SizeOf(s.stores.Find(collectors::kDeployments)));
+  Field(w, "statefulsets", collectors::SizeOf(s.stores.Find(collectors::kStatefulSets)));
+  Field(w, "daemonsets", collectors::SizeOf(s.stores.Find(collectors::kDaemonSets)));
+  Field(w, "replicasets", collectors::SizeOf(s.stores.Find(collectors::kReplicaSets)));
+  Field(w, "jobs", collectors::SizeOf(s.stores.Find(collectors::kJobs)));
+  Field(w, "cronjobs", collectors::SizeOf(s.stores.Find(collectors::kCronJobs)));
+  Field(w, "persistentVolumeClaims", collectors::SizeOf(s.stores.Find(collectors::kPersistentVolumeClaims)));
   std::map<std::string, std::int64_t> service_types;
-  if (s.stores.services) s.stores.services->ForEach([&](const collectors::ServiceInfo& svc) { ++service_types[svc.type]; });
+  if (const auto* store = s.stores.Find(collectors::kServices)) store->ForEach([&](const collectors::ServiceInfo& svc) { ++service_types[svc.type]; });
   Key(w, "services");
   w.StartObject();
-  Field(w, "total", Size(s.stores.services));
+  Field(w, "total", collectors::SizeOf(s.stores.Find(collectors::kServices)));
   CountObject(w, "byType", service_types);
   w.EndObject();
 }
@@ -196,8 +192,8 @@ void ConfigurationPatterns(Writer& w, const Snapshot& s) {
   static constexpr std::array<std::string_view, 6> kCpuBuckets = {"none", "le100m", "le500m", "le1", "le4", "gt4"};
   static constexpr std::array<std::string_view, 6> kMemoryBuckets = {"none",  "le128Mi", "le512Mi",
                                                                      "le1Gi", "le4Gi",   "gt4Gi"};
-  if (s.stores.pods) {
-    s.stores.pods->ForEach([&](const PodInfo& p) {
+  if (const auto* store = s.stores.Find(collectors::kPods)) {
+    store->ForEach([&](const PodInfo& p) {
       const auto& c = p.shape;
       ++t.pods;
       t.containers += c.containers;
@@ -247,7 +243,7 @@ void ConfigurationPatterns(Writer& w, const Snapshot& s) {
   }
   w.EndObject();
   std::map<std::string, std::int64_t> service_types;
-  if (s.stores.services) s.stores.services->ForEach([&](const collectors::ServiceInfo& svc) { ++service_types[svc.type]; });
+  if (const auto* store = s.stores.Find(collectors::kServices)) store->ForEach([&](const collectors::ServiceInfo& svc) { ++service_types[svc.type]; });
   CountObject(w, "serviceTypes", service_types);
 }
 

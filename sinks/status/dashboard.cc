@@ -6,29 +6,25 @@
 
 #include "base/log.h"
 #include "base/time_format.h"
+#include "collectors/extract.h"
 
 namespace kube9::sinks {
 namespace {
-
-template <typename T>
-std::int64_t Size(const std::unique_ptr<collectors::Store<T>>& store) {
-  return store ? static_cast<std::int64_t>(store->size()) : 0;
-}
 
 }  // namespace
 
 DashboardData DashboardFromStores(const collectors::ClusterStores& s) {
   DashboardData d;
-  d.namespaces = Size(s.namespaces);
-  d.deployments = Size(s.deployments);
-  d.statefulsets = Size(s.statefulsets);
-  d.daemonsets = Size(s.daemonsets);
-  d.replicasets = Size(s.replicasets);
-  d.jobs = Size(s.jobs);
-  d.cronjobs = Size(s.cronjobs);
-  d.pods = Size(s.pods);
-  if (s.nodes) {
-    s.nodes->ForEach([&](const collectors::NodeInfo& n) {
+  d.namespaces = collectors::SizeOf(s.Find(collectors::kNamespaces));
+  d.deployments = collectors::SizeOf(s.Find(collectors::kDeployments));
+  d.statefulsets = collectors::SizeOf(s.Find(collectors::kStatefulSets));
+  d.daemonsets = collectors::SizeOf(s.Find(collectors::kDaemonSets));
+  d.replicasets = collectors::SizeOf(s.Find(collectors::kReplicaSets));
+  d.jobs = collectors::SizeOf(s.Find(collectors::kJobs));
+  d.cronjobs = collectors::SizeOf(s.Find(collectors::kCronJobs));
+  d.pods = collectors::SizeOf(s.Find(collectors::kPods));
+  if (const auto* store = s.Find(collectors::kNodes)) {
+    store->ForEach([&](const collectors::NodeInfo& n) {
       ++d.nodes;
       if (n.ready() == collectors::Tri::kTrue) ++d.ready_nodes;
       d.cpu_milli += n.allocatable_cpu_milli;
@@ -36,7 +32,7 @@ DashboardData DashboardFromStores(const collectors::ClusterStores& s) {
     });
   }
   d.data_points = d.namespaces + d.deployments + d.statefulsets + d.daemonsets + d.replicasets + d.jobs + d.cronjobs +
-                  d.pods + d.nodes + Size(s.services) + Size(s.pvcs);
+                  d.pods + d.nodes + collectors::SizeOf(s.Find(collectors::kServices)) + collectors::SizeOf(s.Find(collectors::kPersistentVolumeClaims));
   return d;
 }
 

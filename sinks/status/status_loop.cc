@@ -15,7 +15,7 @@ constexpr base::Millis kMaxInterval{240'000};  // the extension calls a status o
 }
 
 StatusLoop::StatusLoop(StatusModel& model, StatusPublisher& publisher, const base::Clock& clock,
-                       base::Millis interval, exporter::OperatorMetrics* metrics, exporter::HealthState* health,
+                       base::Millis interval, StatusWriteObserver* metrics, base::HealthReporter* health,
                        std::uint64_t seed)
     : model_(model),
       publisher_(publisher),

@@ -4,8 +4,8 @@
 
 #include "base/backoff.h"
 #include "base/clock.h"
-#include "exporter/health.h"
-#include "exporter/operator_metrics.h"
+#include "base/health.h"
+#include "sinks/status/observer.h"
 #include "sinks/status/status_publisher.h"
 #include "sinks/status/status_report.h"
 
@@ -20,7 +20,7 @@ class StatusLoop {
   static constexpr const char* kLoopName = "status";
 
   StatusLoop(StatusModel& model, StatusPublisher& publisher, const base::Clock& clock, base::Millis interval,
-             exporter::OperatorMetrics* metrics, exporter::HealthState* health, std::uint64_t seed = 0);
+             StatusWriteObserver* metrics, base::HealthReporter* health, std::uint64_t seed = 0);
 
   void Run(const base::StopSignal& stop);
   // A new write interval, from any thread (kube9-server's statusUpdateIntervalSeconds, or the
@@ -41,8 +41,8 @@ class StatusLoop {
   StatusPublisher& publisher_;
   const base::Clock& clock_;
   std::atomic<base::Millis::rep> interval_ms_;
-  exporter::OperatorMetrics* metrics_;
-  exporter::HealthState* health_;
+  StatusWriteObserver* metrics_;
+  base::HealthReporter* health_;
   base::Backoff backoff_;
   std::optional<kube::ApiError> last_error_;
 };

@@ -36,34 +36,34 @@ std::string_view NextLine(std::string_view& in) {
 
 collectors::ClusterStores MakeStores() {
   collectors::ClusterStores s;
-  s.nodes = std::make_unique<collectors::Store<collectors::NodeInfo>>(&collectors::ExtractNode);
-  s.namespaces = std::make_unique<collectors::Store<collectors::NamespaceInfo>>(&collectors::ExtractNamespace);
-  s.pods = std::make_unique<collectors::Store<collectors::PodInfo>>(&collectors::ExtractPod);
-  s.services = std::make_unique<collectors::Store<collectors::ServiceInfo>>(&collectors::ExtractService);
-  s.pvcs = std::make_unique<collectors::Store<collectors::PvcInfo>>(&collectors::ExtractPvc);
-  s.deployments = std::make_unique<collectors::Store<collectors::WorkloadInfo>>(&collectors::ExtractDeployment);
-  s.statefulsets = std::make_unique<collectors::Store<collectors::WorkloadInfo>>(&collectors::ExtractStatefulSet);
-  s.daemonsets = std::make_unique<collectors::Store<collectors::WorkloadInfo>>(&collectors::ExtractDaemonSet);
-  s.replicasets = std::make_unique<collectors::Store<collectors::NamespacedInfo>>(&collectors::ExtractNamespaced);
-  s.jobs = std::make_unique<collectors::Store<collectors::JobInfo>>(&collectors::ExtractJob);
-  s.cronjobs = std::make_unique<collectors::Store<collectors::NamespacedInfo>>(&collectors::ExtractNamespaced);
+  s.Add(collectors::kNodes);
+  s.Add(collectors::kNamespaces);
+  s.Add(collectors::kPods);
+  s.Add(collectors::kServices);
+  s.Add(collectors::kPersistentVolumeClaims);
+  s.Add(collectors::kDeployments);
+  s.Add(collectors::kStatefulSets);
+  s.Add(collectors::kDaemonSets);
+  s.Add(collectors::kReplicaSets);
+  s.Add(collectors::kJobs);
+  s.Add(collectors::kCronJobs);
   return s;
 }
 
 void Add(collectors::ClusterStores& s, std::uint8_t which, const rapidjson::Value& object) {
   const auto added = kube9::kube::EventType::kAdded;
   switch (which % 11) {
-    case 0: s.nodes->OnEvent(added, object); break;
-    case 1: s.namespaces->OnEvent(added, object); break;
-    case 2: s.pods->OnEvent(added, object); break;
-    case 3: s.services->OnEvent(added, object); break;
-    case 4: s.pvcs->OnEvent(added, object); break;
-    case 5: s.deployments->OnEvent(added, object); break;
-    case 6: s.statefulsets->OnEvent(added, object); break;
-    case 7: s.daemonsets->OnEvent(added, object); break;
-    case 8: s.replicasets->OnEvent(added, object); break;
-    case 9: s.jobs->OnEvent(added, object); break;
-    default: s.cronjobs->OnEvent(added, object); break;
+    case 0: s.Find(collectors::kNodes)->OnEvent(added, object); break;
+    case 1: s.Find(collectors::kNamespaces)->OnEvent(added, object); break;
+    case 2: s.Find(collectors::kPods)->OnEvent(added, object); break;
+    case 3: s.Find(collectors::kServices)->OnEvent(added, object); break;
+    case 4: s.Find(collectors::kPersistentVolumeClaims)->OnEvent(added, object); break;
+    case 5: s.Find(collectors::kDeployments)->OnEvent(added, object); break;
+    case 6: s.Find(collectors::kStatefulSets)->OnEvent(added, object); break;
+    case 7: s.Find(collectors::kDaemonSets)->OnEvent(added, object); break;
+    case 8: s.Find(collectors::kReplicaSets)->OnEvent(added, object); break;
+    case 9: s.Find(collectors::kJobs)->OnEvent(added, object); break;
+    default: s.Find(collectors::kCronJobs)->OnEvent(added, object); break;
   }
 }
 

@@ -14,11 +14,11 @@ const base::WallTime kNow{std::chrono::seconds(1795774800)};  // 2026-11-27T10:2
 class AggregatesTest : public ::testing::Test {
  protected:
   AggregatesTest() {
-    stores_.nodes = std::make_unique<Store<NodeInfo>>(&ExtractNode);
-    stores_.pods = std::make_unique<Store<PodInfo>>(&ExtractPod);
-    stores_.deployments = std::make_unique<Store<WorkloadInfo>>(&ExtractDeployment);
-    stores_.pvcs = std::make_unique<Store<PvcInfo>>(&ExtractPvc);
-    stores_.jobs = std::make_unique<Store<JobInfo>>(&ExtractJob);
+    stores_.Add(collectors::kNodes);
+    stores_.Add(collectors::kPods);
+    stores_.Add(collectors::kDeployments);
+    stores_.Add(collectors::kPersistentVolumeClaims);
+    stores_.Add(collectors::kJobs);
   }
   template <typename T>
   void Add(Store<T>& store, const std::string& json) {
@@ -29,11 +29,11 @@ class AggregatesTest : public ::testing::Test {
   }
   std::string Uid() { return "00000000-0000-0000-0000-" + std::to_string(100000000000 + next_++); }
   void Node(const char* ready, const char* cpu) {
-    Add(*stores_.nodes, R"({"metadata":{"uid":")" + Uid() + R"("},"status":{"allocatable":{"cpu":")" + cpu +
+    Add(*stores_.Find(collectors::kNodes), R"({"metadata":{"uid":")" + Uid() + R"("},"status":{"allocatable":{"cpu":")" + cpu +
                             R"(","memory":"1Gi"},"conditions":[{"type":"Ready","status":")" + ready + "\"}]}}");
   }
   void Pod(const char* ns, const char* status, const char* created = "2026-11-27T10:19:00Z") {
-    Add(*stores_.pods, R"({"metadata":{"uid":")" + Uid() + R"(","namespace":")" + ns + R"(","creationTimestamp":")" +
+    Add(*stores_.Find(collectors::kPods), R"({"metadata":{"uid":")" + Uid() + R"(","namespace":")" + ns + R"(","creationTimestamp":")" +
                            created + R"("},"spec":{"containers":[{"resources":{"requests":{"cpu":"100m"}}}]},"status":)" +
                            status + "}");
   }
@@ -93,11 +93,11 @@ TEST_F(AggregatesTest, PodsByNamespaceWaitingRestartsAndChecks) {
 }
 
 TEST_F(AggregatesTest, WorkloadsPvcsJobs) {
-  Add(*stores_.deployments, R"({"metadata":{"uid":")" + Uid() + R"(","namespace":"a","name":"web"},"spec":{"replicas":2},"status":{"readyReplicas":1,"availableReplicas":1,"unavailableReplicas":1}})");
-  Add(*stores_.deployments, R"({"metadata":{"uid":")" + Uid() + R"(","namespace":"a","name":"api"},"spec":{"replicas":1},"status":{"readyReplicas":1,"availableReplicas":1}})");
-  Add(*stores_.pvcs, R"({"metadata":{"uid":")" + Uid() + R"(","namespace":"a"}})");
-  Add(*stores_.pvcs, R"({"metadata":{"uid":")" + Uid() + R"(","namespace":"a"},"status":{"phase":"Bound"}})");
-  Add(*stores_.jobs, R"({"metadata":{"uid":")" + Uid() + R"(","namespace":"c"},"status":{"conditions":[{"type":"Failed","status":"True"}]}})");
+  Add(*stores_.Find(collectors::kDeployments), R"({"metadata":{"uid":")" + Uid() + R"(","namespace":"a","name":"web"},"spec":{"replicas":2},"status":{"readyReplicas":1,"availableReplicas":1,"unavailableReplicas":1}})");
+  Add(*stores_.Find(collectors::kDeployments), R"({"metadata":{"uid":")" + Uid() + R"(","namespace":"a","name":"api"},"spec":{"replicas":1},"status":{"readyReplicas":1,"availableReplicas":1}})");
+  Add(*stores_.Find(collectors::kPersistentVolumeClaims), R"({"metadata":{"uid":")" + Uid() + R"(","namespace":"a"}})");
+  Add(*stores_.Find(collectors::kPersistentVolumeClaims), R"({"metadata":{"uid":")" + Uid() + R"(","namespace":"a"},"status":{"phase":"Bound"}})");
+  Add(*stores_.Find(collectors::kJobs), R"({"metadata":{"uid":")" + Uid() + R"(","namespace":"c"},"status":{"conditions":[{"type":"Failed","status":"True"}]}})");
   auto a = Aggregate(stores_, kNow, "");
   ASSERT_EQ(a.workloads.size(), 2u);
   EXPECT_EQ(a.workloads[0].name, "api") << "sorted for stable output";
@@ -112,7 +112,7 @@ TEST_F(AggregatesTest, WorkloadsPvcsJobs) {
 TEST_F(AggregatesTest, HugeSumsStayExactAndSaturateInsteadOfOverflowing) {
   // Found by UBSan: two 8 PiB nodes overflowed a sum kept in milli-bytes. Bytes are exact.
   for (int i = 0; i < 2; ++i) {
-    Add(*stores_.nodes, R"({"metadata":{"uid":")" + Uid() +
+    Add(*stores_.Find(collectors::kNodes), R"({"metadata":{"uid":")" + Uid() +
                             R"("},"status":{"allocatable":{"memory":"8Pi"},"conditions":[{"type":"Ready","status":"True"}]}})");
   }
   auto a = Aggregate(stores_, kNow, "");
@@ -133,7 +133,7 @@ TEST(HealthScoreTest, FormulaIsBoundedAndRounded) {
 
 TEST_F(AggregatesTest, DisabledCollectorsExportNoFamilies) {
   ClusterStores only_pods;
-  only_pods.pods = std::make_unique<Store<PodInfo>>(&ExtractPod);
+  only_pods.Add(collectors::kPods);
   auto a = Aggregate(only_pods, kNow, "v1.35.4");
   std::set<std::string> names;
   for (const auto& f : exporter::ClusterMetrics::Render(a)) names.insert(f.name);

@@ -1,5 +1,8 @@
 #include "collectors/store.h"
 
+#include <set>
+
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 namespace kube9::collectors {
@@ -83,19 +86,59 @@ TEST(ObjectKeyTest, UuidsPackIntoTheKeyOthersHash) {
 }  // namespace kube9::collectors
 
 #include "collectors/collector_set.h"
-#include "config/config.h"
+#include "collectors/registry.h"
 
 namespace kube9::collectors {
 namespace {
 
-TEST(CollectorSetTest, EveryConfigurableCollectorHasAResourceAndNoSecretsAreRead) {
-  std::vector<std::string> names;
+TEST(RegistryTest, NamesAreUniqueAndNoSecretsAreRead) {
+  std::set<std::string_view> names;
   for (const auto& r : AllResources()) {
-    names.emplace_back(r.name);
+    EXPECT_TRUE(names.insert(r.name).second) << r.name << " registered twice: ClusterStores::Find relies on it";
     EXPECT_NE(r.name, "secrets");
-    EXPECT_NE(r.name, "configmaps");
+    EXPECT_FALSE(r.path.empty()) << r.name;
   }
-  EXPECT_EQ(names, config::Config().collectors);
+}
+
+TEST(RegistryTest, NoCollectorsGivenMeansEveryCollector) {
+  std::vector<std::string> names;
+  EXPECT_EQ(ResolveCollectorNames(names), "");
+  EXPECT_EQ(names, AllCollectorNames());
+  EXPECT_EQ(names.front(), "nodes");
+  EXPECT_EQ(names.back(), "events");
+}
+
+TEST(RegistryTest, UnknownCollectorsAreAllNamedWithTheKnownOnes) {
+  std::vector<std::string> names = {"pods", "secrets", "podz"};
+  const std::string problem = ResolveCollectorNames(names);
+  EXPECT_THAT(problem, ::testing::StartsWith("unknown collector 'secrets', 'podz' (known: nodes, namespaces, pods,"));
+  EXPECT_THAT(problem, ::testing::EndsWith(", events)"));
+  std::vector<std::string> good = {"events", "pods"};
+  EXPECT_EQ(ResolveCollectorNames(good), "");
+  EXPECT_EQ(good, (std::vector<std::string>{"events", "pods"}));
+}
+
+TEST(ClusterStoresTest, AStoreIsFoundByItsCollectorAndIsNullWhenDisabled) {
+  ClusterStores stores;
+  EXPECT_EQ(stores.Find(kPods), nullptr);
+  Store<PodInfo>& pods = stores.Add(kPods);
+  EXPECT_EQ(stores.Find(kPods), &pods);
+  EXPECT_EQ(stores.FindByName("pods"), &pods);
+  EXPECT_EQ(stores.Find(kNodes), nullptr);
+  EXPECT_EQ(SizeOf(stores.Find(kNodes)), 0);
+}
+
+TEST(CollectorSetTest, RunsOneCollectorPerEnabledRegistrationAndTheEventsOnlyWithAHistory) {
+  ClusterStores unused;
+  for (const auto& r : Registry()) {
+    if (r.kind.name == "events") {
+      EXPECT_EQ(r.add_store, nullptr);
+      continue;
+    }
+    ASSERT_NE(r.add_store, nullptr) << r.kind.name;
+    StoreBase* store = r.add_store(unused);
+    EXPECT_EQ(unused.FindByName(r.kind.name), store) << r.kind.name;
+  }
 }
 
 }  // namespace

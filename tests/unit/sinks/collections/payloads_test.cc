@@ -44,11 +44,11 @@ TEST(IdentityTest, CollectionIdsAreRandom) {
 class PayloadsTest : public ::testing::Test {
  protected:
   PayloadsTest() : identity_("uid-of-kube-system") {
-    stores_.nodes = std::make_unique<collectors::Store<collectors::NodeInfo>>(&collectors::ExtractNode);
-    stores_.pods = std::make_unique<collectors::Store<collectors::PodInfo>>(&collectors::ExtractPod);
-    stores_.services = std::make_unique<collectors::Store<collectors::ServiceInfo>>(&collectors::ExtractService);
-    stores_.deployments = std::make_unique<collectors::Store<collectors::WorkloadInfo>>(&collectors::ExtractDeployment);
-    stores_.namespaces = std::make_unique<collectors::Store<collectors::NamespaceInfo>>(&collectors::ExtractNamespace);
+    stores_.Add(collectors::kNodes);
+    stores_.Add(collectors::kPods);
+    stores_.Add(collectors::kServices);
+    stores_.Add(collectors::kDeployments);
+    stores_.Add(collectors::kNamespaces);
   }
   template <typename T>
   void Add(collectors::Store<T>& store, const std::string& json) {
@@ -59,13 +59,13 @@ class PayloadsTest : public ::testing::Test {
   }
   // Objects whose every identifying string contains "SECRETMARK", as a user's would.
   void Populate() {
-    Add(*stores_.namespaces, R"({"metadata":{"uid":"n1","name":"team-SECRETMARK"}})");
-    Add(*stores_.nodes, R"({"metadata":{"uid":"node1","name":"node-SECRETMARK","labels":{
+    Add(*stores_.Find(collectors::kNamespaces), R"({"metadata":{"uid":"n1","name":"team-SECRETMARK"}})");
+    Add(*stores_.Find(collectors::kNodes), R"({"metadata":{"uid":"node1","name":"node-SECRETMARK","labels":{
         "topology.kubernetes.io/region":"eu-west-1","topology.kubernetes.io/zone":"eu-west-1a",
         "owner":"SECRETMARK"}},"spec":{"providerID":"aws:///eu-west-1a/i-SECRETMARK"},
         "status":{"addresses":[{"type":"InternalIP","address":"10.1.2.3"}],
         "conditions":[{"type":"Ready","status":"True"}]}})");
-    Add(*stores_.pods, R"({"metadata":{"uid":"p1","name":"api-SECRETMARK","namespace":"team-SECRETMARK",
+    Add(*stores_.Find(collectors::kPods), R"({"metadata":{"uid":"p1","name":"api-SECRETMARK","namespace":"team-SECRETMARK",
         "labels":{"app":"SECRETMARK"},"annotations":{"note":"SECRETMARK"}},
         "spec":{"hostNetwork":true,"securityContext":{"runAsNonRoot":true},
           "volumes":[{"name":"v-SECRETMARK","emptyDir":{}},{"name":"s","secret":{"secretName":"SECRETMARK"}}],
@@ -78,13 +78,13 @@ class PayloadsTest : public ::testing::Test {
                               "capabilities":{"drop":["ALL"]}}},
           {"name":"sidecar","image":"x","securityContext":{"runAsNonRoot":false,"privileged":true}}]},
         "status":{"phase":"Running","podIP":"10.9.9.9"}})");
-    Add(*stores_.pods, R"({"metadata":{"uid":"p2","name":"web","namespace":"default"},
+    Add(*stores_.Find(collectors::kPods), R"({"metadata":{"uid":"p2","name":"web","namespace":"default"},
         "spec":{"containers":[{"name":"c","image":"nginx","imagePullPolicy":"IfNotPresent"}]},
         "status":{"phase":"Pending"}})");
-    Add(*stores_.services, R"({"metadata":{"uid":"s1","name":"svc-SECRETMARK","namespace":"default"},
+    Add(*stores_.Find(collectors::kServices), R"({"metadata":{"uid":"s1","name":"svc-SECRETMARK","namespace":"default"},
         "spec":{"type":"LoadBalancer","clusterIP":"10.0.0.7"}})");
-    Add(*stores_.services, R"({"metadata":{"uid":"s2","name":"svc2","namespace":"default"},"spec":{}})");
-    Add(*stores_.deployments, R"({"metadata":{"uid":"d1","name":"dep-SECRETMARK","namespace":"default"},
+    Add(*stores_.Find(collectors::kServices), R"({"metadata":{"uid":"s2","name":"svc2","namespace":"default"},"spec":{}})");
+    Add(*stores_.Find(collectors::kDeployments), R"({"metadata":{"uid":"d1","name":"dep-SECRETMARK","namespace":"default"},
         "spec":{"replicas":3},"status":{"readyReplicas":2,"availableReplicas":2,"unavailableReplicas":1}})");
     aggregates_ = collectors::Aggregate(stores_, kNow, "v1.35.4");
   }

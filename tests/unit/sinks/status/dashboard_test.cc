@@ -25,16 +25,16 @@ void Add(collectors::Store<T>& store, const std::string& json) {
 
 TEST(DashboardTest, CountsComeFromTheStores) {
   collectors::ClusterStores stores;
-  stores.namespaces = std::make_unique<collectors::Store<collectors::NamespaceInfo>>(&collectors::ExtractNamespace);
-  stores.nodes = std::make_unique<collectors::Store<collectors::NodeInfo>>(&collectors::ExtractNode);
-  stores.deployments = std::make_unique<collectors::Store<collectors::WorkloadInfo>>(&collectors::ExtractDeployment);
-  Add(*stores.namespaces, R"({"metadata":{"uid":"00000000-0000-0000-0000-000000000001","name":"a"}})");
-  Add(*stores.namespaces, R"({"metadata":{"uid":"00000000-0000-0000-0000-000000000002","name":"b"}})");
-  Add(*stores.deployments, R"({"metadata":{"uid":"00000000-0000-0000-0000-000000000003","name":"d","namespace":"a"},
+  stores.Add(collectors::kNamespaces);
+  stores.Add(collectors::kNodes);
+  stores.Add(collectors::kDeployments);
+  Add(*stores.Find(collectors::kNamespaces), R"({"metadata":{"uid":"00000000-0000-0000-0000-000000000001","name":"a"}})");
+  Add(*stores.Find(collectors::kNamespaces), R"({"metadata":{"uid":"00000000-0000-0000-0000-000000000002","name":"b"}})");
+  Add(*stores.Find(collectors::kDeployments), R"({"metadata":{"uid":"00000000-0000-0000-0000-000000000003","name":"d","namespace":"a"},
       "spec":{"replicas":1}})");
-  Add(*stores.nodes, R"({"metadata":{"uid":"00000000-0000-0000-0000-000000000004","name":"n1"},
+  Add(*stores.Find(collectors::kNodes), R"({"metadata":{"uid":"00000000-0000-0000-0000-000000000004","name":"n1"},
       "status":{"allocatable":{"cpu":"3500m","memory":"8Gi"},"conditions":[{"type":"Ready","status":"True"}]}})");
-  Add(*stores.nodes, R"({"metadata":{"uid":"00000000-0000-0000-0000-000000000005","name":"n2"},
+  Add(*stores.Find(collectors::kNodes), R"({"metadata":{"uid":"00000000-0000-0000-0000-000000000005","name":"n2"},
       "status":{"allocatable":{"cpu":"4","memory":"4Gi"},"conditions":[{"type":"Ready","status":"False"}]}})");
   DashboardData d = DashboardFromStores(stores);
   EXPECT_EQ(d.namespaces, 2);

@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 
+#include "exporter/health.h"
+#include "exporter/operator_metrics.h"
+
 namespace kube9::sinks {
 namespace {
 

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "collectors/resource.h"
+#include "collectors/store.h"
+
+namespace kube9::collectors {
+
+// The enabled collectors' stores, one per resource, found by the collector's Resource:
+// `stores.Find(kPods)` is the pods store, or null when that collector is disabled.
+// Not thread-safe to Add to; the stores themselves are (see Store).
+class ClusterStores {
+ public:
+  template <typename T>
+  const Store<T>* Find(const Resource<T>& r) const {
+    auto it = stores_.find(r.kind.name);
+    // The registry's names are unique (tested), so a name always names the same record type.
+    return it == stores_.end() ? nullptr : static_cast<const Store<T>*>(it->second.get());
+  }
+  template <typename T>
+  Store<T>* Find(const Resource<T>& r) {
+    return const_cast<Store<T>*>(std::as_const(*this).Find(r));
+  }
+  // Creates (or replaces) the store of `r`.
+  template <typename T>
+  Store<T>& Add(const Resource<T>& r) {
+    auto store = std::make_unique<Store<T>>(r.extract);
+    Store<T>& ref = *store;
+    stores_[std::string(r.kind.name)] = std::move(store);
+    return ref;
+  }
+  // The store of the collector named `name` (any record type), or null.
+  const StoreBase* FindByName(std::string_view name) const {
+    auto it = stores_.find(name);
+    return it == stores_.end() ? nullptr : it->second.get();
+  }
+
+ private:
+  std::map<std::string, std::unique_ptr<StoreBase>, std::less<>> stores_;
+};
+
+// The number of objects in `store`, 0 when its collector is disabled.
+inline std::int64_t SizeOf(const StoreBase* store) {
+  return store == nullptr ? 0 : static_cast<std::int64_t>(store->size());
+}
+
+}  // namespace kube9::collectors

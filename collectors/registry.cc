@@ -1,0 +1,60 @@
+#include "collectors/registry.h"
+
+#include <algorithm>
+
+#include "collectors/extract.h"
+
+namespace kube9::collectors {
+
+const std::vector<Registration>& Registry() {
+  static const std::vector<Registration> all = {
+      Register<kNodes>(),
+      Register<kNamespaces>(),
+      Register<kPods>(),
+      Register<kServices>(),
+      Register<kPersistentVolumeClaims>(),
+      Register<kDeployments>(),
+      Register<kStatefulSets>(),
+      Register<kDaemonSets>(),
+      Register<kReplicaSets>(),
+      Register<kJobs>(),
+      Register<kCronJobs>(),
+      {kEvents, nullptr},  // the events history's (sinks/events), not a store
+  };
+  return all;
+}
+
+const std::vector<ResourceKind>& AllResources() {
+  static const std::vector<ResourceKind> kinds = [] {
+    std::vector<ResourceKind> out;
+    for (const auto& r : Registry()) out.push_back(r.kind);
+    return out;
+  }();
+  return kinds;
+}
+
+std::vector<std::string> AllCollectorNames() {
+  std::vector<std::string> out;
+  for (const auto& r : Registry()) out.emplace_back(r.kind.name);
+  return out;
+}
+
+std::string ResolveCollectorNames(std::vector<std::string>& names) {
+  const std::vector<std::string> known = AllCollectorNames();
+  if (names.empty()) {
+    names = known;
+    return "";
+  }
+  std::string unknown;
+  for (const auto& n : names) {
+    if (std::find(known.begin(), known.end(), n) == known.end()) {
+      unknown += (unknown.empty() ? "'" : ", '") + n + "'";
+    }
+  }
+  if (unknown.empty()) return "";
+  std::string list;
+  for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+  return "unknown collector " + unknown + " (known: " + list + ")";
+}
+
+}  // namespace kube9::collectors
