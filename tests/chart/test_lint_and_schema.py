@@ -78,6 +78,12 @@ def assert_documented(lines: list[str]) -> None:
             check(index)
 
 
+def persistence_param(prefix: str, name: str, key: str, value, where: str, fragment: str):
+    """A bad value of `prefix`.`key`; the error names the path `prefix`/`where`."""
+    path = "/" + prefix.replace(".", "/") + (f"/{where}" if where else "")
+    return pytest.param({f"{prefix}.{key}": value}, [path, fragment], id=f"{'alias' if prefix.startswith('pro.') else 'persistence'}-{name}")
+
+
 # (values, what the error must say): each a different kind of mistake.
 BAD_VALUES = [
     pytest.param({"logLevel": "verbose"}, ["/logLevel", "must be one of", "debug"], id="enum"),
@@ -94,29 +100,20 @@ BAD_VALUES = [
     pytest.param({"pro.resourceInventoryIntervalSeconds": 60}, ["/pro/resourceInventoryIntervalSeconds", "minimum", "want 1,800"],
                  id="collection-interval-too-short"),
     pytest.param({"extraEnv": [{"name": "API_KEY", "value": "k9_secret"}]}, ["/extraEnv/0/name"], id="api-key-in-env"),
-    pytest.param({"pro.spool.persistence.enabled": "yes"}, ["/pro/spool/persistence/enabled", "want boolean"],
-                 id="spool-persistence-not-boolean"),
-    pytest.param({"pro.spool.persistence.accessModes": "ReadWriteOnce"},
-                 ["/pro/spool/persistence/accessModes", "want array"], id="spool-access-modes-not-a-list"),
-    pytest.param({"pro.spool.persistence.accessModes": []}, ["/pro/spool/persistence/accessModes", "minItems"],
-                 id="spool-access-modes-empty"),
-    pytest.param({"pro.spool.persistence.accessModes": ["ReadOnlyMany"]},
-                 ["/pro/spool/persistence/accessModes/0", "must be one of"], id="spool-read-only"),
-    pytest.param({"pro": {"spool": {"persistence": {"storageclass": "fast"}}}},
-                 ["/pro/spool/persistence", "additional properties 'storageclass' not allowed"],
-                 id="spool-persistence-unknown-key"),
-    pytest.param({"pro.spool.persistence.size": "1.5Gi"}, ["/pro/spool/persistence/size", "does not match pattern"],
-                 id="spool-size-fraction"),
-    pytest.param({"pro.spool.persistence.size": "80MB"}, ["/pro/spool/persistence/size", "does not match pattern"],
-                 id="spool-size-unit"),
-    pytest.param({"pro.spool.persistence.size": 1073741824}, ["/pro/spool/persistence/size", "want string"],
-                 id="spool-size-number"),
-    pytest.param({"pro.spool.persistence.storageClass": "Fast_SSD"},
-                 ["/pro/spool/persistence/storageClass", "does not match pattern"], id="spool-storage-class"),
-    pytest.param({"pro.spool.persistence.existingClaim": "My Claim"},
-                 ["/pro/spool/persistence/existingClaim", "does not match pattern"], id="spool-existing-claim"),
-    pytest.param({"pro.spool.persistence.resourcePolicy": "delete"},
-                 ["/pro/spool/persistence/resourcePolicy", "must be one of"], id="spool-resource-policy"),
+    # persistence.* and its deprecated alias pro.spool.persistence.* share one schema.
+    *[persistence_param(prefix, *case) for prefix in ("persistence", "pro.spool.persistence") for case in [
+        ("not-boolean", "enabled", "yes", "enabled", "want boolean"),
+        ("access-modes-not-a-list", "accessModes", "ReadWriteOnce", "accessModes", "want array"),
+        ("access-modes-empty", "accessModes", [], "accessModes", "minItems"),
+        ("read-only", "accessModes", ["ReadOnlyMany"], "accessModes/0", "must be one of"),
+        ("unknown-key", "storageclass", "fast", "", "additional properties 'storageclass' not allowed"),
+        ("size-fraction", "size", "1.5Gi", "size", "does not match pattern"),
+        ("size-unit", "size", "80MB", "size", "does not match pattern"),
+        ("size-number", "size", 1073741824, "size", "want string"),
+        ("storage-class", "storageClass", "Fast_SSD", "storageClass", "does not match pattern"),
+        ("existing-claim", "existingClaim", "My Claim", "existingClaim", "does not match pattern"),
+        ("resource-policy", "resourcePolicy", "delete", "resourcePolicy", "must be one of"),
+    ]],
     pytest.param({"argocd.namespace": "Argo CD"}, ["/argocd/namespace", "does not match pattern"], id="argocd-namespace"),
     pytest.param({"argocd.apiBaseUrl": "argocd-server:443"}, ["/argocd/apiBaseUrl", "does not match pattern"],
                  id="argocd-url-without-scheme"),
@@ -145,16 +142,24 @@ def test_schema_rejects_bad_values(helm, values, message):
     pytest.param({"pro.apiKey": "k9_a", "pro.existingSecret": "s"}, "pro.apiKey and pro.existingSecret are both set",
                  id="two-api-keys"),
     pytest.param({"serviceAccount.create": False}, "serviceAccount.name is required", id="no-service-account"),
+    pytest.param({"persistence.existingClaim": "my-data"},
+                 "persistence.existingClaim is set but persistence.enabled is false", id="claim-without-persistence"),
     pytest.param({"pro.spool.persistence.existingClaim": "my-spool"},
                  "pro.spool.persistence.existingClaim is set but pro.spool.persistence.enabled is false",
-                 id="spool-claim-without-persistence"),
+                 id="alias-claim-without-persistence"),
+    pytest.param({"persistence.enabled": True, "persistence.size": "87Mi"},
+                 "persistence.size 87Mi is smaller than the data volume needs (92274688 bytes)",
+                 id="claim-smaller-than-the-events-history"),
+    pytest.param({"pro.existingSecret": "s", "persistence.enabled": True, "persistence.size": "167Mi"},
+                 "persistence.size 167Mi is smaller than the data volume needs (176160768 bytes)",
+                 id="claim-smaller-than-history-and-spool"),
     pytest.param({"pro.existingSecret": "s", "pro.spool.persistence.enabled": True,
-                  "pro.spool.persistence.size": "79Mi"},
-                 "pro.spool.persistence.size 79Mi is smaller than pro.spool.maxBytes plus a quarter",
-                 id="spool-claim-smaller-than-the-spool"),
+                  "pro.spool.persistence.size": "80Mi"},
+                 "pro.spool.persistence.size 80Mi is smaller than the data volume needs (176160768 bytes)",
+                 id="alias-claim-sized-for-the-spool-alone"),
     pytest.param({"pro.existingSecret": "s", "pro.spool.persistence.enabled": True,
                   "pro.spool.maxBytes": 1073741824, "pro.spool.persistence.size": "1Gi"},
-                 "pro.spool.persistence.size 1Gi is smaller than pro.spool.maxBytes plus a quarter",
+                 "pro.spool.persistence.size 1Gi is smaller than the data volume needs",
                  id="spool-grew-past-its-claim"),
 ])
 def test_template_refuses_contradictions(helm, values, message):

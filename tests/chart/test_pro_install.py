@@ -5,8 +5,9 @@ its pod reproduced on the host from what the API server holds, and the operator 
 What is read back from the API server: the Deployment's container args, env, volume mounts and
 volumes, and the Secret they name. What the host does in the kubelet's place: the Secret volume
 becomes a temporary directory holding the Secret's key at the item's path (with the volume's
-mode), the spool's emptyDir another one. The args are kept exactly as rendered except for host
-paths under those mounts (--api-key-file, --spool.path), --server-url (the fake kube9-server of
+mode), the data volume's emptyDir another one (the spool is a directory in it). The args are kept
+exactly as rendered except for host paths under those mounts (--api-key-file, --spool.path),
+--server-url (the fake kube9-server of
 tests/integration/fake_kube9_server.py instead of https://api.kube9.io) and
 --web.listen-address (a free loopback port instead of :8080, so that runs never collide);
 --collection.initial-delay=1s is appended. The operator talks to the API server with nothing but
@@ -94,8 +95,7 @@ class HostPod:
     def host_path(self, value: str) -> str | None:
         """`value` with its mount path replaced by the host directory, or None when it is not
         under a mount."""
-        # The deepest mount wins, as with nested mounts in the container (the spool is mounted
-        # under the data directory).
+        # The deepest mount wins, as with nested mounts in the container.
         for mount_path, host in sorted(self.mounts.items(), key=lambda m: -len(m[0])):
             if value == mount_path or value.startswith(mount_path + "/"):
                 return str(host) + value[len(mount_path):]
@@ -152,7 +152,7 @@ def test_chart_pro_tier_runs_the_real_operator(pro_release, kubectl, cluster, ku
     # --- what the API server holds
     deployment = get_json(kubectl, "-n", ns, "deployment", rel["fullname"])
     pod = HostPod(kubectl, ns, deployment["spec"]["template"]["spec"], tmp_path / "volumes")
-    assert set(pod.volume_dirs) == {"api-key", "spool", "data"}, pod.volume_dirs
+    assert set(pod.volume_dirs) == {"api-key", "data"}, pod.volume_dirs
     (secret,) = pod.secrets.values()
     want_secret = "kube9-key" if rel["case"] == "existing-secret" else f"{rel['fullname']}-api-key"
     assert secret["metadata"]["name"] == want_secret, secret["metadata"]
@@ -216,12 +216,14 @@ def test_chart_pro_tier_runs_the_real_operator(pro_release, kubectl, cluster, ku
     assert all(r.api_key == key for r in server.requests()), server.summary()
     # The spool is empty again once everything is delivered: what shows it was used is the
     # operator's own start-up line naming it (and the directory it created in the volume).
-    spool = pod.volume_dirs["spool"]
+    # It shares the one data volume with the events history.
+    data = pod.volume_dirs["data"]
     spool_arg = next(a.split("=", 1)[1] for a in args if a.startswith("--spool.path="))
-    assert Path(spool_arg).resolve().is_relative_to(spool.resolve()), (spool_arg, spool)
+    assert Path(spool_arg).resolve().is_relative_to(data.resolve()), (spool_arg, data)
     started = [e for e in op.json_logs() if e.get("msg", "").startswith("Pro tier")]
     assert started and started[0].get("spool") == spool_arg, started
-    assert Path(spool_arg).is_dir(), f"the operator never created its spool in the volume {spool}"
+    assert Path(spool_arg).is_dir(), f"the operator never created its spool in the volume {data}"
+    assert (data / "events.db").is_file(), f"the events history is not in the data volume {data}"
 
     # --- the API server never refused it
     text = op.metrics()

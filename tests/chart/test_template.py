@@ -1,7 +1,7 @@
 """`helm template` output checked as data: labels, the pod's security fields, probes and
 resources, RBAC exactly as `kube9-operator rbac` prints it (and nothing more), the API key as
-a mounted file only, the spool volume (an emptyDir, or a PersistentVolumeClaim when persistence is
-on), and the optional monitoring and network objects."""
+a mounted file only, the one data volume holding the events history and the spool (an emptyDir, or
+a PersistentVolumeClaim when persistence is on), and the optional monitoring and network objects."""
 
 from __future__ import annotations
 
@@ -188,11 +188,10 @@ def test_pro_tier_spool_volume_and_flags(render):
     objects = render({"pro.existingSecret": "my-key", "pro.spool.maxBytes": 8 * 1024 * 1024,
                       "pro.upload.maxBatchAge": "2m", "pro.serverCAConfigMap": "ca"})
     spec, c = pod_spec(objects), container(objects)
-    spool = {v["name"]: v for v in spec["volumes"]}["spool"]
-    assert spool["emptyDir"]["sizeLimit"] == 10 * 1024 * 1024  # the bound plus a quarter
-    mount = {m["name"]: m for m in c["volumeMounts"]}["spool"]
-    assert not mount.get("readOnly")
-    assert f"--spool.path={mount['mountPath']}" in c["args"]
+    data = {v["name"]: v for v in spec["volumes"]}["data"]
+    # The events history (64 MiB, a quarter, the WAL) and the spool (8 MiB and a quarter).
+    assert data["emptyDir"]["sizeLimit"] == 88 * 2**20 + 10 * 2**20
+    assert spool_path(objects) == "/var/lib/kube9-operator/spool"
     assert "--spool.max-bytes=8388608" in c["args"]
     assert "--upload.max-batch-age=2m" in c["args"]
     assert "--server-url=https://api.kube9.io" in c["args"]
@@ -203,65 +202,104 @@ def test_pro_tier_spool_volume_and_flags(render):
     assert env["RESOURCE_INVENTORY_INTERVAL_SECONDS"] == "21600"
 
 
-# --- the Pro tier: a persistent spool ---------------------------------------------------------
+# --- the data volume: events history and spool, an emptyDir or a claim ------------------------
 
 PRO = {"pro.existingSecret": "my-key"}
-PERSISTENT = {**PRO, "pro.spool.persistence.enabled": True}
+# persistence.* and its deprecated alias pro.spool.persistence.* (which needs Pro tier, as it
+# always did), with the claim each names.
+KEYS = {"persistence": ("persistence", "k9-kube9-operator-data"),
+        "alias": ("pro.spool.persistence", "k9-kube9-operator-spool")}
+EVENTS_BYTES = 88 * 2**20  # events.maxBytes (64 MiB), a quarter, 8 MiB of WAL
+SPOOL_BYTES = 80 * 2**20  # pro.spool.maxBytes (64 MiB) and a quarter
+
+
+def persistent(which: str, **settings) -> dict:
+    key = KEYS[which][0]
+    return {**PRO, f"{key}.enabled": True, **{f"{key}.{k}": v for k, v in settings.items()}}
 
 
 def volumes_by_name(objects: list[dict]) -> dict[str, dict]:
     return {v["name"]: v for v in pod_spec(objects).get("volumes") or []}
 
 
+def writable_mounts(objects: list[dict]) -> list[dict]:
+    return [m for m in container(objects)["volumeMounts"] if not m.get("readOnly")]
+
+
 def spool_path(objects: list[dict]) -> str:
+    """The spool's path, after checking that it lies in the data volume, the container's one
+    writable volume, next to the events history."""
     c = container(objects)
-    mount = {m["name"]: m for m in c["volumeMounts"]}["spool"]
-    assert f"--spool.path={mount['mountPath']}" in c["args"], c["args"]
-    assert not mount.get("readOnly") and "subPath" not in mount, mount
-    return mount["mountPath"]
+    (mount,) = writable_mounts(objects)
+    assert mount["name"] == "data" and mount["mountPath"] == "/var/lib/kube9-operator", mount
+    assert "subPath" not in mount, mount
+    env = {e["name"]: e.get("value") for e in c["env"]}
+    assert env["KUBE9_DATA_PATH"] == mount["mountPath"]
+    (arg,) = [a for a in c["args"] if a.startswith("--spool.path=")]
+    path = arg.split("=", 1)[1]
+    assert path.startswith(mount["mountPath"] + "/"), (path, mount)
+    return path
 
 
-def test_spool_is_an_empty_dir_by_default(render):
-    """Persistence is opt-in: Pro tier's default spool is the emptyDir of before, no claim is
-    rendered, and the strategy stays Recreate."""
-    objects = render(PRO)
+@pytest.mark.parametrize("values", [None, PRO], ids=["free", "pro"])
+def test_one_data_volume_an_empty_dir_by_default(render, values):
+    """Persistence is opt-in: the data volume is an emptyDir sized for the events history and,
+    with Pro tier, the spool; there is no other writable volume, no claim, and the strategy
+    stays Recreate."""
+    objects = render(values)
     assert not find(objects, "PersistentVolumeClaim")
-    spool = volumes_by_name(objects)["spool"]
-    assert set(spool) == {"name", "emptyDir"}, spool
-    assert spool["emptyDir"] == {"sizeLimit": 83886080}
-    assert spool_path(objects) == "/var/lib/kube9-operator/spool"
+    data = volumes_by_name(objects)["data"]
+    assert set(data) == {"name", "emptyDir"}, data
+    assert data["emptyDir"] == {"sizeLimit": EVENTS_BYTES + (SPOOL_BYTES if values else 0)}
+    assert [m["name"] for m in writable_mounts(objects)] == ["data"]
+    if values:
+        assert spool_path(objects) == "/var/lib/kube9-operator/spool"
+        assert list(volumes_by_name(objects)) == ["data", "api-key"]
+    else:
+        assert not [a for a in container(objects)["args"] if a.startswith("--spool.")]
+        assert list(volumes_by_name(objects)) == ["data"]
     assert one(objects, "Deployment")["spec"]["strategy"] == {"type": "Recreate"}
 
 
-def test_spool_persistence_needs_pro_tier(render):
-    """Without Pro tier there is no spool: persistence alone renders no claim and no spool volume."""
+def test_persistence_without_pro_tier_keeps_the_events_history(render):
+    """persistence.* needs no Pro tier: the claim then holds the events history alone."""
+    objects = render({"persistence.enabled": True})
+    claim = one(objects, "PersistentVolumeClaim")
+    assert claim["metadata"]["name"] == "k9-kube9-operator-data"
+    assert claim["spec"]["resources"] == {"requests": {"storage": "88Mi"}}
+    assert volumes_by_name(objects) == {"data": {"name": "data",
+                                                 "persistentVolumeClaim": {"claimName": "k9-kube9-operator-data"}}}
+
+
+def test_the_alias_needs_pro_tier(render):
+    """pro.spool.persistence keeps its old meaning without Pro tier: nothing."""
     objects = render({"pro.spool.persistence.enabled": True})
     assert not find(objects, "PersistentVolumeClaim")
-    assert list(volumes_by_name(objects)) == ["data"]
+    assert list(volumes_by_name(objects)) == ["data"] and "emptyDir" in volumes_by_name(objects)["data"]
 
 
+@pytest.mark.parametrize("which", KEYS)
 @pytest.mark.parametrize("storage_class,want", [("", None), ("-", ""), ("fast-ssd", "fast-ssd")],
                          ids=["cluster-default", "no-class", "named"])
-def test_persistent_spool_claim(render, storage_class, want):
-    objects = render({**PERSISTENT, "pro.spool.persistence.storageClass": storage_class})
+def test_persistent_data_claim(render, which, storage_class, want):
+    objects = render(persistent(which, storageClass=storage_class))
     claim = one(objects, "PersistentVolumeClaim")
     meta = claim["metadata"]
-    assert meta["name"] == "k9-kube9-operator-spool" and meta["namespace"] == "kube9-system", meta
+    assert meta["name"] == KEYS[which][1] and meta["namespace"] == "kube9-system", meta
     missing = [label for label in STANDARD_LABELS if label not in meta["labels"]]
     assert not missing, missing
-    assert meta["labels"]["app.kubernetes.io/component"] == "spool"
+    assert meta["labels"]["app.kubernetes.io/component"] == "data"
     assert "annotations" not in meta, meta  # deleted with the release unless resourcePolicy is keep
     spec = claim["spec"]
     assert spec["accessModes"] == ["ReadWriteOnce"]
-    assert spec["resources"] == {"requests": {"storage": "80Mi"}}  # 64 MiB plus a quarter
+    assert spec["resources"] == {"requests": {"storage": "168Mi"}}  # events and spool, each with headroom
     if want is None:
         assert "storageClassName" not in spec, spec
     else:
         assert spec["storageClassName"] == want, spec
 
-    # The Deployment mounts the claim, not an emptyDir, at the path the operator is given.
-    spool = volumes_by_name(objects)["spool"]
-    assert spool == {"name": "spool", "persistentVolumeClaim": {"claimName": meta["name"]}}, spool
+    # The one data volume is the claim: the events history and the spool are both on it.
+    assert volumes_by_name(objects)["data"] == {"name": "data", "persistentVolumeClaim": {"claimName": meta["name"]}}
     assert spool_path(objects) == "/var/lib/kube9-operator/spool"
     deployment = one(objects, "Deployment")
     assert deployment["spec"]["strategy"] == {"type": "Recreate"}  # a RWO claim, one pod at a time
@@ -272,71 +310,87 @@ def test_persistent_spool_claim(render, storage_class, want):
     assert sc["readOnlyRootFilesystem"] is True and sc["capabilities"] == {"drop": ["ALL"]}
 
 
-def test_persistent_spool_changes_only_the_volume(render):
-    """Everything but the spool volume (and the new claim) renders as with the emptyDir."""
-    without, with_claim = render(PRO), render(PERSISTENT)
+@pytest.mark.parametrize("which", KEYS)
+def test_persistence_changes_only_the_volume(render, which):
+    """Everything but the data volume (and the new claim) renders as with the emptyDir."""
+    without, with_claim = render(PRO), render(persistent(which))
     assert container(with_claim) == container(without)
     spec_without, spec_with = dict(pod_spec(without)), dict(pod_spec(with_claim))
     volumes_without, volumes_with = spec_without.pop("volumes"), spec_with.pop("volumes")
     assert spec_with == spec_without
-    assert [v for v in volumes_with if v["name"] != "spool"] == [v for v in volumes_without if v["name"] != "spool"]
+    assert [v for v in volumes_with if v["name"] != "data"] == [v for v in volumes_without if v["name"] != "data"]
     assert sorted(o["kind"] for o in with_claim) == sorted([o["kind"] for o in without] + ["PersistentVolumeClaim"])
     # The operator never touches claims: RBAC is the same.
     for kind in ("ClusterRole", "Role"):
         assert one(with_claim, kind) == one(without, kind)
 
 
-@pytest.mark.parametrize("max_bytes,size,want", [
-    (8 * 1024 * 1024, "", "10Mi"),
-    (1024 * 1024 * 1024, "", "1280Mi"),
-    (1024 * 1024 + 1, "", "2Mi"),  # rounded up to whole Mi
-    (64 * 1024 * 1024, "80Mi", "80Mi"),  # exactly the bound plus a quarter
-    (64 * 1024 * 1024, "84M", "84M"),
-    (64 * 1024 * 1024, "2Gi", "2Gi"),
-], ids=["derived-8Mi", "derived-1Gi", "derived-rounded-up", "explicit-minimum", "explicit-decimal",
-        "explicit-larger"])
-def test_persistent_spool_size(render, max_bytes, size, want):
-    objects = render({**PERSISTENT, "pro.spool.maxBytes": max_bytes, "pro.spool.persistence.size": size})
+def test_persistence_comes_before_its_alias(render):
+    """Both enabled: persistence.* is used, the alias's settings are not."""
+    objects = render({**persistent("persistence", storageClass="fast-ssd"),
+                      **persistent("alias", storageClass="slow-hdd", existingClaim="old-spool")})
+    claim = one(objects, "PersistentVolumeClaim")
+    assert claim["metadata"]["name"] == "k9-kube9-operator-data"
+    assert claim["spec"]["storageClassName"] == "fast-ssd"
+    assert volumes_by_name(objects)["data"]["persistentVolumeClaim"] == {"claimName": "k9-kube9-operator-data"}
+
+
+@pytest.mark.parametrize("which", KEYS)
+@pytest.mark.parametrize("spool_max,events_max,size,want", [
+    (8 * 2**20, 64 * 2**20, "", "98Mi"),
+    (2**30, 64 * 2**20, "", "1368Mi"),
+    (2**20 + 1, 64 * 2**20, "", "90Mi"),  # rounded up to whole Mi
+    (64 * 2**20, 2**30, "", "1368Mi"),  # the events history's bound counts as much
+    (64 * 2**20, 64 * 2**20, "168Mi", "168Mi"),  # exactly what both need
+    (64 * 2**20, 64 * 2**20, "177M", "177M"),
+    (64 * 2**20, 64 * 2**20, "2Gi", "2Gi"),
+], ids=["derived-8Mi", "derived-1Gi", "derived-rounded-up", "derived-events-1Gi", "explicit-minimum",
+        "explicit-decimal", "explicit-larger"])
+def test_persistent_data_size(render, which, spool_max, events_max, size, want):
+    objects = render({**persistent(which, size=size), "pro.spool.maxBytes": spool_max, "events.maxBytes": events_max})
     assert one(objects, "PersistentVolumeClaim")["spec"]["resources"]["requests"]["storage"] == want
-    assert f"--spool.max-bytes={max_bytes}" in container(objects)["args"]
+    assert f"--spool.max-bytes={spool_max}" in container(objects)["args"]
 
 
-def test_persistent_spool_modes_annotations_and_resource_policy(render):
-    objects = render({**PERSISTENT, "pro.spool.persistence.accessModes": ["ReadWriteOncePod"],
-                      "pro.spool.persistence.annotations": {"example.com/backup": "true"},
-                      "pro.spool.persistence.resourcePolicy": "keep"})
+@pytest.mark.parametrize("which", KEYS)
+def test_persistent_data_modes_annotations_and_resource_policy(render, which):
+    objects = render(persistent(which, accessModes=["ReadWriteOncePod"], annotations={"example.com/backup": "true"},
+                                resourcePolicy="keep"))
     claim = one(objects, "PersistentVolumeClaim")
     assert claim["spec"]["accessModes"] == ["ReadWriteOncePod"]
     assert claim["metadata"]["annotations"] == {"example.com/backup": "true", "helm.sh/resource-policy": "keep"}
 
 
-def test_existing_claim_is_mounted_and_none_is_created(render):
-    objects = render({**PERSISTENT, "pro.spool.persistence.existingClaim": "my-spool",
-                      "pro.spool.persistence.size": "5Gi", "pro.spool.persistence.storageClass": "fast-ssd"})
+@pytest.mark.parametrize("which", KEYS)
+def test_existing_claim_is_mounted_and_none_is_created(render, which):
+    objects = render(persistent(which, existingClaim="my-claim", size="5Gi", storageClass="fast-ssd"))
     assert not find(objects, "PersistentVolumeClaim")
-    assert volumes_by_name(objects)["spool"] == {"name": "spool", "persistentVolumeClaim": {"claimName": "my-spool"}}
+    assert volumes_by_name(objects)["data"] == {"name": "data", "persistentVolumeClaim": {"claimName": "my-claim"}}
     assert spool_path(objects) == "/var/lib/kube9-operator/spool"
     assert one(objects, "Deployment")["spec"]["strategy"] == {"type": "Recreate"}
 
 
 def test_persistence_with_the_values_of_an_older_chart(render, tmp_path):
     """`helm upgrade --reuse-values` renders the new chart with the values of the release's old
-    chart, which has no pro.spool.persistence: the emptyDir stays, and enabling persistence
-    alone gives a claim with the defaults (ReadWriteOnce, maxBytes plus a quarter)."""
+    chart, which may have neither persistence nor pro.spool.persistence: the emptyDir stays,
+    and enabling either alone gives a claim with the defaults (ReadWriteOnce, what the volume
+    needs)."""
     old = tmp_path / "kube9-operator"
     shutil.copytree(CHART, old, symlinks=False, ignore=shutil.ignore_patterns("files"))
     values = yaml.safe_load((old / "values.yaml").read_text())
     del values["pro"]["spool"]["persistence"]
+    del values["persistence"]
     (old / "values.yaml").write_text(yaml.safe_dump(values))
 
     objects = render(PRO, chart=old)
     assert not find(objects, "PersistentVolumeClaim")
-    assert "emptyDir" in volumes_by_name(objects)["spool"]
-    objects = render({**PRO, "pro.spool.persistence": {"enabled": True}}, chart=old)
-    claim = one(objects, "PersistentVolumeClaim")
-    assert claim["spec"] == {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "80Mi"}}}
-    assert "annotations" not in claim["metadata"]
-    assert volumes_by_name(objects)["spool"]["persistentVolumeClaim"] == {"claimName": claim["metadata"]["name"]}
+    assert "emptyDir" in volumes_by_name(objects)["data"]
+    for values in ({"persistence": {"enabled": True}}, {"pro.spool.persistence": {"enabled": True}}):
+        objects = render({**PRO, **values}, chart=old)
+        claim = one(objects, "PersistentVolumeClaim")
+        assert claim["spec"] == {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "168Mi"}}}
+        assert "annotations" not in claim["metadata"]
+        assert volumes_by_name(objects)["data"]["persistentVolumeClaim"] == {"claimName": claim["metadata"]["name"]}
 
 
 # --- every option on -------------------------------------------------------------------------
@@ -353,12 +407,12 @@ def test_every_option_on(render, chart_with_assets):
     assert one(objects, "ClusterRole")["rules"][0]["resources"] == ["namespaces", "pods"]
 
     claim = one(objects, "PersistentVolumeClaim")
-    assert claim["metadata"]["name"] == "kube9-all-spool"
+    assert claim["metadata"]["name"] == "kube9-all-data"
     assert claim["metadata"]["annotations"] == {"example.com/backup": "false", "helm.sh/resource-policy": "keep"}
     assert claim["spec"] == {"accessModes": ["ReadWriteOncePod"], "storageClassName": "fast-ssd",
                              "resources": {"requests": {"storage": "1Gi"}}}
-    spool = {v["name"]: v for v in pod_spec(objects)["volumes"]}["spool"]
-    assert spool["persistentVolumeClaim"] == {"claimName": "kube9-all-spool"}
+    data = {v["name"]: v for v in pod_spec(objects)["volumes"]}["data"]
+    assert data["persistentVolumeClaim"] == {"claimName": "kube9-all-data"}
 
     monitor = one(objects, "ServiceMonitor")
     assert monitor["spec"]["endpoints"][0]["port"] == one(objects, "Service")["spec"]["ports"][0]["name"]
@@ -433,7 +487,8 @@ def test_events_history_data_volume_env_and_flags(render, values):
     c = container(objects)
     assert c["name"] == "operator"  # what the extension execs into
     data = volumes_by_name(objects)["data"]
-    assert data["emptyDir"]["sizeLimit"] == 10 * 1024 * 1024 + 8 * 1024 * 1024  # bound, a quarter, the WAL
+    spool = SPOOL_BYTES if values else 0  # the spool shares the volume
+    assert data["emptyDir"]["sizeLimit"] == 10 * 1024 * 1024 + 8 * 1024 * 1024 + spool  # bound, a quarter, the WAL
     mount = {m["name"]: m for m in c["volumeMounts"]}["data"]
     assert mount["mountPath"] == "/var/lib/kube9-operator" and not mount.get("readOnly")
     env = {e["name"]: e.get("value") for e in c["env"]}

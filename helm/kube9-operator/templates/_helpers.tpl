@@ -81,54 +81,80 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
 {{/*
-"true" when the upload spool is on a PersistentVolumeClaim: persistence enabled and Pro tier
-on (without Pro tier there is no spool). existingClaim without enabled is refused rather than
-silently ignored.
+The persistence of the data volume (events history and upload spool) as YAML: "values" (the
+settings), "key" (where they come from, for messages) and "claimSuffix"; empty for an
+emptyDir. persistence.* comes first; pro.spool.persistence.*, its deprecated alias from when
+only the spool could persist, still applies with Pro tier on (as it did), and keeps the claim
+it named, <fullname>-spool, so that an upgrade keeps the claim and what is on it.
+existingClaim without enabled is refused rather than silently ignored.
 */}}
-{{- define "kube9-operator.spoolPersistent" -}}
+{{- define "kube9-operator.persistence" -}}
 {{- /* default: values of a chart from before persistence (helm upgrade --reuse-values) */}}
-{{- $p := .Values.pro.spool.persistence | default dict }}
-{{- if and $p.existingClaim (not $p.enabled) }}
+{{- $top := .Values.persistence | default dict }}
+{{- $alias := (.Values.pro.spool | default dict).persistence | default dict }}
+{{- if and $top.existingClaim (not $top.enabled) }}
+{{- fail "persistence.existingClaim is set but persistence.enabled is false: enable persistence to use the claim" }}
+{{- end }}
+{{- if and $alias.existingClaim (not $alias.enabled) }}
 {{- fail "pro.spool.persistence.existingClaim is set but pro.spool.persistence.enabled is false: enable persistence to use the claim" }}
 {{- end }}
-{{- if and $p.enabled (include "kube9-operator.proEnabled" .) }}true{{ end }}
+{{- if $top.enabled }}
+{{- toYaml (dict "values" $top "key" "persistence" "claimSuffix" "data") }}
+{{- else if and $alias.enabled (include "kube9-operator.proEnabled" .) }}
+{{- toYaml (dict "values" $alias "key" "pro.spool.persistence" "claimSuffix" "spool") }}
+{{- end }}
 {{- end }}
 
-{{/* Claim of the spool: existingClaim, or the one the chart creates. */}}
-{{- define "kube9-operator.spoolClaimName" -}}
-{{- if .Values.pro.spool.persistence.existingClaim }}
-{{- .Values.pro.spool.persistence.existingClaim }}
+{{/* "true" when pro.spool.persistence (deprecated) is what makes the data volume persistent. */}}
+{{- define "kube9-operator.persistenceFromAlias" -}}
+{{- $p := include "kube9-operator.persistence" . | fromYaml }}
+{{- if eq ($p.key | default "") "pro.spool.persistence" }}true{{ end }}
+{{- end }}
+
+{{/* Claim of the data volume: existingClaim, or the one the chart creates. */}}
+{{- define "kube9-operator.dataClaimName" -}}
+{{- $p := include "kube9-operator.persistence" . | fromYaml }}
+{{- if $p.values.existingClaim }}
+{{- $p.values.existingClaim }}
 {{- else }}
-{{- printf "%s-spool" (include "kube9-operator.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- printf "%s-%s" (include "kube9-operator.fullname" .) $p.claimSuffix | trunc 63 | trimSuffix "-" }}
 {{- end }}
 {{- end }}
 
 {{/*
-Bytes the spool's volume needs: pro.spool.maxBytes plus a quarter, headroom for the file being
-written. The emptyDir's sizeLimit, and the floor of the claim's size.
+Bytes the data volume needs: the events history (events.maxBytes plus a quarter, plus 8 MiB
+for SQLite's write-ahead log) and, with Pro tier, the upload spool (pro.spool.maxBytes plus a
+quarter, headroom for the file being written). The emptyDir's sizeLimit, and the floor of the
+claim's size.
 */}}
-{{- define "kube9-operator.spoolVolumeBytes" -}}
-{{- $max := int64 .Values.pro.spool.maxBytes }}
-{{- add $max (div $max 4) }}
+{{- define "kube9-operator.dataVolumeBytes" -}}
+{{- $events := int64 .Values.events.maxBytes }}
+{{- $bytes := add $events (div $events 4) 8388608 }}
+{{- if include "kube9-operator.proEnabled" . }}
+{{- $spool := int64 .Values.pro.spool.maxBytes }}
+{{- $bytes = add $bytes $spool (div $spool 4) }}
+{{- end }}
+{{- $bytes }}
 {{- end }}
 
 {{/*
-Size of the spool's claim: persistence.size, which must hold spoolVolumeBytes, or exactly that
+Size of the data volume's claim: <key>.size, which must hold dataVolumeBytes, or exactly that
 in whole Mi.
 The schema limits size to a whole number of at most 6 digits with a unit, so that the byte
 count below fits in an int64.
 */}}
-{{- define "kube9-operator.spoolSize" -}}
-{{- $need := include "kube9-operator.spoolVolumeBytes" . | int64 }}
-{{- with .Values.pro.spool.persistence.size }}
+{{- define "kube9-operator.dataClaimSize" -}}
+{{- $p := include "kube9-operator.persistence" . | fromYaml }}
+{{- $need := include "kube9-operator.dataVolumeBytes" . | int64 }}
+{{- with $p.values.size }}
 {{- $digits := regexFind "^[0-9]+" . }}
 {{- $units := dict "k" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 }}
 {{- $unit := get $units (trimPrefix $digits .) }}
 {{- if not $unit }}
-{{- fail (printf "pro.spool.persistence.size %q is not a whole number with a unit (k, M, G, T, Ki, Mi, Gi or Ti)" .) }}
+{{- fail (printf "%s.size %q is not a whole number with a unit (k, M, G, T, Ki, Mi, Gi or Ti)" $p.key .) }}
 {{- end }}
 {{- if lt (mul (int64 $digits) $unit) $need }}
-{{- fail (printf "pro.spool.persistence.size %s is smaller than pro.spool.maxBytes plus a quarter (%d bytes): the spool would run out of space before its bound" . $need) }}
+{{- fail (printf "%s.size %s is smaller than the data volume needs (%d bytes): events.maxBytes plus a quarter plus 8 MiB, and with Pro tier pro.spool.maxBytes plus a quarter" $p.key . $need) }}
 {{- end }}
 {{- . }}
 {{- else }}

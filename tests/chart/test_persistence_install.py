@@ -1,6 +1,7 @@
-"""The Pro tier's persistent spool (pro.spool.persistence) installed with the real Helm into the
-local control plane, in a namespace that enforces Pod Security "restricted": the chart creates
-the PersistentVolumeClaim with the spec asked for, the Deployment mounts it, a pod from the
+"""The persistent data volume (persistence, or its deprecated alias pro.spool.persistence)
+installed with the real Helm into the local control plane, in a namespace that enforces Pod
+Security "restricted": the chart creates the PersistentVolumeClaim with the spec asked for, the
+Deployment mounts it as its one data volume (events history and spool), a pod from the
 Deployment's template is admitted, and `helm uninstall` deletes the claim, or leaves it in
 place with resourcePolicy "keep" (and a new install of the same release adopts it).
 
@@ -18,11 +19,13 @@ import pytest
 
 from conftest import CHART, set_args, unique
 
-SPOOL_VALUES = {"pro.spool.persistence.enabled": True,
-                "pro.spool.persistence.storageClass": "kube9-test-no-provisioner",
-                "pro.spool.persistence.accessModes": ["ReadWriteOnce"],
-                "pro.spool.persistence.size": "256Mi",
-                "pro.spool.persistence.annotations": {"example.com/owner": "kube9-chart-tests"}}
+def claim_values(key: str, policy: str) -> dict:
+    return {f"{key}.enabled": True,
+            f"{key}.storageClass": "kube9-test-no-provisioner",
+            f"{key}.accessModes": ["ReadWriteOnce"],
+            f"{key}.size": "256Mi",
+            f"{key}.annotations": {"example.com/owner": "kube9-chart-tests"},
+            f"{key}.resourcePolicy": policy}
 
 
 def get_json(kubectl, *args: str) -> dict:
@@ -37,18 +40,23 @@ def claim_or_none(kubectl, namespace: str, name: str) -> dict | None:
     return json.loads(out.stdout)
 
 
-@pytest.mark.parametrize("policy", ["", "keep"], ids=["deleted-with-the-release", "kept"])
-def test_persistent_spool_claim_is_installed_and_uninstalled(helm, kubectl, cluster, policy):
-    ns, name = unique("chart-spool"), unique("k9")
-    fullname, claim_name = f"{name}-kube9-operator", f"{name}-kube9-operator-spool"
+@pytest.mark.parametrize("key,policy", [("persistence", ""), ("persistence", "keep"), ("pro.spool.persistence", "")],
+                         ids=["deleted-with-the-release", "kept", "deprecated-alias"])
+def test_persistent_data_claim_is_installed_and_uninstalled(helm, kubectl, cluster, key, policy):
+    ns, name = unique("chart-data"), unique("k9")
+    alias = key != "persistence"
+    fullname = f"{name}-kube9-operator"
+    claim_name = f"{fullname}-spool" if alias else f"{fullname}-data"  # the alias keeps its old claim
     kubectl("create", "namespace", ns)
     kubectl("label", "namespace", ns, "pod-security.kubernetes.io/enforce=restricted",
             "pod-security.kubernetes.io/enforce-version=latest")
     kubectl("create", "secret", "generic", "kube9-api-key", "-n", ns, "--from-literal=api-key=k9_test_spool_key")
-    values = {**SPOOL_VALUES, "pro.existingSecret": "kube9-api-key", "pro.spool.persistence.resourcePolicy": policy}
+    values = {**claim_values(key, policy), "pro.existingSecret": "kube9-api-key"}
     try:
         out = helm("install", name, CHART, "--namespace", ns, *set_args(values), kubeconfig=cluster.kubeconfig)
-        assert f"PersistentVolumeClaim {claim_name}" in out.stdout, out.stdout  # the install notes
+        # The install notes name the claim, and say when the deprecated alias is in use.
+        assert f"PersistentVolumeClaim {claim_name}" in out.stdout, out.stdout
+        assert ("DEPRECATED: pro.spool.persistence" in out.stdout) == alias, out.stdout
 
         # --- the claim, as the API server holds it
         claim = get_json(kubectl, "-n", ns, "persistentvolumeclaim", claim_name)
@@ -68,9 +76,15 @@ def test_persistent_spool_claim_is_installed_and_uninstalled(helm, kubectl, clus
         assert deployment["spec"]["strategy"]["type"] == "Recreate"
         template = deployment["spec"]["template"]
         volumes = {v["name"]: v for v in template["spec"]["volumes"]}
-        assert volumes["spool"]["persistentVolumeClaim"] == {"claimName": claim_name}, volumes["spool"]
+        assert volumes["data"]["persistentVolumeClaim"] == {"claimName": claim_name}, volumes["data"]
+        # One writable volume: the events history and the spool both on the claim.
+        (container,) = template["spec"]["containers"]
+        (mount,) = [m for m in container["volumeMounts"] if not m.get("readOnly")]
+        assert mount == {"name": "data", "mountPath": "/var/lib/kube9-operator"}, mount
+        assert "--spool.path=/var/lib/kube9-operator/spool" in container["args"], container["args"]
+        assert {"name": "KUBE9_DATA_PATH", "value": "/var/lib/kube9-operator"} in container["env"]
         pod = {"apiVersion": "v1", "kind": "Pod",
-               "metadata": {"name": unique("spool-pod"), "labels": template["metadata"].get("labels", {})},
+               "metadata": {"name": unique("data-pod"), "labels": template["metadata"].get("labels", {})},
                "spec": template["spec"]}
         out = kubectl("create", "-n", ns, "-f", "-", input=json.dumps(pod), check=False)
         assert out.returncode == 0, out.stderr
