@@ -1,6 +1,7 @@
 #include "base/file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,9 +11,18 @@
 
 namespace kube9::base {
 
-Expected<std::string, std::string> ReadFile(const std::string& path, std::size_t max_bytes) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+Expected<std::string, std::string> ReadFile(const std::string& path, std::size_t max_bytes, FileKind kind) {
+  const bool regular_only = kind == FileKind::kRegular;
+  // O_NONBLOCK only changes the open of a FIFO (and devices), which are refused right after.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (regular_only ? O_NONBLOCK : 0));
   if (fd < 0) return Unexpected(std::string(std::strerror(errno)));
+  if (regular_only) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      return Unexpected(std::string("is not a regular file"));
+    }
+  }
   std::string content;
   char buffer[16 * 1024];
   for (;;) {

@@ -14,6 +14,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "base/file.h"
 #include "base/log.h"
 
 namespace kube9::http {
@@ -142,7 +143,7 @@ const std::map<std::string, std::string, std::less<>> kCurves = {
 std::string Pem(const std::string& file, const std::string& inline_pem, std::string_view file_key,
                 WebConfigProblems& problems) {
   if (file.empty()) return inline_pem;
-  auto content = ReadBoundedFile(file, kMaxWebFileBytes);
+  auto content = base::ReadFile(file, kMaxWebFileBytes, base::FileKind::kRegular);
   if (!content.ok()) {
     problems.push_back(fmt::format("tls_server_config.{} {}: cannot read it: {}", file_key, file, content.error()));
     return "";

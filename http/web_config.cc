@@ -1,17 +1,12 @@
 #include "http/web_config.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <set>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "base/file.h"
 #include "http/tls_context.h"
 
 namespace kube9::http {
@@ -307,35 +302,6 @@ bool IsBcryptHash(std::string_view h) {
   });
 }
 
-base::Expected<std::string, std::string> ReadBoundedFile(const std::string& path, std::size_t max_bytes) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return base::Unexpected(std::string(std::strerror(errno)));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return base::Unexpected(std::string("not a regular file"));
-  }
-  std::string content;
-  char buffer[16 * 1024];
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      std::string reason = std::strerror(errno);
-      ::close(fd);
-      return base::Unexpected(std::move(reason));
-    }
-    if (n == 0) break;
-    if (content.size() + static_cast<std::size_t>(n) > max_bytes) {
-      ::close(fd);
-      return base::Unexpected(fmt::format("larger than {} bytes", max_bytes));
-    }
-    content.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return content;
-}
-
 namespace {
 
 // The config as far as it could be read, and every problem found in it.
@@ -389,7 +355,7 @@ base::Expected<WebConfig, WebConfigProblems> ParseWebConfig(std::string_view yam
 }
 
 base::Expected<WebConfig, WebConfigProblems> LoadWebConfig(const std::string& path) {
-  auto text = ReadBoundedFile(path, kMaxWebFileBytes);
+  auto text = base::ReadFile(path, kMaxWebFileBytes, base::FileKind::kRegular);
   if (!text.ok()) return base::Unexpected(WebConfigProblems{fmt::format("cannot read it: {}", text.error())});
   const auto slash = path.rfind('/');
   WebConfigProblems problems;

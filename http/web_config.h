@@ -73,9 +73,6 @@ base::Expected<WebConfig, WebConfigProblems> LoadWebConfig(const std::string& pa
 // Does not read the TLS files (LoadWebConfig does).
 base::Expected<WebConfig, WebConfigProblems> ParseWebConfig(std::string_view yaml, const std::string& dir);
 
-// A file's content, refused when larger than `max_bytes`. The error is the reason only.
-base::Expected<std::string, std::string> ReadBoundedFile(const std::string& path, std::size_t max_bytes);
-
 // "$2a$", "$2b$" or "$2y$", a two-digit cost from 04 to 31, "$" and 53 characters of bcrypt's
 // base64: what htpasswd -B, Python's bcrypt and Go's x/crypto/bcrypt produce.
 bool IsBcryptHash(std::string_view hash);

@@ -1,5 +1,6 @@
 #include "base/file.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -30,6 +31,19 @@ TEST(ReadFileTest, AtMostMaxBytesEvenFromAnEndlessFile) {
   EXPECT_TRUE(ReadFile(dir + "/f", 100'000).ok());
   EXPECT_EQ(ReadFile(dir + "/f", 99'999).error(), "is larger than 99999 bytes");
   EXPECT_EQ(ReadFile("/dev/zero", 1 << 20).error(), "is larger than 1 MiB");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ReadFileTest, RegularOnlyRefusesDirectoriesFifosAndDevicesWithoutBlocking) {
+  const std::string dir = ::testing::TempDir() + "/kube9-file-kind-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/f", std::ios::binary) << "tls_server_config: {}\n";
+  ASSERT_EQ(::mkfifo((dir + "/fifo").c_str(), 0600), 0);
+  EXPECT_EQ(*ReadFile(dir + "/f", 1 << 20, FileKind::kRegular), "tls_server_config: {}\n");
+  EXPECT_EQ(ReadFile(dir, 1 << 20, FileKind::kRegular).error(), "is not a regular file");
+  EXPECT_EQ(ReadFile(dir + "/fifo", 1 << 20, FileKind::kRegular).error(), "is not a regular file");  // no writer
+  EXPECT_EQ(ReadFile("/dev/zero", 1 << 20, FileKind::kRegular).error(), "is not a regular file");
+  EXPECT_EQ(ReadFile(dir + "/missing", 1 << 20, FileKind::kRegular).error(), "No such file or directory");
   std::filesystem::remove_all(dir);
 }
 

@@ -279,7 +279,10 @@ TEST_F(LoadWebConfigTest, MissingOrOversizedConfig) {
   EXPECT_THAT(c.error(), ElementsAre("cannot read it: No such file or directory"));
   c = LoadWebConfig(Write("big.yml", "# " + std::string(kMaxWebFileBytes, 'x') + "\n"));
   ASSERT_FALSE(c.ok());
-  EXPECT_THAT(c.error(), ElementsAre(HasSubstr("larger than 1048576 bytes")));
+  EXPECT_THAT(c.error(), ElementsAre("cannot read it: is larger than 1 MiB"));
+  c = LoadWebConfig(dir_.string());
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.error(), ElementsAre("cannot read it: is not a regular file"));
 }
 
 }  // namespace
