@@ -12,6 +12,7 @@
 #include "base/json.h"
 #include "base/text.h"
 #include "base/time_format.h"
+#include "config/config.h"
 #include "sinks/events/event_history.h"
 
 namespace kube9::sinks::events {
@@ -76,36 +77,12 @@ base::Expected<ListRequest, std::string> ParseListFlags(const std::vector<std::s
   ListRequest req;
   req.format = tty ? OutputFormat::kTable : OutputFormat::kJson;
   std::string data_path = env_data_path.empty() ? kDefaultDataPath : env_data_path;
-  std::vector<std::string> problems;
+  config::ParsedArgs parsed = config::SplitArgs(args, kValued);
+  req.help = parsed.help;
+  std::vector<std::string> problems = std::move(parsed.problems);
+  for (const std::string& p : parsed.positional) problems.push_back(fmt::format("unexpected argument '{}'", p));
   std::optional<base::WallTime> since, until;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--help" || arg == "-h") {
-      req.help = true;
-      continue;
-    }
-    if (arg.size() < 2 || arg.rfind("--", 0) != 0) {
-      problems.push_back(fmt::format("unexpected argument '{}'", arg));
-      continue;
-    }
-    std::string name = arg, value;
-    bool has_value = false;
-    if (auto eq = arg.find('='); eq != std::string::npos) {
-      name = arg.substr(0, eq);
-      value = arg.substr(eq + 1);
-      has_value = true;
-    }
-    if (std::find(kValued.begin(), kValued.end(), name) == kValued.end()) {
-      problems.push_back(fmt::format("unknown flag {}", name));
-      continue;
-    }
-    if (!has_value) {
-      if (i + 1 >= args.size()) {
-        problems.push_back(fmt::format("flag {} needs a value", name));
-        continue;
-      }
-      value = args[++i];
-    }
+  for (const auto& [name, value] : parsed.options) {
     auto bad = [&](std::string_view why) { problems.push_back(fmt::format("flag {}={}: {}", name, value, why)); };
     if (name == "--type") {
       auto types = SplitList(value);
