@@ -81,7 +81,8 @@ def assert_documented(lines: list[str]) -> None:
 def persistence_param(prefix: str, name: str, key: str, value, where: str, fragment: str):
     """A bad value of `prefix`.`key`; the error names the path `prefix`/`where`."""
     path = "/" + prefix.replace(".", "/") + (f"/{where}" if where else "")
-    return pytest.param({f"{prefix}.{key}": value}, [path, fragment], id=f"{'alias' if prefix.startswith('pro.') else 'persistence'}-{name}")
+    which = "alias" if prefix.startswith("pro.") else "persistence"
+    return pytest.param({f"{prefix}.{key}": value}, [path, fragment], id=f"{which}-{name}")
 
 
 # (values, what the error must say): each a different kind of mistake.
