@@ -21,7 +21,7 @@ bearer token and CA of the target cluster. Nodes are created with their status i
 (the node strategy keeps it); pods and deployments need the status subresource, because their
 create strategies reset status.
 
-Usage: bench/load.py --pods 1000 --nodes 100 [--namespaces 50] [--workers 32]
+Usage: bench/load.py --pods 1000 --nodes 100 [--namespaces 50] [--workers 32] [--events 50000]
 The target comes from --server/--ca/--token-file, or else from `scripts/cluster.sh env` (which
 honours KUBE9_CLUSTER_DIR and the KUBE9_*_PORT variables).
 """
@@ -651,6 +651,139 @@ def load(target: Target, pods: int, nodes: int, namespaces: int = 50, workers: i
     return result
 
 
+# --- the event storm (the events phase of bench/run.py) --------------------------------------
+
+# (type, reason, involved kind, message, source component). Warnings dominate, as in a real
+# storm; the Normal reasons the history keeps (docs/events.md) are a significant share; a few
+# routine Normal events (which the history ignores) are mixed in.
+WARNING_EVENTS = [
+    ("BackOff", "Pod", "Back-off restarting failed container {c} in pod {o}", "kubelet"),
+    ("Unhealthy", "Pod", "Readiness probe failed: Get \"http://10.1.2.3:8080/healthz\": dial tcp 10.1.2.3:8080: "
+     "connect: connection refused", "kubelet"),
+    ("Failed", "Pod", "Failed to pull image \"{i}\": rpc error: code = NotFound desc = failed to pull and unpack image",
+     "kubelet"),
+    ("FailedScheduling", "Pod", "0/500 nodes are available: 500 Insufficient cpu. preemption: 0/500 nodes are "
+     "available: 500 No preemption victims found for incoming pod.", "default-scheduler"),
+    ("FailedMount", "Pod", "MountVolume.SetUp failed for volume \"config\" : configmap \"{o}-config\" not found",
+     "kubelet"),
+    ("FailedCreate", "ReplicaSet", "Error creating: pods \"{o}-\" is forbidden: exceeded quota: compute-resources",
+     "replicaset-controller"),
+    ("ErrImagePull", "Pod", "Error: ErrImagePull", "kubelet"),
+    ("OOMKilling", "Node", "Memory cgroup out of memory: Killed process 4242 ({c}) total-vm:2097152kB",
+     "kernel-monitor"),
+]
+NORMAL_KEPT = [
+    ("NodeNotReady", "Node", "Node {o} status is now: NodeNotReady", "node-controller"),
+    ("Evicted", "Pod", "The node was low on resource: memory. Threshold quantity: 100Mi, available: 51200Ki.",
+     "kubelet"),
+    ("Preempted", "Pod", "Preempted by pod 7f0c5e7a-3b7c-4c54-9a5e-1d2f3a4b5c6d on node bench-node-0042",
+     "default-scheduler"),
+    ("Killing", "Pod", "Stopping container {c}: OOMKilled", "kubelet"),
+    ("Rebooted", "Node", "Node {o} has been rebooted, boot id: 1c6f0f1e-4b2a-4f7e-8a51-0c3d2b1a0f9e", "kubelet"),
+]
+NORMAL_IGNORED = [
+    ("Pulled", "Pod", "Container image \"{i}\" already present on machine", "kubelet"),
+    ("Scheduled", "Pod", "Successfully assigned {n}/{o} to bench-node-0007", "default-scheduler"),
+    ("Killing", "Pod", "Stopping container {c}", "kubelet"),
+]
+
+
+def micro(t: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1e6) % 1000000:06d}Z"
+
+
+def event_storm(target: Target, events: int, repeat_share: float = 0.2, namespaces: int = 50, nodes: int = 500,
+                workers: int = 32, seed: int = 11, warning_share: float = 0.75, kept_normal_share: float = 0.20,
+                verbose: bool = True) -> dict:
+    """Sends `events` event writes through the API server: (1 - repeat_share) of them create
+    distinct core/v1 Events spread over the bench namespaces (and, for node events, `default`);
+    the rest are repeats, merge patches of an existing event's count and lastTimestamp (half of
+    them with a `series` as well), sent after its create on the same connection. Returns what
+    was sent and what the events history should hold afterwards."""
+    rng = random.Random(seed)
+    now = time.time()
+    repeats = int(events * repeat_share)
+    distinct = events - repeats
+    ns_names = [f"bench-ns-{i:03d}" for i in range(namespaces)]
+    merge = "application/merge-patch+json"
+    plan: list[tuple[str, str, bool, list[dict]]] = []  # (ns, name, recorded, patches)
+    bodies: list[bytes] = []
+    by_type = {"Warning": 0, "Normal (kept)": 0, "Normal (ignored)": 0}
+    for i in range(distinct):
+        roll = rng.random()
+        if roll < warning_share:
+            etype, group, kind_of = "Warning", WARNING_EVENTS, "Warning"
+        elif roll < warning_share + kept_normal_share:
+            etype, group, kind_of = "Normal", NORMAL_KEPT, "Normal (kept)"
+        else:
+            etype, group, kind_of = "Normal", NORMAL_IGNORED, "Normal (ignored)"
+        by_type[kind_of] += 1
+        reason, kind, message, component = rng.choice(group)
+        if kind == "Node":
+            ns, obj, obj_ns = "default", f"bench-node-{rng.randrange(nodes):04d}", None
+        else:
+            ns = rng.choice(ns_names)
+            obj, obj_ns = f"{rng.choice(TIERS)}-{rng.randrange(2000):04d}-7c9f8d6b5-{rng.randrange(1 << 20):05x}", ns
+        first = now - rng.uniform(0, 600)
+        name = f"{obj}.{i:08x}{rng.getrandbits(32):08x}"
+        involved = {"kind": kind, "name": obj, "apiVersion": "v1" if kind in ("Pod", "Node") else "apps/v1",
+                    "uid": f"{rng.getrandbits(128):032x}"}
+        if obj_ns:
+            involved["namespace"] = obj_ns
+        body = {
+            "apiVersion": "v1", "kind": "Event",
+            "metadata": {"name": name, "namespace": ns},
+            "involvedObject": involved,
+            "reason": reason,
+            "message": message.format(o=obj, c=rng.choice(TIERS), i=rng.choice(IMAGES), n=ns),
+            "type": etype, "count": 1,
+            "firstTimestamp": rfc3339(first), "lastTimestamp": rfc3339(first),
+            "source": {"component": component, "host": f"bench-node-{rng.randrange(nodes):04d}"},
+            "reportingComponent": component, "reportingInstance": f"bench-node-{rng.randrange(nodes):04d}",
+        }
+        bodies.append(dumps(body))
+        plan.append((ns, name, etype == "Warning" or kind_of == "Normal (kept)", []))
+    # The repeats: 1 to 4 each on a random subset of the events, until `repeats` are spent.
+    while repeats > 0:
+        idx = rng.randrange(distinct)
+        patches = plan[idx][3]
+        if len(patches) >= 4:
+            continue
+        k = len(patches) + 2
+        last = now + len(patches) * 10 + rng.uniform(0, 9)
+        patch = {"count": k, "lastTimestamp": rfc3339(last)}
+        if rng.random() < 0.5:
+            patch["series"] = {"count": k, "lastObservedTime": micro(last)}
+        patches.append(patch)
+        repeats -= 1
+    jobs = []
+    for (ns, name, _, patches), body in zip(plan, bodies):
+        job = [Request("POST", f"/api/v1/namespaces/{ns}/events", body)]
+        job += [Request("PATCH", f"/api/v1/namespaces/{ns}/events/{name}", dumps(p), merge) for p in patches]
+        jobs.append(job)
+    rng.shuffle(jobs)
+    pool = Pool(target, workers)
+    phase = pool.run("events", distinct, jobs)
+    pool.close()
+    d = phase.as_dict()
+    if verbose:
+        print(f"[load] events       {distinct:>6} events {phase.requests:>6} requests in {phase.seconds:6.2f} s"
+              f"  ({d['requests_per_second']} req/s, {d['mebibytes_sent']} MiB sent, {phase.retries} retries)",
+              file=sys.stderr, flush=True)
+    recorded = [p for p in plan if p[2]]
+    return {
+        "writes": distinct + sum(len(p[3]) for p in plan),
+        "distinct": distinct,
+        "repeats": sum(len(p[3]) for p in plan),
+        "repeated_events": sum(1 for p in plan if p[3]),
+        "by_type": by_type,
+        "expected_rows": len(recorded),
+        "expected_recorded_writes": sum(1 + len(p[3]) for p in recorded),
+        "namespaces": namespaces + 1,
+        **d,
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pods", type=int, default=1000)
@@ -661,6 +794,8 @@ def main() -> None:
     ap.add_argument("--server", help="API server URL (default: from scripts/cluster.sh env)")
     ap.add_argument("--ca", help="CA file of the API server")
     ap.add_argument("--token-file", help="file holding a bearer token with rights to create everything")
+    ap.add_argument("--events", type=int, default=0,
+                    help="after the load (or instead of it, with --pods 0), an event storm of this many writes")
     ap.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     args = ap.parse_args()
     if args.server:
@@ -669,7 +804,10 @@ def main() -> None:
         target = Target(args.server, args.ca, Path(args.token_file).read_text().strip())
     else:
         target = Target.from_cluster_env()
-    result = load(target, args.pods, args.nodes, args.namespaces, args.workers, args.seed)
+    result = load(target, args.pods, args.nodes, args.namespaces, args.workers, args.seed) if args.pods else {}
+    if args.events:
+        result["events"] = event_storm(target, args.events, namespaces=args.namespaces, nodes=args.nodes,
+                                       workers=args.workers)
     if args.json:
         print(json.dumps(result, indent=2))
 

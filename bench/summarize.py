@@ -43,6 +43,16 @@ FIGURES = [
     ("/metrics size plain (KiB)", lambda r: r["metrics"]["plain"]["bytes"] / 1024, "{:.0f}"),
     ("/metrics size gzip (KiB)", lambda r: r["metrics"]["gzip"]["bytes"] / 1024, "{:.0f}"),
     ("/metrics series", lambda r: r["metrics"]["series"], "{:.0f}"),
+    ("events: storm throughput (writes/s)", lambda r: r["events"]["storm"]["requests_per_second"], "{:.0f}"),
+    ("events: catch-up after the last write (s)", lambda r: r["events"]["catch_up_seconds"], "{:.2f}"),
+    ("events: rows", lambda r: r["events"]["rows"], "{:.0f}"),
+    ("events: dropped", lambda r: sum(r["events"]["dropped"].values()), "{:.0f}"),
+    ("events: DB in use (MiB)", lambda r: r["events"]["db_bytes_in_use"] / 2**20, "{:.1f}"),
+    ("events: DB files (MiB)", lambda r: sum(r["events"]["db_files_bytes"].values()) / 2**20, "{:.1f}"),
+    ("events: VmRSS before the storm (MiB)", lambda r: r["events"]["rss_before_kib"]["VmRSS"] / MIB, "{:.1f}"),
+    ("events: VmRSS peak (MiB)", lambda r: r["events"]["peak_kib"] / MIB, "{:.1f}"),
+    ("events: VmRSS after (MiB)", lambda r: r["events"]["rss_after_kib"]["VmRSS"] / MIB, "{:.1f}"),
+    ("events: after - before (MiB)", lambda r: r["events"]["after_minus_before_kib"] / MIB, "{:+.1f}"),
 ]
 
 
