@@ -685,10 +685,11 @@ def measure_events(proc: subprocess.Popen, http_: Http, sampler: Sampler, target
     # 15 s sample) gives back: the "before" figure is read after one.
     log(f"events: settling {settle} s before the storm")
     time.sleep(settle)
+    # Read before the scrape below, which leaves its buffers to the next trim.
+    before = proc_status(proc.pid)
     c0 = events_counters(http_)
     if c0["enabled"] != 1:
         raise SystemExit("events: the operator's events history is off; see its log")
-    before = proc_status(proc.pid)
     hwm_reset = reset_hwm(proc.pid)
     log(f"events: VmRSS before {before['VmRSS'] / 1024:.1f} MiB (RssAnon {before['RssAnon'] / 1024:.1f});"
         f" storm of {n} event writes ({repeat_share:.0%} repeats)")
@@ -760,7 +761,7 @@ def measure_events(proc: subprocess.Popen, http_: Http, sampler: Sampler, target
     log(f"events: {out['rows']:.0f} rows (expected {storm['expected_rows']}), {c1['bytes'] / MIB:.1f} MiB in use,"
         f" files {sum(files.values()) / MIB:.1f} MiB, drops {out['dropped'] or 0};"
         f" VmRSS {before['VmRSS'] / 1024:.1f} -> peak {peak / 1024:.1f} -> {after['VmRSS'] / 1024:.1f} MiB"
-        f" (+{out['after_minus_before_kib'] / 1024:.1f}); query: total {out['query']['total']} in {q_seconds:.3f} s")
+        f" ({out['after_minus_before_kib'] / 1024:+.1f}); query: total {out['query']['total']} in {q_seconds:.3f} s")
     return out
 
 
@@ -844,6 +845,7 @@ def table(results: list[dict]) -> str:
         ("  RssAnon relist peak, x steady", cells(lambda r: f"{mib(r['relist']['peak_rss_anon_sampled_kib'])}, "
                                                             f"{r['relist']['peak_anon_over_steady_anon']:.2f}x")),
         ("  relisted, after API /readyz", cells(lambda r: f"{r['relist']['api_ready_to_relisted_seconds']:.2f} s")),
+        ("  watches resumed, no relist", cells(lambda r: ", ".join(r["relist"]["resumed_without_relist"]) or "none")),
         ("VmRSS after relist +10 s (MiB)", cells(lambda r: mib(r["relist"]["rss_after_kib"]["VmRSS"]))),
         ("VmRSS after scrape burst (MiB)", cells(lambda r: f"{mib(r['after_scrape_burst']['VmRSS'])} "
                                                            f"(anon {mib(r['after_scrape_burst']['RssAnon'])})")),
