@@ -1,8 +1,11 @@
 #pragma once
 
 #include <cstddef>
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <variant>
 
 #include <rapidjson/document.h>
 
@@ -29,5 +32,16 @@ int JsonDepth(std::string_view json, int max_depth);
 // "is larger than 1 MiB (1048577 bytes)", "nests deeper than 64 levels",
 // "is not valid JSON (Invalid value. at offset 0)".
 Expected<Ok, std::string> ParseJson(rapidjson::Document& doc, std::string_view json, const JsonLimits& limits);
+
+// Checks that `json` is exactly one JSON object within `limits` (UTF-8, nothing after it but
+// whitespace) without building a document: for a reply passed on as it came, whose DOM would
+// cost several times its size. The error completes a sentence as ParseJson's does.
+Expected<Ok, std::string> ValidateJsonObject(std::string_view json, const JsonLimits& limits);
+
+// One JSON object on one line, ending in a newline, from string and bool fields in the order
+// given: what a command writes on stderr when it fails (`query events list`, `query argocd`).
+// Strings are made well-formed UTF-8 first.
+using JsonLineField = std::pair<std::string_view, std::variant<bool, std::string_view>>;
+std::string JsonLine(std::initializer_list<JsonLineField> fields);
 
 }  // namespace kube9::base

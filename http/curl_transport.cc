@@ -206,9 +206,10 @@ base::Expected<Response, TransportError> CurlTransport::Send(const Request& requ
         static_cast<int>(code)});
   }
   if (rc != CURLE_OK) {
-    std::string msg = Describe(rc, errbuf);
+    TransportError error{Describe(rc, errbuf)};
+    error.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
     Release(std::move(handle));
-    return base::Unexpected(TransportError{msg});
+    return base::Unexpected(std::move(error));
   }
   long code = 0;
   curl_easy_getinfo(handle->get(), CURLINFO_RESPONSE_CODE, &code);

@@ -60,6 +60,10 @@ struct TransportError {
   // network's fault but a malformed answer, which callers count as such.
   bool response_too_large = false;
   int status = 0;
+  // The exchange ran out of time (Request::timeout, connect_timeout or stall_timeout), as
+  // opposed to being refused or failing: callers that report the two differently (the
+  // `query argocd` exit statuses) look here.
+  bool timed_out = false;
 };
 
 // Receives a streamed response. Returning false from either call ends the exchange.

@@ -144,10 +144,11 @@ base::Expected<http::Response, ApiError> Client::Do(http::Request request, std::
 }
 
 base::Expected<std::string, ApiError> Client::GetRaw(std::string_view path, std::string_view resource,
-                                                    std::size_t max_bytes) {
+                                                    std::size_t max_bytes, const base::StopSignal* cancel) {
   http::Request req;
   req.url = access_.server + std::string(path);
   req.max_response_bytes = max_bytes;
+  req.cancel = cancel;
   req.headers.emplace_back("Accept", "application/json");
   auto resp = Do(std::move(req), "get", resource);
   if (!resp.ok()) return base::Unexpected(resp.error());

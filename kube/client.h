@@ -87,9 +87,10 @@ class Client {
          RequestObserver* observer = nullptr);
 
   // GET of any path (e.g. /version); returns the body, at most `max_bytes` of it (a longer
-  // one is a kDecode error).
+  // one is a kDecode error). `cancel` abandons it within about a second (shutdown).
   base::Expected<std::string, ApiError> GetRaw(std::string_view path, std::string_view resource,
-                                               std::size_t max_bytes = kObjectJson.max_bytes);
+                                               std::size_t max_bytes = kObjectJson.max_bytes,
+                                               const base::StopSignal* cancel = nullptr);
 
   // Paginated LIST of a collection path (e.g. /api/v1/pods): each item is visited once; pages
   // are requested with `limit` and `continue`. A 410 mid-list means the continue token

@@ -20,6 +20,10 @@ inline constexpr base::JsonLimits kWatchEventJson{kObjectJson.max_bytes + (64 <<
 
 // GET /version: a dozen short strings in one object.
 inline constexpr base::JsonLimits kVersionJson{64 << 10, 8};
+// Discovery: GET /apis (an APIGroupList, a few hundred bytes per group) and GET
+// /apis/<group>/<version> (an APIResourceList, a few hundred bytes per resource). A cluster
+// with 500 CRD groups answers /apis in about 150 KiB; nesting is 5 levels.
+inline constexpr base::JsonLimits kDiscoveryJson{4 << 20, 16};
 // The API server refuses a ConfigMap whose data passes 1 MiB; metadata (managedFields) on top.
 inline constexpr std::size_t kMaxConfigMapReply = 2 << 20;
 

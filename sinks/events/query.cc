@@ -9,6 +9,7 @@
 #include <rapidjson/writer.h>
 #include <yaml-cpp/yaml.h>
 
+#include "base/json.h"
 #include "base/text.h"
 #include "base/time_format.h"
 #include "sinks/events/event_history.h"
@@ -292,15 +293,7 @@ std::string RenderTable(const QueryResult& result, const EventFilter& filter) {
 }
 
 std::string RenderError(std::string_view error, std::string_view details) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  w.StartObject();
-  w.String("error");
-  w.String(error.data(), static_cast<rapidjson::SizeType>(error.size()));
-  w.String("details");
-  w.String(details.data(), static_cast<rapidjson::SizeType>(details.size()));
-  w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize()) + "\n";
+  return base::JsonLine({{"error", error}, {"details", details}});
 }
 
 std::string ListUsage() {

@@ -1,5 +1,7 @@
 #include "sinks/status/status_report.h"
 
+#include <tuple>
+
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
@@ -10,6 +12,8 @@
 namespace kube9::sinks {
 namespace {
 constexpr std::size_t kMaxError = 500;
+// The status stays small (§2: 64 KiB with every block): a group serves a handful of versions.
+constexpr std::size_t kMaxGroupVersions = 8;
 }
 
 std::string RenderStatusJson(const StatusReport& r) {
@@ -47,6 +51,32 @@ std::string RenderStatusJson(const StatusReport& r) {
     key("clusterId");
     str(*r.cluster_id);
   }
+  if (r.argocd) {
+    const ArgoCdStatus& a = *r.argocd;
+    key("argocd");
+    w.StartObject();
+    key("detected"); w.Bool(a.detected);
+    key("namespace");
+    if (a.detected) str(a.ns);
+    else w.Null();
+    key("version");
+    if (a.detected && a.version) str(*a.version);
+    else w.Null();
+    key("lastChecked"); str(base::FormatRfc3339Millis(a.last_checked));
+    if (a.detected) {
+      key("resourceTreeCapable"); w.Bool(a.resource_tree_capable);
+      key("resourceTreeLastError");
+      if (a.resource_tree_last_error) {
+        w.StartObject();
+        key("code"); str(a.resource_tree_last_error->code);
+        key("message"); str(base::TruncateUtf8(base::SanitizeUtf8(a.resource_tree_last_error->message), kMaxError));
+        w.EndObject();
+      } else {
+        w.Null();
+      }
+    }
+    w.EndObject();
+  }
   if (r.cluster_health) {
     key("clusterHealth");
     w.StartObject();
@@ -63,6 +93,33 @@ std::string RenderStatusJson(const StatusReport& r) {
       w.EndObject();
     }
     w.EndArray();
+    w.EndObject();
+  }
+  if (r.gitops) {
+    const GitOpsStatus& g = *r.gitops;
+    key("gitops");
+    w.StartObject();
+    key("lastChecked"); str(base::FormatRfc3339Millis(g.last_checked));
+    key("argocd");
+    w.StartObject();
+    key("detected"); w.Bool(g.argocd_detected);
+    w.EndObject();
+    key("flux");
+    w.StartObject();
+    key("detected"); w.Bool(g.flux_detected);
+    key("groups");
+    w.StartArray();
+    for (const auto& group : g.flux_groups) {
+      w.StartObject();
+      key("name"); str(group.name);
+      key("versions");
+      w.StartArray();
+      for (std::size_t i = 0; i < group.versions.size() && i < kMaxGroupVersions; ++i) str(group.versions[i]);
+      w.EndArray();
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
     w.EndObject();
   }
   w.EndObject();
@@ -119,6 +176,21 @@ void StatusModel::SetClusterHealth(ClusterHealth health) {
   cluster_health_ = std::move(health);
 }
 
+void StatusModel::SetGitOps(std::optional<ArgoCdStatus> argocd, std::optional<GitOpsStatus> gitops) {
+  std::lock_guard lock(mu_);
+  // What the extension decides its Argo CD features on is written at once; lastChecked alone
+  // waits for the next write.
+  auto features = [](const std::optional<ArgoCdStatus>& a) {
+    return a ? std::optional(std::tuple(a->detected, a->ns, a->version, a->resource_tree_capable)) : std::nullopt;
+  };
+  auto tools = [](const std::optional<GitOpsStatus>& g) {
+    return g ? std::optional(std::tuple(g->argocd_detected, g->flux_detected, g->flux_groups)) : std::nullopt;
+  };
+  if (features(argocd) != features(argocd_) || tools(gitops) != tools(gitops_)) ++changes_;
+  argocd_ = std::move(argocd);
+  gitops_ = std::move(gitops);
+}
+
 void StatusModel::SetCollectionStats(const CollectionStats& stats) {
   std::lock_guard lock(mu_);
   stats_ = stats;
@@ -136,6 +208,8 @@ StatusReport StatusModel::Current(base::WallTime now) const {
   r.ns = ns_;
   r.stats = stats_;
   r.cluster_health = cluster_health_;
+  r.argocd = argocd_;
+  r.gitops = gitops_;
   if (registered_) r.cluster_id = cluster_id_;
   std::string failed_threads;
   for (const auto& [thread, failure] : thread_failures_) {

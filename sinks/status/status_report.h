@@ -32,6 +32,41 @@ struct ClusterHealth {
   static constexpr std::size_t kMaxChecks = 16;
 };
 
+// The `argocd` block (docs/PRODUCT.md §11): written only once the operator has really looked,
+// since the extension hides Argo CD on detected: false and then does not look for it itself.
+struct ArgoCdStatus {
+  bool detected = false;
+  std::string ns;                      // null in the JSON when not detected
+  std::optional<std::string> version;  // null when unknown
+  base::WallTime last_checked{};
+  // Only when detected: whether `query argocd resource-tree get` would work now, and why not.
+  bool resource_tree_capable = false;
+  struct Error {
+    std::string code;  // ARGOCD_TOKEN_MISSING, ARGOCD_AUTH_FAILED, ...
+    std::string message;
+    bool operator==(const Error&) const = default;
+  };
+  std::optional<Error> resource_tree_last_error;
+
+  bool operator==(const ArgoCdStatus&) const = default;
+};
+
+// The additive `gitops` block: which GitOps tools discovery found. (Application counts by
+// health and sync come with the application collectors.)
+struct GitOpsStatus {
+  base::WallTime last_checked{};
+  bool argocd_detected = false;
+  bool flux_detected = false;
+  struct Group {
+    std::string name;
+    std::vector<std::string> versions;
+    bool operator==(const Group&) const = default;
+  };
+  std::vector<Group> flux_groups;
+
+  bool operator==(const GitOpsStatus&) const = default;
+};
+
 struct StatusReport {
   std::string mode;     // "operated" | "enabled"
   std::string tier;     // "free" | "pro"
@@ -44,7 +79,9 @@ struct StatusReport {
   std::string ns;
   CollectionStats stats;
   std::optional<std::string> cluster_id;
+  std::optional<ArgoCdStatus> argocd;
   std::optional<ClusterHealth> cluster_health;
+  std::optional<GitOpsStatus> gitops;
 };
 
 // Pretty-printed JSON with a 2-space indent, fields in contract order.
@@ -72,6 +109,9 @@ class StatusModel {
   std::uint64_t Changes() const;
   void SetCollectionStats(const CollectionStats& stats);
   void SetClusterHealth(ClusterHealth health);
+  // What GitOps detection found, after its first completed look (nullopt before: the blocks
+  // are left out). A change of what is detected, or of resourceTreeCapable, is written at once.
+  void SetGitOps(std::optional<ArgoCdStatus> argocd, std::optional<GitOpsStatus> gitops);
 
   StatusReport Current(base::WallTime now) const;
 
@@ -93,6 +133,8 @@ class StatusModel {
   CollectionStats stats_;
   std::optional<ClusterHealth> cluster_health_;
   std::optional<std::string> collector_problem_;
+  std::optional<ArgoCdStatus> argocd_;
+  std::optional<GitOpsStatus> gitops_;
 };
 
 }  // namespace kube9::sinks

@@ -76,6 +76,26 @@ TEST(JsonTest, TheParserItselfSurvivesAMillionLevels) {
   EXPECT_TRUE(ParseJson(doc, std::string(n, '[') + std::string(n, ']'), JsonLimits{16 << 20, 2 * n}).ok());
 }
 
+// A reply passed on as it came (the Argo CD resource tree): one object, whole, valid UTF-8.
+TEST(JsonTest, ValidateJsonObjectAcceptsExactlyOneObject) {
+  EXPECT_TRUE(ValidateJsonObject(R"( {"nodes":[{"kind":"Pod","health":{"status":"Healthy"}}]} )" "\n", kSmall).ok());
+  EXPECT_EQ(ValidateJsonObject("[1]", kSmall).error(), "is not a JSON object");
+  EXPECT_EQ(ValidateJsonObject("", kSmall).error(), "is not a JSON object");
+  EXPECT_EQ(ValidateJsonObject("null", kSmall).error(), "is not a JSON object");
+  EXPECT_THAT(ValidateJsonObject("{} {}", kSmall).error(), HasSubstr("is not valid JSON"));
+  EXPECT_THAT(ValidateJsonObject("{\"a\":", kSmall).error(), HasSubstr("is not valid JSON"));
+  EXPECT_THAT(ValidateJsonObject("{\"a\":\"\xff\"}", kSmall).error(), HasSubstr("is not valid JSON"));
+  EXPECT_THAT(ValidateJsonObject(std::string(65, '{'), kSmall).error(), HasSubstr("nests deeper than 64"));
+  EXPECT_THAT(ValidateJsonObject("{\"a\":\"" + std::string(1 << 20, 'x') + "\"}", kSmall).error(),
+              HasSubstr("is larger than 1 MiB"));
+}
+
+TEST(JsonTest, JsonLineIsOneCompactObjectInFieldOrder) {
+  EXPECT_EQ(JsonLine({{"ok", false}, {"code", "TIMEOUT"}, {"message", "said \"no\"\n"}}),
+            "{\"ok\":false,\"code\":\"TIMEOUT\",\"message\":\"said \\\"no\\\"\\n\"}\n");
+  EXPECT_EQ(JsonLine({{"m", "\xff"}}), "{\"m\":\"\xef\xbf\xbd\"}\n") << "made well-formed UTF-8";
+}
+
 TEST(BytesTest, FormatsExactUnitsElseBytes) {
   EXPECT_EQ(FormatBytes(1 << 20), "1 MiB");
   EXPECT_EQ(FormatBytes(64 << 10), "64 KiB");

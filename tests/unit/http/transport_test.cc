@@ -337,6 +337,7 @@ TEST_F(CurlTransportTest, AServerThatAcceptsAndThenHangsIsAbandonedAfterTheStall
   const auto took = Steady::now() - t0;
   ASSERT_FALSE(resp.ok());
   EXPECT_THAT(resp.error().message, HasSubstr("too slow")) << "the low-speed limit decided it, not the timeout";
+  EXPECT_TRUE(resp.error().timed_out) << "a stall is a timeout to callers that tell the two apart";
   EXPECT_GE(took, std::chrono::milliseconds(900));
   EXPECT_LT(took, std::chrono::seconds(5));
 }
@@ -390,6 +391,7 @@ TEST_F(CurlTransportTest, ConnectionRefusedIsATransportError) {
   ASSERT_FALSE(resp.ok());
   EXPECT_THAT(resp.error().message, HasSubstr("onnect"));
   EXPECT_FALSE(resp.error().response_too_large);
+  EXPECT_FALSE(resp.error().timed_out) << "refused is not a timeout";
   Recorder rec;
   base::StopSignal stop;
   auto streamed = transport_.Stream(req, rec, stop);

@@ -2,6 +2,7 @@
 
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,7 @@ class FakeTransport final : public http::Transport {
     std::vector<std::pair<std::string, std::string>> headers;
     bool transport_error = false;
     std::vector<Part> parts;  // after `body`, for ReplyStreaming
+    std::optional<http::TransportError> error;  // FailWith: this error instead of "connection refused"
   };
 
   void Reply(int status, std::string body, std::vector<std::pair<std::string, std::string>> headers = {}) {
@@ -47,9 +49,15 @@ class FakeTransport final : public http::Transport {
     std::lock_guard lock(mu_);
     script_.push_back({0, "", {}, true});
   }
+  // A transport failure as given (e.g. timed_out).
+  void FailWith(http::TransportError error) {
+    std::lock_guard lock(mu_);
+    script_.push_back({0, "", {}, true, {}, std::move(error)});
+  }
 
   base::Expected<http::Response, http::TransportError> Send(const http::Request& request) override {
     Scripted s = Next(request);
+    if (s.error) return base::Unexpected(*s.error);
     if (s.transport_error) return base::Unexpected(http::TransportError{"connection refused"});
     if (s.body.size() > request.max_response_bytes) {  // as CurlTransport does
       return base::Unexpected(http::TransportError{
