@@ -13,8 +13,13 @@ int Status(const std::vector<std::string>& args, const config::Environment& env)
 int Version(const std::vector<std::string>& args);
 int Collect(const std::vector<std::string>& args, const config::Environment& env);
 int Rbac(const std::vector<std::string>& args, const config::Environment& env);
-// `query events list`: stdout is one JSON document, failures one JSON object on stderr.
+// `query events list` and `query argocd resource-tree get`: stdout is one JSON document,
+// failures one JSON object on stderr.
 int Query(const std::vector<std::string>& args, const config::Environment& env);
+// `query argocd ...` (`words` are the subcommand's words, starting with "argocd"): failures are
+// {"ok": false, "code", "message"} with docs/PRODUCT.md §11's exit statuses.
+int QueryArgoCd(const std::vector<std::string>& words, const std::vector<std::string>& args,
+                const config::Environment& env);
 
 std::string MainUsage();
 // config::ParseServeConfig with --collectors checked against the collectors there are.

@@ -18,8 +18,10 @@ constexpr const char* kQueryUsage =
     "the operator's pod (kubectl exec) and parses their stdout: stdout holds exactly one JSON\n"
     "document, logs go to stderr.\n\n"
     "Commands:\n"
-    "  events list   The events history (every Warning event and the significant Normal ones).\n\n"
-    "Run 'kube9-operator query events list --help' for its flags.\n";
+    "  events list                    The events history (every Warning event and the significant\n"
+    "                                 Normal ones).\n"
+    "  argocd resource-tree get APP   The resource tree of an Argo CD application, from Argo CD's API.\n\n"
+    "Run 'kube9-operator query events list --help' (or argocd resource-tree get --help) for flags.\n";
 
 // Every failure is one JSON object on stderr, so that the extension can show why.
 int Fail(int code, std::string_view error, std::string_view details) {
@@ -68,10 +70,13 @@ int Query(const std::vector<std::string>& args, const config::Environment& env) 
   }
   std::vector<std::string> rest = args;
   std::vector<std::string> words;
-  while (!rest.empty() && !rest.front().empty() && rest.front().front() != '-' && words.size() < 2) {
+  // `events list`, or `argocd resource-tree get` (whose application name stays in `rest`).
+  auto max_words = [&words] { return !words.empty() && words[0] == "argocd" ? 3u : 2u; };
+  while (!rest.empty() && !rest.front().empty() && rest.front().front() != '-' && words.size() < max_words()) {
     words.push_back(rest.front());
     rest.erase(rest.begin());
   }
+  if (!words.empty() && words[0] == "argocd") return QueryArgoCd(words, rest, env);
   if (words.size() == 2 && words[0] == "events" && words[1] == "list") {
     try {
       return EventsList(rest, env);
@@ -87,7 +92,8 @@ int Query(const std::vector<std::string>& args, const config::Environment& env) 
   std::string given;
   for (const auto& w : words) given += (given.empty() ? "" : " ") + w;
   return Fail(2, "invalid command",
-              given.empty() ? "expected 'query events list'" : "unknown query '" + given + "'; expected 'query events list'");
+              given.empty() ? "expected 'query events list' or 'query argocd resource-tree get APP'"
+                            : "unknown query '" + given + "'; expected 'query events list' or 'query argocd resource-tree get APP'");
 }
 
 }  // namespace kube9::cmd

@@ -28,6 +28,9 @@
 #include "exporter/operator_metrics.h"
 #include "exporter/pro_metrics.h"
 #include "exporter/process_metrics.h"
+#include "gitops/argocd_api.h"
+#include "gitops/detection.h"
+#include "gitops/gitops_loop.h"
 #include "http/curl_transport.h"
 #include "http/server.h"
 #include "kube/client.h"
@@ -37,6 +40,7 @@
 #include "sinks/events/event_history.h"
 #include "sinks/status/configmap_publisher.h"
 #include "sinks/status/dashboard.h"
+#include "sinks/status/gitops_blocks.h"
 #include "sinks/status/status_loop.h"
 #include "sinks/status/status_report.h"
 
@@ -49,11 +53,13 @@ constexpr base::Millis kFinalWriteTimeout{3'000};
 // PRODUCT.md §2: degraded when a core collector "has been failing for longer than a few
 // intervals"; a few = 3 sample intervals (45 s by default).
 constexpr int kCollectorFailureIntervals = 3;
+// The resource-tree probe waits no longer than this for Argo CD (PRODUCT.md §11).
+constexpr base::Millis kArgoCdProbeTimeout{5'000};
 
 }  // namespace
 
-// Where the concrete classes meet. Threads: main (waits for a signal), the status loop, and
-// the HTTP server's I/O thread and two workers.
+// Where the concrete classes meet. Threads: main (waits for a signal), the status loop, the
+// gitops loop, and the HTTP server's I/O thread and two workers.
 int Serve(const std::vector<std::string>& args, const config::Environment& env) {
   for (const auto& a : args) {
     if (a == "--help" || a == "-h") {
@@ -70,6 +76,9 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   prometheus::Registry registry;
   auto web = LoadWebSecurity(cfg.web_config_file, registry, clock);
   if (!web.ok()) return ReportProblems("serve", web.error());
+  auto argocd_settings =
+      gitops::MakeArgoCdSettings(cfg.argocd_namespace, cfg.argocd_api_base_url, cfg.argocd_token_file, cfg.argocd_ca_file);
+  if (!argocd_settings.ok()) return ReportProblems("serve", {argocd_settings.error()});
   // glibc gives each thread its own arena; with a watch thread per collector that multiplies
   // freed-but-kept memory. Two arenas are plenty for a few mostly idle threads.
   mallopt(M_ARENA_MAX, 2);
@@ -109,6 +118,23 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   kube::Client client(std::move(access).value(), kube_transport, clock, &metrics);
 
   sinks::StatusModel model(cfg.pod_namespace, cfg.api_key_configured());
+  // GitOps awareness (§11): discovery for Argo CD and Flux, and the resource-tree probe, on
+  // their own thread so that neither can hold up a status write.
+  http::CurlTransport argocd_transport(gitops::ArgoCdTrust(*argocd_settings),
+                                       std::string("kube9-operator/") + base::kVersion);
+  gitops::ArgoCdApi argocd_api(*argocd_settings, argocd_transport);
+  gitops::Detector gitops_detector(client, clock, argocd_settings->ns);
+  const base::Millis gitops_budget = 3 * std::max(cfg.status_interval, cfg.gitops_discovery_interval) + std::chrono::minutes(3);
+  health.RegisterLoop(gitops::GitOpsLoop::kLoopName, gitops_budget);
+  gitops::GitOpsLoop gitops_loop(
+      gitops_detector,
+      [&argocd_api](base::Millis timeout, const base::StopSignal* cancel) { return argocd_api.Probe(timeout, cancel); },
+      clock, {cfg.gitops_discovery_interval, cfg.status_interval, kArgoCdProbeTimeout},
+      [&model](const gitops::GitOpsSnapshot& snapshot, const std::optional<gitops::ResourceTreeProbe>& probe) {
+        auto blocks = sinks::BlocksFromDetection(snapshot, probe);
+        model.SetGitOps(std::move(blocks.argocd), std::move(blocks.gitops));
+      },
+      [&health] { health.Heartbeat(gitops::GitOpsLoop::kLoopName); });
   // The events history: off (and saying why on / and in the logs) when its data directory is
   // unusable; the operator runs on without it.
   exporter::EventsMetrics events_metrics(registry);
@@ -266,6 +292,8 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   collector_set.Start(stop, supervisor);
   std::thread sampler_thread =
       base::StartRestartingThread("sampler", [&] { sampler.Run(stop); }, supervisor, clock, stop);
+  std::thread gitops_thread =
+      base::StartRestartingThread("gitops", [&] { gitops_loop.Run(stop); }, supervisor, clock, stop);
   std::thread collections_thread = base::StartRestartingThread(
       "collections", [&] { scheduler.Run(stop); },  // at stop, the open metrics batch goes to the spool
       supervisor, clock, stop);
@@ -288,6 +316,8 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
     collector_set.Join();
     if (events_thread.joinable()) events_thread.join();
     collections_thread.join();
+    gitops_thread.join();
+    health.UnregisterLoop(gitops::GitOpsLoop::kLoopName);
     if (pro) pro->Join();
     server->reset();
     others_stopped.set_value();

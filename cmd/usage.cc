@@ -21,7 +21,8 @@ std::string MainUsage() {
          "  status    Read the status ConfigMap and print it readably.\n"
          "  rbac      Print the least-privilege ClusterRole and Role the operator needs.\n"
          "  collect   Print the sanitized payload a Pro tier collection would upload (--dry-run).\n"
-         "  query     Read the events history as JSON (query events list), for the VS Code extension.\n"
+         "  query     JSON for the VS Code extension: the events history (query events list), an Argo CD\n"
+         "            application's resource tree (query argocd resource-tree get APP).\n"
          "  version   Print the version (also: kube9-operator --version).\n\n"
          "Run 'kube9-operator <command> --help' for a command's flags.\n";
 }

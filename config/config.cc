@@ -309,6 +309,36 @@ const std::vector<Option>& Options() {
          c.collection_initial_delay = *d;
          return "";
        }},
+      {"--gitops.discovery-interval", "", "duration",
+       "How often API discovery looks for Argo CD and Flux, so that installing or removing either is noticed "
+       "without a restart (1s to 1h).",
+       "3m", Duration(&Config::gitops_discovery_interval, std::chrono::seconds(1), std::chrono::hours(1))},
+      {"", "ARGOCD_NAMESPACE", "name", "Namespace Argo CD runs in (its argocd-server Deployment and Service).",
+       "argocd",
+       [](const std::string& v, Config& c) -> std::string {
+         c.argocd_namespace = v;
+         return "";
+       }},
+      {"", "ARGOCD_API_BASE_URL", "url",
+       "Argo CD API base URL, for the resource-tree probe and 'query argocd resource-tree get'.",
+       "https://argocd-server.<ARGOCD_NAMESPACE>.svc",
+       [](const std::string& v, Config& c) -> std::string {
+         c.argocd_api_base_url = v;
+         return "";
+       }},
+      {"", "ARGOCD_API_TOKEN_FILE", "path",
+       "File holding an Argo CD API token (a mounted Secret), re-read at each use. Unset: no resource tree.", "",
+       [](const std::string& v, Config& c) -> std::string {
+         c.argocd_token_file = v;
+         return "";
+       }},
+      {"--argocd.ca-file", "ARGOCD_CA_FILE", "path",
+       "PEM CA trusted for the Argo CD API. Default: the cluster CA of the service account, else the system's.", "",
+       [](const std::string& v, Config& c) -> std::string {
+         if (v.empty()) return "must not be empty";
+         c.argocd_ca_file = v;
+         return "";
+       }},
       {"", "REREGISTRATION_INTERVAL_HOURS", "hours", "How often to re-register with kube9-server.", "24",
        [](const std::string& v, Config& c) -> std::string {
          auto n = ParseInteger(v);

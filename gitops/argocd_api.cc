@@ -89,16 +89,23 @@ bool IsValidApplicationName(std::string_view name) {
 bool IsValidNamespaceName(std::string_view name) { return IsDns1123Label(name, 63); }
 
 base::Expected<ArgoCdSettings, std::string> ArgoCdSettingsFromEnv(const config::Environment& env) {
-  ArgoCdSettings s;
   auto get = [&env](const char* name) -> std::string {
     auto it = env.find(name);
     return it == env.end() ? "" : it->second;
   };
-  if (std::string ns = get("ARGOCD_NAMESPACE"); !ns.empty()) {
+  return MakeArgoCdSettings(get("ARGOCD_NAMESPACE"), get("ARGOCD_API_BASE_URL"), get("ARGOCD_API_TOKEN_FILE"),
+                            get("ARGOCD_CA_FILE"));
+}
+
+base::Expected<ArgoCdSettings, std::string> MakeArgoCdSettings(const std::string& ns, const std::string& base_url,
+                                                               const std::string& token_file,
+                                                               const std::string& ca_file) {
+  ArgoCdSettings s;
+  if (!ns.empty()) {
     if (!IsValidNamespaceName(ns)) return base::Unexpected(fmt::format("ARGOCD_NAMESPACE={} is not a namespace name", ns));
     s.ns = ns;
   }
-  s.base_url = get("ARGOCD_API_BASE_URL");
+  s.base_url = base_url;
   if (s.base_url.empty()) {
     s.base_url = fmt::format("https://argocd-server.{}.svc", s.ns);
   } else {
@@ -117,8 +124,8 @@ base::Expected<ArgoCdSettings, std::string> ArgoCdSettingsFromEnv(const config::
     }
     while (s.base_url.ends_with('/')) s.base_url.pop_back();
   }
-  s.token_file = get("ARGOCD_API_TOKEN_FILE");
-  s.ca_file = get("ARGOCD_CA_FILE");
+  s.token_file = token_file;
+  s.ca_file = ca_file;
   return s;
 }
 

@@ -55,7 +55,13 @@ inline constexpr const char* kServiceAccountCaFile = "/var/run/secrets/kubernete
 // cluster CA when it is mounted at `sa_ca_file`; else the system's CAs.
 http::TlsTrust ArgoCdTrust(const ArgoCdSettings& settings, const std::string& sa_ca_file = kServiceAccountCaFile);
 
-// Reads the four variables. The error names the variable and what is wrong with it.
+// Checks and completes the four settings ("" = not given). The error names the variable and
+// what is wrong with it.
+base::Expected<ArgoCdSettings, std::string> MakeArgoCdSettings(const std::string& ns, const std::string& base_url,
+                                                               const std::string& token_file,
+                                                               const std::string& ca_file);
+// The same from the environment: ARGOCD_NAMESPACE, ARGOCD_API_BASE_URL, ARGOCD_API_TOKEN_FILE,
+// ARGOCD_CA_FILE.
 base::Expected<ArgoCdSettings, std::string> ArgoCdSettingsFromEnv(const config::Environment& env);
 
 // The resource tree of a large application (thousands of nodes) is a few MiB: 16 MiB bounds

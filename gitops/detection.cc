@@ -107,11 +107,12 @@ std::optional<std::string> Detector::ReadArgoCdVersion(const base::StopSignal* c
   return version;
 }
 
-base::Expected<ArgoCdDetection, kube::ApiError> Detector::LookForArgoCd(const std::vector<kube::ServedGroup>& groups,
-                                                                        const base::StopSignal* cancel) {
-  ArgoCdDetection argocd;
+base::Expected<std::vector<std::string>, kube::ApiError> ArgoCdApiVersions(kube::Client& client,
+                                                                           const std::vector<kube::ServedGroup>& groups,
+                                                                           const base::StopSignal* cancel) {
+  std::vector<std::string> serving;
   auto group = std::find_if(groups.begin(), groups.end(), [](const kube::ServedGroup& g) { return g.name == kArgoCdGroup; });
-  if (group == groups.end()) return argocd;
+  if (group == groups.end()) return serving;
   // argoproj.io also holds Argo Workflows and Rollouts: Argo CD is there when one of its
   // versions serves applications. The preferred version first.
   std::vector<std::string> versions = group->versions;
@@ -119,16 +120,25 @@ base::Expected<ArgoCdDetection, kube::ApiError> Detector::LookForArgoCd(const st
     std::rotate(versions.begin(), p, p + 1);
   }
   for (const auto& version : versions) {
-    auto resources = kube::ServedResources(client_, kArgoCdGroup, version, cancel);
+    auto resources = kube::ServedResources(client, kArgoCdGroup, version, cancel);
     if (!resources.ok()) {
       // The version went away between the two requests (a CRD being deleted): not served.
       if (resources.error().kind == kube::ErrorKind::kNotFound) continue;
       return base::Unexpected(resources.error());
     }
     if (std::find(resources->begin(), resources->end(), kArgoCdApplications) != resources->end()) {
-      argocd.api_versions.push_back(version);
+      serving.push_back(version);
     }
   }
+  return serving;
+}
+
+base::Expected<ArgoCdDetection, kube::ApiError> Detector::LookForArgoCd(const std::vector<kube::ServedGroup>& groups,
+                                                                        const base::StopSignal* cancel) {
+  ArgoCdDetection argocd;
+  auto versions = ArgoCdApiVersions(client_, groups, cancel);
+  if (!versions.ok()) return base::Unexpected(versions.error());
+  argocd.api_versions = std::move(versions).value();
   argocd.detected = !argocd.api_versions.empty();
   if (argocd.detected) {
     argocd.ns = argocd_namespace_;

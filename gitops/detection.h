@@ -80,6 +80,12 @@ class GitOpsDetection {
 // Pure: the Flux groups among the served ones.
 FluxDetection DetectFlux(const std::vector<kube::ServedGroup>& groups);
 
+// The versions of argoproj.io that serve applications, the preferred one first (empty: Argo
+// CD is not installed). Asks GET /apis/argoproj.io/<version> when the group is among `groups`.
+base::Expected<std::vector<std::string>, kube::ApiError> ArgoCdApiVersions(kube::Client& client,
+                                                                           const std::vector<kube::ServedGroup>& groups,
+                                                                           const base::StopSignal* cancel);
+
 // Pure: the argocd-server Deployment's version, from its app.kubernetes.io/version label or
 // else the tag of its argocd-server container's image (the first container's when none has
 // that name). Kept only when it looks like a version: at most kMaxVersionLength of
