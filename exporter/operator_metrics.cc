@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <map>
 #include <string>
 
 #include "base/version.h"
@@ -117,6 +118,15 @@ void OperatorMetrics::OnRelist(std::string_view resource, std::string_view reaso
 void OperatorMetrics::OnSynced(std::string_view resource, std::size_t) {
   // Millisecond resolution (Gauge::SetToCurrentTime keeps whole seconds only).
   last_sync_.Add({{"resource", std::string(resource)}}).Set(Seconds(std::chrono::system_clock::now()));
+}
+
+void OperatorMetrics::OnStopped(std::string_view resource) {
+  const std::map<std::string, std::string> labels = {{"resource", std::string(resource)}};
+  // Family::Add returns the existing series for these labels (or makes one), which Remove drops.
+  last_sync_.Remove(&last_sync_.Add(labels));
+  store_objects_.Remove(&store_objects_.Add(labels));
+  // Its value follows the store's running count, which starts over with the next store.
+  objects_skipped_.Remove(&objects_skipped_.Add(labels));
 }
 
 void OperatorMetrics::OnWatchEvent(std::string_view resource, kube::EventType type) {

@@ -32,6 +32,9 @@ class ReflectorObserver {
   virtual void OnSynced(std::string_view resource, std::size_t objects) = 0;
   virtual void OnWatchEvent(std::string_view resource, EventType type) = 0;
   virtual void OnError(std::string_view resource, const ApiError& error) = 0;
+  // The reflector of `resource` was stopped for good while the process runs on (an optional
+  // collector whose API went away): what describes its current state should go.
+  virtual void OnStopped(std::string_view resource) { (void)resource; }
 };
 
 struct ReflectorOptions {
