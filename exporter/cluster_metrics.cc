@@ -1,30 +1,14 @@
 #include "exporter/cluster_metrics.h"
 
+#include "exporter/gauge_family.h"
+
 namespace kube9::exporter {
 namespace {
 
 using collectors::ClusterAggregates;
 using prometheus::ClientMetric;
 using prometheus::MetricFamily;
-
-class Family {
- public:
-  Family(const char* name, const char* help) {
-    f_.name = name;
-    f_.help = help;
-    f_.type = prometheus::MetricType::Gauge;
-  }
-  void Add(std::vector<std::pair<std::string_view, std::string_view>> labels, double value) {
-    ClientMetric m;
-    for (auto [k, v] : labels) m.label.push_back(ClientMetric::Label{std::string(k), std::string(v)});
-    m.gauge.value = value;
-    f_.metric.push_back(std::move(m));
-  }
-  MetricFamily Take() { return std::move(f_); }
-
- private:
-  MetricFamily f_;
-};
+using Family = GaugeFamily;
 
 double Units(std::int64_t milli) { return static_cast<double>(milli) / 1000.0; }
 
