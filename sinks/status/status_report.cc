@@ -100,9 +100,25 @@ std::string RenderStatusJson(const StatusReport& r) {
     key("gitops");
     w.StartObject();
     key("lastChecked"); str(base::FormatRfc3339Millis(g.last_checked));
+    // The counts of a watched tool; a bounded number of keys (the tools' closed sets of states).
+    auto applications = [&](const std::optional<GitOpsApplicationCounts>& c) {
+      if (!c) return;
+      key("applications"); w.Int64(c->applications);
+      for (const auto& [name, states] : {std::pair{"byHealth", &c->by_health}, std::pair{"bySync", &c->by_sync}}) {
+        key(name);
+        w.StartObject();
+        for (const auto& [state, count] : *states) {
+          str(state);
+          w.Int64(count);
+        }
+        w.EndObject();
+      }
+      key("reconcileFailing"); w.Int64(c->reconcile_failing);
+    };
     key("argocd");
     w.StartObject();
     key("detected"); w.Bool(g.argocd_detected);
+    applications(g.argocd_applications);
     w.EndObject();
     key("flux");
     w.StartObject();
@@ -119,6 +135,7 @@ std::string RenderStatusJson(const StatusReport& r) {
       w.EndObject();
     }
     w.EndArray();
+    applications(g.flux_applications);
     w.EndObject();
     w.EndObject();
   }
@@ -191,6 +208,13 @@ void StatusModel::SetGitOps(std::optional<ArgoCdStatus> argocd, std::optional<Gi
   gitops_ = std::move(gitops);
 }
 
+void StatusModel::SetGitOpsApplications(std::optional<GitOpsApplicationCounts> argocd,
+                                        std::optional<GitOpsApplicationCounts> flux) {
+  std::lock_guard lock(mu_);
+  argocd_applications_ = std::move(argocd);
+  flux_applications_ = std::move(flux);
+}
+
 void StatusModel::SetCollectionStats(const CollectionStats& stats) {
   std::lock_guard lock(mu_);
   stats_ = stats;
@@ -210,6 +234,10 @@ StatusReport StatusModel::Current(base::WallTime now) const {
   r.cluster_health = cluster_health_;
   r.argocd = argocd_;
   r.gitops = gitops_;
+  if (r.gitops) {
+    r.gitops->argocd_applications = argocd_applications_;
+    r.gitops->flux_applications = flux_applications_;
+  }
   if (registered_) r.cluster_id = cluster_id_;
   std::string failed_threads;
   for (const auto& [thread, failure] : thread_failures_) {
