@@ -20,10 +20,12 @@
 #include "cmd/thread_supervisor.h"
 #include "cmd/web_security.h"
 #include "collectors/collector_set.h"
+#include "collectors/gitops_summary.h"
 #include "collectors/sampler.h"
 #include "exporter/cluster_metrics.h"
 #include "exporter/endpoints.h"
 #include "exporter/events_metrics.h"
+#include "exporter/gitops_metrics.h"
 #include "exporter/health.h"
 #include "exporter/operator_metrics.h"
 #include "exporter/pro_metrics.h"
@@ -40,6 +42,7 @@
 #include "sinks/events/event_history.h"
 #include "sinks/status/configmap_publisher.h"
 #include "sinks/status/dashboard.h"
+#include "sinks/status/gitops_applications.h"
 #include "sinks/status/gitops_blocks.h"
 #include "sinks/status/status_loop.h"
 #include "sinks/status/status_report.h"
@@ -55,6 +58,19 @@ constexpr base::Millis kFinalWriteTimeout{3'000};
 constexpr int kCollectorFailureIntervals = 3;
 // The resource-tree probe waits no longer than this for Argo CD (PRODUCT.md §11).
 constexpr base::Millis kArgoCdProbeTimeout{5'000};
+
+// What discovery found served, for the optional collectors: each served version of Argo CD's
+// applications and of the Flux groups.
+collectors::ServedApis ServedApisOf(const gitops::GitOpsSnapshot& snapshot) {
+  collectors::ServedApis out;
+  if (snapshot.argocd.detected) {
+    for (const auto& v : snapshot.argocd.api_versions) out.insert(std::string(gitops::kArgoCdGroup) + "/" + v);
+  }
+  for (const auto& group : snapshot.flux.groups) {
+    for (const auto& v : group.versions) out.insert(group.name + "/" + v);
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -160,6 +176,9 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   // A thread that cannot be restarted stops the operator the way SIGTERM does.
   ThreadSupervisor supervisor(metrics, model, clock, [] { kill(getpid(), SIGTERM); });
   collectors::CollectorSet collector_set(cfg.collectors, client, clock, &metrics, 500, history.get());
+  // Argo CD or Flux installed or removed: their collectors start or stop (docs/metrics.md).
+  gitops_detector.OnChange(
+      [&collector_set](const gitops::GitOpsSnapshot& snapshot) { collector_set.SetServedApis(ServedApisOf(snapshot)); });
 
   // Collections: built in both tiers; sent only in Pro tier, kept in a memory ring otherwise.
   exporter::ProMetrics pro_metrics(registry, cfg.api_key_configured(), cfg.spool_max_bytes);
@@ -208,6 +227,8 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
       &pro_metrics);
   scheduler_ptr = &scheduler;
   exporter::ClusterMetrics cluster_metrics;
+  exporter::GitOpsMetrics gitops_metrics;
+  collectors::GitOpsSummarizer gitops_summarizer;  // the sampler's thread only
   sinks::DashboardModel dashboard;  // the sampler's counts, written with the status (§12)
   health.SetCondition("collectors", false, "waiting for the first LIST of every collector");
   // The sampler samples at least once an interval, synced or not: a silent one is stuck.
@@ -217,6 +238,12 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
       {[&](const std::shared_ptr<const collectors::ClusterAggregates>& sample,
            const std::vector<std::string>& unsynced) {
         health.Heartbeat(collectors::Sampler::kLoopName);
+        // GitOps applications do not wait for the core collectors (nor hold them back).
+        const collectors::GitOpsSummary gitops_apps = gitops_summarizer.Summarize(
+            collectors::GitOpsSummarizer::StoresOf(collector_set), clock.WallNow());
+        gitops_metrics.Update(gitops_apps);
+        model.SetGitOpsApplications(sinks::ApplicationCountsOf(gitops_apps, collectors::GitOpsTool::kArgoCd),
+                                    sinks::ApplicationCountsOf(gitops_apps, collectors::GitOpsTool::kFlux));
         for (const auto& s : collector_set.Stats()) metrics.SetStoreStats(s.resource, s.objects, s.skipped);
         // The status is degraded while a collector has failed for more than 3 sample intervals
         // (docs/status-configmap.md), synced or not: one that never lists is failing too.
@@ -250,7 +277,7 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
       }});
 
   exporter::Endpoints endpoints(
-      cfg.telemetry_path, {&registry, &process_metrics, &cluster_metrics}, health, metrics,
+      cfg.telemetry_path, {&registry, &process_metrics, &cluster_metrics, &gitops_metrics}, health, metrics,
       [&model, &clock, &history, &events_state] {
         const sinks::StatusReport r = model.Current(clock.WallNow());
         std::string events = events_state;
