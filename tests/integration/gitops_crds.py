@@ -1,0 +1,54 @@
+"""Argo CD's and Flux's CustomResourceDefinitions for the integration tests (docs/TESTING.md,
+"Custom resources, events, Argo CD"): minimal but valid, serving the real group, kind, plural
+and versions with a status subresource, so that tests set statuses as the controllers would."""
+
+from __future__ import annotations
+
+from conftest import api_request, create_object, wait_for
+
+CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+
+
+def crd(group: str, kind: str, plural: str, versions: list[str]) -> dict:
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{plural}.{group}"},
+        "spec": {
+            "group": group, "scope": "Namespaced",
+            "names": {"kind": kind, "listKind": f"{kind}List", "plural": plural, "singular": kind.lower()},
+            "versions": [{"name": v, "served": True, "storage": i == 0, "subresources": {"status": {}},
+                          "schema": {"openAPIV3Schema": {"type": "object",
+                                                         "x-kubernetes-preserve-unknown-fields": True}}}
+                         for i, v in enumerate(versions)],
+        },
+    }
+
+
+# Argo CD 2.x/3.x; Flux 2.3+ (Kustomization v1 with v1beta2 still served, HelmRelease v2).
+ARGOCD_APPLICATIONS = crd("argoproj.io", "Application", "applications", ["v1alpha1"])
+FLUX_KUSTOMIZATIONS = crd("kustomize.toolkit.fluxcd.io", "Kustomization", "kustomizations", ["v1", "v1beta2"])
+FLUX_HELMRELEASES = crd("helm.toolkit.fluxcd.io", "HelmRelease", "helmreleases", ["v2"])
+ALL = (ARGOCD_APPLICATIONS, FLUX_KUSTOMIZATIONS, FLUX_HELMRELEASES)
+
+
+def install(api, definition: dict) -> None:
+    """Creates the CRD (unless present) and waits until its first version is served."""
+    name = definition["metadata"]["name"]
+    if api_request(api, "GET", f"{CRD_PATH}/{name}").status == 404:
+        create_object(api, CRD_PATH, definition)
+    group = definition["spec"]["group"]
+    version = definition["spec"]["versions"][0]["name"]
+    plural = definition["spec"]["names"]["plural"]
+    wait_for(lambda: (api.request("GET", f"/apis/{group}/{version}/{plural}").status == 200, None), 30,
+             f"{name} served")
+
+
+def uninstall(api, definition: dict) -> None:
+    """Deletes the CRD (and so every object of it) and waits until its group is no longer served."""
+    name = definition["metadata"]["name"]
+    api_request(api, "DELETE", f"{CRD_PATH}/{name}")
+    wait_for(lambda: ((r := api_request(api, "GET", f"{CRD_PATH}/{name}")).status == 404, r.status), 60,
+             f"CRD {name} gone")
+    group = definition["spec"]["group"]
+    wait_for(lambda: ((r := api.request("GET", f"/apis/{group}")).status == 404, r.status), 30,
+             f"{group} no longer served")
