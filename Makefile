@@ -16,7 +16,7 @@ export CCACHE_NOHASHDIR := 1
 endif
 
 .PHONY: all deps build unit-test sanitize-test tsan-test tools cluster-up cluster-down integration-test test demo clean bench
-.PHONY: release chart-test monitoring-test fuzz-build fuzz fuzz-smoke
+.PHONY: release chart-test monitoring-test fuzz-build fuzz fuzz-smoke format
 
 all: build
 
@@ -125,6 +125,13 @@ bench: build tools
 
 demo: build tools
 	@bash scripts/demo.sh $(BUILD_DIR)/kube9-operator
+
+# clang-format (.clang-format) on the C++ files changed since FORMAT_BASE (default: main), so
+# that a change formats what it touches and nothing else.
+FORMAT_BASE ?= main
+format:
+	@command -v clang-format >/dev/null || { echo "clang-format is missing: make deps installs it" >&2; exit 1; }
+	@git diff --name-only --diff-filter=AM $(FORMAT_BASE) -- '*.cc' '*.h' | xargs -r clang-format -i
 
 clean:
 	rm -rf $(BUILD_DIR) $(RELEASE_DIR) $(FUZZ_DIR)

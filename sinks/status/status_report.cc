@@ -203,7 +203,11 @@ void StatusModel::SetGitOps(std::optional<ArgoCdStatus> argocd, std::optional<Gi
   auto tools = [](const std::optional<GitOpsStatus>& g) {
     return g ? std::optional(std::tuple(g->argocd_detected, g->flux_detected, g->flux_groups)) : std::nullopt;
   };
-  if (features(argocd) != features(argocd_) || tools(gitops) != tools(gitops_)) ++changes_;
+  // The first look waits for the next periodic write: until then the block is absent, which
+  // the extension reads as "not looked for" and handles itself, and the start-up writes keep
+  // their rhythm.
+  const bool first = !argocd_ && !gitops_;
+  if (!first && (features(argocd) != features(argocd_) || tools(gitops) != tools(gitops_))) ++changes_;
   argocd_ = std::move(argocd);
   gitops_ = std::move(gitops);
 }

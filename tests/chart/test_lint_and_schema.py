@@ -117,6 +117,14 @@ BAD_VALUES = [
                  ["/pro/spool/persistence/existingClaim", "does not match pattern"], id="spool-existing-claim"),
     pytest.param({"pro.spool.persistence.resourcePolicy": "delete"},
                  ["/pro/spool/persistence/resourcePolicy", "must be one of"], id="spool-resource-policy"),
+    pytest.param({"argocd.namespace": "Argo CD"}, ["/argocd/namespace", "does not match pattern"], id="argocd-namespace"),
+    pytest.param({"argocd.apiBaseUrl": "argocd-server:443"}, ["/argocd/apiBaseUrl", "does not match pattern"],
+                 id="argocd-url-without-scheme"),
+    pytest.param({"argocd.tokenSecret.key": ""}, ["/argocd/tokenSecret/key", "minLength"], id="argocd-token-key-empty"),
+    pytest.param({"argocd": {"token": "x"}}, ["/argocd", "additional properties 'token' not allowed"],
+                 id="argocd-inline-token"),
+    pytest.param({"gitops.discoveryInterval": "0s"}, ["/gitops/discoveryInterval", "does not match pattern"],
+                 id="gitops-discovery-interval"),
 ]
 
 

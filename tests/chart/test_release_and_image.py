@@ -105,7 +105,7 @@ def test_dockerfile_builds_with_make_release():
     wanted = re.search(r"packages=\(\n(.*?)\n\)", deps, re.S).group(1).split()
     # Test tools, and ccache, which only speeds up rebuilds on a developer's machine or CI.
     test_only = {"libgtest-dev", "libgmock-dev", "libbenchmark-dev", "prometheus", "curl", "openssl",
-                 "python3-yaml", "python3-pytest", "ccache", "clang", "libclang-rt-14-dev"}
+                 "python3-yaml", "python3-pytest", "ccache", "clang", "clang-format", "libclang-rt-14-dev"}
     missing = [p for p in wanted if p not in test_only and p not in apt.split()]
     assert not missing, f"the image's build stage lacks packages of scripts/deps.sh: {missing}"
 

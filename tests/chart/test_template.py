@@ -399,6 +399,14 @@ def test_every_option_on(render, chart_with_assets):
     ports = [p["port"] for rule in policy["egress"] for p in rule.get("ports", [])]
     assert 53 in ports and 443 in ports and 6443 in ports and 3128 in ports
 
+    argocd_rule = [r for r in policy["egress"] if any(p["port"] == 8080 for p in r.get("ports", []))]
+    assert argocd_rule and argocd_rule[0]["to"] == [{
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "gitops"}},
+        "podSelector": {"matchLabels": {"app.kubernetes.io/name": "argocd-server"}}}], policy["egress"]
+    assert "--gitops.discovery-interval=5m" in c["args"]
+    assert {e["name"]: e.get("value") for e in c["env"]}["ARGOCD_API_BASE_URL"] == \
+        "https://argocd.gitops.svc.cluster.local"
+
     dashboards = [o for o in find(objects, "ConfigMap")]
     assert dashboards
     for cm in dashboards:
@@ -467,3 +475,40 @@ def test_name_override_keeps_what_the_extension_looks_for(render):
     assert container(objects)["name"] == "operator"
     labels = one(objects, "Deployment")["spec"]["template"]["metadata"]["labels"]
     assert labels["app.kubernetes.io/name"] == "kube9-operator", labels
+
+
+# --- GitOps: Argo CD (docs/gitops.md) -----------------------------------------------------------
+
+
+def test_argocd_defaults_name_the_namespace_and_no_token(render):
+    """Detection needs nothing; the container's environment names Argo CD's namespace for serve
+    and for `query argocd resource-tree get` run by kubectl exec. No token: no file, no egress."""
+    objects = render({"networkPolicy.enabled": True})
+    c = container(objects)
+    env = {e["name"]: e.get("value") for e in c["env"]}
+    assert env["ARGOCD_NAMESPACE"] == "argocd"
+    assert "ARGOCD_API_TOKEN_FILE" not in env and "ARGOCD_API_BASE_URL" not in env and "ARGOCD_CA_FILE" not in env
+    assert "--gitops.discovery-interval=3m" in c["args"]
+    assert "argocd-token" not in volumes_by_name(objects)
+    policy = one(objects, "NetworkPolicy")["spec"]
+    assert not [r for r in policy["egress"] if any(p["port"] == 8080 for p in r.get("ports", []))]
+
+
+def test_argocd_token_is_a_secret_mounted_as_a_file_and_the_ca_a_configmap(render):
+    objects = render({"argocd.namespace": "gitops", "argocd.tokenSecret.name": "argocd-kube9",
+                      "argocd.tokenSecret.key": "api-token", "argocd.caConfigMap.name": "argocd-ca"})
+    assert not find(objects, "Secret"), "the token's Secret is the user's, never created by the chart"
+    c = container(objects)
+    env = {e["name"]: e.get("value") for e in c["env"]}
+    mounts = {m["name"]: m for m in c["volumeMounts"]}
+    volumes = volumes_by_name(objects)
+    assert volumes["argocd-token"]["secret"]["secretName"] == "argocd-kube9"
+    assert volumes["argocd-token"]["secret"]["items"] == [{"key": "api-token", "path": "token"}]
+    assert mounts["argocd-token"]["readOnly"] is True
+    assert env["ARGOCD_API_TOKEN_FILE"] == mounts["argocd-token"]["mountPath"] + "/token"
+    assert volumes["argocd-ca"]["configMap"] == {"name": "argocd-ca", "items": [{"key": "ca.crt", "path": "ca.crt"}]}
+    assert env["ARGOCD_CA_FILE"] == mounts["argocd-ca"]["mountPath"] + "/ca.crt"
+    assert env["ARGOCD_NAMESPACE"] == "gitops"
+    for e in c["env"]:
+        assert "secretKeyRef" not in (e.get("valueFrom") or {}), e
+

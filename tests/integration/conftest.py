@@ -49,7 +49,7 @@ STATUS_FIELDS = [
     "collectionStats",
 ]
 # Optional blocks after the contract's fields (PRODUCT.md §2: additive only).
-ADDITIVE_STATUS_BLOCKS = {"clusterId", "clusterHealth"}
+ADDITIVE_STATUS_BLOCKS = {"clusterId", "argocd", "clusterHealth", "gitops"}
 COLLECTION_STATS_FIELDS = [
     "totalSuccessCount",
     "totalFailureCount",
@@ -81,6 +81,10 @@ OPERATOR_ENV_VARS = [
     "KUBERNETES_SERVICE_HOST",
     "KUBERNETES_SERVICE_PORT",
     "KUBE9_FAULT_INJECTION",  # test-only (docs/development.md "Threads")
+    "ARGOCD_NAMESPACE",
+    "ARGOCD_API_BASE_URL",
+    "ARGOCD_API_TOKEN_FILE",
+    "ARGOCD_CA_FILE",
 ]
 
 
