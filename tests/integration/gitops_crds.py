@@ -4,7 +4,9 @@ and versions with a status subresource, so that tests set statuses as the contro
 
 from __future__ import annotations
 
-from conftest import api_request, create_object, wait_for
+import datetime
+
+from conftest import api_request, create_object, patch_status, wait_for
 
 CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
 
@@ -52,3 +54,53 @@ def uninstall(api, definition: dict) -> None:
     group = definition["spec"]["group"]
     wait_for(lambda: ((r := api.request("GET", f"/apis/{group}")).status == 404, r.status), 30,
              f"{group} no longer served")
+
+
+def uninstall_all(api) -> None:
+    for d in ALL:
+        uninstall(api, d)
+
+
+# --- objects, with statuses as the controllers write them -------------------------------------
+
+
+def ago(minutes: int) -> str:
+    t = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=minutes)
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def argo_app(api, ns: str, name: str, health: str, sync: str, phase: str | None = None) -> str:
+    collection = f"/apis/argoproj.io/v1alpha1/namespaces/{ns}/applications"
+    create_object(api, collection, {
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": name},
+        "spec": {"project": "default", "destination": {"server": "https://kubernetes.default.svc", "namespace": ns},
+                 "source": {"repoURL": "https://example.com/repo.git", "path": name, "targetRevision": "HEAD"}}})
+    path = f"{collection}/{name}"
+    set_argo(api, path, health, sync, phase)
+    return path
+
+
+def set_argo(api, path: str, health: str, sync: str, phase: str | None = None) -> None:
+    """As Argo CD's application controller writes it."""
+    status = {"health": {"status": health}, "sync": {"status": sync, "revision": "0123abc"},
+              "reconciledAt": ago(0)}
+    if phase:
+        status["operationState"] = {"phase": phase, "message": "one or more objects failed to apply",
+                                    "startedAt": ago(1), "finishedAt": ago(0)}
+    patch_status(api, path, status)
+
+
+def flux_object(api, ns: str, group_version: str, plural: str, kind: str, name: str) -> str:
+    collection = f"/apis/{group_version}/namespaces/{ns}/{plural}"
+    create_object(api, collection, {"apiVersion": group_version, "kind": kind, "metadata": {"name": name},
+                                    "spec": {"interval": "5m"}})
+    return f"{collection}/{name}"
+
+
+def set_ready(api, path: str, status: str, reason: str, since_minutes: int = 0,
+              applied: str = "main@sha1:abc", attempted: str = "main@sha1:abc") -> None:
+    """As Flux's controllers write it: the Ready condition, observedGeneration, revisions."""
+    patch_status(api, path, {
+        "observedGeneration": 1, "lastAppliedRevision": applied, "lastAttemptedRevision": attempted,
+        "conditions": [{"type": "Ready", "status": status, "reason": reason, "message": reason,
+                        "observedGeneration": 1, "lastTransitionTime": ago(since_minutes)}]})

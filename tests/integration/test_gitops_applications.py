@@ -7,13 +7,13 @@ error); and a ServiceAccount holding exactly `kube9-operator rbac` reads all thr
 
 from __future__ import annotations
 
-import datetime
 import time
 
 import pytest
 
 import gitops_crds
-from conftest import create_object, delete_object, metric_value, metric_values, patch_status, wait_for
+from conftest import delete_object, metric_value, metric_values, wait_for
+from gitops_crds import argo_app, flux_object, set_argo, set_ready
 from test_rbac import cleanup, grant, token_kubeconfig
 
 SAMPLE = 1  # --sample-interval, seconds
@@ -25,53 +25,9 @@ FOLLOW = SAMPLE + 4
 @pytest.fixture
 def no_gitops_crds(api):
     """No Argo CD or Flux CRD before or after the test (another test may have left one)."""
-    for d in gitops_crds.ALL:
-        gitops_crds.uninstall(api, d)
+    gitops_crds.uninstall_all(api)
     yield
-    for d in gitops_crds.ALL:
-        gitops_crds.uninstall(api, d)
-
-
-def ago(minutes: int) -> str:
-    t = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=minutes)
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def argo_app(api, ns: str, name: str, health: str, sync: str, phase: str | None = None) -> str:
-    collection = f"/apis/argoproj.io/v1alpha1/namespaces/{ns}/applications"
-    create_object(api, collection, {
-        "apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": name},
-        "spec": {"project": "default", "destination": {"server": "https://kubernetes.default.svc", "namespace": ns},
-                 "source": {"repoURL": "https://example.com/repo.git", "path": name, "targetRevision": "HEAD"}}})
-    path = f"{collection}/{name}"
-    set_argo(api, path, health, sync, phase)
-    return path
-
-
-def set_argo(api, path: str, health: str, sync: str, phase: str | None = None) -> None:
-    """As Argo CD's application controller writes it."""
-    status = {"health": {"status": health}, "sync": {"status": sync, "revision": "0123abc"},
-              "reconciledAt": ago(0)}
-    if phase:
-        status["operationState"] = {"phase": phase, "message": "one or more objects failed to apply",
-                                    "startedAt": ago(1), "finishedAt": ago(0)}
-    patch_status(api, path, status)
-
-
-def flux_object(api, ns: str, group_version: str, plural: str, kind: str, name: str) -> str:
-    collection = f"/apis/{group_version}/namespaces/{ns}/{plural}"
-    create_object(api, collection, {"apiVersion": group_version, "kind": kind, "metadata": {"name": name},
-                                    "spec": {"interval": "5m"}})
-    return f"{collection}/{name}"
-
-
-def set_ready(api, path: str, status: str, reason: str, since_minutes: int = 0,
-              applied: str = "main@sha1:abc", attempted: str = "main@sha1:abc") -> None:
-    """As Flux's controllers write it: the Ready condition, observedGeneration, revisions."""
-    patch_status(api, path, {
-        "observedGeneration": 1, "lastAppliedRevision": applied, "lastAttemptedRevision": attempted,
-        "conditions": [{"type": "Ready", "status": status, "reason": reason, "message": reason,
-                        "observedGeneration": 1, "lastTransitionTime": ago(since_minutes)}]})
+    gitops_crds.uninstall_all(api)
 
 
 def gitops_series(text: str) -> list[str]:
