@@ -4,8 +4,8 @@
 
 #include <fmt/format.h>
 
-#include "base/time_format.h"
 #include "base/log.h"
+#include "base/time_format.h"
 #include "collectors/extract.h"
 
 namespace kube9::collectors {
@@ -43,8 +43,8 @@ CollectorSet::CollectorSet(const std::vector<std::string>& enabled, kube::Client
     r.name = std::string(reg.kind.name);
     r.store = handler;
     r.stats_store = store;
-    r.reflector = std::make_unique<kube::Reflector>(ReflectorOptionsFor(reg.kind, page_size), client, *handler, clock,
-                                                    observer);
+    r.reflector =
+        std::make_unique<kube::Reflector>(ReflectorOptionsFor(reg.kind, page_size), client, *handler, clock, observer);
     running_.push_back(std::move(r));
   }
 }
@@ -54,8 +54,8 @@ CollectorSet::~CollectorSet() { Join(); }
 void CollectorSet::Start(const base::StopSignal& stop, base::ThreadFailureHandler& failures) {
   for (auto& r : running_) {
     // A reflector starts over with a LIST, so a restart after a failure loses nothing.
-    r.thread = base::StartRestartingThread("w:" + r.name, [&r, &stop] { r.reflector->Run(stop); }, failures, clock_,
-                                           stop);
+    r.thread = base::StartRestartingThread(
+        "w:" + r.name, [&r, &stop] { r.reflector->Run(stop); }, failures, clock_, stop);
   }
   ServedApis served;
   {
@@ -129,8 +129,8 @@ void CollectorSet::SetServedApis(const ServedApis& served) {
     auto r = MakeOptional(*reg);
     // Its own stop signal, so that it can end alone; Join stops it with the rest.
     OptionalRunning& ref = *r;
-    r->thread = base::StartRestartingThread("w:" + name, [&ref] { ref.reflector->Run(*ref.stop); }, *failures_, clock_,
-                                            *ref.stop);
+    r->thread = base::StartRestartingThread(
+        "w:" + name, [&ref] { ref.reflector->Run(*ref.stop); }, *failures_, clock_, *ref.stop);
     log::Info("optional collector started: its API is served",
               {{"collector", name}, {"api", std::string(GroupVersionOf(reg->kind))}});
     std::lock_guard lock(optional_mu_);
@@ -177,8 +177,8 @@ std::vector<CollectorFailure> CollectorSet::Failures() const {
   for (const auto& r : optional_) {
     // Not found: its API went away since the last discovery, which will stop it; not a fault.
     if (auto f = r->reflector->failing(); f && f->last_error.kind != kube::ErrorKind::kNotFound) {
-      out.push_back({std::string(r->reg->kind.name), std::chrono::duration_cast<base::Millis>(now - f->since),
-                     f->last_error});
+      out.push_back(
+          {std::string(r->reg->kind.name), std::chrono::duration_cast<base::Millis>(now - f->since), f->last_error});
     }
   }
   return out;
@@ -214,7 +214,8 @@ std::vector<CollectorSet::StoreStats> CollectorSet::Stats() const {
     if (r.stats_store != nullptr) out.push_back({r.name, r.stats_store->size(), r.stats_store->skipped()});
   }
   std::lock_guard lock(optional_mu_);
-  for (const auto& r : optional_) out.push_back({std::string(r->reg->kind.name), r->store->size(), r->store->skipped()});
+  for (const auto& r : optional_)
+    out.push_back({std::string(r->reg->kind.name), r->store->size(), r->store->skipped()});
   return out;
 }
 

@@ -3,8 +3,8 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -81,8 +81,8 @@ class CollectorSet {
   // What each store holds, for self metrics.
   struct StoreStats {
     std::string resource;
-    std::size_t objects = 0;   // held now
-    std::uint64_t skipped = 0; // objects the API server sent that could not be used, so far
+    std::size_t objects = 0;    // held now
+    std::uint64_t skipped = 0;  // objects the API server sent that could not be used, so far
   };
   std::vector<StoreStats> Stats() const;
 

@@ -32,9 +32,10 @@ struct AgeBucket {
   std::string_view label;
   std::chrono::minutes at_least;
 };
-inline constexpr std::array<AgeBucket, 4> kAgeBuckets = {
-    {{"5m", std::chrono::minutes(5)}, {"15m", std::chrono::minutes(15)},
-     {"30m", std::chrono::minutes(30)}, {"1h", std::chrono::minutes(60)}}};
+inline constexpr std::array<AgeBucket, 4> kAgeBuckets = {{{"5m", std::chrono::minutes(5)},
+                                                          {"15m", std::chrono::minutes(15)},
+                                                          {"30m", std::chrono::minutes(30)},
+                                                          {"1h", std::chrono::minutes(60)}}};
 
 using HealthSyncCounts = std::array<std::array<std::int64_t, kAppSyncNames.size()>, kAppHealthNames.size()>;
 using AgeCounts = std::array<std::int64_t, kAgeBuckets.size()>;

@@ -19,7 +19,8 @@ std::vector<MetricFamily> ClusterMetrics::Render(const ClusterAggregates& a) {
   if (a.has_nodes) {
     Family nodes("kube9_nodes", "Nodes by Ready condition (true, false, unknown).");
     for (std::size_t i = 0; i < 3; ++i) {
-      nodes.Add({{"ready", collectors::TriName(static_cast<collectors::Tri>(i))}}, static_cast<double>(a.nodes_by_ready[i]));
+      nodes.Add({{"ready", collectors::TriName(static_cast<collectors::Tri>(i))}},
+                static_cast<double>(a.nodes_by_ready[i]));
     }
     out.push_back(nodes.Take());
     Family conditions("kube9_node_conditions", "Nodes by condition and condition status.");
@@ -41,7 +42,8 @@ std::vector<MetricFamily> ClusterMetrics::Render(const ClusterAggregates& a) {
     Family waiting("kube9_containers_waiting", "Containers currently waiting, by namespace and reason.");
     Family restarts("kube9_container_restarts", "Sum of container restart counts, by namespace.");
     Family oom("kube9_containers_oom_killed", "Containers whose last termination reason is OOMKilled, by namespace.");
-    Family requests("kube9_resource_requests", "Resource requests of non-terminated pods (cores, bytes), by namespace.");
+    Family requests("kube9_resource_requests",
+                    "Resource requests of non-terminated pods (cores, bytes), by namespace.");
     Family limits("kube9_resource_limits", "Resource limits of non-terminated pods (cores, bytes), by namespace.");
     for (const auto& [ns, t] : a.namespaces) {
       for (std::size_t p = 0; p < collectors::kPodPhases.size(); ++p) {
@@ -63,8 +65,9 @@ std::vector<MetricFamily> ClusterMetrics::Render(const ClusterAggregates& a) {
     for (Family* f : {&pods, &waiting, &restarts, &oom, &requests, &limits}) out.push_back(f->Take());
   }
   if (a.has_workloads) {
-    Family replicas("kube9_workload_replicas",
-                    "Replicas of Deployments, StatefulSets and DaemonSets by state (desired, ready, available, unavailable).");
+    Family replicas(
+        "kube9_workload_replicas",
+        "Replicas of Deployments, StatefulSets and DaemonSets by state (desired, ready, available, unavailable).");
     for (const auto& w : a.workloads) {
       const std::string_view kind = collectors::WorkloadKindName(w.kind);
       const std::pair<std::string_view, std::int32_t> states[] = {
@@ -101,7 +104,8 @@ std::vector<MetricFamily> ClusterMetrics::Render(const ClusterAggregates& a) {
   out.push_back(info.Take());
   Family checks("kube9_health_check_affected", "Objects failing each health check, with the check's severity.");
   for (const auto& c : a.checks) {
-    checks.Add({{"check", c.name}, {"severity", collectors::SeverityName(c.severity)}}, static_cast<double>(c.affected));
+    checks.Add({{"check", c.name}, {"severity", collectors::SeverityName(c.severity)}},
+               static_cast<double>(c.affected));
   }
   out.push_back(checks.Take());
   Family score("kube9_health_score", "Cluster health score from 0 (every check failing everywhere) to 100.");

@@ -16,9 +16,9 @@ namespace kube9::kube {
 class ReflectorHandler {
  public:
   virtual ~ReflectorHandler() = default;
-  virtual void OnSyncStart() = 0;                        // a (re)list begins
+  virtual void OnSyncStart() = 0;  // a (re)list begins
   virtual void OnListed(const rapidjson::Value& object) = 0;
-  virtual void OnSynced() = 0;                           // list complete: drop what was not listed
+  virtual void OnSynced() = 0;                                               // list complete: drop what was not listed
   virtual void OnEvent(EventType type, const rapidjson::Value& object) = 0;  // never kBookmark
   // A list left out `count` objects too large or too deeply nested to read (kObjectJson).
   virtual void OnSkipped(std::size_t count) = 0;

@@ -40,7 +40,7 @@ void ReadFluxState(const rapidjson::Value& object, ApplicationInfo& info) {
     });
   }
   const Tri state = ready != nullptr ? json::TriFromStatus(json::Str(json::Member(*ready, "status"))) : Tri::kUnknown;
-  info.health = state == Tri::kTrue ? AppHealth::kHealthy
+  info.health = state == Tri::kTrue    ? AppHealth::kHealthy
                 : state == Tri::kFalse ? AppHealth::kDegraded
                                        : AppHealth::kProgressing;
   if (ready != nullptr) info.health_since = Time(json::Member(*ready, "lastTransitionTime"));

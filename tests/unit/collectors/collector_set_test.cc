@@ -17,7 +17,8 @@ namespace {
 using std::chrono::seconds;
 
 kube::ApiError Forbidden() {
-  return {kube::ErrorKind::kForbidden, 403, "pods is forbidden: User \"system:serviceaccount:x:y\" cannot list pods", {}};
+  return {
+      kube::ErrorKind::kForbidden, 403, "pods is forbidden: User \"system:serviceaccount:x:y\" cannot list pods", {}};
 }
 
 TEST(DescribeCollectorFailuresTest, NothingWhileNoCollectorFailedForLongerThanTheThreshold) {
@@ -27,17 +28,17 @@ TEST(DescribeCollectorFailuresTest, NothingWhileNoCollectorFailedForLongerThanTh
 }
 
 TEST(DescribeCollectorFailuresTest, NamesTheCollectorHowLongAndWhy) {
-  EXPECT_EQ(DescribeCollectorFailures({{"nodes", seconds(3), Forbidden()},
-                                       {"pods", std::chrono::milliseconds(125'700), Forbidden()}},
-                                      seconds(45)),
-            "collector pods failing for 2m5s: forbidden (HTTP 403): pods is forbidden: User "
-            "\"system:serviceaccount:x:y\" cannot list pods");
+  EXPECT_EQ(
+      DescribeCollectorFailures(
+          {{"nodes", seconds(3), Forbidden()}, {"pods", std::chrono::milliseconds(125'700), Forbidden()}}, seconds(45)),
+      "collector pods failing for 2m5s: forbidden (HTTP 403): pods is forbidden: User "
+      "\"system:serviceaccount:x:y\" cannot list pods");
 }
 
 TEST(DescribeCollectorFailuresTest, SeveralCollectorsAreNamedFirstSoThatTruncationKeepsEveryName) {
   kube::ApiError refused{kube::ErrorKind::kTransport, 0, "connection refused", {}};
-  auto text = DescribeCollectorFailures({{"pods", seconds(60), Forbidden()}, {"services", seconds(50), refused}},
-                                        seconds(45));
+  auto text =
+      DescribeCollectorFailures({{"pods", seconds(60), Forbidden()}, {"services", seconds(50), refused}}, seconds(45));
   ASSERT_TRUE(text);
   EXPECT_THAT(*text, ::testing::StartsWith("collectors pods, services failing: pods for 1m: forbidden (HTTP 403): "));
   EXPECT_THAT(*text, ::testing::EndsWith("; services for 50s: transport: connection refused"));
@@ -132,7 +133,8 @@ class OptionalCollectorsTest : public ::testing::Test {
     transport_.lists[kApps] =
         R"({"kind":"ApplicationList","metadata":{"resourceVersion":"7"},"items":[{"metadata":{"name":"a",
         "namespace":"argocd","uid":"u1"},"status":{"health":{"status":"Healthy"},"sync":{"status":"Synced"}}}]})";
-    transport_.lists["/api/v1/namespaces"] = R"({"kind":"NamespaceList","metadata":{"resourceVersion":"7"},"items":[]})";
+    transport_.lists["/api/v1/namespaces"] =
+        R"({"kind":"NamespaceList","metadata":{"resourceVersion":"7"},"items":[]})";
   }
   std::unique_ptr<CollectorSet> Make(std::vector<std::string> enabled) {
     return std::make_unique<CollectorSet>(enabled, *client_, clock_, &observer_);

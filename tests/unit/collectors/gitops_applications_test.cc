@@ -30,10 +30,9 @@ std::string ArgoApp(const std::string& uid, const std::string& status) {
 
 std::string FluxObject(const std::string& uid, const std::string& ready, const std::string& extra = "",
                        int generation = 2, int observed = 2) {
-  return R"({"metadata":{"name":"apps","namespace":"flux-system","uid":")" + uid +
-         R"(","generation":)" + std::to_string(generation) + R"(},"status":{"observedGeneration":)" +
-         std::to_string(observed) + extra + R"(,"conditions":[{"type":"Reconciling","status":"False"},)" + ready +
-         "]}}";
+  return R"({"metadata":{"name":"apps","namespace":"flux-system","uid":")" + uid + R"(","generation":)" +
+         std::to_string(generation) + R"(},"status":{"observedGeneration":)" + std::to_string(observed) + extra +
+         R"(,"conditions":[{"type":"Reconciling","status":"False"},)" + ready + "]}}";
 }
 
 std::string Ready(const char* status, const char* reason, const char* since = "2026-12-05T10:00:00Z") {
@@ -133,10 +132,10 @@ std::shared_ptr<Store<ApplicationInfo>> StoreOf(const Resource<ApplicationInfo>&
 }
 
 TEST(GitOpsSummaryTest, CountsByToolNamespaceHealthAndSyncAndNothingForAToolNotWatched) {
-  auto argo = StoreOf(kArgoCdApplications,
-                      {ArgoApp("a1", R"({"health":{"status":"Healthy"},"sync":{"status":"Synced"}})"),
-                       ArgoApp("a2", R"({"health":{"status":"Healthy"},"sync":{"status":"Synced"}})"),
-                       ArgoApp("a3", R"({"health":{"status":"Degraded"},"sync":{"status":"OutOfSync"},
+  auto argo =
+      StoreOf(kArgoCdApplications, {ArgoApp("a1", R"({"health":{"status":"Healthy"},"sync":{"status":"Synced"}})"),
+                                    ArgoApp("a2", R"({"health":{"status":"Healthy"},"sync":{"status":"Synced"}})"),
+                                    ArgoApp("a3", R"({"health":{"status":"Degraded"},"sync":{"status":"OutOfSync"},
                                         "operationState":{"phase":"Failed"}})")});
   GitOpsSummarizer summarizer;
   const auto now = At("2026-12-05T10:00:00Z");
@@ -149,8 +148,8 @@ TEST(GitOpsSummaryTest, CountsByToolNamespaceHealthAndSyncAndNothingForAToolNotW
   EXPECT_EQ(a.by_sync[static_cast<std::size_t>(AppSync::kOutOfSync)], 1);
   EXPECT_EQ(a.reconcile_failing, 1);
   const NamespaceApplications& ns = a.namespaces.at("argocd");
-  EXPECT_EQ(ns.by_health_sync[static_cast<std::size_t>(AppHealth::kHealthy)][static_cast<std::size_t>(AppSync::kSynced)],
-            2);
+  EXPECT_EQ(
+      ns.by_health_sync[static_cast<std::size_t>(AppHealth::kHealthy)][static_cast<std::size_t>(AppSync::kSynced)], 2);
   auto signals = ReadDeliverySignals(s);
   ASSERT_TRUE(signals);
   EXPECT_EQ(signals->applications, 3);
@@ -183,7 +182,8 @@ TEST(GitOpsSummaryTest, AStateWithoutATransitionTimeAgesFromWhenItWasFirstSeenAn
 
 TEST(GitOpsSummaryTest, TheObjectsOwnTransitionTimeWinsSoARestartDoesNotResetTheAge) {
   GitOpsSummarizer summarizer;
-  auto flux = StoreOf(kFluxKustomizations, {FluxObject("k1", Ready("False", "HealthCheckFailed", "2026-12-05T08:00:00Z"))});
+  auto flux =
+      StoreOf(kFluxKustomizations, {FluxObject("k1", Ready("False", "HealthCheckFailed", "2026-12-05T08:00:00Z"))});
   auto s = summarizer.Summarize({{GitOpsTool::kFlux, flux}}, At("2026-12-05T10:00:00Z"));
   const auto& ns = s.tool(GitOpsTool::kFlux)->namespaces.at("flux-system");
   EXPECT_EQ(ns.unhealthy_for[static_cast<std::size_t>(AppHealth::kDegraded)], (AgeCounts{1, 1, 1, 1}));
@@ -209,19 +209,27 @@ TEST(GitOpsMetricsTest, CountsPerStateThresholdsForStatesPresentAndNoFamilyForAT
   exporter::AppendTextFormat(
       exporter::GitOpsMetrics::Render(summarizer.Summarize({{GitOpsTool::kArgoCd, argo}}, At("2026-12-05T10:00:00Z"))),
       text);
-  EXPECT_THAT(text, ::testing::HasSubstr(
-                        R"(kube9_gitops_applications{tool="argocd",namespace="argocd",health="Healthy",sync="Synced"} 1)"));
-  EXPECT_THAT(text, ::testing::HasSubstr(
-                        R"(kube9_gitops_applications{tool="argocd",namespace="argocd",health="Degraded",sync="OutOfSync"} 1)"));
-  EXPECT_THAT(text, ::testing::Not(::testing::HasSubstr(R"(health="Healthy",sync="OutOfSync")"))) << "no zero combinations";
-  EXPECT_THAT(text, ::testing::HasSubstr(
-                        R"(kube9_gitops_applications_unhealthy{tool="argocd",namespace="argocd",health="Degraded",for="15m"} 1)"));
-  EXPECT_THAT(text, ::testing::HasSubstr(
-                        R"(kube9_gitops_applications_unhealthy{tool="argocd",namespace="argocd",health="Degraded",for="30m"} 0)"));
+  EXPECT_THAT(text,
+              ::testing::HasSubstr(
+                  R"(kube9_gitops_applications{tool="argocd",namespace="argocd",health="Healthy",sync="Synced"} 1)"));
+  EXPECT_THAT(
+      text, ::testing::HasSubstr(
+                R"(kube9_gitops_applications{tool="argocd",namespace="argocd",health="Degraded",sync="OutOfSync"} 1)"));
+  EXPECT_THAT(text, ::testing::Not(::testing::HasSubstr(R"(health="Healthy",sync="OutOfSync")")))
+      << "no zero combinations";
+  EXPECT_THAT(
+      text,
+      ::testing::HasSubstr(
+          R"(kube9_gitops_applications_unhealthy{tool="argocd",namespace="argocd",health="Degraded",for="15m"} 1)"));
+  EXPECT_THAT(
+      text,
+      ::testing::HasSubstr(
+          R"(kube9_gitops_applications_unhealthy{tool="argocd",namespace="argocd",health="Degraded",for="30m"} 0)"));
   EXPECT_THAT(text, ::testing::Not(::testing::HasSubstr(R"(health="Healthy",for=)"))) << "Healthy is not unhealthy";
   EXPECT_THAT(text, ::testing::HasSubstr(
                         R"(kube9_gitops_applications_out_of_sync{tool="argocd",namespace="argocd",for="5m"} 0)"));
-  EXPECT_THAT(text, ::testing::HasSubstr(R"(kube9_gitops_applications_reconcile_failing{tool="argocd",namespace="argocd"} 1)"));
+  EXPECT_THAT(
+      text, ::testing::HasSubstr(R"(kube9_gitops_applications_reconcile_failing{tool="argocd",namespace="argocd"} 1)"));
   EXPECT_THAT(text, ::testing::Not(::testing::HasSubstr(R"(tool="flux")")));
   EXPECT_TRUE(exporter::GitOpsMetrics::Render(GitOpsSummary{}).empty()) << "no tool watched: no family";
 }
