@@ -114,19 +114,6 @@ std::vector<MetricFamily> ClusterMetrics::Render(const ClusterAggregates& a) {
   return out;
 }
 
-void ClusterMetrics::Update(const ClusterAggregates& aggregates) {
-  auto rendered = std::make_shared<const std::vector<MetricFamily>>(Render(aggregates));
-  std::lock_guard lock(mu_);
-  families_ = std::move(rendered);
-}
-
-std::vector<MetricFamily> ClusterMetrics::Collect() const {
-  std::shared_ptr<const std::vector<MetricFamily>> snapshot;
-  {
-    std::lock_guard lock(mu_);
-    snapshot = families_;
-  }
-  return *snapshot;
-}
+void ClusterMetrics::Update(const ClusterAggregates& aggregates) { Publish(Render(aggregates)); }
 
 }  // namespace kube9::exporter

@@ -1,10 +1,13 @@
 #pragma once
 
+#include <memory>
+#include <mutex>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include <prometheus/client_metric.h>
+#include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
 namespace kube9::exporter {
@@ -28,6 +31,32 @@ class GaugeFamily {
 
  private:
   prometheus::MetricFamily f_;
+};
+
+// A Collectable whose families are rendered once per sample (Publish) and copied by each
+// scrape, which so never walks the cluster's objects. Thread-safe.
+class PrerenderedFamilies : public prometheus::Collectable {
+ public:
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    std::shared_ptr<const std::vector<prometheus::MetricFamily>> snapshot;
+    {
+      std::lock_guard lock(mu_);
+      snapshot = families_;
+    }
+    return *snapshot;
+  }
+
+ protected:
+  void Publish(std::vector<prometheus::MetricFamily> families) {
+    auto rendered = std::make_shared<const std::vector<prometheus::MetricFamily>>(std::move(families));
+    std::lock_guard lock(mu_);
+    families_ = std::move(rendered);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const std::vector<prometheus::MetricFamily>> families_ =
+      std::make_shared<const std::vector<prometheus::MetricFamily>>();
 };
 
 }  // namespace kube9::exporter

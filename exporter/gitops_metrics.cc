@@ -60,19 +60,6 @@ std::vector<MetricFamily> GitOpsMetrics::Render(const collectors::GitOpsSummary&
   return out;
 }
 
-void GitOpsMetrics::Update(const collectors::GitOpsSummary& summary) {
-  auto rendered = std::make_shared<const std::vector<MetricFamily>>(Render(summary));
-  std::lock_guard lock(mu_);
-  families_ = std::move(rendered);
-}
-
-std::vector<MetricFamily> GitOpsMetrics::Collect() const {
-  std::shared_ptr<const std::vector<MetricFamily>> snapshot;
-  {
-    std::lock_guard lock(mu_);
-    snapshot = families_;
-  }
-  return *snapshot;
-}
+void GitOpsMetrics::Update(const collectors::GitOpsSummary& summary) { Publish(Render(summary)); }
 
 }  // namespace kube9::exporter
