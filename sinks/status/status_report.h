@@ -82,10 +82,10 @@ struct GitOpsStatus {
 };
 
 struct StatusReport {
-  std::string mode;     // "operated" | "enabled"
-  std::string tier;     // "free" | "pro"
+  std::string mode;  // "operated" | "enabled"
+  std::string tier;  // "free" | "pro"
   std::string version;
-  std::string health;   // "healthy" | "degraded" | "unhealthy"
+  std::string health;  // "healthy" | "degraded" | "unhealthy"
   base::WallTime last_update;
   bool registered = false;
   bool api_key_configured = false;

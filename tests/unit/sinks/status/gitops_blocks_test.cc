@@ -139,7 +139,8 @@ TEST(GitOpsBlocksTest, ALongProbeMessageIsCappedAndTheStatusStaysSmall) {
     s.flux.groups.push_back({name, std::vector<std::string>(50, "v1beta1000"), "v1"});
   }
   const auto b = BlocksFromDetection(
-      s, gitops::ResourceTreeProbe{false, gitops::ArgoCdError{gitops::ArgoCdErrorCode::kInternal, std::string(5000, 'x')}});
+      s, gitops::ResourceTreeProbe{false,
+                                   gitops::ArgoCdError{gitops::ArgoCdErrorCode::kInternal, std::string(5000, 'x')}});
   model.SetGitOps(b.argocd, b.gitops);
   const auto doc = Render(model);
   EXPECT_EQ(doc["argocd"]["resourceTreeLastError"]["message"].GetStringLength(), 500u);
