@@ -27,9 +27,7 @@ int JsonDepth(std::string_view json, int max_depth) {
       continue;
     }
     switch (c) {
-      case '"':
-        in_string = true;
-        break;
+      case '"': in_string = true; break;
       case '[':
       case '{':
         if (++depth > deepest) {
@@ -41,8 +39,7 @@ int JsonDepth(std::string_view json, int max_depth) {
       case '}':
         --depth;  // unbalanced text is the parser's to report
         break;
-      default:
-        break;
+      default: break;
     }
   }
   return deepest;
@@ -57,8 +54,8 @@ Expected<Ok, std::string> ParseJson(rapidjson::Document& doc, std::string_view j
   }
   doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
   if (doc.HasParseError()) {
-    return Unexpected(fmt::format("is not valid JSON ({} at offset {})", rapidjson::GetParseError_En(doc.GetParseError()),
-                                  doc.GetErrorOffset()));
+    return Unexpected(fmt::format("is not valid JSON ({} at offset {})",
+                                  rapidjson::GetParseError_En(doc.GetParseError()), doc.GetErrorOffset()));
   }
   return Ok{};
 }

@@ -66,12 +66,14 @@ ArgoCdError ExplainUnreachable(ArgoCdError error, const config::Environment& env
   if (!groups.ok()) return error;
   auto versions = gitops::ArgoCdApiVersions(client, *groups, nullptr);
   if (!versions.ok() || !versions->empty()) return error;
-  return ArgoCdError{ArgoCdErrorCode::kNotDetected,
-                     "Argo CD is not installed in this cluster (applications.argoproj.io is not served); " + error.message};
+  return ArgoCdError{
+      ArgoCdErrorCode::kNotDetected,
+      "Argo CD is not installed in this cluster (applications.argoproj.io is not served); " + error.message};
 }
 
 int ResourceTreeGet(const std::vector<std::string>& args, const config::Environment& env) {
-  auto parsed = config::SplitArgs(args, {"--namespace", "-n", "--format", "--timeout", "--argocd.ca-file", "--log.level"});
+  auto parsed =
+      config::SplitArgs(args, {"--namespace", "-n", "--format", "--timeout", "--argocd.ca-file", "--log.level"});
   if (parsed.help) {
     std::cout << kArgoCdUsage;
     return 0;
@@ -89,16 +91,21 @@ int ResourceTreeGet(const std::vector<std::string>& args, const config::Environm
       if (value != "json") problem = "must be json";
     } else if (name == "--timeout") {
       auto d = base::ParseDuration(value);
-      if (!d || *d < std::chrono::seconds(1) || *d > std::chrono::minutes(5)) problem = "must be a duration from 1s to 5m";
-      else timeout = *d;
+      if (!d || *d < std::chrono::seconds(1) || *d > std::chrono::minutes(5))
+        problem = "must be a duration from 1s to 5m";
+      else
+        timeout = *d;
     } else if (name == "--argocd.ca-file") {
       if (value.empty()) problem = "must not be empty";
       ca_file = value;
     } else if (name == "--log.level") {
-      if (auto level = log::ParseLevel(value)) log::Configure(*level, log::Format::kJson);
-      else problem = "must be one of debug, info, warn, error";
+      if (auto level = log::ParseLevel(value))
+        log::Configure(*level, log::Format::kJson);
+      else
+        problem = "must be one of debug, info, warn, error";
     }
-    if (!problem.empty()) problems += (problems.empty() ? "" : "; ") + fmt::format("flag {}={}: {}", name, value, problem);
+    if (!problem.empty())
+      problems += (problems.empty() ? "" : "; ") + fmt::format("flag {}={}: {}", name, value, problem);
   }
   if (parsed.positional.size() != 1) {
     problems += std::string(problems.empty() ? "" : "; ") + "expected exactly one application name, got " +
@@ -112,9 +119,10 @@ int ResourceTreeGet(const std::vector<std::string>& args, const config::Environm
   if (!settings.ok()) return Invalid(settings.error());
   if (!ca_file.empty()) settings->ca_file = ca_file;
   const std::string& app = parsed.positional[0];
-  log::Debug("asking Argo CD for a resource tree",
-             {{"application", app}, {"namespace", app_namespace}, {"base_url", settings->base_url},
-              {"timeout", base::FormatDuration(timeout)}});
+  log::Debug("asking Argo CD for a resource tree", {{"application", app},
+                                                    {"namespace", app_namespace},
+                                                    {"base_url", settings->base_url},
+                                                    {"timeout", base::FormatDuration(timeout)}});
   http::CurlTransport transport(gitops::ArgoCdTrust(*settings), std::string("kube9-operator/") + base::kVersion);
   gitops::ArgoCdApi api(*settings, transport);
   auto tree = api.ResourceTree(app, app_namespace, timeout);

@@ -46,15 +46,9 @@ int EventsList(const std::vector<std::string>& args, const config::Environment& 
   if (!result.ok()) return Fail(1, "cannot read the events store", result.error().message);
   log::Debug("events read", {{"total", result->total}, {"returned", result->rows.size()}});
   switch (req->format) {
-    case events::OutputFormat::kJson:
-      std::cout << events::RenderJson(*result, req->filter);
-      break;
-    case events::OutputFormat::kYaml:
-      std::cout << events::RenderYaml(*result, req->filter);
-      break;
-    case events::OutputFormat::kTable:
-      std::cout << events::RenderTable(*result, req->filter);
-      break;
+    case events::OutputFormat::kJson: std::cout << events::RenderJson(*result, req->filter); break;
+    case events::OutputFormat::kYaml: std::cout << events::RenderYaml(*result, req->filter); break;
+    case events::OutputFormat::kTable: std::cout << events::RenderTable(*result, req->filter); break;
   }
   std::cout.flush();
   return std::cout.good() ? 0 : 1;
@@ -93,7 +87,8 @@ int Query(const std::vector<std::string>& args, const config::Environment& env) 
   for (const auto& w : words) given += (given.empty() ? "" : " ") + w;
   return Fail(2, "invalid command",
               given.empty() ? "expected 'query events list' or 'query argocd resource-tree get APP'"
-                            : "unknown query '" + given + "'; expected 'query events list' or 'query argocd resource-tree get APP'");
+                            : "unknown query '" + given +
+                                  "'; expected 'query events list' or 'query argocd resource-tree get APP'");
 }
 
 }  // namespace kube9::cmd

@@ -20,10 +20,12 @@
 #include "cmd/thread_supervisor.h"
 #include "cmd/web_security.h"
 #include "collectors/collector_set.h"
+#include "collectors/gitops_summary.h"
 #include "collectors/sampler.h"
 #include "exporter/cluster_metrics.h"
 #include "exporter/endpoints.h"
 #include "exporter/events_metrics.h"
+#include "exporter/gitops_metrics.h"
 #include "exporter/health.h"
 #include "exporter/operator_metrics.h"
 #include "exporter/pro_metrics.h"
@@ -40,6 +42,7 @@
 #include "sinks/events/event_history.h"
 #include "sinks/status/configmap_publisher.h"
 #include "sinks/status/dashboard.h"
+#include "sinks/status/gitops_applications.h"
 #include "sinks/status/gitops_blocks.h"
 #include "sinks/status/status_loop.h"
 #include "sinks/status/status_report.h"
@@ -55,6 +58,19 @@ constexpr base::Millis kFinalWriteTimeout{3'000};
 constexpr int kCollectorFailureIntervals = 3;
 // The resource-tree probe waits no longer than this for Argo CD (PRODUCT.md §11).
 constexpr base::Millis kArgoCdProbeTimeout{5'000};
+
+// What discovery found served, for the optional collectors: each served version of Argo CD's
+// applications and of the Flux groups.
+collectors::ServedApis ServedApisOf(const gitops::GitOpsSnapshot& snapshot) {
+  collectors::ServedApis out;
+  if (snapshot.argocd.detected) {
+    for (const auto& v : snapshot.argocd.api_versions) out.insert(std::string(gitops::kArgoCdGroup) + "/" + v);
+  }
+  for (const auto& group : snapshot.flux.groups) {
+    for (const auto& v : group.versions) out.insert(group.name + "/" + v);
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -76,8 +92,8 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   prometheus::Registry registry;
   auto web = LoadWebSecurity(cfg.web_config_file, registry, clock);
   if (!web.ok()) return ReportProblems("serve", web.error());
-  auto argocd_settings =
-      gitops::MakeArgoCdSettings(cfg.argocd_namespace, cfg.argocd_api_base_url, cfg.argocd_token_file, cfg.argocd_ca_file);
+  auto argocd_settings = gitops::MakeArgoCdSettings(cfg.argocd_namespace, cfg.argocd_api_base_url,
+                                                    cfg.argocd_token_file, cfg.argocd_ca_file);
   if (!argocd_settings.ok()) return ReportProblems("serve", {argocd_settings.error()});
   // glibc gives each thread its own arena; with a watch thread per collector that multiplies
   // freed-but-kept memory. Two arenas are plenty for a few mostly idle threads.
@@ -104,11 +120,13 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
     log::Error("cannot configure Kubernetes access", {{"error", access.error()}});
     return ReportClusterAccessProblem("serve", access.error());
   }
-  log::Info("starting kube9-operator",
-            {{"version", base::kVersion}, {"commit", base::kGitCommit}, {"namespace", cfg.pod_namespace},
-             {"api_server", access->server}, {"credentials", access->source},
-             {"status_interval", base::FormatDuration(cfg.status_interval)},
-             {"mode", cfg.api_key_configured() ? "enabled" : "operated"}});
+  log::Info("starting kube9-operator", {{"version", base::kVersion},
+                                        {"commit", base::kGitCommit},
+                                        {"namespace", cfg.pod_namespace},
+                                        {"api_server", access->server},
+                                        {"credentials", access->source},
+                                        {"status_interval", base::FormatDuration(cfg.status_interval)},
+                                        {"mode", cfg.api_key_configured() ? "enabled" : "operated"}});
 
   exporter::OperatorMetrics metrics(registry);
   exporter::ProcessMetrics process_metrics;
@@ -124,7 +142,8 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
                                        std::string("kube9-operator/") + base::kVersion);
   gitops::ArgoCdApi argocd_api(*argocd_settings, argocd_transport);
   gitops::Detector gitops_detector(client, clock, argocd_settings->ns);
-  const base::Millis gitops_budget = 3 * std::max(cfg.status_interval, cfg.gitops_discovery_interval) + std::chrono::minutes(3);
+  const base::Millis gitops_budget =
+      3 * std::max(cfg.status_interval, cfg.gitops_discovery_interval) + std::chrono::minutes(3);
   health.RegisterLoop(gitops::GitOpsLoop::kLoopName, gitops_budget);
   gitops::GitOpsLoop gitops_loop(
       gitops_detector,
@@ -149,7 +168,8 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
     if (opened.ok()) {
       history = std::move(opened).value();
       events_state = "recording to " + options.path;
-      log::Info("events history on", {{"path", options.path}, {"retention", base::FormatDuration(cfg.events_retention)},
+      log::Info("events history on", {{"path", options.path},
+                                      {"retention", base::FormatDuration(cfg.events_retention)},
                                       {"max_bytes", cfg.events_max_bytes}});
     } else {
       events_state = "off: " + opened.error();
@@ -160,12 +180,16 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   // A thread that cannot be restarted stops the operator the way SIGTERM does.
   ThreadSupervisor supervisor(metrics, model, clock, [] { kill(getpid(), SIGTERM); });
   collectors::CollectorSet collector_set(cfg.collectors, client, clock, &metrics, 500, history.get());
+  // Argo CD or Flux installed or removed: their collectors start or stop (docs/metrics.md).
+  gitops_detector.OnChange([&collector_set](const gitops::GitOpsSnapshot& snapshot) {
+    collector_set.SetServedApis(ServedApisOf(snapshot));
+  });
 
   // Collections: built in both tiers; sent only in Pro tier, kept in a memory ring otherwise.
   exporter::ProMetrics pro_metrics(registry, cfg.api_key_configured(), cfg.spool_max_bytes);
   sinks::collections::IdentityResolver identity(client);
   sinks::collections::Scheduler* scheduler_ptr = nullptr;  // set below; registration starts after it
-  sinks::StatusLoop* status_loop_ptr = nullptr;             // likewise
+  sinks::StatusLoop* status_loop_ptr = nullptr;            // likewise
   std::unique_ptr<ProTier> pro;
   if (cfg.api_key_configured()) {
     model.SetRegistration(false, std::nullopt, "registering with kube9-server");
@@ -208,7 +232,9 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
       &pro_metrics);
   scheduler_ptr = &scheduler;
   exporter::ClusterMetrics cluster_metrics;
-  sinks::DashboardModel dashboard;  // the sampler's counts, written with the status (§12)
+  exporter::GitOpsMetrics gitops_metrics;
+  collectors::GitOpsSummarizer gitops_summarizer;  // the sampler's thread only
+  sinks::DashboardModel dashboard;                 // the sampler's counts, written with the status (§12)
   health.SetCondition("collectors", false, "waiting for the first LIST of every collector");
   // The sampler samples at least once an interval, synced or not: a silent one is stuck.
   health.RegisterLoop(collectors::Sampler::kLoopName, 3 * cfg.sample_interval + std::chrono::seconds(60));
@@ -217,11 +243,17 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
       {[&](const std::shared_ptr<const collectors::ClusterAggregates>& sample,
            const std::vector<std::string>& unsynced) {
         health.Heartbeat(collectors::Sampler::kLoopName);
+        // GitOps applications do not wait for the core collectors (nor hold them back).
+        const collectors::GitOpsSummary gitops_apps =
+            gitops_summarizer.Summarize(collectors::GitOpsSummarizer::StoresOf(collector_set), clock.WallNow());
+        gitops_metrics.Update(gitops_apps);
+        model.SetGitOpsApplications(sinks::ApplicationCountsOf(gitops_apps, collectors::GitOpsTool::kArgoCd),
+                                    sinks::ApplicationCountsOf(gitops_apps, collectors::GitOpsTool::kFlux));
         for (const auto& s : collector_set.Stats()) metrics.SetStoreStats(s.resource, s.objects, s.skipped);
         // The status is degraded while a collector has failed for more than 3 sample intervals
         // (docs/status-configmap.md), synced or not: one that never lists is failing too.
-        model.SetCollectorProblem(
-            collectors::DescribeCollectorFailures(collector_set.Failures(), kCollectorFailureIntervals * cfg.sample_interval));
+        model.SetCollectorProblem(collectors::DescribeCollectorFailures(
+            collector_set.Failures(), kCollectorFailureIntervals * cfg.sample_interval));
         if (!unsynced.empty()) {
           std::string names;
           for (const auto& n : unsynced) names += (names.empty() ? "" : ", ") + n;
@@ -249,14 +281,13 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
         model.SetClusterHealth(std::move(ch));
       }});
 
-  exporter::Endpoints endpoints(
-      cfg.telemetry_path, {&registry, &process_metrics, &cluster_metrics}, health, metrics,
-      [&model, &clock, &history, &events_state] {
-        const sinks::StatusReport r = model.Current(clock.WallNow());
-        std::string events = events_state;
-        if (history && !history->Problem().empty()) events = "off: " + history->Problem();
-        return exporter::LandingInfo{r.mode, r.tier, r.health, r.ns, events};
-      });
+  exporter::Endpoints endpoints(cfg.telemetry_path, {&registry, &process_metrics, &cluster_metrics, &gitops_metrics},
+                                health, metrics, [&model, &clock, &history, &events_state] {
+                                  const sinks::StatusReport r = model.Current(clock.WallNow());
+                                  std::string events = events_state;
+                                  if (history && !history->Problem().empty()) events = "off: " + history->Problem();
+                                  return exporter::LandingInfo{r.mode, r.tier, r.health, r.ns, events};
+                                });
   if (web->basic_auth) endpoints.RequireBasicAuth(web->basic_auth.get());
   endpoints.AddHeaders(web->headers);
   http::ServerOptions server_options;
@@ -271,9 +302,9 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
     std::cerr << "kube9-operator serve: " << server.error() << "\n";
     return 1;
   }
-  log::Info("serving HTTP", {{"address", (cfg.listen_host.empty() ? "" : cfg.listen_host) + ":" +
-                                             std::to_string(cfg.listen_port)},
-                             {"metrics_path", cfg.telemetry_path}});
+  log::Info("serving HTTP",
+            {{"address", (cfg.listen_host.empty() ? "" : cfg.listen_host) + ":" + std::to_string(cfg.listen_port)},
+             {"metrics_path", cfg.telemetry_path}});
 
   base::StopSignal stop;
   sinks::ConfigMapStatusPublisher status_publisher(client, cfg.pod_namespace);
@@ -282,7 +313,8 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   status_loop_ptr = &status_loop;
   // The status loop is not restarted: it writes the final status, so its failure ends the
   // operator (ThreadSupervisor). The other loops are restarted after a backoff.
-  std::thread status_thread = base::StartThread("status", [&] { status_loop.Run(stop); }, supervisor);
+  std::thread status_thread = base::StartThread(
+      "status", [&] { status_loop.Run(stop); }, supervisor);
   std::thread events_thread;
   if (history) {
     events_thread = base::StartRestartingThread(
@@ -290,10 +322,10 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
         supervisor, clock, stop);
   }
   collector_set.Start(stop, supervisor);
-  std::thread sampler_thread =
-      base::StartRestartingThread("sampler", [&] { sampler.Run(stop); }, supervisor, clock, stop);
-  std::thread gitops_thread =
-      base::StartRestartingThread("gitops", [&] { gitops_loop.Run(stop); }, supervisor, clock, stop);
+  std::thread sampler_thread = base::StartRestartingThread(
+      "sampler", [&] { sampler.Run(stop); }, supervisor, clock, stop);
+  std::thread gitops_thread = base::StartRestartingThread(
+      "gitops", [&] { gitops_loop.Run(stop); }, supervisor, clock, stop);
   std::thread collections_thread = base::StartRestartingThread(
       "collections", [&] { scheduler.Run(stop); },  // at stop, the open metrics batch goes to the spool
       supervisor, clock, stop);
@@ -310,18 +342,21 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   stop.Stop();
   // What matters is the final status write; everything else stops alongside it.
   std::promise<void> others_stopped;
-  std::thread stopper = base::StartThread("stopper", [&] {
-    sampler_thread.join();
-    health.UnregisterLoop(collectors::Sampler::kLoopName);
-    collector_set.Join();
-    if (events_thread.joinable()) events_thread.join();
-    collections_thread.join();
-    gitops_thread.join();
-    health.UnregisterLoop(gitops::GitOpsLoop::kLoopName);
-    if (pro) pro->Join();
-    server->reset();
-    others_stopped.set_value();
-  }, supervisor);
+  std::thread stopper = base::StartThread(
+      "stopper",
+      [&] {
+        sampler_thread.join();
+        health.UnregisterLoop(collectors::Sampler::kLoopName);
+        collector_set.Join();
+        if (events_thread.joinable()) events_thread.join();
+        collections_thread.join();
+        gitops_thread.join();
+        health.UnregisterLoop(gitops::GitOpsLoop::kLoopName);
+        if (pro) pro->Join();
+        server->reset();
+        others_stopped.set_value();
+      },
+      supervisor);
   status_thread.join();  // an in-flight write notices the stop within about a second
   const auto left = std::chrono::duration_cast<base::Millis>(deadline - std::chrono::steady_clock::now());
   status_loop.WriteFinal(std::clamp(left - base::Millis(500), base::Millis(500), kFinalWriteTimeout));

@@ -2,7 +2,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -11,6 +13,7 @@
 #include "base/thread.h"
 #include "collectors/cluster_stores.h"
 #include "collectors/registry.h"
+#include "collectors/store.h"
 #include "kube/client.h"
 #include "kube/reflector.h"
 
@@ -30,9 +33,19 @@ struct CollectorFailure {
 std::optional<std::string> DescribeCollectorFailures(const std::vector<CollectorFailure>& failures,
                                                      base::Millis threshold);
 
+// What API discovery finds served now, as "group/version" (e.g. "argoproj.io/v1alpha1").
+using ServedApis = std::set<std::string, std::less<>>;
+
 // The enabled collectors: a store and a reflector each, one named thread each ("w:<resource>",
 // restarted after a failure). The events collector feeds `events_history` (sinks/events)
 // instead of a store, and runs only with one.
+//
+// Optional collectors (Registration::optional) run only while their API is served: each
+// SetServedApis starts those whose group/version appeared and stops those whose went away
+// (thread joined, store dropped, their series gone through ReflectorObserver::OnStopped), so
+// installing or removing Argo CD or Flux needs no restart. They never hold readiness
+// (Unsynced) back, and count as failing (Failures) only while started, and not for "not
+// found": the API going away between two discoveries is not a fault.
 class CollectorSet {
  public:
   CollectorSet(const std::vector<std::string>& enabled, kube::Client& client, const base::Clock& clock,
@@ -41,9 +54,26 @@ class CollectorSet {
   ~CollectorSet();
 
   void Start(const base::StopSignal& stop, base::ThreadFailureHandler& failures);
+  // Stops the optional collectors (the global stop does not reach them: each has its own) and
+  // joins every thread. Call after `stop` fired.
   void Join();
 
+  // Starts and stops the enabled optional collectors to match `served` (before Start: remembers
+  // it, and Start starts them). Called by the thread that runs discovery; may block while a
+  // stopped collector's thread ends (about a second). Thread-safe.
+  void SetServedApis(const ServedApis& served);
+
   const ClusterStores& stores() const { return stores_; }
+  // The store of an optional collector, once running and its first LIST completed (a partial
+  // picture would show false alarms); null otherwise. The pointer keeps the store alive after
+  // the collector stops, so a reader never sees it freed. Thread-safe.
+  template <typename T>
+  std::shared_ptr<const Store<T>> FindOptional(const Resource<T>& r) const {
+    return std::static_pointer_cast<const Store<T>>(FindOptionalByName(r.kind.name));
+  }
+  std::shared_ptr<const StoreBase> FindOptionalByName(std::string_view name) const;
+  // The optional collectors running now (synced or not), in registry order.
+  std::vector<std::string> RunningOptional() const;
   // Aggregate collectors whose first LIST has not completed yet (not the events history's).
   std::vector<std::string> Unsynced() const;
   // Collectors whose list/watch is failing now (see kube::Reflector::failing), in order.
@@ -51,8 +81,8 @@ class CollectorSet {
   // What each store holds, for self metrics.
   struct StoreStats {
     std::string resource;
-    std::size_t objects = 0;   // held now
-    std::uint64_t skipped = 0; // objects the API server sent that could not be used, so far
+    std::size_t objects = 0;    // held now
+    std::uint64_t skipped = 0;  // objects the API server sent that could not be used, so far
   };
   std::vector<StoreStats> Stats() const;
 
@@ -64,9 +94,34 @@ class CollectorSet {
     std::unique_ptr<kube::Reflector> reflector;
     std::thread thread;
   };
+  // A started optional collector. Its own stop signal ends it alone.
+  struct OptionalRunning {
+    const Registration* reg;
+    std::shared_ptr<StoreBase> store;
+    std::unique_ptr<base::StopSignal> stop;
+    std::unique_ptr<kube::Reflector> reflector;
+    std::thread thread;
+  };
+  std::unique_ptr<OptionalRunning> MakeOptional(const Registration& reg) const;
+  void StopOptional(OptionalRunning& r);
+
+  kube::Client& client_;
   const base::Clock& clock_;
+  kube::ReflectorObserver* observer_;
+  const int page_size_;
   ClusterStores stores_;
   std::vector<Running> running_;
+
+  // Serializes SetServedApis and Join (the only writers of optional_): starting or joining a
+  // thread happens under it, never under optional_mu_, so readers are not held up.
+  std::mutex change_mu_;
+  std::vector<const Registration*> optional_enabled_;  // in registry order
+  ServedApis served_;                                  // the latest SetServedApis
+  const base::StopSignal* global_stop_ = nullptr;      // set by Start
+  base::ThreadFailureHandler* failures_ = nullptr;     // set by Start
+  bool joined_ = false;
+  mutable std::mutex optional_mu_;
+  std::vector<std::unique_ptr<OptionalRunning>> optional_;  // in registry order
 };
 
 }  // namespace kube9::collectors

@@ -3,6 +3,9 @@
 #include <algorithm>
 
 #include "collectors/extract.h"
+#include "collectors/resources/argocd_applications.h"
+#include "collectors/resources/flux_helmreleases.h"
+#include "collectors/resources/flux_kustomizations.h"
 
 namespace kube9::collectors {
 
@@ -20,8 +23,23 @@ const std::vector<Registration>& Registry() {
       Register<kJobs>(),
       Register<kCronJobs>(),
       {kEvents, nullptr},  // the events history's (sinks/events), not a store
+      // Optional: each runs while discovery finds its API served (Argo CD, Flux installed).
+      RegisterOptional<kArgoCdApplications>(),
+      RegisterOptional<kFluxKustomizations>(),
+      RegisterOptional<kFluxHelmReleases>(),
   };
   return all;
+}
+
+std::string_view GroupVersionOf(const ResourceKind& kind) {
+  std::string_view path = kind.path;
+  const bool core = path.starts_with("/api/");
+  if (!core && !path.starts_with("/apis/")) return {};
+  path.remove_prefix(core ? 5 : 6);
+  // The core group's path holds the version only; a named group's holds group/version.
+  std::size_t end = path.find('/');
+  if (!core && end != std::string_view::npos) end = path.find('/', end + 1);
+  return path.substr(0, end);
 }
 
 const std::vector<ResourceKind>& AllResources() {

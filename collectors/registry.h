@@ -1,6 +1,8 @@
 #pragma once
 
+#include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "collectors/cluster_stores.h"
@@ -14,12 +16,32 @@ struct Registration {
   // Creates the collector's store in `stores` and returns it; null for a collector whose
   // objects go to a handler outside the stores (events: the events history).
   StoreBase* (*add_store)(ClusterStores& stores) = nullptr;
+  // An optional collector (RegisterOptional) reads an API that a cluster may not serve (a
+  // custom resource: Argo CD, Flux). It runs only while API discovery finds its group and
+  // version served (CollectorSet::SetServedApis), so it is started and stopped at run time,
+  // and its store lives outside ClusterStores (CollectorSet::FindOptional).
+  std::shared_ptr<StoreBase> (*make_store)() = nullptr;
+
+  bool optional() const { return make_store != nullptr; }
 };
 
 template <const auto& R>
 Registration Register() {
   return {R.kind, [](ClusterStores& stores) -> StoreBase* { return &stores.Add(R); }};
 }
+
+template <const auto& R>
+Registration RegisterOptional() {
+  Registration reg{R.kind};
+  reg.make_store = []() -> std::shared_ptr<StoreBase> {
+    return std::make_shared<Store<typename std::remove_cvref_t<decltype(R)>::Record>>(R.extract);
+  };
+  return reg;
+}
+
+// "group/version" of a resource's path ("/apis/argoproj.io/v1alpha1/applications" ->
+// "argoproj.io/v1alpha1"; "/api/v1/pods" -> "v1"): what discovery must serve for it.
+std::string_view GroupVersionOf(const ResourceKind& kind);
 
 // Every collector, in the order of `kube9-operator rbac` and the docs.
 const std::vector<Registration>& Registry();

@@ -15,7 +15,6 @@ namespace {
 
 using std::chrono::seconds;
 
-
 // One setting: its flag, its environment variable (either may be empty), and how a text
 // value is applied. `apply` returns an error sentence, or "" when the value is accepted.
 struct Option {
@@ -53,8 +52,7 @@ std::string ApplyListenAddress(const std::string& v, Config& c) {
 }
 
 // Seconds given as a plain integer (environment variables of the earlier operator).
-std::function<std::string(const std::string&, Config&)> IntegerSeconds(seconds Config::*field,
-                                                                       long long min) {
+std::function<std::string(const std::string&, Config&)> IntegerSeconds(seconds Config::*field, long long min) {
   return [field, min](const std::string& v, Config& c) -> std::string {
     auto n = ParseInteger(v);
     if (!n) return "must be a whole number of seconds";
@@ -68,7 +66,8 @@ std::function<std::string(const std::string&, Config&)> IntegerSeconds(seconds C
 std::string ApplyStatusInterval(base::Millis d, Config& c) {
   if (d < seconds(5)) return "must be at least 5 seconds";
   // The extension calls a status older than 5 minutes degraded: keep a wide margin.
-  if (d > seconds(240)) return "must be at most 240 seconds (the extension treats a status older than 5 minutes as stale)";
+  if (d > seconds(240))
+    return "must be at most 240 seconds (the extension treats a status older than 5 minutes as stale)";
   c.status_interval = d;
   return "";
 }
@@ -86,8 +85,8 @@ std::string ApplyServerUrl(const std::string& v, Config& c) {
   std::string_view host = rest.substr(0, rest.find('/'));
   if (host.empty()) return "has no host";
   if (http) {
-    std::string_view hostname = host.front() == '[' ? host.substr(0, host.find(']') + 1)
-                                                    : host.substr(0, host.find(':'));
+    std::string_view hostname =
+        host.front() == '[' ? host.substr(0, host.find(']') + 1) : host.substr(0, host.find(':'));
     if (!IsLoopbackHost(hostname)) return "may use http:// only for a loopback address; use https://";
   }
   std::string trimmed = v;
@@ -98,7 +97,7 @@ std::string ApplyServerUrl(const std::string& v, Config& c) {
 
 // A duration flag within [min, max].
 std::function<std::string(const std::string&, Config&)> Duration(base::Millis Config::*field, base::Millis min,
-                                                                  base::Millis max) {
+                                                                 base::Millis max) {
   return [field, min, max](const std::string& v, Config& c) -> std::string {
     auto d = base::ParseDuration(v);
     if (!d) return "must be a duration such as 30s, 5m or 1h";
@@ -146,7 +145,8 @@ const std::vector<Option>& Options() {
       {"--web.config.file", "", "path",
        "Web configuration file in the Prometheus exporter-toolkit format: TLS, client certificates and basic auth "
        "on the HTTP port (docs/configuration.md). Without it: plain HTTP, no authentication.",
-       "", [](const std::string& v, Config& c) -> std::string {
+       "",
+       [](const std::string& v, Config& c) -> std::string {
          if (v.empty()) return "must not be empty";
          c.web_config_file = v;
          return "";
@@ -181,17 +181,16 @@ const std::vector<Option>& Options() {
        "kube9-system",
        [](const std::string& v, Config& c) -> std::string {
          // A DNS-1123 label, as Kubernetes requires for namespace names.
-         const bool valid = !v.empty() && v.size() <= 63 &&
-                            std::all_of(v.begin(), v.end(), [](char ch) {
-                              return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
-                            }) &&
-                            v.front() != '-' && v.back() != '-';
+         const bool valid =
+             !v.empty() && v.size() <= 63 &&
+             std::all_of(v.begin(), v.end(),
+                         [](char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-'; }) &&
+             v.front() != '-' && v.back() != '-';
          if (!valid) return "must be a valid namespace name (lowercase letters, digits and '-', at most 63)";
          c.pod_namespace = v;
          return "";
        }},
-      {"--status.update-interval", "", "duration", "How often the status ConfigMap is written (5s to 240s).",
-       "60s",
+      {"--status.update-interval", "", "duration", "How often the status ConfigMap is written (5s to 240s).", "60s",
        [](const std::string& v, Config& c) -> std::string {
          auto d = base::ParseDuration(v);
          if (!d) return "must be a duration such as 30s or 1m";
@@ -234,7 +233,8 @@ const std::vector<Option>& Options() {
       {"--server-url", "SERVER_URL", "url", "kube9-server base URL (Pro tier).", "https://api.kube9.io",
        ApplyServerUrl},
       {"--api-key-file", "", "path", "File holding the Pro tier API key (a mounted Secret); re-read when it changes.",
-       "", [](const std::string& v, Config& c) -> std::string {
+       "",
+       [](const std::string& v, Config& c) -> std::string {
          if (v.empty()) return "must not be empty";
          c.api_key_file = v;
          return "";
@@ -244,8 +244,8 @@ const std::vector<Option>& Options() {
          c.api_key = v;
          return "";
        }},
-      {"--server-ca-file", "", "path",
-       "PEM file of a CA to trust for kube9-server, in addition to the system's CAs.", "",
+      {"--server-ca-file", "", "path", "PEM file of a CA to trust for kube9-server, in addition to the system's CAs.",
+       "",
        [](const std::string& v, Config& c) -> std::string {
          if (v.empty()) return "must not be empty";
          c.server_ca_file = v;
@@ -276,8 +276,9 @@ const std::vector<Option>& Options() {
          c.data_path = v;
          return "";
        }},
-      {"--events.retention", "", "duration", "How long the events history keeps an event after its last occurrence (1h to 8760h).",
-       "168h", Duration(&Config::events_retention, std::chrono::hours(1), std::chrono::hours(8760))},
+      {"--events.retention", "", "duration",
+       "How long the events history keeps an event after its last occurrence (1h to 8760h).", "168h",
+       Duration(&Config::events_retention, std::chrono::hours(1), std::chrono::hours(8760))},
       {"--events.max-bytes", "", "bytes",
        "Bound of the events history's store; the oldest events are pruned beyond it. Suffixes Ki, Mi, Gi.", "64Mi",
        [](const std::string& v, Config& c) -> std::string {
@@ -301,8 +302,7 @@ const std::vector<Option>& Options() {
        "Longest wait between upload retries while kube9-server fails; the waits double from 5s up to it (1s to 1h).",
        "5m", Duration(&Config::upload_max_backoff, std::chrono::seconds(1), std::chrono::hours(1))},
       {"--collection.initial-delay", "", "duration",
-       "Delay of each collection type's first run, instead of its per-type offset (0s to 24h).",
-       "per type: 1m to 15m",
+       "Delay of each collection type's first run, instead of its per-type offset (0s to 24h).", "per type: 1m to 15m",
        [](const std::string& v, Config& c) -> std::string {
          auto d = base::ParseDuration(v);
          if (!d || *d > std::chrono::hours(24)) return "must be a duration from 0s to 24h, such as 2s or 5m";
@@ -348,8 +348,8 @@ const std::vector<Option>& Options() {
        }},
       {"", "CLUSTER_METADATA_INTERVAL_SECONDS", "seconds", "Interval of cluster-metadata collections.", "86400",
        IntegerSeconds(&Config::cluster_metadata_interval, 3600)},
-      {"", "RESOURCE_INVENTORY_INTERVAL_SECONDS", "seconds", "Interval of resource-inventory collections.",
-       "21600", IntegerSeconds(&Config::resource_inventory_interval, 1800)},
+      {"", "RESOURCE_INVENTORY_INTERVAL_SECONDS", "seconds", "Interval of resource-inventory collections.", "21600",
+       IntegerSeconds(&Config::resource_inventory_interval, 1800)},
       {"", "RESOURCE_CONFIGURATION_PATTERNS_INTERVAL_SECONDS", "seconds",
        "Interval of resource-configuration-patterns collections.", "43200",
        IntegerSeconds(&Config::resource_configuration_patterns_interval, 3600)},
@@ -405,8 +405,8 @@ ParsedArgs SplitArgs(const std::vector<std::string>& args, const std::vector<std
   return out;
 }
 
-base::Expected<Config, Problems> ParseServeConfig(const std::vector<std::string>& args,
-                                                  const Environment& env, const CollectorCheck& check_collectors) {
+base::Expected<Config, Problems> ParseServeConfig(const std::vector<std::string>& args, const Environment& env,
+                                                  const CollectorCheck& check_collectors) {
   std::vector<std::string> valued;
   for (const Option& o : Options()) {
     if (!o.flag.empty()) valued.push_back(o.flag);
@@ -425,8 +425,8 @@ base::Expected<Config, Problems> ParseServeConfig(const std::vector<std::string>
     auto it = env.find(o.env);
     if (it == env.end() || (it->second.empty() && o.env != "API_KEY")) continue;
     if (std::string why = o.apply(it->second, config); !why.empty()) {
-      problems.push_back(fmt::format("environment variable {}={}: {}", o.env,
-                                     o.env == "API_KEY" ? "<redacted>" : it->second, why));
+      problems.push_back(
+          fmt::format("environment variable {}={}: {}", o.env, o.env == "API_KEY" ? "<redacted>" : it->second, why));
     }
   }
   for (const auto& [name, value] : parsed.options) {

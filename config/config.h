@@ -83,8 +83,7 @@ using CollectorCheck = std::function<std::string(std::vector<std::string>& names
 
 // Parses the arguments after the command name. `--help` is handled by the caller. Without a
 // `check_collectors`, --collectors' names are taken as given (empty: all).
-base::Expected<Config, Problems> ParseServeConfig(const std::vector<std::string>& args,
-                                                  const Environment& env,
+base::Expected<Config, Problems> ParseServeConfig(const std::vector<std::string>& args, const Environment& env,
                                                   const CollectorCheck& check_collectors = nullptr);
 
 // The usage text of `serve`: every flag, its environment variable and default.

@@ -1,30 +1,14 @@
 #include "exporter/cluster_metrics.h"
 
+#include "exporter/gauge_family.h"
+
 namespace kube9::exporter {
 namespace {
 
 using collectors::ClusterAggregates;
 using prometheus::ClientMetric;
 using prometheus::MetricFamily;
-
-class Family {
- public:
-  Family(const char* name, const char* help) {
-    f_.name = name;
-    f_.help = help;
-    f_.type = prometheus::MetricType::Gauge;
-  }
-  void Add(std::vector<std::pair<std::string_view, std::string_view>> labels, double value) {
-    ClientMetric m;
-    for (auto [k, v] : labels) m.label.push_back(ClientMetric::Label{std::string(k), std::string(v)});
-    m.gauge.value = value;
-    f_.metric.push_back(std::move(m));
-  }
-  MetricFamily Take() { return std::move(f_); }
-
- private:
-  MetricFamily f_;
-};
+using Family = GaugeFamily;
 
 double Units(std::int64_t milli) { return static_cast<double>(milli) / 1000.0; }
 
@@ -35,7 +19,8 @@ std::vector<MetricFamily> ClusterMetrics::Render(const ClusterAggregates& a) {
   if (a.has_nodes) {
     Family nodes("kube9_nodes", "Nodes by Ready condition (true, false, unknown).");
     for (std::size_t i = 0; i < 3; ++i) {
-      nodes.Add({{"ready", collectors::TriName(static_cast<collectors::Tri>(i))}}, static_cast<double>(a.nodes_by_ready[i]));
+      nodes.Add({{"ready", collectors::TriName(static_cast<collectors::Tri>(i))}},
+                static_cast<double>(a.nodes_by_ready[i]));
     }
     out.push_back(nodes.Take());
     Family conditions("kube9_node_conditions", "Nodes by condition and condition status.");
@@ -57,7 +42,8 @@ std::vector<MetricFamily> ClusterMetrics::Render(const ClusterAggregates& a) {
     Family waiting("kube9_containers_waiting", "Containers currently waiting, by namespace and reason.");
     Family restarts("kube9_container_restarts", "Sum of container restart counts, by namespace.");
     Family oom("kube9_containers_oom_killed", "Containers whose last termination reason is OOMKilled, by namespace.");
-    Family requests("kube9_resource_requests", "Resource requests of non-terminated pods (cores, bytes), by namespace.");
+    Family requests("kube9_resource_requests",
+                    "Resource requests of non-terminated pods (cores, bytes), by namespace.");
     Family limits("kube9_resource_limits", "Resource limits of non-terminated pods (cores, bytes), by namespace.");
     for (const auto& [ns, t] : a.namespaces) {
       for (std::size_t p = 0; p < collectors::kPodPhases.size(); ++p) {
@@ -79,8 +65,9 @@ std::vector<MetricFamily> ClusterMetrics::Render(const ClusterAggregates& a) {
     for (Family* f : {&pods, &waiting, &restarts, &oom, &requests, &limits}) out.push_back(f->Take());
   }
   if (a.has_workloads) {
-    Family replicas("kube9_workload_replicas",
-                    "Replicas of Deployments, StatefulSets and DaemonSets by state (desired, ready, available, unavailable).");
+    Family replicas(
+        "kube9_workload_replicas",
+        "Replicas of Deployments, StatefulSets and DaemonSets by state (desired, ready, available, unavailable).");
     for (const auto& w : a.workloads) {
       const std::string_view kind = collectors::WorkloadKindName(w.kind);
       const std::pair<std::string_view, std::int32_t> states[] = {
@@ -117,7 +104,8 @@ std::vector<MetricFamily> ClusterMetrics::Render(const ClusterAggregates& a) {
   out.push_back(info.Take());
   Family checks("kube9_health_check_affected", "Objects failing each health check, with the check's severity.");
   for (const auto& c : a.checks) {
-    checks.Add({{"check", c.name}, {"severity", collectors::SeverityName(c.severity)}}, static_cast<double>(c.affected));
+    checks.Add({{"check", c.name}, {"severity", collectors::SeverityName(c.severity)}},
+               static_cast<double>(c.affected));
   }
   out.push_back(checks.Take());
   Family score("kube9_health_score", "Cluster health score from 0 (every check failing everywhere) to 100.");
@@ -126,19 +114,6 @@ std::vector<MetricFamily> ClusterMetrics::Render(const ClusterAggregates& a) {
   return out;
 }
 
-void ClusterMetrics::Update(const ClusterAggregates& aggregates) {
-  auto rendered = std::make_shared<const std::vector<MetricFamily>>(Render(aggregates));
-  std::lock_guard lock(mu_);
-  families_ = std::move(rendered);
-}
-
-std::vector<MetricFamily> ClusterMetrics::Collect() const {
-  std::shared_ptr<const std::vector<MetricFamily>> snapshot;
-  {
-    std::lock_guard lock(mu_);
-    snapshot = families_;
-  }
-  return *snapshot;
-}
+void ClusterMetrics::Update(const ClusterAggregates& aggregates) { Publish(Render(aggregates)); }
 
 }  // namespace kube9::exporter

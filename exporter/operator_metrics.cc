@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <map>
 #include <string>
 
 #include "base/version.h"
@@ -12,9 +13,7 @@ namespace {
 // the label set stays small and fixed.
 constexpr int kHttpCodes[] = {200, 400, 404, 405, 413, 414, 431, 500, 501, 503, 505};
 
-double Seconds(base::WallTime t) {
-  return std::chrono::duration<double>(t.time_since_epoch()).count();
-}
+double Seconds(base::WallTime t) { return std::chrono::duration<double>(t.time_since_epoch()).count(); }
 }  // namespace
 
 OperatorMetrics::OperatorMetrics(prometheus::Registry& registry)
@@ -55,12 +54,12 @@ OperatorMetrics::OperatorMetrics(prometheus::Registry& registry)
                            .Name("kube9_operator_objects_skipped_total")
                            .Help("Objects from the API server that could not be used (no metadata), by resource.")
                            .Register(registry)),
-      scrape_duration_(prometheus::BuildHistogram()
-                           .Name("kube9_operator_scrape_duration_seconds")
-                           .Help("Time to render /metrics.")
-                           .Register(registry)
-                           .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.025, 0.05,
-                                                                            0.1, 0.25, 0.5, 1})),
+      scrape_duration_(
+          prometheus::BuildHistogram()
+              .Name("kube9_operator_scrape_duration_seconds")
+              .Help("Time to render /metrics.")
+              .Register(registry)
+              .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1})),
       ready_(prometheus::BuildGauge()
                  .Name("kube9_operator_ready")
                  .Help("1 when /readyz answers 200: every collector listed and the first status written.")
@@ -99,7 +98,9 @@ OperatorMetrics::OperatorMetrics(prometheus::Registry& registry)
   for (int code : kHttpCodes) http_replies_.Add({{"code", std::to_string(code)}});
 }
 
-void OperatorMetrics::DeclareThread(std::string_view thread) { thread_failures_.Add({{"thread", std::string(thread)}}); }
+void OperatorMetrics::DeclareThread(std::string_view thread) {
+  thread_failures_.Add({{"thread", std::string(thread)}});
+}
 
 void OperatorMetrics::OnThreadFailure(std::string_view thread) {
   thread_failures_.Add({{"thread", std::string(thread)}}).Increment();
@@ -117,6 +118,15 @@ void OperatorMetrics::OnRelist(std::string_view resource, std::string_view reaso
 void OperatorMetrics::OnSynced(std::string_view resource, std::size_t) {
   // Millisecond resolution (Gauge::SetToCurrentTime keeps whole seconds only).
   last_sync_.Add({{"resource", std::string(resource)}}).Set(Seconds(std::chrono::system_clock::now()));
+}
+
+void OperatorMetrics::OnStopped(std::string_view resource) {
+  const std::map<std::string, std::string> labels = {{"resource", std::string(resource)}};
+  // Family::Add returns the existing series for these labels (or makes one), which Remove drops.
+  last_sync_.Remove(&last_sync_.Add(labels));
+  store_objects_.Remove(&store_objects_.Add(labels));
+  // Its value follows the store's running count, which starts over with the next store.
+  objects_skipped_.Remove(&objects_skipped_.Add(labels));
 }
 
 void OperatorMetrics::OnWatchEvent(std::string_view resource, kube::EventType type) {

@@ -32,6 +32,9 @@ class OperatorMetrics final : public kube::RequestObserver,
   void OnSynced(std::string_view resource, std::size_t objects) override;
   void OnWatchEvent(std::string_view resource, kube::EventType type) override;
   void OnError(std::string_view resource, const kube::ApiError& error) override;
+  // Removes the resource's store and sync series (its counters of requests, events, relists
+  // and errors stay: they are totals over the process' life).
+  void OnStopped(std::string_view resource) override;
 
   // The HTTP server's connections and replies.
   void OnConnectionOpened() override;

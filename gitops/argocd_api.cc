@@ -19,7 +19,8 @@ constexpr std::size_t kMaxErrorBody = 64 << 10;
 
 bool IsDns1123Label(std::string_view s, std::size_t max) {
   if (s.empty() || s.size() > max || s.front() == '-' || s.back() == '-') return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
 }
 
 // Argo CD's error body: {"error": "...", "code": 5, "message": "..."} (grpc-gateway), or
@@ -102,7 +103,8 @@ base::Expected<ArgoCdSettings, std::string> MakeArgoCdSettings(const std::string
                                                                const std::string& ca_file) {
   ArgoCdSettings s;
   if (!ns.empty()) {
-    if (!IsValidNamespaceName(ns)) return base::Unexpected(fmt::format("ARGOCD_NAMESPACE={} is not a namespace name", ns));
+    if (!IsValidNamespaceName(ns))
+      return base::Unexpected(fmt::format("ARGOCD_NAMESPACE={} is not a namespace name", ns));
     s.ns = ns;
   }
   s.base_url = base_url;
@@ -143,10 +145,8 @@ http::TlsTrust ArgoCdTrust(const ArgoCdSettings& settings, const std::string& sa
 ArgoCdError ErrorFromResponse(int status, std::string_view body, std::string_view application) {
   using C = ArgoCdErrorCode;
   switch (status) {
-    case 400:
-      return {C::kInvalidArgument, WithQuote("Argo CD refused the request (HTTP 400)", body)};
-    case 401:
-      return {C::kAuthFailed, WithQuote("Argo CD did not accept the token (HTTP 401)", body)};
+    case 400: return {C::kInvalidArgument, WithQuote("Argo CD refused the request (HTTP 400)", body)};
+    case 401: return {C::kAuthFailed, WithQuote("Argo CD did not accept the token (HTTP 401)", body)};
     case 403:
       return {C::kRbacDenied,
               WithQuote("Argo CD's RBAC does not let the token read this application (HTTP 403)", body)};
@@ -154,13 +154,10 @@ ArgoCdError ErrorFromResponse(int status, std::string_view body, std::string_vie
       return {C::kApplicationNotFound,
               WithQuote(fmt::format("Argo CD has no application {} (HTTP 404)", application), body)};
     case 408:
-    case 504:
-      return {C::kTimeout, WithQuote(fmt::format("Argo CD did not answer in time (HTTP {})", status), body)};
+    case 504: return {C::kTimeout, WithQuote(fmt::format("Argo CD did not answer in time (HTTP {})", status), body)};
     case 502:
-    case 503:
-      return {C::kApiUnreachable, WithQuote(fmt::format("Argo CD is unavailable (HTTP {})", status), body)};
-    default:
-      return {C::kInternal, WithQuote(fmt::format("Argo CD answered HTTP {}", status), body)};
+    case 503: return {C::kApiUnreachable, WithQuote(fmt::format("Argo CD is unavailable (HTTP {})", status), body)};
+    default: return {C::kInternal, WithQuote(fmt::format("Argo CD answered HTTP {}", status), body)};
   }
 }
 
@@ -185,19 +182,19 @@ base::Expected<std::string, ArgoCdError> ArgoCdApi::Token() const {
   }
   auto content = base::ReadFile(settings_.token_file, kMaxTokenFileBytes);
   if (!content.ok()) {
-    return base::Unexpected(ArgoCdError{
-        ArgoCdErrorCode::kTokenMissing,
-        fmt::format("cannot read the Argo CD token file {}: {}", settings_.token_file, content.error())});
+    return base::Unexpected(
+        ArgoCdError{ArgoCdErrorCode::kTokenMissing,
+                    fmt::format("cannot read the Argo CD token file {}: {}", settings_.token_file, content.error())});
   }
   std::string token = base::TrimWhitespace(*content);
   if (token.empty()) {
-    return base::Unexpected(
-        ArgoCdError{ArgoCdErrorCode::kTokenMissing, fmt::format("the Argo CD token file {} is empty", settings_.token_file)});
+    return base::Unexpected(ArgoCdError{ArgoCdErrorCode::kTokenMissing,
+                                        fmt::format("the Argo CD token file {} is empty", settings_.token_file)});
   }
   if (token.find_first_of("\r\n") != std::string::npos) {
-    return base::Unexpected(ArgoCdError{ArgoCdErrorCode::kTokenMissing,
-                                        fmt::format("the Argo CD token file {} holds more than one line",
-                                                    settings_.token_file)});
+    return base::Unexpected(
+        ArgoCdError{ArgoCdErrorCode::kTokenMissing,
+                    fmt::format("the Argo CD token file {} holds more than one line", settings_.token_file)});
   }
   return token;
 }
@@ -227,13 +224,14 @@ base::Expected<std::string, ArgoCdError> ArgoCdApi::ResourceTree(std::string_vie
                                                                  std::string_view app_namespace, base::Millis timeout,
                                                                  const base::StopSignal* cancel) {
   if (!IsValidApplicationName(application)) {
-    return base::Unexpected(ArgoCdError{ArgoCdErrorCode::kInvalidArgument,
-                                        fmt::format("'{}' is not an application name (a DNS-1123 subdomain)",
-                                                    base::SanitizeUtf8(application))});
+    return base::Unexpected(ArgoCdError{
+        ArgoCdErrorCode::kInvalidArgument,
+        fmt::format("'{}' is not an application name (a DNS-1123 subdomain)", base::SanitizeUtf8(application))});
   }
   if (!app_namespace.empty() && !IsValidNamespaceName(app_namespace)) {
-    return base::Unexpected(ArgoCdError{ArgoCdErrorCode::kInvalidArgument,
-                                        fmt::format("'{}' is not a namespace name", base::SanitizeUtf8(app_namespace))});
+    return base::Unexpected(
+        ArgoCdError{ArgoCdErrorCode::kInvalidArgument,
+                    fmt::format("'{}' is not a namespace name", base::SanitizeUtf8(app_namespace))});
   }
   auto token = Token();
   if (!token.ok()) return base::Unexpected(token.error());
@@ -264,14 +262,14 @@ base::Expected<base::Ok, ArgoCdError> ArgoCdApi::Probe(base::Millis timeout, con
   }
   rapidjson::Document doc;
   if (auto parsed = base::ParseJson(doc, resp->body, kUserInfoJson); !parsed.ok() || !doc.IsObject()) {
-    return base::Unexpected(ArgoCdError{ArgoCdErrorCode::kInternal,
-                                        "Argo CD's /api/v1/session/userinfo answer is not a JSON object"});
+    return base::Unexpected(
+        ArgoCdError{ArgoCdErrorCode::kInternal, "Argo CD's /api/v1/session/userinfo answer is not a JSON object"});
   }
   // The session service lets every caller in and says whether the token was accepted.
   auto logged_in = doc.FindMember("loggedIn");
   if (logged_in == doc.MemberEnd() || !logged_in->value.IsBool() || !logged_in->value.GetBool()) {
-    return base::Unexpected(ArgoCdError{ArgoCdErrorCode::kAuthFailed,
-                                        "Argo CD did not accept the token (userinfo: not logged in)"});
+    return base::Unexpected(
+        ArgoCdError{ArgoCdErrorCode::kAuthFailed, "Argo CD did not accept the token (userinfo: not logged in)"});
   }
   return base::Ok{};
 }

@@ -85,13 +85,13 @@ std::optional<std::string> Detector::ReadArgoCdVersion(const base::StopSignal* c
   std::optional<std::string> version;
   bool found = false;
   base::StopSignal never;
-  auto listed = client_.List(fmt::format("/apis/apps/v1/namespaces/{}/deployments", argocd_namespace_),
-                             "deployments", options,
-                             [&](const rapidjson::Value& item) {
-                               found = true;
-                               version = ArgoCdVersionFromDeployment(item);
-                             },
-                             cancel != nullptr ? *cancel : never);
+  auto listed = client_.List(
+      fmt::format("/apis/apps/v1/namespaces/{}/deployments", argocd_namespace_), "deployments", options,
+      [&](const rapidjson::Value& item) {
+        found = true;
+        version = ArgoCdVersionFromDeployment(item);
+      },
+      cancel != nullptr ? *cancel : never);
   std::string problem;
   if (!listed.ok()) {
     problem = "cannot list deployments in " + argocd_namespace_ + ": " + listed.error().ToString();
@@ -111,7 +111,8 @@ base::Expected<std::vector<std::string>, kube::ApiError> ArgoCdApiVersions(kube:
                                                                            const std::vector<kube::ServedGroup>& groups,
                                                                            const base::StopSignal* cancel) {
   std::vector<std::string> serving;
-  auto group = std::find_if(groups.begin(), groups.end(), [](const kube::ServedGroup& g) { return g.name == kArgoCdGroup; });
+  auto group =
+      std::find_if(groups.begin(), groups.end(), [](const kube::ServedGroup& g) { return g.name == kArgoCdGroup; });
   if (group == groups.end()) return serving;
   // argoproj.io also holds Argo Workflows and Rollouts: Argo CD is there when one of its
   // versions serves applications. The preferred version first.
@@ -174,12 +175,11 @@ base::Expected<base::Ok, kube::ApiError> Detector::Refresh(const base::StopSigna
   if (notify) {
     std::string flux_groups;
     for (const auto& g : changed.flux.groups) flux_groups += (flux_groups.empty() ? "" : ",") + g.name;
-    log::Info("GitOps tools detected",
-              {{"argocd", changed.argocd.detected},
-               {"argocd_namespace", changed.argocd.detected ? changed.argocd.ns : ""},
-               {"argocd_version", changed.argocd.version.value_or("")},
-               {"flux", changed.flux.detected},
-               {"flux_groups", flux_groups}});
+    log::Info("GitOps tools detected", {{"argocd", changed.argocd.detected},
+                                        {"argocd_namespace", changed.argocd.detected ? changed.argocd.ns : ""},
+                                        {"argocd_version", changed.argocd.version.value_or("")},
+                                        {"flux", changed.flux.detected},
+                                        {"flux_groups", flux_groups}});
     for (const auto& listener : listeners_) listener(changed);
   }
   return base::Ok{};

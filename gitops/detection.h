@@ -25,13 +25,13 @@ inline constexpr std::string_view kArgoCdGroup = "argoproj.io";
 inline constexpr std::string_view kArgoCdApplications = "applications";
 inline constexpr std::string_view kArgoCdServerDeployment = "argocd-server";
 inline constexpr std::array<std::string_view, 2> kFluxGroups = {"kustomize.toolkit.fluxcd.io",
-                                                                 "helm.toolkit.fluxcd.io"};
+                                                                "helm.toolkit.fluxcd.io"};
 // A version label or image tag longer than this is not a version.
 inline constexpr std::size_t kMaxVersionLength = 64;
 
 struct ArgoCdDetection {
-  bool detected = false;   // applications.argoproj.io is served
-  std::string ns;          // where Argo CD runs (ARGOCD_NAMESPACE), when detected
+  bool detected = false;  // applications.argoproj.io is served
+  std::string ns;         // where Argo CD runs (ARGOCD_NAMESPACE), when detected
   // The argocd-server Deployment's app.kubernetes.io/version label, else its image tag; none
   // when the Deployment is not there or says neither.
   std::optional<std::string> version;
@@ -51,7 +51,7 @@ struct FluxGroup {
 };
 
 struct FluxDetection {
-  bool detected = false;         // at least one of kFluxGroups is served
+  bool detected = false;          // at least one of kFluxGroups is served
   std::vector<FluxGroup> groups;  // those served, in kFluxGroups order
 
   bool operator==(const FluxDetection&) const = default;

@@ -23,8 +23,9 @@ void GitOpsLoop::RunOnce(const base::StopSignal& stop) {
     if (auto looked = detector_.Refresh(&stop); !looked.ok() && !stop.stopped()) {
       // What the last completed look found stays (and with it the status block): an outage
       // of the API server is not a removal of Argo CD.
-      log::Warn("API discovery failed; keeping what was detected before",
-                {{"error", looked.error().ToString()}, {"retry_in", base::FormatDuration(options_.discovery_interval)}});
+      log::Warn(
+          "API discovery failed; keeping what was detected before",
+          {{"error", looked.error().ToString()}, {"retry_in", base::FormatDuration(options_.discovery_interval)}});
     }
   }
   if (stop.stopped()) return;

@@ -19,7 +19,8 @@ struct ResourceTreeProbe {
 };
 
 // Answers the probe. Production: ArgoCdApi::Probe; tests: a script.
-using Prober = std::function<base::Expected<base::Ok, ArgoCdError>(base::Millis timeout, const base::StopSignal* cancel)>;
+using Prober =
+    std::function<base::Expected<base::Ok, ArgoCdError>(base::Millis timeout, const base::StopSignal* cancel)>;
 
 // The gitops thread: a discovery every `discovery_interval` (at once at start), and, while
 // Argo CD is detected, a resource-tree probe every `probe_interval` (the status interval: each

@@ -23,7 +23,7 @@ struct Exchange {
   StreamHandler* handler = nullptr;  // null: buffer the body
   const base::StopSignal* stop = nullptr;
   bool headers_delivered = false;
-  bool declined = false;  // the handler asked to end the stream
+  bool declined = false;     // the handler asked to end the stream
   std::size_t max_body = 0;  // Send(): Request::max_response_bytes
   bool too_large = false;    // the body passed max_body: the transfer was aborted
   CURL* curl = nullptr;
@@ -126,8 +126,7 @@ void CurlTransport::Release(std::unique_ptr<Handle> handle) {
 namespace {
 
 // Configures `curl` for one exchange. Returns the header list to free afterwards.
-curl_slist* Prepare(CURL* curl, const Request& req, const TlsTrust& trust, const std::string& ua,
-                    Exchange& ex) {
+curl_slist* Prepare(CURL* curl, const Request& req, const TlsTrust& trust, const std::string& ua, Exchange& ex) {
   curl_easy_reset(curl);  // keeps the connection cache
   curl_easy_setopt(curl, CURLOPT_URL, req.url.c_str());
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -201,9 +200,9 @@ base::Expected<Response, TransportError> CurlTransport::Send(const Request& requ
     long code = 0;
     curl_easy_getinfo(handle->get(), CURLINFO_RESPONSE_CODE, &code);
     // The rest of the body is still on the wire: the connection cannot be reused.
-    return base::Unexpected(TransportError{
-        fmt::format("response body larger than {}", base::FormatBytes(request.max_response_bytes)), true,
-        static_cast<int>(code)});
+    return base::Unexpected(
+        TransportError{fmt::format("response body larger than {}", base::FormatBytes(request.max_response_bytes)), true,
+                       static_cast<int>(code)});
   }
   if (rc != CURLE_OK) {
     TransportError error{Describe(rc, errbuf)};
@@ -243,4 +242,3 @@ base::Expected<int, TransportError> CurlTransport::Stream(const Request& request
 }
 
 }  // namespace kube9::http
-

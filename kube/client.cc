@@ -7,18 +7,16 @@
 #include <fmt/format.h>
 #include <rapidjson/stringbuffer.h>
 
+#include <rapidjson/writer.h>
 #include "base/bytes.h"
 #include "base/json.h"
-#include <rapidjson/writer.h>
 
 namespace kube9::kube {
 namespace {
 
 constexpr std::size_t kMaxErrorBody = 64 << 10;
 
-ApiError DecodeError(std::string message) {
-  return ApiError{ErrorKind::kDecode, 0, std::move(message), {}};
-}
+ApiError DecodeError(std::string message) { return ApiError{ErrorKind::kDecode, 0, std::move(message), {}}; }
 
 std::string_view StringMember(const rapidjson::Value& obj, const char* name) {
   if (!obj.IsObject()) return {};
@@ -93,8 +91,7 @@ std::string UrlEncode(std::string_view s) {
   return out;
 }
 
-Client::Client(ClusterAccess access, http::Transport& transport, const base::Clock& clock,
-               RequestObserver* observer)
+Client::Client(ClusterAccess access, http::Transport& transport, const base::Clock& clock, RequestObserver* observer)
     : access_(std::move(access)), transport_(transport), clock_(clock), observer_(observer) {}
 
 base::Expected<base::Ok, ApiError> Client::Authenticate(http::Request& request) {
@@ -107,8 +104,8 @@ base::Expected<base::Ok, ApiError> Client::Authenticate(http::Request& request) 
   return base::Ok{};
 }
 
-base::Expected<int, ApiError> Client::Exchange(http::Request& request, std::string_view verb,
-                                               std::string_view resource, const Perform& perform) {
+base::Expected<int, ApiError> Client::Exchange(http::Request& request, std::string_view verb, std::string_view resource,
+                                               const Perform& perform) {
   for (int attempt = 0;; ++attempt) {
     if (auto auth = Authenticate(request); !auth.ok()) return base::Unexpected(auth.error());
     auto status = perform(request);
@@ -131,20 +128,20 @@ base::Expected<int, ApiError> Client::Exchange(http::Request& request, std::stri
 base::Expected<http::Response, ApiError> Client::Do(http::Request request, std::string_view verb,
                                                     std::string_view resource) {
   http::Response response;
-  auto status = Exchange(request, verb, resource,
-                         [&](const http::Request& r) -> base::Expected<int, http::TransportError> {
-                           auto sent = transport_.Send(r);
-                           if (!sent.ok()) return base::Unexpected(sent.error());
-                           response = std::move(sent).value();
-                           return response.status;
-                         });
+  auto status =
+      Exchange(request, verb, resource, [&](const http::Request& r) -> base::Expected<int, http::TransportError> {
+        auto sent = transport_.Send(r);
+        if (!sent.ok()) return base::Unexpected(sent.error());
+        response = std::move(sent).value();
+        return response.status;
+      });
   if (!status.ok()) return base::Unexpected(status.error());
   if (*status < 200 || *status >= 300) return base::Unexpected(ErrorFromResponse(response, clock_.WallNow()));
   return response;
 }
 
 base::Expected<std::string, ApiError> Client::GetRaw(std::string_view path, std::string_view resource,
-                                                    std::size_t max_bytes, const base::StopSignal* cancel) {
+                                                     std::size_t max_bytes, const base::StopSignal* cancel) {
   http::Request req;
   req.url = access_.server + std::string(path);
   req.max_response_bytes = max_bytes;
@@ -154,7 +151,6 @@ base::Expected<std::string, ApiError> Client::GetRaw(std::string_view path, std:
   if (!resp.ok()) return base::Unexpected(resp.error());
   return std::move(resp->body);
 }
-
 
 base::Expected<std::pair<std::string, std::string>, ApiError> DecodeListPage(std::string_view body,
                                                                              const ItemVisitor& visit,
@@ -192,9 +188,9 @@ base::Expected<ListResult, ApiError> Client::List(std::string_view path, std::st
 }
 
 base::Expected<std::pair<std::string, std::string>, ApiError> Client::ListPage(http::Request req,
-                                                                              std::string_view resource,
-                                                                              const ItemVisitor& visit,
-                                                                              ListResult& result) {
+                                                                               std::string_view resource,
+                                                                               const ItemVisitor& visit,
+                                                                               ListResult& result) {
   // A fresh decoder per attempt: a 401 body is kept as an error body, never decoded.
   std::optional<ListDecoder> decoder;
   std::optional<DecodingStream<ListDecoder>> stream;
@@ -235,17 +231,23 @@ base::Expected<base::Ok, ApiError> WatchDecoder::DecodeLine(std::string_view lin
     ApiError err;
     auto code = obj->value.FindMember("code");
     err.http_status = code != obj->value.MemberEnd() && code->value.IsInt() ? code->value.GetInt() : 0;
-    err.kind = err.http_status == 410 ? ErrorKind::kGone
-               : err.http_status >= 500 ? ErrorKind::kServer : ErrorKind::kOther;
+    err.kind = err.http_status == 410   ? ErrorKind::kGone
+               : err.http_status >= 500 ? ErrorKind::kServer
+                                        : ErrorKind::kOther;
     err.message = std::string(StringMember(obj->value, "message"));
     return base::Unexpected(err);
   }
   EventType et;
-  if (type == "ADDED") et = EventType::kAdded;
-  else if (type == "MODIFIED") et = EventType::kModified;
-  else if (type == "DELETED") et = EventType::kDeleted;
-  else if (type == "BOOKMARK") et = EventType::kBookmark;
-  else return base::Unexpected(DecodeError(fmt::format("unknown watch event type '{}'", type)));
+  if (type == "ADDED")
+    et = EventType::kAdded;
+  else if (type == "MODIFIED")
+    et = EventType::kModified;
+  else if (type == "DELETED")
+    et = EventType::kDeleted;
+  else if (type == "BOOKMARK")
+    et = EventType::kBookmark;
+  else
+    return base::Unexpected(DecodeError(fmt::format("unknown watch event type '{}'", type)));
   auto meta = obj->value.FindMember("metadata");
   if (meta != obj->value.MemberEnd()) {
     if (auto rv = StringMember(meta->value, "resourceVersion"); !rv.empty()) resource_version_ = rv;
@@ -307,7 +309,8 @@ base::Expected<WatchResult, ApiError> Client::Watch(std::string_view path, std::
   }
   if (stream->error_) return base::Unexpected(*stream->error_);
   WatchResult result;
-  result.resource_version = decoder->resource_version().empty() ? options.resource_version : decoder->resource_version();
+  result.resource_version =
+      decoder->resource_version().empty() ? options.resource_version : decoder->resource_version();
   result.events = decoder->events();
   return result;
 }
@@ -340,8 +343,7 @@ base::Expected<ConfigMap, ApiError> Client::GetConfigMap(std::string_view ns, st
 base::Expected<base::Ok, ApiError> Client::ApplyConfigMap(std::string_view ns, std::string_view name,
                                                           const std::map<std::string, std::string>& labels,
                                                           const std::map<std::string, std::string>& data,
-                                                          base::Millis timeout,
-                                                          const base::StopSignal* cancel) {
+                                                          base::Millis timeout, const base::StopSignal* cancel) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
   auto str = [&w](std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); };
@@ -354,20 +356,27 @@ base::Expected<base::Ok, ApiError> Client::ApplyConfigMap(std::string_view ns, s
     w.EndObject();
   };
   w.StartObject();
-  str("apiVersion"); str("v1");
-  str("kind"); str("ConfigMap");
+  str("apiVersion");
+  str("v1");
+  str("kind");
+  str("ConfigMap");
   str("metadata");
   w.StartObject();
-  str("name"); str(name);
-  str("namespace"); str(ns);
-  str("labels"); write_map(labels);
+  str("name");
+  str(name);
+  str("namespace");
+  str(ns);
+  str("labels");
+  write_map(labels);
   w.EndObject();
-  str("data"); write_map(data);
+  str("data");
+  write_map(data);
   w.EndObject();
 
   http::Request req;
   req.method = "PATCH";
-  req.url = access_.server + fmt::format("/api/v1/namespaces/{}/configmaps/{}?fieldManager=kube9-operator&force=true", ns, name);
+  req.url = access_.server +
+            fmt::format("/api/v1/namespaces/{}/configmaps/{}?fieldManager=kube9-operator&force=true", ns, name);
   req.headers.emplace_back("Content-Type", "application/apply-patch+yaml");  // JSON is YAML
   req.headers.emplace_back("Accept", "application/json");
   req.body.assign(buf.GetString(), buf.GetSize());

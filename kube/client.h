@@ -118,8 +118,7 @@ class Client {
   const std::string& server() const { return access_.server; }
 
  private:
-  base::Expected<http::Response, ApiError> Do(http::Request request, std::string_view verb,
-                                              std::string_view resource);
+  base::Expected<http::Response, ApiError> Do(http::Request request, std::string_view verb, std::string_view resource);
   base::Expected<base::Ok, ApiError> Authenticate(http::Request& request);
   // One authenticated, counted request: `perform` sends it and returns the HTTP status. A
   // first 401 refreshes the credentials and sends it again; every call goes through here.

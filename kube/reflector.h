@@ -16,9 +16,9 @@ namespace kube9::kube {
 class ReflectorHandler {
  public:
   virtual ~ReflectorHandler() = default;
-  virtual void OnSyncStart() = 0;                        // a (re)list begins
+  virtual void OnSyncStart() = 0;  // a (re)list begins
   virtual void OnListed(const rapidjson::Value& object) = 0;
-  virtual void OnSynced() = 0;                           // list complete: drop what was not listed
+  virtual void OnSynced() = 0;                                               // list complete: drop what was not listed
   virtual void OnEvent(EventType type, const rapidjson::Value& object) = 0;  // never kBookmark
   // A list left out `count` objects too large or too deeply nested to read (kObjectJson).
   virtual void OnSkipped(std::size_t count) = 0;
@@ -32,6 +32,9 @@ class ReflectorObserver {
   virtual void OnSynced(std::string_view resource, std::size_t objects) = 0;
   virtual void OnWatchEvent(std::string_view resource, EventType type) = 0;
   virtual void OnError(std::string_view resource, const ApiError& error) = 0;
+  // The reflector of `resource` was stopped for good while the process runs on (an optional
+  // collector whose API went away): what describes its current state should go.
+  virtual void OnStopped(std::string_view resource) { (void)resource; }
 };
 
 struct ReflectorOptions {

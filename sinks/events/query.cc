@@ -43,7 +43,9 @@ std::int64_t UnixMs(base::WallTime t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-std::string Timestamp(std::int64_t ms) { return base::FormatRfc3339Millis(base::WallTime(std::chrono::milliseconds(ms))); }
+std::string Timestamp(std::int64_t ms) {
+  return base::FormatRfc3339Millis(base::WallTime(std::chrono::milliseconds(ms)));
+}
 
 std::string Title(const EventRecord& r) {
   return fmt::format("{} {}: {}", r.object_kind.empty() ? "Object" : r.object_kind, r.reason, r.object_name);
@@ -72,8 +74,8 @@ base::Expected<ListRequest, std::string> ParseListFlags(const std::vector<std::s
                                                         const std::string& env_data_path, bool tty,
                                                         base::WallTime now) {
   static const std::vector<std::string> kValued = {
-      "--type", "--severity", "--since", "--until", "--object-kind", "--object-namespace", "--object-name",
-      "--limit", "--offset", "--format", "--data.path", "--log.level"};
+      "--type",        "--severity", "--since",  "--until",  "--object-kind", "--object-namespace",
+      "--object-name", "--limit",    "--offset", "--format", "--data.path",   "--log.level"};
   ListRequest req;
   req.format = tty ? OutputFormat::kTable : OutputFormat::kJson;
   std::string data_path = env_data_path.empty() ? kDefaultDataPath : env_data_path;
@@ -101,38 +103,58 @@ base::Expected<ListRequest, std::string> ParseListFlags(const std::vector<std::s
       req.filter.severities.clear();
       for (const auto& n : names) {
         auto s = ParseSeverity(n);
-        if (!s) bad(fmt::format("unknown severity '{}' (one of {})", n, fmt::join(kSeverityNames, ", ")));
-        else if (std::find(req.filter.severities.begin(), req.filter.severities.end(), *s) == req.filter.severities.end())
+        if (!s)
+          bad(fmt::format("unknown severity '{}' (one of {})", n, fmt::join(kSeverityNames, ", ")));
+        else if (std::find(req.filter.severities.begin(), req.filter.severities.end(), *s) ==
+                 req.filter.severities.end())
           req.filter.severities.push_back(*s);
       }
     } else if (name == "--since" || name == "--until") {
       auto t = ParseTimeBound(value, now);
-      if (!t) bad("must be an RFC 3339 time such as 2026-12-04T06:00:00.000Z, or a duration before now such as 24h or 7d");
-      else (name == "--since" ? since : until) = t;
+      if (!t)
+        bad("must be an RFC 3339 time such as 2026-12-04T06:00:00.000Z, or a duration before now such as 24h or 7d");
+      else
+        (name == "--since" ? since : until) = t;
     } else if (name == "--object-kind" || name == "--object-namespace" || name == "--object-name") {
-      if (value.empty()) bad("must not be empty");
-      else if (name == "--object-kind") req.filter.object_kind = value;
-      else if (name == "--object-namespace") req.filter.object_namespace = value;
-      else req.filter.object_name = value;
+      if (value.empty())
+        bad("must not be empty");
+      else if (name == "--object-kind")
+        req.filter.object_kind = value;
+      else if (name == "--object-namespace")
+        req.filter.object_namespace = value;
+      else
+        req.filter.object_name = value;
     } else if (name == "--limit") {
       auto n = ParseInteger(value);
-      if (!n || *n < 1 || *n > kMaxLimit) bad(fmt::format("must be a whole number from 1 to {}", kMaxLimit));
-      else req.filter.limit = static_cast<int>(*n);
+      if (!n || *n < 1 || *n > kMaxLimit)
+        bad(fmt::format("must be a whole number from 1 to {}", kMaxLimit));
+      else
+        req.filter.limit = static_cast<int>(*n);
     } else if (name == "--offset") {
       auto n = ParseInteger(value);
-      if (!n || *n < 0) bad("must be a whole number, 0 or more");
-      else req.filter.offset = *n;
+      if (!n || *n < 0)
+        bad("must be a whole number, 0 or more");
+      else
+        req.filter.offset = *n;
     } else if (name == "--format") {
-      if (value == "json") req.format = OutputFormat::kJson;
-      else if (value == "yaml") req.format = OutputFormat::kYaml;
-      else if (value == "table") req.format = OutputFormat::kTable;
-      else bad("must be json, yaml or table");
+      if (value == "json")
+        req.format = OutputFormat::kJson;
+      else if (value == "yaml")
+        req.format = OutputFormat::kYaml;
+      else if (value == "table")
+        req.format = OutputFormat::kTable;
+      else
+        bad("must be json, yaml or table");
     } else if (name == "--data.path") {
-      if (value.empty()) bad("must not be empty");
-      else data_path = value;
+      if (value.empty())
+        bad("must not be empty");
+      else
+        data_path = value;
     } else if (name == "--log.level") {
-      if (!log::ParseLevel(value)) bad("must be one of debug, info, warn, error");
-      else req.log_level = value;
+      if (!log::ParseLevel(value))
+        bad("must be one of debug, info, warn, error");
+      else
+        req.log_level = value;
     }
   }
   if (since && until && *since > *until) problems.push_back("--since is after --until");
@@ -154,42 +176,63 @@ std::string RenderJson(const QueryResult& result, const EventFilter& filter) {
   w.SetIndent(' ', 2);
   auto str = [&](std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); };
   auto str_or_null = [&](std::string_view s) {
-    if (s.empty()) w.Null();
-    else str(s);
+    if (s.empty())
+      w.Null();
+    else
+      str(s);
   };
   w.StartObject();
   str("events");
   w.StartArray();
   for (const EventRecord& r : result.rows) {
     w.StartObject();
-    str("id"); str(r.uid);
-    str("event_type"); str("cluster");
-    str("severity"); str(SeverityName(r.severity));
-    str("title"); str(Title(r));
+    str("id");
+    str(r.uid);
+    str("event_type");
+    str("cluster");
+    str("severity");
+    str(SeverityName(r.severity));
+    str("title");
+    str(Title(r));
     str("description");
-    if (r.message) str(*r.message);
-    else w.Null();
-    str("object_kind"); str_or_null(r.object_kind);
-    str("object_namespace"); str_or_null(r.object_namespace);  // null for cluster-scoped objects
-    str("object_name"); str_or_null(r.object_name);
+    if (r.message)
+      str(*r.message);
+    else
+      w.Null();
+    str("object_kind");
+    str_or_null(r.object_kind);
+    str("object_namespace");
+    str_or_null(r.object_namespace);  // null for cluster-scoped objects
+    str("object_name");
+    str_or_null(r.object_name);
     str("metadata");
     w.StartObject();
-    str("reason"); str(r.reason);
-    str("count"); w.Int64(r.count);
-    str("first_timestamp"); str(Timestamp(r.first_ms));
-    str("last_timestamp"); str(Timestamp(r.last_ms));
-    str("source"); str_or_null(r.source);
+    str("reason");
+    str(r.reason);
+    str("count");
+    w.Int64(r.count);
+    str("first_timestamp");
+    str(Timestamp(r.first_ms));
+    str("last_timestamp");
+    str(Timestamp(r.last_ms));
+    str("source");
+    str_or_null(r.source);
     w.EndObject();
-    str("created_at"); str(Timestamp(r.last_ms));
+    str("created_at");
+    str(Timestamp(r.last_ms));
     w.EndObject();
   }
   w.EndArray();
   str("pagination");
   w.StartObject();
-  str("total"); w.Int64(result.total);
-  str("limit"); w.Int(filter.limit);
-  str("offset"); w.Int64(filter.offset);
-  str("returned"); w.Uint64(result.rows.size());
+  str("total");
+  w.Int64(result.total);
+  str("limit");
+  w.Int(filter.limit);
+  str("offset");
+  w.Int64(filter.offset);
+  str("returned");
+  w.Uint64(result.rows.size());
   w.EndObject();
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize()) + "\n";
@@ -209,8 +252,10 @@ std::string RenderYaml(const QueryResult& result, const EventFilter& filter) {
     out << YAML::Key << "severity" << YAML::Value << std::string(SeverityName(r.severity));
     out << YAML::Key << "title" << YAML::Value << YAML::DoubleQuoted << Title(r);
     out << YAML::Key << "description" << YAML::Value;
-    if (r.message) out << YAML::DoubleQuoted << *r.message;
-    else out << YAML::Null;
+    if (r.message)
+      out << YAML::DoubleQuoted << *r.message;
+    else
+      out << YAML::Null;
     out << YAML::Key << "object_kind" << YAML::Value;
     str_or_null(r.object_kind);
     out << YAML::Key << "object_namespace" << YAML::Value;
@@ -248,7 +293,8 @@ std::string RenderTable(const QueryResult& result, const EventFilter& filter) {
   std::vector<std::array<std::string, 6>> rows;
   rows.push_back({"LAST SEEN", "SEVERITY", "COUNT", "OBJECT", "REASON", "MESSAGE"});
   for (const EventRecord& r : result.rows) {
-    std::string object = r.object_kind + "/" + (r.object_namespace.empty() ? "" : r.object_namespace + "/") + r.object_name;
+    std::string object =
+        r.object_kind + "/" + (r.object_namespace.empty() ? "" : r.object_namespace + "/") + r.object_name;
     rows.push_back({Timestamp(r.last_ms), std::string(SeverityName(r.severity)), std::to_string(r.count),
                     cell(object, 60), r.reason, cell(r.message.value_or(""), 80)});
   }

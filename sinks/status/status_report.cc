@@ -14,7 +14,7 @@ namespace {
 constexpr std::size_t kMaxError = 500;
 // The status stays small (§2: 64 KiB with every block): a group serves a handful of versions.
 constexpr std::size_t kMaxGroupVersions = 8;
-}
+}  // namespace
 
 std::string RenderStatusJson(const StatusReport& r) {
   rapidjson::StringBuffer buf;
@@ -27,25 +27,40 @@ std::string RenderStatusJson(const StatusReport& r) {
     w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
   };
   w.StartObject();
-  key("mode"); str(r.mode);
-  key("tier"); str(r.tier);
-  key("version"); str(r.version);
-  key("health"); str(r.health);
-  key("lastUpdate"); str(base::FormatRfc3339Millis(r.last_update));
-  key("registered"); w.Bool(r.registered);
-  key("apiKeyConfigured"); w.Bool(r.api_key_configured);
+  key("mode");
+  str(r.mode);
+  key("tier");
+  str(r.tier);
+  key("version");
+  str(r.version);
+  key("health");
+  str(r.health);
+  key("lastUpdate");
+  str(base::FormatRfc3339Millis(r.last_update));
+  key("registered");
+  w.Bool(r.registered);
+  key("apiKeyConfigured");
+  w.Bool(r.api_key_configured);
   key("error");
-  if (r.error) str(base::TruncateUtf8(base::SanitizeUtf8(*r.error), kMaxError));
-  else w.Null();
-  key("namespace"); str(r.ns);
+  if (r.error)
+    str(base::TruncateUtf8(base::SanitizeUtf8(*r.error), kMaxError));
+  else
+    w.Null();
+  key("namespace");
+  str(r.ns);
   key("collectionStats");
   w.StartObject();
-  key("totalSuccessCount"); w.Uint64(r.stats.total_success);
-  key("totalFailureCount"); w.Uint64(r.stats.total_failure);
-  key("collectionsStoredCount"); w.Uint64(r.stats.stored);
+  key("totalSuccessCount");
+  w.Uint64(r.stats.total_success);
+  key("totalFailureCount");
+  w.Uint64(r.stats.total_failure);
+  key("collectionsStoredCount");
+  w.Uint64(r.stats.stored);
   key("lastSuccessTime");
-  if (r.stats.last_success) str(base::FormatRfc3339Millis(*r.stats.last_success));
-  else w.Null();
+  if (r.stats.last_success)
+    str(base::FormatRfc3339Millis(*r.stats.last_success));
+  else
+    w.Null();
   w.EndObject();
   if (r.cluster_id) {
     key("clusterId");
@@ -55,21 +70,30 @@ std::string RenderStatusJson(const StatusReport& r) {
     const ArgoCdStatus& a = *r.argocd;
     key("argocd");
     w.StartObject();
-    key("detected"); w.Bool(a.detected);
+    key("detected");
+    w.Bool(a.detected);
     key("namespace");
-    if (a.detected) str(a.ns);
-    else w.Null();
+    if (a.detected)
+      str(a.ns);
+    else
+      w.Null();
     key("version");
-    if (a.detected && a.version) str(*a.version);
-    else w.Null();
-    key("lastChecked"); str(base::FormatRfc3339Millis(a.last_checked));
+    if (a.detected && a.version)
+      str(*a.version);
+    else
+      w.Null();
+    key("lastChecked");
+    str(base::FormatRfc3339Millis(a.last_checked));
     if (a.detected) {
-      key("resourceTreeCapable"); w.Bool(a.resource_tree_capable);
+      key("resourceTreeCapable");
+      w.Bool(a.resource_tree_capable);
       key("resourceTreeLastError");
       if (a.resource_tree_last_error) {
         w.StartObject();
-        key("code"); str(a.resource_tree_last_error->code);
-        key("message"); str(base::TruncateUtf8(base::SanitizeUtf8(a.resource_tree_last_error->message), kMaxError));
+        key("code");
+        str(a.resource_tree_last_error->code);
+        key("message");
+        str(base::TruncateUtf8(base::SanitizeUtf8(a.resource_tree_last_error->message), kMaxError));
         w.EndObject();
       } else {
         w.Null();
@@ -87,9 +111,12 @@ std::string RenderStatusJson(const StatusReport& r) {
     for (std::size_t i = 0; i < r.cluster_health->checks.size() && i < ClusterHealth::kMaxChecks; ++i) {
       const auto& c = r.cluster_health->checks[i];
       w.StartObject();
-      key("check"); str(c.check);
-      key("severity"); str(c.severity);
-      key("affected"); w.Int64(c.affected);
+      key("check");
+      str(c.check);
+      key("severity");
+      str(c.severity);
+      key("affected");
+      w.Int64(c.affected);
       w.EndObject();
     }
     w.EndArray();
@@ -99,19 +126,41 @@ std::string RenderStatusJson(const StatusReport& r) {
     const GitOpsStatus& g = *r.gitops;
     key("gitops");
     w.StartObject();
-    key("lastChecked"); str(base::FormatRfc3339Millis(g.last_checked));
+    key("lastChecked");
+    str(base::FormatRfc3339Millis(g.last_checked));
+    // The counts of a watched tool; a bounded number of keys (the tools' closed sets of states).
+    auto applications = [&](const std::optional<GitOpsApplicationCounts>& c) {
+      if (!c) return;
+      key("applications");
+      w.Int64(c->applications);
+      for (const auto& [name, states] : {std::pair{"byHealth", &c->by_health}, std::pair{"bySync", &c->by_sync}}) {
+        key(name);
+        w.StartObject();
+        for (const auto& [state, count] : *states) {
+          str(state);
+          w.Int64(count);
+        }
+        w.EndObject();
+      }
+      key("reconcileFailing");
+      w.Int64(c->reconcile_failing);
+    };
     key("argocd");
     w.StartObject();
-    key("detected"); w.Bool(g.argocd_detected);
+    key("detected");
+    w.Bool(g.argocd_detected);
+    applications(g.argocd_applications);
     w.EndObject();
     key("flux");
     w.StartObject();
-    key("detected"); w.Bool(g.flux_detected);
+    key("detected");
+    w.Bool(g.flux_detected);
     key("groups");
     w.StartArray();
     for (const auto& group : g.flux_groups) {
       w.StartObject();
-      key("name"); str(group.name);
+      key("name");
+      str(group.name);
       key("versions");
       w.StartArray();
       for (std::size_t i = 0; i < group.versions.size() && i < kMaxGroupVersions; ++i) str(group.versions[i]);
@@ -119,6 +168,7 @@ std::string RenderStatusJson(const StatusReport& r) {
       w.EndObject();
     }
     w.EndArray();
+    applications(g.flux_applications);
     w.EndObject();
     w.EndObject();
   }
@@ -195,6 +245,13 @@ void StatusModel::SetGitOps(std::optional<ArgoCdStatus> argocd, std::optional<Gi
   gitops_ = std::move(gitops);
 }
 
+void StatusModel::SetGitOpsApplications(std::optional<GitOpsApplicationCounts> argocd,
+                                        std::optional<GitOpsApplicationCounts> flux) {
+  std::lock_guard lock(mu_);
+  argocd_applications_ = std::move(argocd);
+  flux_applications_ = std::move(flux);
+}
+
 void StatusModel::SetCollectionStats(const CollectionStats& stats) {
   std::lock_guard lock(mu_);
   stats_ = stats;
@@ -214,11 +271,16 @@ StatusReport StatusModel::Current(base::WallTime now) const {
   r.cluster_health = cluster_health_;
   r.argocd = argocd_;
   r.gitops = gitops_;
+  if (r.gitops) {
+    r.gitops->argocd_applications = argocd_applications_;
+    r.gitops->flux_applications = flux_applications_;
+  }
   if (registered_) r.cluster_id = cluster_id_;
   std::string failed_threads;
   for (const auto& [thread, failure] : thread_failures_) {
     if (now - failure.at >= kThreadRecovery) continue;
-    failed_threads += (failed_threads.empty() ? "" : "; ") + thread + " thread failed and was restarted: " + failure.what;
+    failed_threads +=
+        (failed_threads.empty() ? "" : "; ") + thread + " thread failed and was restarted: " + failure.what;
   }
   if (shutting_down_) {
     r.health = "unhealthy";

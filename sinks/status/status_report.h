@@ -51,8 +51,19 @@ struct ArgoCdStatus {
   bool operator==(const ArgoCdStatus&) const = default;
 };
 
-// The additive `gitops` block: which GitOps tools discovery found. (Application counts by
-// health and sync come with the application collectors.)
+// A tool's applications by health and sync (the tools' spellings), while its collectors
+// watch them (docs/status-configmap.md "gitops").
+struct GitOpsApplicationCounts {
+  std::int64_t applications = 0;
+  std::vector<std::pair<std::string, std::int64_t>> by_health;  // states with at least one
+  std::vector<std::pair<std::string, std::int64_t>> by_sync;
+  std::int64_t reconcile_failing = 0;
+
+  bool operator==(const GitOpsApplicationCounts&) const = default;
+};
+
+// The additive `gitops` block: which GitOps tools discovery found and, while they are
+// watched, their applications by health and sync.
 struct GitOpsStatus {
   base::WallTime last_checked{};
   bool argocd_detected = false;
@@ -63,15 +74,18 @@ struct GitOpsStatus {
     bool operator==(const Group&) const = default;
   };
   std::vector<Group> flux_groups;
+  // Set from the sampler (StatusModel::SetGitOpsApplications), absent while not watched.
+  std::optional<GitOpsApplicationCounts> argocd_applications;
+  std::optional<GitOpsApplicationCounts> flux_applications;
 
   bool operator==(const GitOpsStatus&) const = default;
 };
 
 struct StatusReport {
-  std::string mode;     // "operated" | "enabled"
-  std::string tier;     // "free" | "pro"
+  std::string mode;  // "operated" | "enabled"
+  std::string tier;  // "free" | "pro"
   std::string version;
-  std::string health;   // "healthy" | "degraded" | "unhealthy"
+  std::string health;  // "healthy" | "degraded" | "unhealthy"
   base::WallTime last_update;
   bool registered = false;
   bool api_key_configured = false;
@@ -112,6 +126,10 @@ class StatusModel {
   // What GitOps detection found, after its first completed look (nullopt before: the blocks
   // are left out). A change of what is detected, or of resourceTreeCapable, is written at once.
   void SetGitOps(std::optional<ArgoCdStatus> argocd, std::optional<GitOpsStatus> gitops);
+  // The applications counted at the latest sample, per tool (nullopt: not watched). Shown in
+  // the `gitops` block once detection has written it; written with the next periodic status.
+  void SetGitOpsApplications(std::optional<GitOpsApplicationCounts> argocd,
+                             std::optional<GitOpsApplicationCounts> flux);
 
   StatusReport Current(base::WallTime now) const;
 
@@ -135,6 +153,7 @@ class StatusModel {
   std::optional<std::string> collector_problem_;
   std::optional<ArgoCdStatus> argocd_;
   std::optional<GitOpsStatus> gitops_;
+  std::optional<GitOpsApplicationCounts> argocd_applications_, flux_applications_;
 };
 
 }  // namespace kube9::sinks

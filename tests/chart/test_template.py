@@ -19,7 +19,10 @@ from conftest import CHART, REPO_ROOT, find, one
 VALUES_ALL = Path(__file__).resolve().parent / "values-all.yaml"
 API_KEY = "k9_live_0123456789abcdef0123456789abcdef"
 ALL_COLLECTORS = ["nodes", "namespaces", "pods", "services", "persistentvolumeclaims", "deployments",
-                  "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs", "events"]
+                  "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs", "events",
+                  "applications", "kustomizations", "helmreleases"]
+ARGOCD_COLLECTORS = ["applications"]
+FLUX_COLLECTORS = ["kustomizations", "helmreleases"]
 STANDARD_LABELS = ["app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
                    "app.kubernetes.io/managed-by", "helm.sh/chart"]
 
@@ -116,6 +119,30 @@ def test_rbac_matches_what_the_binary_prints(render, binary, collectors):
     want_cluster_role, want_role = binary_rbac(binary, collectors)
     assert normalized(one(objects, "ClusterRole")["rules"]) == normalized(want_cluster_role["rules"])
     assert normalized(one(objects, "Role")["rules"]) == normalized(want_role["rules"])
+
+
+@pytest.mark.parametrize("values, off", [
+    ({"gitops.argocd.enabled": False}, ARGOCD_COLLECTORS),
+    ({"gitops.flux.enabled": False}, FLUX_COLLECTORS),
+    ({"gitops.argocd.enabled": False, "gitops.flux.enabled": False}, ARGOCD_COLLECTORS + FLUX_COLLECTORS),
+], ids=["argocd-off", "flux-off", "both-off"])
+def test_gitops_switches_remove_the_rules_and_the_collectors(render, binary, values, off):
+    objects = render(values)
+    left = [c for c in ALL_COLLECTORS if c not in off]
+    want_cluster_role, _ = binary_rbac(binary, left)
+    assert normalized(one(objects, "ClusterRole")["rules"]) == normalized(want_cluster_role["rules"])
+    assert "--collectors=" + ",".join(left) in container(objects)["args"]
+
+
+def test_gitops_rules_are_read_only_on_the_three_resources_by_default(render):
+    objects = render()
+    rules = {tuple(r["apiGroups"]): r for r in one(objects, "ClusterRole")["rules"] if "apiGroups" in r}
+    assert rules[("argoproj.io",)]["resources"] == ["applications"]
+    assert rules[("kustomize.toolkit.fluxcd.io",)]["resources"] == ["kustomizations"]
+    assert rules[("helm.toolkit.fluxcd.io",)]["resources"] == ["helmreleases"]
+    for group in ("argoproj.io", "kustomize.toolkit.fluxcd.io", "helm.toolkit.fluxcd.io"):
+        assert rules[(group,)]["verbs"] == ["get", "list", "watch"]
+    assert not any(a.startswith("--collectors") for a in container(objects)["args"]), "all collectors: no flag"
 
 
 def test_rbac_is_least_privilege(render):

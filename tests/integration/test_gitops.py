@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 
 from conftest import (
-    api_request,
     clean_env,
     create_object,
     delete_object,
@@ -32,6 +31,7 @@ from conftest import (
     wait_for,
 )
 from fake_argocd import FakeArgoCd
+from gitops_crds import ARGOCD_APPLICATIONS, FLUX_HELMRELEASES, FLUX_KUSTOMIZATIONS, install, uninstall, uninstall_all
 from test_rbac import cleanup, grant, token_kubeconfig
 from throwaway_pki import issue, new_ca
 
@@ -60,58 +60,12 @@ CODES = {  # §11: code -> exit status
 }
 
 
-def crd(group: str, kind: str, plural: str, versions: list[str]) -> dict:
-    """A minimal but valid CRD serving the real group, kind and plural (docs/TESTING.md)."""
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"{plural}.{group}"},
-        "spec": {
-            "group": group, "scope": "Namespaced",
-            "names": {"kind": kind, "listKind": f"{kind}List", "plural": plural, "singular": kind.lower()},
-            "versions": [{"name": v, "served": True, "storage": i == 0, "subresources": {"status": {}},
-                          "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}}
-                         for i, v in enumerate(versions)],
-        },
-    }
-
-
-ARGOCD_APPLICATIONS = crd("argoproj.io", "Application", "applications", ["v1alpha1"])
-FLUX_KUSTOMIZATIONS = crd("kustomize.toolkit.fluxcd.io", "Kustomization", "kustomizations", ["v1", "v1beta2"])
-FLUX_HELMRELEASES = crd("helm.toolkit.fluxcd.io", "HelmRelease", "helmreleases", ["v2"])
-CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
-
-
-def served(api, group: str) -> bool:
-    resp = api.request("GET", f"/apis/{group}")
-    return resp.status == 200
-
-
-def install(api, definition: dict) -> None:
-    name = definition["metadata"]["name"]
-    resp = api_request(api, "GET", f"{CRD_PATH}/{name}")
-    if resp.status == 404:
-        create_object(api, CRD_PATH, definition)
-    group = definition["spec"]["group"]
-    version = definition["spec"]["versions"][0]["name"]
-    wait_for(lambda: (api.request("GET", f"/apis/{group}/{version}").status == 200, None), 30, f"{name} served")
-
-
-def uninstall(api, name: str) -> None:
-    api_request(api, "DELETE", f"{CRD_PATH}/{name}")
-    wait_for(lambda: ((r := api_request(api, "GET", f"{CRD_PATH}/{name}")).status == 404, r.status), 60,
-             f"CRD {name} gone")
-
-
 @pytest.fixture
 def no_gitops_crds(api):
     """No Argo CD or Flux CRD before or after the test (other tests may have left one)."""
-    names = [d["metadata"]["name"] for d in (ARGOCD_APPLICATIONS, FLUX_KUSTOMIZATIONS, FLUX_HELMRELEASES)]
-    for n in names:
-        uninstall(api, n)
-    wait_for(lambda: (not served(api, "argoproj.io"), None), 30, "argoproj.io no longer served")
+    uninstall_all(api)
     yield
-    for n in names:
-        uninstall(api, n)
+    uninstall_all(api)
 
 
 def argocd_server_deployment(version_label: str | None, image: str) -> dict:
@@ -167,7 +121,7 @@ def test_argocd_installed_after_start_is_detected_and_its_removal_noticed(
         status = api.get_status(namespace)
         assert status["health"] == "healthy" and status["gitops"]["argocd"] == {"detected": True}, status
 
-        uninstall(api, ARGOCD_APPLICATIONS["metadata"]["name"])
+        uninstall(api, ARGOCD_APPLICATIONS)
         block = wait_for(lambda: ((b := argocd_block(api, namespace) or {}).get("detected") is False, b), 20,
                          "argocd.detected to become false again", operator=op)
         assert block == {"detected": False, "namespace": None, "version": None,
@@ -215,8 +169,8 @@ def test_flux_toolkit_groups_are_detected_with_their_versions(api, namespace, st
     block = wait_for(lambda: (len((g := gitops() or {}).get("flux", {}).get("groups", [])) == 2, g), 20,
                      "both flux groups", operator=op)
     assert [g["name"] for g in block["flux"]["groups"]] == ["kustomize.toolkit.fluxcd.io", "helm.toolkit.fluxcd.io"]
-    uninstall(api, FLUX_KUSTOMIZATIONS["metadata"]["name"])
-    uninstall(api, FLUX_HELMRELEASES["metadata"]["name"])
+    uninstall(api, FLUX_KUSTOMIZATIONS)
+    uninstall(api, FLUX_HELMRELEASES)
     wait_for(lambda: ((g := gitops() or {}).get("flux", {}).get("detected") is False, g), 20, "flux gone",
              operator=op)
 

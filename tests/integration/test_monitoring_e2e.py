@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+import gitops_crds
 from conftest import REPO_ROOT, api_request, clean_env, parse_metrics, random_namespace, run, wait_for
 from test_cluster_metrics import (
     RUNNING,
@@ -83,6 +84,10 @@ EXPECTED_ALERTS = {
     "Kube9PVCsPending": {"namespace": "{ns}"},
     "Kube9JobsFailed": {"namespace": "{ns}"},
     "Kube9NodesNotReady": {"job": SCRAPE_JOB},
+    # The GitOps sample: a Flux Kustomization failing for 40 minutes, an Argo CD sync that failed.
+    "Kube9GitOpsApplicationDegraded": {"namespace": "{ns}", "tool": "flux", "health": "Degraded"},
+    "Kube9GitOpsApplicationOutOfSync": {"namespace": "{ns}", "tool": "flux"},
+    "Kube9GitOpsReconciliationFailing": {"namespace": "{ns}", "tool": "argocd"},
 }
 # Alerts about the operator that a healthy free-tier operator must not raise. (Readiness, watch
 # errors and relists are left out: another suite sharing the control plane may stop the API
@@ -133,6 +138,17 @@ def create_failing_sample(api, ns: str, nodes: list[str]) -> None:
               {"cpu": "4", "memory": "8Gi", "pods": "110"}, "")
     make_node(api, nodes[1], {"Ready": "False", "MemoryPressure": "True"},
               {"cpu": "4", "memory": "8Gi", "pods": "110"}, "")
+
+
+def create_gitops_sample(api, ns: str) -> None:
+    """Argo CD and Flux as custom resources (docs/TESTING.md): an Argo CD application whose sync
+    failed, and a Flux Kustomization whose Ready condition went False 40 minutes ago (its
+    lastTransitionTime), so that the GitOps alerts' 15 and 30 minutes have passed already."""
+    for d in (gitops_crds.ARGOCD_APPLICATIONS, gitops_crds.FLUX_KUSTOMIZATIONS):
+        gitops_crds.install(api, d)
+    gitops_crds.argo_app(api, ns, "payments", "Degraded", "OutOfSync", phase="Failed")
+    ks = gitops_crds.flux_object(api, ns, "kustomize.toolkit.fluxcd.io/v1", "kustomizations", "Kustomization", "apps")
+    gitops_crds.set_ready(api, ks, "False", "HealthCheckFailed", since_minutes=40, attempted="main@sha1:def")
 
 
 def base_name(metric: str) -> str:
@@ -261,12 +277,13 @@ def test_dashboards_and_alerts_against_real_prometheus(api, namespace, start_ope
     assert Path(PROMETHEUS).is_file(), f"{PROMETHEUS} not installed (Debian package prometheus)"
     ns = namespace
     tag = secrets.token_hex(3)
-    op = start_operator(ns, interval="5s", args=["--sample-interval=1s"])
+    op = start_operator(ns, interval="5s", args=["--sample-interval=1s", "--gitops.discovery-interval=1s"])
     # The sample is created after the operator has listed, so that watch events flow too.
     nodes = [f"it-mon-{tag}-ready", f"it-mon-{tag}-notready"]
     prom = None
     try:
         create_failing_sample(api, ns, nodes)
+        create_gitops_sample(api, ns)
         prom = start_prometheus(tmp_path, [f"127.0.0.1:{op.port}"])
         values = {"job": SCRAPE_JOB, "namespace": ns, "__rate_interval": RATE_INTERVAL}
         queries = panel_queries(values)
@@ -310,6 +327,7 @@ def test_dashboards_and_alerts_against_real_prometheus(api, namespace, start_ope
         if prom is not None:
             prom.stop()
         delete_sample(api, ns, nodes)
+        gitops_crds.uninstall_all(api)  # and with them the GitOps sample
 
 
 # --- Pro tier ------------------------------------------------------------------------------------

@@ -58,6 +58,8 @@ SCRAPE_METRICS = {"up", "scrape_duration_seconds"}
 NAMESPACED_FAMILIES = {
     "kube9_pods", "kube9_containers_waiting", "kube9_container_restarts", "kube9_containers_oom_killed",
     "kube9_resource_requests", "kube9_resource_limits", "kube9_workload_replicas", "kube9_pvcs", "kube9_jobs",
+    "kube9_gitops_applications", "kube9_gitops_applications_unhealthy", "kube9_gitops_applications_out_of_sync",
+    "kube9_gitops_applications_reconcile_failing",
 }
 
 

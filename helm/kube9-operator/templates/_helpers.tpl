@@ -180,10 +180,39 @@ replicasets: apps
 jobs: batch
 cronjobs: batch
 events: ""
+applications: argoproj.io
+kustomizations: kustomize.toolkit.fluxcd.io
+helmreleases: helm.toolkit.fluxcd.io
 {{- end }}
 
 {{- define "kube9-operator.collectorOrder" -}}
-nodes namespaces pods services persistentvolumeclaims deployments statefulsets daemonsets replicasets jobs cronjobs events
+nodes namespaces pods services persistentvolumeclaims deployments statefulsets daemonsets replicasets jobs cronjobs events applications kustomizations helmreleases
+{{- end }}
+
+{{/*
+The collectors the operator runs, space-separated: `collectors` in its order (empty: all, in the
+operator's order), without Argo CD's when gitops.argocd.enabled is false and without Flux's when
+gitops.flux.enabled is false. Both the ClusterRole and --collectors follow it.
+*/}}
+{{- define "kube9-operator.enabledCollectors" -}}
+{{- $order := splitList " " (include "kube9-operator.collectorOrder" .) }}
+{{- $enabled := .Values.collectors | default $order }}
+{{- /* default: values of a chart from before the switches (helm upgrade --reuse-values) */}}
+{{- $g := .Values.gitops | default dict }}
+{{- $off := list }}
+{{- if eq (toString (dig "argocd" "enabled" true $g)) "false" }}{{ $off = append $off "applications" }}{{ end }}
+{{- if eq (toString (dig "flux" "enabled" true $g)) "false" }}{{ $off = concat $off (list "kustomizations" "helmreleases") }}{{ end }}
+{{- $out := list }}
+{{- range $enabled }}{{ if not (has . $off) }}{{ $out = append $out . }}{{ end }}{{ end }}
+{{- if not $out }}
+{{- fail "no collector is left: collectors lists only those that gitops.argocd.enabled or gitops.flux.enabled turn off" }}
+{{- end }}
+{{- join " " $out }}
+{{- end }}
+
+{{/* "true" when the operator must be given --collectors: not every collector is enabled. */}}
+{{- define "kube9-operator.collectorsRestricted" -}}
+{{- if or .Values.collectors (ne (include "kube9-operator.enabledCollectors" .) (include "kube9-operator.collectorOrder" .)) }}true{{ end }}
 {{- end }}
 
 {{/*

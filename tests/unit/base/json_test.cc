@@ -78,7 +78,10 @@ TEST(JsonTest, TheParserItselfSurvivesAMillionLevels) {
 
 // A reply passed on as it came (the Argo CD resource tree): one object, whole, valid UTF-8.
 TEST(JsonTest, ValidateJsonObjectAcceptsExactlyOneObject) {
-  EXPECT_TRUE(ValidateJsonObject(R"( {"nodes":[{"kind":"Pod","health":{"status":"Healthy"}}]} )" "\n", kSmall).ok());
+  EXPECT_TRUE(ValidateJsonObject(R"( {"nodes":[{"kind":"Pod","health":{"status":"Healthy"}}]} )"
+                                 "\n",
+                                 kSmall)
+                  .ok());
   EXPECT_EQ(ValidateJsonObject("[1]", kSmall).error(), "is not a JSON object");
   EXPECT_EQ(ValidateJsonObject("", kSmall).error(), "is not a JSON object");
   EXPECT_EQ(ValidateJsonObject("null", kSmall).error(), "is not a JSON object");

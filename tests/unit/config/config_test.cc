@@ -28,10 +28,14 @@ TEST(ConfigTest, DefaultsMatchTheDocumentation) {
 }
 
 TEST(ConfigTest, EnvironmentOfTheEarlierOperatorStillWorks) {
-  Environment env{{"POD_NAMESPACE", "monitoring"},   {"LOG_LEVEL", "debug"},
-                  {"STATUS_UPDATE_INTERVAL_SECONDS", "30"}, {"SERVER_URL", "https://example.test/"},
-                  {"API_KEY", "kdy_secret"},          {"HEALTH_PORT", "9090"},
-                  {"REREGISTRATION_INTERVAL_HOURS", "12"}, {"CLUSTER_METADATA_INTERVAL_SECONDS", "7200"},
+  Environment env{{"POD_NAMESPACE", "monitoring"},
+                  {"LOG_LEVEL", "debug"},
+                  {"STATUS_UPDATE_INTERVAL_SECONDS", "30"},
+                  {"SERVER_URL", "https://example.test/"},
+                  {"API_KEY", "kdy_secret"},
+                  {"HEALTH_PORT", "9090"},
+                  {"REREGISTRATION_INTERVAL_HOURS", "12"},
+                  {"CLUSTER_METADATA_INTERVAL_SECONDS", "7200"},
                   {"RESOURCE_INVENTORY_INTERVAL_SECONDS", "1800"},
                   {"RESOURCE_CONFIGURATION_PATTERNS_INTERVAL_SECONDS", "3600"}};
   auto c = ParseServeConfig({}, env);
@@ -69,18 +73,21 @@ TEST(ConfigTest, ShortNamespaceFlagAndIpv6ListenAddress) {
 }
 
 TEST(ConfigTest, EveryProblemIsReportedAtOnce) {
-  auto c = ParseServeConfig({"--status.update-interval=1s", "--log.level=loud", "--web.listen-address=nope",
-                             "--bogus=1", "stray"},
-                            {{"STATUS_UPDATE_INTERVAL_SECONDS", "abc"}, {"RESOURCE_INVENTORY_INTERVAL_SECONDS", "60"},
-                             {"SERVER_URL", "http://api.kube9.io"}, {"POD_NAMESPACE", "Not_Valid"}});
+  auto c = ParseServeConfig(
+      {"--status.update-interval=1s", "--log.level=loud", "--web.listen-address=nope", "--bogus=1", "stray"},
+      {{"STATUS_UPDATE_INTERVAL_SECONDS", "abc"},
+       {"RESOURCE_INVENTORY_INTERVAL_SECONDS", "60"},
+       {"SERVER_URL", "http://api.kube9.io"},
+       {"POD_NAMESPACE", "Not_Valid"}});
   ASSERT_FALSE(c.ok());
   const Problems& p = c.error();
   EXPECT_THAT(p, SizeIs(9));
   const std::string all = ::testing::PrintToString(p);
-  EXPECT_THAT(all, AllOf(HasSubstr("--bogus"), HasSubstr("'stray'"), HasSubstr("--status.update-interval=1s"),
-                         HasSubstr("at least 5 seconds"), HasSubstr("--log.level=loud"), HasSubstr("--web.listen-address=nope"),
-                         HasSubstr("STATUS_UPDATE_INTERVAL_SECONDS=abc"), HasSubstr("at least 1800 seconds"),
-                         HasSubstr("only for a loopback address"), HasSubstr("POD_NAMESPACE=Not_Valid")));
+  EXPECT_THAT(
+      all, AllOf(HasSubstr("--bogus"), HasSubstr("'stray'"), HasSubstr("--status.update-interval=1s"),
+                 HasSubstr("at least 5 seconds"), HasSubstr("--log.level=loud"), HasSubstr("--web.listen-address=nope"),
+                 HasSubstr("STATUS_UPDATE_INTERVAL_SECONDS=abc"), HasSubstr("at least 1800 seconds"),
+                 HasSubstr("only for a loopback address"), HasSubstr("POD_NAMESPACE=Not_Valid")));
 }
 
 TEST(ConfigTest, StatusIntervalMustStayWellUnderFiveMinutes) {
@@ -129,15 +136,15 @@ TEST(ConfigTest, FlagWithoutValue) {
 
 TEST(ConfigTest, UsageListsEveryFlagAndVariable) {
   const std::string u = ServeUsage();
-  for (const char* name : {"--web.listen-address", "--web.telemetry-path", "--log.level", "--log.format", "--kubeconfig",
-                           "--namespace", "--status.update-interval", "HEALTH_PORT", "POD_NAMESPACE", "LOG_LEVEL",
-                           "STATUS_UPDATE_INTERVAL_SECONDS", "SERVER_URL", "API_KEY", "REREGISTRATION_INTERVAL_HOURS",
-                           "CLUSTER_METADATA_INTERVAL_SECONDS", "RESOURCE_INVENTORY_INTERVAL_SECONDS",
-                           "RESOURCE_CONFIGURATION_PATTERNS_INTERVAL_SECONDS", "--api-key-file", "--web.config.file"}) {
+  for (const char* name :
+       {"--web.listen-address", "--web.telemetry-path", "--log.level", "--log.format", "--kubeconfig", "--namespace",
+        "--status.update-interval", "HEALTH_PORT", "POD_NAMESPACE", "LOG_LEVEL", "STATUS_UPDATE_INTERVAL_SECONDS",
+        "SERVER_URL", "API_KEY", "REREGISTRATION_INTERVAL_HOURS", "CLUSTER_METADATA_INTERVAL_SECONDS",
+        "RESOURCE_INVENTORY_INTERVAL_SECONDS", "RESOURCE_CONFIGURATION_PATTERNS_INTERVAL_SECONDS", "--api-key-file",
+        "--web.config.file"}) {
     EXPECT_THAT(u, HasSubstr(name));
   }
 }
-
 
 namespace kube9::config {
 namespace {
@@ -250,10 +257,10 @@ TEST(ConfigTest, UploadAndSpoolSettings) {
   EXPECT_EQ(defaults->upload_max_backoff, std::chrono::minutes(5));
   EXPECT_FALSE(defaults->collection_initial_delay.has_value());
 
-  auto c = ParseServeConfig({"--spool.path=/tmp/s", "--spool.max-bytes=2Mi", "--upload.max-batch-age=90s",
-                             "--upload.concurrency=4", "--upload.max-backoff=30s", "--collection.initial-delay=2s",
-                             "--server-ca-file=/ca.pem"},
-                            {});
+  auto c = ParseServeConfig(
+      {"--spool.path=/tmp/s", "--spool.max-bytes=2Mi", "--upload.max-batch-age=90s", "--upload.concurrency=4",
+       "--upload.max-backoff=30s", "--collection.initial-delay=2s", "--server-ca-file=/ca.pem"},
+      {});
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->spool_path, "/tmp/s");
   EXPECT_EQ(c->spool_max_bytes, 2u << 20);

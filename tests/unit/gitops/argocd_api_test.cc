@@ -18,12 +18,15 @@ using C = ArgoCdErrorCode;
 constexpr const char* kToken = "eyJhbGciOiJIUzI1NiJ9.secret-argocd-token.sig";
 
 TEST(ArgoCdErrorTest, CodesAndExitStatusesAreTheContracts) {
-  const std::vector<std::tuple<C, std::string, int>> table = {
-      {C::kInvalidArgument, "INVALID_ARGUMENT", 2},   {C::kApplicationNotFound, "APPLICATION_NOT_FOUND", 3},
-      {C::kTokenMissing, "ARGOCD_TOKEN_MISSING", 4},  {C::kAuthFailed, "ARGOCD_AUTH_FAILED", 4},
-      {C::kRbacDenied, "ARGOCD_RBAC_DENIED", 5},      {C::kTimeout, "TIMEOUT", 6},
-      {C::kApiUnreachable, "ARGOCD_API_UNREACHABLE", 7}, {C::kNotDetected, "ARGOCD_NOT_DETECTED", 7},
-      {C::kInternal, "INTERNAL_ERROR", 1}};
+  const std::vector<std::tuple<C, std::string, int>> table = {{C::kInvalidArgument, "INVALID_ARGUMENT", 2},
+                                                              {C::kApplicationNotFound, "APPLICATION_NOT_FOUND", 3},
+                                                              {C::kTokenMissing, "ARGOCD_TOKEN_MISSING", 4},
+                                                              {C::kAuthFailed, "ARGOCD_AUTH_FAILED", 4},
+                                                              {C::kRbacDenied, "ARGOCD_RBAC_DENIED", 5},
+                                                              {C::kTimeout, "TIMEOUT", 6},
+                                                              {C::kApiUnreachable, "ARGOCD_API_UNREACHABLE", 7},
+                                                              {C::kNotDetected, "ARGOCD_NOT_DETECTED", 7},
+                                                              {C::kInternal, "INTERNAL_ERROR", 1}};
   for (const auto& [code, name, exit] : table) {
     EXPECT_EQ(CodeName(code), name);
     EXPECT_EQ(ExitStatus(code), exit) << name;
@@ -31,10 +34,12 @@ TEST(ArgoCdErrorTest, CodesAndExitStatusesAreTheContracts) {
 }
 
 TEST(ArgoCdErrorTest, HttpStatusesMapToCodesAndQuoteArgoCdsMessage) {
-  const std::string grpc = R"({"error":"permission denied","code":7,"message":"permission denied: applications, get, default/guestbook"})";
+  const std::string grpc =
+      R"({"error":"permission denied","code":7,"message":"permission denied: applications, get, default/guestbook"})";
   EXPECT_EQ(ErrorFromResponse(403, grpc, "guestbook"),
-            (ArgoCdError{C::kRbacDenied, "Argo CD's RBAC does not let the token read this application (HTTP 403): "
-                                         "permission denied: applications, get, default/guestbook"}));
+            (ArgoCdError{C::kRbacDenied,
+                         "Argo CD's RBAC does not let the token read this application (HTTP 403): "
+                         "permission denied: applications, get, default/guestbook"}));
   EXPECT_EQ(ErrorFromResponse(404, R"({"code":5,"message":"applications.argoproj.io \"x\" not found"})", "x").code,
             C::kApplicationNotFound);
   EXPECT_THAT(ErrorFromResponse(404, "", "x").message, HasSubstr("no application x"));
@@ -129,8 +134,8 @@ TEST_F(ArgoCdApiTest, ResourceTreeAsksForTheApplicationWithTheTokenAndReturnsThe
   const auto req = transport_.requests().at(0);
   EXPECT_EQ(req.method, "GET");
   EXPECT_EQ(req.url, "https://argocd.test/api/v1/applications/guestbook/resource-tree?appNamespace=team-a");
-  EXPECT_THAT(req.headers, ::testing::Contains(std::pair<std::string, std::string>("Authorization",
-                                                                                   std::string("Bearer ") + kToken)));
+  EXPECT_THAT(req.headers, ::testing::Contains(
+                               std::pair<std::string, std::string>("Authorization", std::string("Bearer ") + kToken)));
   EXPECT_EQ(req.timeout, std::chrono::seconds(7));
   EXPECT_EQ(req.max_response_bytes, kResourceTreeJson.max_bytes);
   // Without a namespace Argo CD looks in its own.

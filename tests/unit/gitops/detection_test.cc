@@ -13,7 +13,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 std::string Apis(const std::vector<std::string>& groups) {
-  std::string out = R"({"kind":"APIGroupList","groups":[{"name":"apps","versions":[{"version":"v1"}],"preferredVersion":{"version":"v1"}})";
+  std::string out =
+      R"({"kind":"APIGroupList","groups":[{"name":"apps","versions":[{"version":"v1"}],"preferredVersion":{"version":"v1"}})";
   for (const auto& g : groups) out += "," + g;
   return out + "]}";
 }
@@ -189,8 +190,8 @@ TEST(ArgoCdVersionTest, TheLabelWinsThenTheServerContainersImageTag) {
       {"name":"argocd-server","image":"registry:5000/argocd@sha256:abc"}]}}}})")));
   EXPECT_FALSE(ArgoCdVersionFromDeployment(Doc(R"({"metadata":{"labels":{"app.kubernetes.io/version":"v1 <b>"}}})")))
       << "not a version: left out rather than written into the status";
-  EXPECT_FALSE(ArgoCdVersionFromDeployment(Doc(R"({"metadata":{"labels":{"app.kubernetes.io/version":")" +
-                                               std::string(65, '1') + R"("}}})")));
+  EXPECT_FALSE(ArgoCdVersionFromDeployment(
+      Doc(R"({"metadata":{"labels":{"app.kubernetes.io/version":")" + std::string(65, '1') + R"("}}})")));
   EXPECT_FALSE(ArgoCdVersionFromDeployment(Doc(R"({"spec":{"template":{"spec":{"containers":[]}}}})")));
   EXPECT_FALSE(ArgoCdVersionFromDeployment(Doc("[]")));
 }

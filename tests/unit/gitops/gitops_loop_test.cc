@@ -95,8 +95,9 @@ TEST_F(GitOpsLoopTest, RunWakesForTheProbeIntervalAndStops) {
   int rounds = 0;
   std::vector<base::SteadyTime> at;
   GitOpsLoop loop(
-      *detector_, [](base::Millis, const base::StopSignal*) -> base::Expected<base::Ok, ArgoCdError> { return base::Ok{}; },
-      clock_, {std::chrono::minutes(3), std::chrono::seconds(60), std::chrono::seconds(5)},
+      *detector_,
+      [](base::Millis, const base::StopSignal*) -> base::Expected<base::Ok, ArgoCdError> { return base::Ok{}; }, clock_,
+      {std::chrono::minutes(3), std::chrono::seconds(60), std::chrono::seconds(5)},
       [&](const GitOpsSnapshot&, const std::optional<ResourceTreeProbe>&) { at.push_back(clock_.Now()); },
       [&] {
         if (++rounds == 7) stop_.Stop();

@@ -202,8 +202,9 @@ TEST_F(CurlTransportTest, SendReturnsStatusHeadersAndBodyAndSendsTheRequestAsGiv
 
 TEST_F(CurlTransportTest, AnErrorStatusIsAResponseNotATransportError) {
   LoopbackServer server([](int fd, const std::string&, const std::atomic<bool>&) {
-    LoopbackServer::Write(fd, "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 7\r\nContent-Length: 4\r\n"
-                              "Connection: close\r\n\r\nbusy");
+    LoopbackServer::Write(fd,
+                          "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 7\r\nContent-Length: 4\r\n"
+                          "Connection: close\r\n\r\nbusy");
   });
   Request req;
   req.url = server.url();
@@ -216,8 +217,9 @@ TEST_F(CurlTransportTest, AnErrorStatusIsAResponseNotATransportError) {
 
 TEST_F(CurlTransportTest, StreamDeliversHeadersThenEveryChunk) {
   LoopbackServer server([](int fd, const std::string&, const std::atomic<bool>&) {
-    LoopbackServer::Write(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
-                              "Connection: close\r\n\r\n");
+    LoopbackServer::Write(fd,
+                          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+                          "Connection: close\r\n\r\n");
     for (const char* line : {"{\"n\":1}\n", "{\"n\":2}\n", "{\"n\":3}\n"}) {
       WriteChunk(fd, line);
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -303,9 +305,8 @@ TEST_F(CurlTransportTest, StopEndsAQuietStreamWithinAboutASecond) {
 }
 
 TEST_F(CurlTransportTest, CancelAbandonsASendThatGetsNoAnswer) {
-  LoopbackServer server([](int, const std::string&, const std::atomic<bool>& stopping) {
-    LoopbackServer::Hang(stopping);
-  });
+  LoopbackServer server(
+      [](int, const std::string&, const std::atomic<bool>& stopping) { LoopbackServer::Hang(stopping); });
   base::StopSignal cancel;
   Request req;
   req.url = server.url();
@@ -325,9 +326,8 @@ TEST_F(CurlTransportTest, CancelAbandonsASendThatGetsNoAnswer) {
 TEST_F(CurlTransportTest, AServerThatAcceptsAndThenHangsIsAbandonedAfterTheStallTimeout) {
   // (libcurl judges the speed over a window of a few seconds, so a server that stalls after
   // sending some bytes is abandoned a few seconds after the stall timeout rather than at it.)
-  LoopbackServer server([](int, const std::string&, const std::atomic<bool>& stopping) {
-    LoopbackServer::Hang(stopping);
-  });
+  LoopbackServer server(
+      [](int, const std::string&, const std::atomic<bool>& stopping) { LoopbackServer::Hang(stopping); });
   Request req;
   req.url = server.url();
   req.timeout = std::chrono::seconds(60);

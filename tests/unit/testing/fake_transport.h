@@ -30,7 +30,7 @@ class FakeTransport final : public http::Transport {
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
     bool transport_error = false;
-    std::vector<Part> parts;  // after `body`, for ReplyStreaming
+    std::vector<Part> parts;                    // after `body`, for ReplyStreaming
     std::optional<http::TransportError> error;  // FailWith: this error instead of "connection refused"
   };
 

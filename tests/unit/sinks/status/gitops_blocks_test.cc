@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include "sinks/status/gitops_applications.h"
+
 namespace kube9::sinks {
 namespace {
 
@@ -139,12 +141,60 @@ TEST(GitOpsBlocksTest, ALongProbeMessageIsCappedAndTheStatusStaysSmall) {
     s.flux.groups.push_back({name, std::vector<std::string>(50, "v1beta1000"), "v1"});
   }
   const auto b = BlocksFromDetection(
-      s, gitops::ResourceTreeProbe{false, gitops::ArgoCdError{gitops::ArgoCdErrorCode::kInternal, std::string(5000, 'x')}});
+      s, gitops::ResourceTreeProbe{false,
+                                   gitops::ArgoCdError{gitops::ArgoCdErrorCode::kInternal, std::string(5000, 'x')}});
   model.SetGitOps(b.argocd, b.gitops);
   const auto doc = Render(model);
   EXPECT_EQ(doc["argocd"]["resourceTreeLastError"]["message"].GetStringLength(), 500u);
   EXPECT_EQ(doc["gitops"]["flux"]["groups"][0]["versions"].Size(), 8u);
   EXPECT_LT(RenderStatusJson(model.Current(kNow)).size(), 4096u);
+}
+
+// --- the applications of each watched tool (the application collectors) ----------------------
+
+using collectors::AppHealth;
+using collectors::AppSync;
+using collectors::GitOpsTool;
+
+collectors::GitOpsSummary ArgoCdOnly() {
+  collectors::GitOpsSummary s;
+  auto& a = s.tools[static_cast<std::size_t>(GitOpsTool::kArgoCd)].emplace();
+  a.total = 3;
+  a.by_health[static_cast<std::size_t>(AppHealth::kHealthy)] = 2;
+  a.by_health[static_cast<std::size_t>(AppHealth::kDegraded)] = 1;
+  a.by_sync[static_cast<std::size_t>(AppSync::kSynced)] = 2;
+  a.by_sync[static_cast<std::size_t>(AppSync::kOutOfSync)] = 1;
+  a.reconcile_failing = 1;
+  return s;
+}
+
+TEST(GitOpsApplicationsStatusTest, AWatchedToolCountsItsApplicationsByHealthAndSync) {
+  StatusModel model("kube9-system", false);
+  GitOpsStatus detected;
+  detected.argocd_detected = true;
+  detected.flux_detected = false;
+  model.SetGitOps(std::nullopt, detected);
+  const auto summary = ArgoCdOnly();
+  model.SetGitOpsApplications(ApplicationCountsOf(summary, GitOpsTool::kArgoCd),
+                              ApplicationCountsOf(summary, GitOpsTool::kFlux));
+  auto doc = Render(model);
+  ASSERT_TRUE(doc.HasMember("gitops"));
+  const auto& argo = doc["gitops"]["argocd"];
+  EXPECT_TRUE(argo["detected"].GetBool());
+  EXPECT_EQ(argo["applications"].GetInt64(), 3);
+  EXPECT_EQ(argo["byHealth"]["Healthy"].GetInt64(), 2);
+  EXPECT_EQ(argo["byHealth"]["Degraded"].GetInt64(), 1);
+  EXPECT_FALSE(argo["byHealth"].HasMember("Missing")) << "only states with applications";
+  EXPECT_EQ(argo["bySync"]["OutOfSync"].GetInt64(), 1);
+  EXPECT_EQ(argo["reconcileFailing"].GetInt64(), 1);
+  EXPECT_FALSE(doc["gitops"]["flux"].HasMember("applications")) << "Flux is not watched: no count, not zero";
+}
+
+TEST(GitOpsApplicationsStatusTest, NoGitOpsBlockBeforeDetectionHasLookedEvenWithCounts) {
+  StatusModel model("kube9-system", false);
+  const auto summary = ArgoCdOnly();
+  model.SetGitOpsApplications(ApplicationCountsOf(summary, GitOpsTool::kArgoCd), std::nullopt);
+  EXPECT_FALSE(Render(model).HasMember("gitops"));
 }
 
 }  // namespace
