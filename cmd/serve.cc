@@ -20,6 +20,7 @@
 #include "cmd/thread_supervisor.h"
 #include "cmd/web_security.h"
 #include "collectors/collector_set.h"
+#include "collectors/discovery.h"
 #include "collectors/sampler.h"
 #include "exporter/cluster_metrics.h"
 #include "exporter/endpoints.h"
@@ -159,7 +160,19 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   events_metrics.SetEnabled(history != nullptr);
   // A thread that cannot be restarted stops the operator the way SIGTERM does.
   ThreadSupervisor supervisor(metrics, model, clock, [] { kill(getpid(), SIGTERM); });
-  collectors::CollectorSet collector_set(cfg.collectors, client, clock, &metrics, 500, history.get());
+  // Collectors of an add-on's API (VPA) run only when the API server serves it, checked once here.
+  std::vector<std::string> enabled_collectors = cfg.collectors;
+  auto discovered = collectors::DiscoverApiGroups(client);
+  if (!discovered.ok()) {
+    log::Warn("API discovery failed: collectors of optional API groups stay off until a restart",
+              {{"error", discovered.error().ToString()}});
+  }
+  // The assessment's checks of add-ons read it too (assessment::Inputs::api_groups).
+  [[maybe_unused]] const collectors::ApiGroups api_groups = discovered.ok() ? *discovered : collectors::ApiGroups{};
+  for (const auto& name : collectors::DropUnserved(enabled_collectors, discovered.ok() ? &api_groups : nullptr)) {
+    log::Info("collector off: its API group is not served (checked at start only)", {{"collector", name}});
+  }
+  collectors::CollectorSet collector_set(enabled_collectors, client, clock, &metrics, 500, history.get());
 
   // Collections: built in both tiers; sent only in Pro tier, kept in a memory ring otherwise.
   exporter::ProMetrics pro_metrics(registry, cfg.api_key_configured(), cfg.spool_max_bytes);
