@@ -7,6 +7,7 @@
 
 #include "base/clock.h"
 #include "collectors/cluster_stores.h"
+#include "collectors/discovery.h"
 
 // The Well-Architected assessment (docs/assessment.md, PRODUCT.md §10): checks of how the
 // cluster's workloads are configured, computed from the collectors' stores. A check is one
@@ -59,6 +60,10 @@ struct Inputs {
   const collectors::ClusterStores& stores;
   base::WallTime now;
   SelfFacts self;
+  // The API groups the server served at start (collectors/discovery.h), for checks about
+  // add-ons (VPA, External Secrets); null when discovery did not run or failed: such checks
+  // are then skipped.
+  const collectors::ApiGroups* api_groups = nullptr;
 };
 
 // A check: stateless, cheap (one pass over the stores it needs), safe to run on any thread.
