@@ -153,11 +153,39 @@ daemonsets: apps
 replicasets: apps
 jobs: batch
 cronjobs: batch
+horizontalpodautoscalers: autoscaling
+poddisruptionbudgets: policy
+networkpolicies: networking.k8s.io
+resourcequotas: ""
+limitranges: ""
+roles: rbac.authorization.k8s.io
+clusterroles: rbac.authorization.k8s.io
+rolebindings: rbac.authorization.k8s.io
+clusterrolebindings: rbac.authorization.k8s.io
+verticalpodautoscalers: autoscaling.k8s.io
+configmaps: ""
 events: ""
 {{- end }}
 
 {{- define "kube9-operator.collectorOrder" -}}
-nodes namespaces pods services persistentvolumeclaims deployments statefulsets daemonsets replicasets jobs cronjobs events
+nodes namespaces pods services persistentvolumeclaims deployments statefulsets daemonsets replicasets jobs cronjobs horizontalpodautoscalers poddisruptionbudgets networkpolicies resourcequotas limitranges roles clusterroles rolebindings clusterrolebindings verticalpodautoscalers configmaps events
+{{- end }}
+
+{{/*
+The collectors on when `collectors` is empty: all but the opt-in ones (configmaps: reading
+ConfigMaps cluster-wide is opt-in, assessment.readConfigMaps).
+*/}}
+{{- define "kube9-operator.defaultCollectors" -}}
+{{- without (splitList " " (include "kube9-operator.collectorOrder" .)) "configmaps" | join " " }}
+{{- end }}
+
+{{/* The enabled collectors, space-separated: `collectors` or the default, plus configmaps when opted in. */}}
+{{- define "kube9-operator.enabledCollectors" -}}
+{{- $enabled := .Values.collectors | default (splitList " " (include "kube9-operator.defaultCollectors" .)) }}
+{{- if and (.Values.assessment | default dict).readConfigMaps (not (has "configmaps" $enabled)) }}
+{{- $enabled = append $enabled "configmaps" }}
+{{- end }}
+{{- join " " $enabled }}
 {{- end }}
 
 {{/*
