@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "testing/json_text.h"
+
 #include "collectors/credential_names.h"
 #include "collectors/discovery.h"
 #include "collectors/extract.h"
@@ -21,12 +23,7 @@
 namespace kube9::collectors {
 namespace {
 
-rapidjson::Document Json(const char* text) {
-  rapidjson::Document d;
-  d.Parse(text);
-  EXPECT_FALSE(d.HasParseError()) << text;
-  return d;
-}
+using kube9::testing::Json;
 
 LabelHashes Labels(const char* labels) {
   const rapidjson::Document d = Json(labels);
