@@ -64,6 +64,10 @@ struct Inputs {
   // add-ons (VPA, External Secrets); null when discovery did not run or failed: such checks
   // are then skipped.
   const collectors::ApiGroups* api_groups = nullptr;
+  // Enabled collectors whose first LIST has not succeeded (collectors::CollectorSet::Unsynced:
+  // RBAC denied, or failing since start): their stores are empty but not because the cluster
+  // is, so checks treat them as not collected (see checks/problems.h: Collected). Null: none.
+  const std::vector<std::string>* unsynced = nullptr;
 };
 
 // A check: stateless, cheap (one pass over the stores it needs), safe to run on any thread.

@@ -34,10 +34,10 @@ std::set<Key> Names(const collectors::Store<collectors::WorkloadInfo>* store) {
 }  // namespace
 
 Result HpaConfigurationSanity::Run(const Inputs& in) const {
-  const auto* hpas = in.stores.Find(collectors::kHorizontalPodAutoscalers);
+  const auto* hpas = Collected(in, collectors::kHorizontalPodAutoscalers);
   if (auto skipped = SkippedUnlessCollected({{hpas, "horizontalpodautoscalers"}})) return *skipped;
-  const auto* deployments = in.stores.Find(collectors::kDeployments);
-  const auto* statefulsets = in.stores.Find(collectors::kStatefulSets);
+  const auto* deployments = Collected(in, collectors::kDeployments);
+  const auto* statefulsets = Collected(in, collectors::kStatefulSets);
   const std::set<Key> deployment_names = Names(deployments), statefulset_names = Names(statefulsets);
 
   Problems found("HorizontalPodAutoscalers", {{"have minReplicas above maxReplicas", Status::kFailing},

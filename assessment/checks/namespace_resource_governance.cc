@@ -20,9 +20,9 @@ const CheckInfo& NamespaceResourceGovernance::info() const {
 }
 
 Result NamespaceResourceGovernance::Run(const Inputs& in) const {
-  const auto* pods = in.stores.Find(collectors::kPods);
-  const auto* quotas = in.stores.Find(collectors::kResourceQuotas);
-  const auto* limit_ranges = in.stores.Find(collectors::kLimitRanges);
+  const auto* pods = Collected(in, collectors::kPods);
+  const auto* quotas = Collected(in, collectors::kResourceQuotas);
+  const auto* limit_ranges = Collected(in, collectors::kLimitRanges);
   if (auto skipped = SkippedUnlessCollected({{quotas, "resourcequotas"}, {limit_ranges, "limitranges"}, {pods, "pods"}})) {
     return *skipped;
   }

@@ -21,9 +21,9 @@ const CheckInfo& PodDisruptionBudgets::info() const {
 }
 
 Result PodDisruptionBudgets::Run(const Inputs& in) const {
-  const auto* deployments = in.stores.Find(collectors::kDeployments);
-  const auto* statefulsets = in.stores.Find(collectors::kStatefulSets);
-  const auto* pdbs = in.stores.Find(collectors::kPodDisruptionBudgets);
+  const auto* deployments = Collected(in, collectors::kDeployments);
+  const auto* statefulsets = Collected(in, collectors::kStatefulSets);
+  const auto* pdbs = Collected(in, collectors::kPodDisruptionBudgets);
   if (auto skipped = SkippedUnlessCollected(
           {{pdbs, "poddisruptionbudgets"}, {deployments, "deployments"}, {statefulsets, "statefulsets"}})) {
     return *skipped;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -40,6 +41,16 @@ class Problems {
   std::vector<Found> found_;
   std::int64_t population_ = 0;
 };
+
+// The store of `r` when its data is collected: the collector is enabled and has listed (not
+// denied by RBAC); null otherwise, and the check then says it is skipped.
+template <typename T>
+const collectors::Store<T>* Collected(const Inputs& in, const collectors::Resource<T>& r) {
+  if (in.unsynced != nullptr && std::find(in.unsynced->begin(), in.unsynced->end(), r.kind.name) != in.unsynced->end()) {
+    return nullptr;
+  }
+  return in.stores.Find(r);
+}
 
 // The result for data whose collector is off: SkippedWithout naming the first of `needed` whose
 // store is null, or nullopt when every store is there.

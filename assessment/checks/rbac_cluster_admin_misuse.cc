@@ -15,8 +15,8 @@ const CheckInfo& RbacClusterAdminMisuse::info() const {
 }
 
 Result RbacClusterAdminMisuse::Run(const Inputs& in) const {
-  const auto* cluster_bindings = in.stores.Find(collectors::kClusterRoleBindings);
-  const auto* bindings = in.stores.Find(collectors::kRoleBindings);
+  const auto* cluster_bindings = Collected(in, collectors::kClusterRoleBindings);
+  const auto* bindings = Collected(in, collectors::kRoleBindings);
   if (auto skipped = SkippedUnlessCollected({{cluster_bindings, "clusterrolebindings"}, {bindings, "rolebindings"}})) {
     return *skipped;
   }

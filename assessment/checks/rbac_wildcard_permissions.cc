@@ -15,8 +15,8 @@ const CheckInfo& RbacWildcardPermissions::info() const {
 }
 
 Result RbacWildcardPermissions::Run(const Inputs& in) const {
-  const auto* roles = in.stores.Find(collectors::kRoles);
-  const auto* cluster_roles = in.stores.Find(collectors::kClusterRoles);
+  const auto* roles = Collected(in, collectors::kRoles);
+  const auto* cluster_roles = Collected(in, collectors::kClusterRoles);
   if (auto skipped = SkippedUnlessCollected({{roles, "roles"}, {cluster_roles, "clusterroles"}})) return *skipped;
   Problems found("Roles and ClusterRoles",
                  {{"grant every verb on every resource", Status::kFailing}, {"use a wildcard", Status::kWarning}});

@@ -1,5 +1,6 @@
 #include "assessment/checks/secrets_in_configmaps.h"
 
+#include "assessment/checks/problems.h"
 #include "collectors/resources/configmaps.h"
 
 namespace kube9::assessment {
@@ -13,12 +14,13 @@ const CheckInfo& SecretsInConfigMaps::info() const {
 }
 
 Result SecretsInConfigMaps::Run(const Inputs& in) const {
-  const auto* configmaps = in.stores.Find(collectors::kConfigMaps);
-  if (configmaps == nullptr) {
+  if (in.stores.Find(collectors::kConfigMaps) == nullptr) {
     return {Status::kSkipped,
             "not collected: reading ConfigMaps is opt-in (chart assessment.readConfigMaps, or configmaps in "
             "--collectors)"};
   }
+  const auto* configmaps = Collected(in, collectors::kConfigMaps);
+  if (configmaps == nullptr) return SkippedWithout("configmaps");  // opted in, but not permitted
   Findings found("ConfigMaps have keys named like credentials");
   configmaps->ForEach([&](const collectors::ConfigMapInfo& c) {
     found.Examine();

@@ -37,12 +37,12 @@ Result VpaConfigurationSanity::Run(const Inputs& in) const {
   if (!in.api_groups->Serves(collectors::kVerticalPodAutoscalers.kind.api_group)) {
     return {Status::kSkipped, "VPA API not served (autoscaling.k8s.io, checked when the operator started)"};
   }
-  const auto* vpas = in.stores.Find(collectors::kVerticalPodAutoscalers);
+  const auto* vpas = Collected(in, collectors::kVerticalPodAutoscalers);
   if (auto skipped = SkippedUnlessCollected({{vpas, "verticalpodautoscalers"}})) return *skipped;
 
-  const auto* deployments = in.stores.Find(collectors::kDeployments);
-  const auto* statefulsets = in.stores.Find(collectors::kStatefulSets);
-  const auto* daemonsets = in.stores.Find(collectors::kDaemonSets);
+  const auto* deployments = Collected(in, collectors::kDeployments);
+  const auto* statefulsets = Collected(in, collectors::kStatefulSets);
+  const auto* daemonsets = Collected(in, collectors::kDaemonSets);
   std::set<Target> workloads;
   AddNames(workloads, "Deployment", deployments);
   AddNames(workloads, "StatefulSet", statefulsets);
@@ -52,7 +52,7 @@ Result VpaConfigurationSanity::Run(const Inputs& in) const {
            (kind == "DaemonSet" && daemonsets);
   };
   std::set<Target> hpa_resource_targets;  // workloads an HPA scales on CPU or memory
-  if (const auto* hpas = in.stores.Find(collectors::kHorizontalPodAutoscalers)) {
+  if (const auto* hpas = Collected(in, collectors::kHorizontalPodAutoscalers)) {
     hpas->ForEach([&](const collectors::HpaInfo& h) {
       if (h.scales_on_cpu_or_memory) hpa_resource_targets.emplace(h.target_kind, h.ns, h.target_name);
     });

@@ -3,6 +3,7 @@
 // Shared by the tests of the checks that read the assessment's collectors: stores filled from
 // API objects as the watches would fill them, and the Inputs a check gets.
 #include <string>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -33,7 +34,7 @@ class DataCheckTest : public ::testing::Test {
     Add(r, {});
   }
   Result Run(const Check& check) const {
-    Inputs in{stores_, base::WallTime(std::chrono::seconds(1'800'000'000)), {}, api_groups_};
+    Inputs in{stores_, base::WallTime(std::chrono::seconds(1'800'000'000)), {}, api_groups_, &unsynced_};
     Result r = check.Run(in);
     EXPECT_EQ(r.message.find('\n'), std::string::npos) << "one line";
     return r;
@@ -46,6 +47,7 @@ class DataCheckTest : public ::testing::Test {
   collectors::ClusterStores stores_;
   collectors::ApiGroups discovered_;
   const collectors::ApiGroups* api_groups_ = nullptr;
+  std::vector<std::string> unsynced_;  // collectors enabled but not listed (e.g. RBAC denied)
 };
 
 // Objects' JSON with a namespace and a name, and the rest of the object's members.

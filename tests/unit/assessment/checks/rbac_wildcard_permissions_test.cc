@@ -27,6 +27,15 @@ TEST_F(RbacWildcardPermissionsTest, SkippedWithoutEitherRoleCollector) {
   EXPECT_THAT(r.message, HasSubstr("clusterroles"));
 }
 
+TEST_F(RbacWildcardPermissionsTest, SkippedWhenTheListIsDeniedNotPassingOnAnEmptyStore) {
+  Enable(kRoles);
+  Enable(kClusterRoles);
+  unsynced_ = {"clusterroles"};  // enabled, but its LIST got 403
+  const Result r = Run(RbacWildcardPermissions());
+  EXPECT_EQ(r.status, Status::kSkipped);
+  EXPECT_THAT(r.message, HasSubstr("clusterroles collector is disabled or not permitted"));
+}
+
 TEST_F(RbacWildcardPermissionsTest, BuiltinRolesAndNarrowRolesPass) {
   Add(kClusterRoles, {R"({"metadata":{"name":"cluster-admin","labels":{"kubernetes.io/bootstrapping":"rbac-defaults"}},
                            "rules":[{"apiGroups":["*"],"resources":["*"],"verbs":["*"]}]})",

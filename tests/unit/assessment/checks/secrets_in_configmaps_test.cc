@@ -18,6 +18,14 @@ TEST_F(SecretsInConfigMapsTest, SkippedUnlessOptedIn) {
   EXPECT_EQ(SecretsInConfigMaps().info().id, "security.secrets-in-configmaps");
 }
 
+TEST_F(SecretsInConfigMapsTest, SkippedWhenOptedInButNotPermitted) {
+  Enable(kConfigMaps);
+  unsynced_ = {"configmaps"};
+  const Result r = Run(SecretsInConfigMaps());
+  EXPECT_EQ(r.status, Status::kSkipped);
+  EXPECT_THAT(r.message, HasSubstr("not permitted"));
+}
+
 TEST_F(SecretsInConfigMapsTest, AKeyNamedLikeACredentialWarnsAndTheValueIsNeverInTheMessage) {
   Add(kConfigMaps, {Object("a", "settings", R"("data":{"log.level":"debug"})")});
   EXPECT_EQ(Run(SecretsInConfigMaps()).status, Status::kPassing);
