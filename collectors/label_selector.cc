@@ -72,14 +72,18 @@ LabelSelector ParseLabelSelector(const rapidjson::Value* selector) {
     const std::string_view op = json::Str(json::Member(e, "operator"));
     LabelRequirement r;
     r.key = HashLabelKey(key);
-    if (op == "In") r.op = LabelRequirement::Op::kIn;
-    else if (op == "NotIn") r.op = LabelRequirement::Op::kNotIn;
-    else if (op == "Exists") r.op = LabelRequirement::Op::kExists;
-    else if (op == "DoesNotExist") r.op = LabelRequirement::Op::kDoesNotExist;
-    else s.selects_nothing = true;  // the API server rejects it; be safe rather than match everything
-    json::ForEach(json::Member(e, "values"), [&](const rapidjson::Value& v) {
-      r.values.push_back(HashLabelPair(key, json::Str(&v)));
-    });
+    if (op == "In")
+      r.op = LabelRequirement::Op::kIn;
+    else if (op == "NotIn")
+      r.op = LabelRequirement::Op::kNotIn;
+    else if (op == "Exists")
+      r.op = LabelRequirement::Op::kExists;
+    else if (op == "DoesNotExist")
+      r.op = LabelRequirement::Op::kDoesNotExist;
+    else
+      s.selects_nothing = true;  // the API server rejects it; be safe rather than match everything
+    json::ForEach(json::Member(e, "values"),
+                  [&](const rapidjson::Value& v) { r.values.push_back(HashLabelPair(key, json::Str(&v))); });
     s.requirements.push_back(std::move(r));
   });
   return s;

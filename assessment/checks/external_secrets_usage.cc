@@ -24,7 +24,8 @@ Result ExternalSecretsUsage::Run(const Inputs& in) const {
   }};
   std::string found;
   for (const auto& [group, name] : kManagers) {
-    if (in.api_groups->Serves(group)) found += (found.empty() ? "" : ", ") + std::string(name) + " (" + std::string(group) + ")";
+    if (in.api_groups->Serves(group))
+      found += (found.empty() ? "" : ", ") + std::string(name) + " (" + std::string(group) + ")";
   }
   if (!found.empty()) return {Status::kPassing, "found: " + found};
   return {Status::kWarning,

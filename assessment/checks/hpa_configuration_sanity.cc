@@ -47,13 +47,18 @@ Result HpaConfigurationSanity::Run(const Inputs& in) const {
   hpas->ForEach([&](const collectors::HpaInfo& h) {
     found.Examine();
     const Key target{h.ns, h.target_name};
-    const bool missing = (h.target_kind == "Deployment" && deployments != nullptr && !deployment_names.contains(target)) ||
-                         (h.target_kind == "StatefulSet" && statefulsets != nullptr && !statefulset_names.contains(target)) ||
-                         h.target_name.empty();
-    if (h.min_replicas > h.max_replicas) found.Affected(0, h.ns, h.name);
-    else if (missing) found.Affected(1, h.ns, h.name);
-    else if (h.min_replicas == h.max_replicas) found.Affected(2, h.ns, h.name);
-    else if (h.metrics == 0) found.Affected(3, h.ns, h.name);
+    const bool missing =
+        (h.target_kind == "Deployment" && deployments != nullptr && !deployment_names.contains(target)) ||
+        (h.target_kind == "StatefulSet" && statefulsets != nullptr && !statefulset_names.contains(target)) ||
+        h.target_name.empty();
+    if (h.min_replicas > h.max_replicas)
+      found.Affected(0, h.ns, h.name);
+    else if (missing)
+      found.Affected(1, h.ns, h.name);
+    else if (h.min_replicas == h.max_replicas)
+      found.Affected(2, h.ns, h.name);
+    else if (h.metrics == 0)
+      found.Affected(3, h.ns, h.name);
   });
   return found.Verdict();
 }

@@ -23,7 +23,8 @@ Result NamespaceResourceGovernance::Run(const Inputs& in) const {
   const auto* pods = Collected(in, collectors::kPods);
   const auto* quotas = Collected(in, collectors::kResourceQuotas);
   const auto* limit_ranges = Collected(in, collectors::kLimitRanges);
-  if (auto skipped = SkippedUnlessCollected({{quotas, "resourcequotas"}, {limit_ranges, "limitranges"}, {pods, "pods"}})) {
+  if (auto skipped =
+          SkippedUnlessCollected({{quotas, "resourcequotas"}, {limit_ranges, "limitranges"}, {pods, "pods"}})) {
     return *skipped;
   }
   std::set<std::string, std::less<>> governed, running;

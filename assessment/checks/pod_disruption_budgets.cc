@@ -46,8 +46,10 @@ Result PodDisruptionBudgets::Run(const Inputs& in) const {
         if (!p.allows_no_disruption && (p.min_available < 0 || p.min_available < w.desired)) allows_disruption = true;
       }
     }
-    if (!covered) found.Affected(1, w.ns, w.name);
-    else if (!allows_disruption) found.Affected(0, w.ns, w.name);
+    if (!covered)
+      found.Affected(1, w.ns, w.name);
+    else if (!allows_disruption)
+      found.Affected(0, w.ns, w.name);
   };
   deployments->ForEach(look);
   statefulsets->ForEach(look);

@@ -7,8 +7,7 @@ namespace kube9::assessment {
 
 const CheckInfo& RbacWildcardPermissions::info() const {
   static const CheckInfo kInfo{
-      "security.rbac-wildcard-permissions", "RBAC roles avoid wildcard permissions", Pillar::kSecurity,
-      Severity::kHigh,
+      "security.rbac-wildcard-permissions", "RBAC roles avoid wildcard permissions", Pillar::kSecurity, Severity::kHigh,
       "List the verbs, resources and API groups a role needs instead of \"*\"; a wildcard also grants whatever "
       "resources and verbs are added to the cluster later."};
   return kInfo;
@@ -23,8 +22,10 @@ Result RbacWildcardPermissions::Run(const Inputs& in) const {
   auto look = [&](const collectors::RoleInfo& r) {
     if (r.builtin) return;  // Kubernetes' own roles (cluster-admin, system:*) are wildcards by design
     found.Examine();
-    if (r.wildcard_verb && r.wildcard_resource) found.Affected(0, r.ns, r.name);
-    else if (r.wildcard()) found.Affected(1, r.ns, r.name);
+    if (r.wildcard_verb && r.wildcard_resource)
+      found.Affected(0, r.ns, r.name);
+    else if (r.wildcard())
+      found.Affected(1, r.ns, r.name);
   };
   cluster_roles->ForEach(look);
   roles->ForEach(look);

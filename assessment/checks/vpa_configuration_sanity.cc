@@ -65,10 +65,14 @@ Result VpaConfigurationSanity::Run(const Inputs& in) const {
   vpas->ForEach([&](const collectors::VpaInfo& v) {
     found.Examine();
     const Target target{v.target_kind, v.ns, v.target_name};
-    if (v.target_name.empty()) found.Affected(0, v.ns, v.name);
-    else if (known(v.target_kind) && !workloads.contains(target)) found.Affected(1, v.ns, v.name);
-    else if (v.min_above_max) found.Affected(2, v.ns, v.name);
-    else if (v.updates_pods && hpa_resource_targets.contains(target)) found.Affected(3, v.ns, v.name);
+    if (v.target_name.empty())
+      found.Affected(0, v.ns, v.name);
+    else if (known(v.target_kind) && !workloads.contains(target))
+      found.Affected(1, v.ns, v.name);
+    else if (v.min_above_max)
+      found.Affected(2, v.ns, v.name);
+    else if (v.updates_pods && hpa_resource_targets.contains(target))
+      found.Affected(3, v.ns, v.name);
   });
   return found.Verdict();
 }

@@ -18,7 +18,6 @@ struct LimitRangeInfo {
 
 std::optional<LimitRangeInfo> ExtractLimitRange(const rapidjson::Value& object);
 
-inline constexpr Resource<LimitRangeInfo> kLimitRanges{{"limitranges", "", "/api/v1/limitranges"},
-                                                       &ExtractLimitRange};
+inline constexpr Resource<LimitRangeInfo> kLimitRanges{{"limitranges", "", "/api/v1/limitranges"}, &ExtractLimitRange};
 
 }  // namespace kube9::collectors

@@ -13,7 +13,7 @@ namespace kube9::collectors {
 // that a check can tell namespaces with a default policy from those with none.
 struct NetworkPolicyInfo {
   std::string ns, name;
-  bool selects_all_pods = false;  // an empty podSelector
+  bool selects_all_pods = false;         // an empty podSelector
   bool ingress = false, egress = false;  // the policy types it restricts
 };
 

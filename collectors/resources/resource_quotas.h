@@ -18,7 +18,7 @@ struct ResourceQuotaInfo {
 
 std::optional<ResourceQuotaInfo> ExtractResourceQuota(const rapidjson::Value& object);
 
-inline constexpr Resource<ResourceQuotaInfo> kResourceQuotas{
-    {"resourcequotas", "", "/api/v1/resourcequotas"}, &ExtractResourceQuota};
+inline constexpr Resource<ResourceQuotaInfo> kResourceQuotas{{"resourcequotas", "", "/api/v1/resourcequotas"},
+                                                             &ExtractResourceQuota};
 
 }  // namespace kube9::collectors

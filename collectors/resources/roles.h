@@ -26,8 +26,8 @@ struct RoleInfo {
 
 std::optional<RoleInfo> ExtractRole(const rapidjson::Value& object);
 
-inline constexpr Resource<RoleInfo> kRoles{{"roles", "rbac.authorization.k8s.io", "/apis/rbac.authorization.k8s.io/v1/roles"},
-                                           &ExtractRole};
+inline constexpr Resource<RoleInfo> kRoles{
+    {"roles", "rbac.authorization.k8s.io", "/apis/rbac.authorization.k8s.io/v1/roles"}, &ExtractRole};
 inline constexpr Resource<RoleInfo> kClusterRoles{
     {"clusterroles", "rbac.authorization.k8s.io", "/apis/rbac.authorization.k8s.io/v1/clusterroles"}, &ExtractRole};
 

@@ -7,17 +7,17 @@
 namespace kube9::assessment {
 namespace {
 
-using ::testing::HasSubstr;
 using collectors::kDeployments;
 using collectors::kHorizontalPodAutoscalers;
+using ::testing::HasSubstr;
 
 class HpaConfigurationSanityTest : public DataCheckTest {
  protected:
   static std::string Hpa(const std::string& name, const std::string& target, int min, int max, bool metrics = true) {
-    return Object("a", name, R"("spec":{"scaleTargetRef":{"kind":"Deployment","name":")" + target +
-                                 R"("},"minReplicas":)" + std::to_string(min) + R"(,"maxReplicas":)" +
-                                 std::to_string(max) +
-                                 (metrics ? R"(,"metrics":[{"type":"Resource","resource":{"name":"cpu"}}])" : "") + "}");
+    return Object("a", name,
+                  R"("spec":{"scaleTargetRef":{"kind":"Deployment","name":")" + target + R"("},"minReplicas":)" +
+                      std::to_string(min) + R"(,"maxReplicas":)" + std::to_string(max) +
+                      (metrics ? R"(,"metrics":[{"type":"Resource","resource":{"name":"cpu"}}])" : "") + "}");
   }
 };
 

@@ -8,10 +8,10 @@
 namespace kube9::assessment {
 namespace {
 
-using ::testing::HasSubstr;
 using collectors::kLimitRanges;
 using collectors::kPods;
 using collectors::kResourceQuotas;
+using ::testing::HasSubstr;
 
 class NamespaceResourceGovernanceTest : public DataCheckTest {};
 
@@ -30,11 +30,13 @@ TEST_F(NamespaceResourceGovernanceTest, NamespacesWithPodsNeedAQuotaOrALimitRang
                      Object("empty", "l")});
   Result r = Run(NamespaceResourceGovernance());
   EXPECT_EQ(r.status, Status::kPassing) << r.message;
-  EXPECT_THAT(r.message, HasSubstr("0 of 2")) << "kube-system is the platform's; a namespace without pods is not counted";
+  EXPECT_THAT(r.message, HasSubstr("0 of 2"))
+      << "kube-system is the platform's; a namespace without pods is not counted";
   Add(kPods, {Object("team-b", "p")});
   r = Run(NamespaceResourceGovernance());
   EXPECT_EQ(r.status, Status::kWarning);
-  EXPECT_THAT(r.message, HasSubstr("1 of 3 namespaces with pods have neither a ResourceQuota nor a LimitRange (e.g. team-b)"));
+  EXPECT_THAT(r.message,
+              HasSubstr("1 of 3 namespaces with pods have neither a ResourceQuota nor a LimitRange (e.g. team-b)"));
 }
 
 }  // namespace

@@ -7,18 +7,20 @@
 namespace kube9::assessment {
 namespace {
 
-using ::testing::HasSubstr;
 using collectors::kDeployments;
 using collectors::kPodDisruptionBudgets;
 using collectors::kStatefulSets;
+using ::testing::HasSubstr;
 
 class PodDisruptionBudgetsTest : public DataCheckTest {
  protected:
   static std::string Workload(const std::string& ns, const std::string& name, int replicas, const std::string& app) {
-    return Object(ns, name, R"("spec":{"replicas":)" + std::to_string(replicas) +
-                                R"(,"template":{"metadata":{"labels":{"app":")" + app + R"(","pod-template-hash":"x"}}}})");
+    return Object(ns, name,
+                  R"("spec":{"replicas":)" + std::to_string(replicas) +
+                      R"(,"template":{"metadata":{"labels":{"app":")" + app + R"(","pod-template-hash":"x"}}}})");
   }
-  static std::string Pdb(const std::string& ns, const std::string& name, const std::string& app, const std::string& budget) {
+  static std::string Pdb(const std::string& ns, const std::string& name, const std::string& app,
+                         const std::string& budget) {
     return Object(ns, name, R"("spec":{)" + budget + R"(,"selector":{"matchLabels":{"app":")" + app + R"("}}})");
   }
 };
@@ -35,8 +37,9 @@ TEST_F(PodDisruptionBudgetsTest, SkippedWithoutPdbs) {
 TEST_F(PodDisruptionBudgetsTest, ReplicatedWorkloadsNeedAMatchingBudgetThatAllowsADisruption) {
   Add(kDeployments, {Workload("a", "web", 3, "web"), Workload("a", "single", 1, "single")});
   Add(kStatefulSets, {Workload("a", "db", 3, "db")});
-  Add(kPodDisruptionBudgets, {Pdb("a", "web", "web", R"("maxUnavailable":1)"), Pdb("a", "db", "db", R"("minAvailable":2)"),
-                              Pdb("b", "web", "web", R"("maxUnavailable":0)")});
+  Add(kPodDisruptionBudgets,
+      {Pdb("a", "web", "web", R"("maxUnavailable":1)"), Pdb("a", "db", "db", R"("minAvailable":2)"),
+       Pdb("b", "web", "web", R"("maxUnavailable":0)")});
   Result r = Run(PodDisruptionBudgets());
   EXPECT_EQ(r.status, Status::kPassing) << r.message;
   EXPECT_THAT(r.message, HasSubstr("0 of 2")) << "single-replica workloads are not counted";

@@ -6,15 +6,16 @@
 namespace kube9::assessment {
 namespace {
 
-using ::testing::HasSubstr;
 using collectors::kClusterRoleBindings;
 using collectors::kRoleBindings;
+using ::testing::HasSubstr;
 
 class RbacClusterAdminMisuseTest : public DataCheckTest {};
 
 std::string Binding(const std::string& ns, const std::string& name, const std::string& role_kind,
                     const std::string& subject) {
-  return Object(ns, name, R"("roleRef":{"kind":")" + role_kind + R"(","name":"cluster-admin"},"subjects":[)" + subject + "]");
+  return Object(ns, name,
+                R"("roleRef":{"kind":")" + role_kind + R"(","name":"cluster-admin"},"subjects":[)" + subject + "]");
 }
 
 TEST_F(RbacClusterAdminMisuseTest, Info) {
@@ -28,7 +29,8 @@ TEST_F(RbacClusterAdminMisuseTest, SkippedWithoutBindings) {
 }
 
 TEST_F(RbacClusterAdminMisuseTest, SystemSubjectsPassAServiceAccountFails) {
-  Add(kClusterRoleBindings, {Binding("", "cluster-admin", "ClusterRole", R"({"kind":"Group","name":"system:masters"})")});
+  Add(kClusterRoleBindings,
+      {Binding("", "cluster-admin", "ClusterRole", R"({"kind":"Group","name":"system:masters"})")});
   Enable(kRoleBindings);
   EXPECT_EQ(Run(RbacClusterAdminMisuse()).status, Status::kPassing);
   Add(kRoleBindings, {Binding("team", "team-admin", "ClusterRole", R"({"kind":"User","name":"alice"})")});
@@ -39,7 +41,9 @@ TEST_F(RbacClusterAdminMisuseTest, SystemSubjectsPassAServiceAccountFails) {
       {Binding("", "ci-admin", "ClusterRole", R"({"kind":"ServiceAccount","name":"ci","namespace":"ci"})")});
   r = Run(RbacClusterAdminMisuse());
   EXPECT_EQ(r.status, Status::kFailing) << r.message;
-  EXPECT_THAT(r.message, HasSubstr("of 3 bindings: 1 ClusterRoleBindings give cluster-admin to non-system subjects (e.g. ci-admin)"));
+  EXPECT_THAT(
+      r.message,
+      HasSubstr("of 3 bindings: 1 ClusterRoleBindings give cluster-admin to non-system subjects (e.g. ci-admin)"));
 }
 
 }  // namespace

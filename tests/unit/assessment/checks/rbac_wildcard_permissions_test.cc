@@ -6,9 +6,9 @@
 namespace kube9::assessment {
 namespace {
 
-using ::testing::HasSubstr;
 using collectors::kClusterRoles;
 using collectors::kRoles;
+using ::testing::HasSubstr;
 
 class RbacWildcardPermissionsTest : public DataCheckTest {};
 
@@ -37,10 +37,11 @@ TEST_F(RbacWildcardPermissionsTest, SkippedWhenTheListIsDeniedNotPassingOnAnEmpt
 }
 
 TEST_F(RbacWildcardPermissionsTest, BuiltinRolesAndNarrowRolesPass) {
-  Add(kClusterRoles, {R"({"metadata":{"name":"cluster-admin","labels":{"kubernetes.io/bootstrapping":"rbac-defaults"}},
+  Add(kClusterRoles,
+      {R"({"metadata":{"name":"cluster-admin","labels":{"kubernetes.io/bootstrapping":"rbac-defaults"}},
                            "rules":[{"apiGroups":["*"],"resources":["*"],"verbs":["*"]}]})",
-                      Object("", "system:controller:x", R"("rules":[{"apiGroups":["*"],"resources":["*"],"verbs":["*"]}])"),
-                      Object("", "reader", R"("rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["get"]}])")});
+       Object("", "system:controller:x", R"("rules":[{"apiGroups":["*"],"resources":["*"],"verbs":["*"]}])"),
+       Object("", "reader", R"("rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["get"]}])")});
   Enable(kRoles);
   const Result r = Run(RbacWildcardPermissions());
   EXPECT_EQ(r.status, Status::kPassing) << r.message;
@@ -49,7 +50,8 @@ TEST_F(RbacWildcardPermissionsTest, BuiltinRolesAndNarrowRolesPass) {
 
 TEST_F(RbacWildcardPermissionsTest, FullWildcardFailsANarrowerOneWarns) {
   Enable(kClusterRoles);
-  Add(kRoles, {Object("a", "deployer", R"("rules":[{"apiGroups":["apps"],"resources":["deployments"],"verbs":["*"]}])")});
+  Add(kRoles,
+      {Object("a", "deployer", R"("rules":[{"apiGroups":["apps"],"resources":["deployments"],"verbs":["*"]}])")});
   Result r = Run(RbacWildcardPermissions());
   EXPECT_EQ(r.status, Status::kWarning) << r.message;
   EXPECT_THAT(r.message, HasSubstr("a/deployer"));

@@ -6,8 +6,8 @@
 namespace kube9::assessment {
 namespace {
 
-using ::testing::HasSubstr;
 using collectors::kConfigMaps;
+using ::testing::HasSubstr;
 
 class SecretsInConfigMapsTest : public DataCheckTest {};
 

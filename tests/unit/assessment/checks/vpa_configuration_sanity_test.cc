@@ -8,10 +8,10 @@
 namespace kube9::assessment {
 namespace {
 
-using ::testing::HasSubstr;
 using collectors::kDeployments;
 using collectors::kHorizontalPodAutoscalers;
 using collectors::kVerticalPodAutoscalers;
+using ::testing::HasSubstr;
 
 class VpaConfigurationSanityTest : public DataCheckTest {
  protected:
@@ -44,7 +44,8 @@ TEST_F(VpaConfigurationSanityTest, EachMisconfiguration) {
 
   Add(kVerticalPodAutoscalers,
       {Object("a", "untargeted", R"("spec":{})"), Vpa("orphan", "gone"),
-       Vpa("inverted", "api", R"(,"resourcePolicy":{"containerPolicies":[{"minAllowed":{"memory":"2Gi"},"maxAllowed":{"memory":"1Gi"}}]})"),
+       Vpa("inverted", "api",
+           R"(,"resourcePolicy":{"containerPolicies":[{"minAllowed":{"memory":"2Gi"},"maxAllowed":{"memory":"1Gi"}}]})"),
        Vpa("recommend-only", "web", R"(,"updatePolicy":{"updateMode":"Off"})")});
   r = Run(VpaConfigurationSanity());
   EXPECT_EQ(r.status, Status::kFailing) << r.message;

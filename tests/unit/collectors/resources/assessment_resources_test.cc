@@ -43,7 +43,8 @@ TEST(LabelSelectorTest, MatchLabelsAndExpressionsOnHashes) {
   EXPECT_FALSE(Selector(R"({"matchExpressions":[{"key":"tier","operator":"NotIn","values":["fe"]}]})").Matches(web));
   EXPECT_TRUE(Selector(R"({"matchExpressions":[{"key":"app","operator":"Exists"}]})").Matches(web));
   EXPECT_FALSE(Selector(R"({"matchExpressions":[{"key":"app","operator":"DoesNotExist"}]})").Matches(web));
-  EXPECT_FALSE(Selector(R"({"matchExpressions":[{"key":"app","operator":"Near"}]})").Matches(web)) << "unknown: nothing";
+  EXPECT_FALSE(Selector(R"({"matchExpressions":[{"key":"app","operator":"Near"}]})").Matches(web))
+      << "unknown: nothing";
   // policy/v1: an empty selector selects every pod of the namespace, a missing one none.
   EXPECT_TRUE(Selector("{}").Matches(web));
   EXPECT_FALSE(ParseLabelSelector(nullptr).Matches(web));
@@ -108,11 +109,13 @@ TEST(ExtractNetworkPolicyTest, CoverageAndTypes) {
 }
 
 TEST(ExtractQuotaAndLimitRangeTest, CpuAndMemory) {
-  auto q = ExtractResourceQuota(Json(R"({"metadata":{"namespace":"a"},"spec":{"hard":{"requests.cpu":"4","pods":"10"}}})"));
+  auto q =
+      ExtractResourceQuota(Json(R"({"metadata":{"namespace":"a"},"spec":{"hard":{"requests.cpu":"4","pods":"10"}}})"));
   EXPECT_EQ(q->ns, "a");
   EXPECT_TRUE(q->cpu);
   EXPECT_FALSE(q->memory);
-  auto objects = ExtractResourceQuota(Json(R"({"metadata":{"namespace":"a"},"spec":{"hard":{"count/jobs.batch":"5"}}})"));
+  auto objects =
+      ExtractResourceQuota(Json(R"({"metadata":{"namespace":"a"},"spec":{"hard":{"count/jobs.batch":"5"}}})"));
   EXPECT_FALSE(objects->cpu || objects->memory);
   auto l = ExtractLimitRange(Json(R"({"metadata":{"namespace":"b"},"spec":{"limits":[
       {"type":"Container","default":{"memory":"512Mi"},"defaultRequest":{"cpu":"100m"}},
@@ -142,7 +145,8 @@ TEST(ExtractRoleTest, WildcardsAndSecretsRead) {
   EXPECT_TRUE(writer->wildcard_resource);
   EXPECT_TRUE(ExtractRole(Json(R"({"metadata":{"name":"system:controller:x"}})"))->builtin);
   EXPECT_TRUE(ExtractRole(Json(R"({"metadata":{"name":"cluster-admin",
-      "labels":{"kubernetes.io/bootstrapping":"rbac-defaults"}}})"))->builtin);
+      "labels":{"kubernetes.io/bootstrapping":"rbac-defaults"}}})"))
+                  ->builtin);
 }
 
 TEST(ExtractBindingTest, SubjectsCountedAndClusterAdminToNonSystem) {
@@ -178,8 +182,8 @@ TEST(ExtractConfigMapTest, CountsCredentialKeyNamesAndKeepsNoKeyOrValue) {
 }
 
 TEST(CredentialNamesTest, NamesThatSayTheyHoldACredential) {
-  for (const char* yes : {"password", "DB_PASSWORD", "db-passwd", "client_secret", "GITHUB_TOKEN", "apiKey",
-                          "api-key", "API_KEY", "private_key", "tls.privateKey", "AWS_ACCESS_KEY_ID", "credentials"}) {
+  for (const char* yes : {"password", "DB_PASSWORD", "db-passwd", "client_secret", "GITHUB_TOKEN", "apiKey", "api-key",
+                          "API_KEY", "private_key", "tls.privateKey", "AWS_ACCESS_KEY_ID", "credentials"}) {
     EXPECT_TRUE(LooksLikeCredentialName(yes)) << yes;
   }
   for (const char* no : {"log.level", "replicas", "HOST", "config.yaml", "keyspace", "PORT"}) {
@@ -202,8 +206,8 @@ TEST(ExtractVpaTest, TargetModeAndBounds) {
 }
 
 TEST(DiscoveryTest, GroupsOfAnApiGroupListAndCollectorsOfUnservedGroupsDropped) {
-  const ApiGroups groups = ParseApiGroupList(
-      R"({"kind":"APIGroupList","groups":[{"name":"apps"},{"name":"external-secrets.io"}]})");
+  const ApiGroups groups =
+      ParseApiGroupList(R"({"kind":"APIGroupList","groups":[{"name":"apps"},{"name":"external-secrets.io"}]})");
   EXPECT_TRUE(groups.Serves("apps"));
   EXPECT_TRUE(groups.Serves("")) << "the core group";
   EXPECT_FALSE(groups.Serves("autoscaling.k8s.io"));
