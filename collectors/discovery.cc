@@ -2,29 +2,20 @@
 
 #include <algorithm>
 
-#include <rapidjson/document.h>
-
-#include "collectors/json_fields.h"
 #include "collectors/registry.h"
 
 namespace kube9::collectors {
 
-ApiGroups ParseApiGroupList(std::string_view body) {
+ApiGroups GroupsOf(const std::vector<kube::ServedGroup>& served) {
   ApiGroups out;
-  rapidjson::Document d;
-  d.Parse(body.data(), body.size());
-  if (d.HasParseError()) return out;
-  json::ForEach(json::Member(d, "groups"), [&](const rapidjson::Value& g) {
-    const std::string_view name = json::Str(json::Member(g, "name"));
-    if (!name.empty()) out.served.emplace(name);
-  });
+  for (const auto& g : served) out.served.insert(g.name);
   return out;
 }
 
 base::Expected<ApiGroups, kube::ApiError> DiscoverApiGroups(kube::Client& client) {
-  auto body = client.GetRaw("/apis", "discovery");
-  if (!body.ok()) return base::Unexpected(body.error());
-  return ParseApiGroupList(*body);
+  auto served = kube::ServedGroups(client, nullptr);
+  if (!served.ok()) return base::Unexpected(served.error());
+  return GroupsOf(*served);
 }
 
 std::vector<std::string> DropUnserved(std::vector<std::string>& enabled, const ApiGroups* groups) {

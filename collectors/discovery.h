@@ -7,6 +7,7 @@
 
 #include "base/expected.h"
 #include "kube/client.h"
+#include "kube/discovery.h"
 
 // API discovery: which API groups the server serves. Read once at start (GET /apis), so an
 // add-on's API installed later (VPA, External Secrets) is seen at the next restart.
@@ -17,9 +18,9 @@ struct ApiGroups {
   bool Serves(std::string_view group) const { return group.empty() || served.contains(group); }
 };
 
-// The groups of an APIGroupList body; anything else gives none.
-ApiGroups ParseApiGroupList(std::string_view body);
+// GET /apis (kube/discovery.h).
 base::Expected<ApiGroups, kube::ApiError> DiscoverApiGroups(kube::Client& client);
+ApiGroups GroupsOf(const std::vector<kube::ServedGroup>& served);
 
 // Removes from `enabled` the collectors registered IfServed() whose API group `groups` does not
 // serve (every such collector when `groups` is null: discovery failed) and returns their names.

@@ -205,13 +205,11 @@ TEST(ExtractVpaTest, TargetModeAndBounds) {
   EXPECT_TRUE(dflt->target_name.empty());
 }
 
-TEST(DiscoveryTest, GroupsOfAnApiGroupListAndCollectorsOfUnservedGroupsDropped) {
-  const ApiGroups groups =
-      ParseApiGroupList(R"({"kind":"APIGroupList","groups":[{"name":"apps"},{"name":"external-secrets.io"}]})");
+TEST(DiscoveryTest, ServedGroupsAndCollectorsOfUnservedGroupsDropped) {
+  const ApiGroups groups = GroupsOf({{"apps", {"v1"}, "v1"}, {"external-secrets.io", {"v1beta1"}, "v1beta1"}});
   EXPECT_TRUE(groups.Serves("apps"));
   EXPECT_TRUE(groups.Serves("")) << "the core group";
   EXPECT_FALSE(groups.Serves("autoscaling.k8s.io"));
-  EXPECT_TRUE(ParseApiGroupList("not json").served.empty());
 
   std::vector<std::string> enabled = {"pods", "verticalpodautoscalers"};
   EXPECT_EQ(DropUnserved(enabled, &groups), std::vector<std::string>{"verticalpodautoscalers"});
