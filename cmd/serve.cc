@@ -167,10 +167,13 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
     log::Warn("API discovery failed: collectors of optional API groups stay off until a restart",
               {{"error", discovered.error().ToString()}});
   }
-  // The assessment's checks of add-ons read it too (assessment::Inputs::api_groups).
-  [[maybe_unused]] const collectors::ApiGroups api_groups = discovered.ok() ? *discovered : collectors::ApiGroups{};
-  for (const auto& name : collectors::DropUnserved(enabled_collectors, discovered.ok() ? &api_groups : nullptr)) {
-    log::Info("collector off: its API group is not served (checked at start only)", {{"collector", name}});
+  // The assessment's checks of add-ons read it too: assessment::Inputs::api_groups, null when
+  // discovery failed.
+  const collectors::ApiGroups* api_groups = discovered.ok() ? &*discovered : nullptr;
+  for (const auto& name : collectors::DropUnserved(enabled_collectors, api_groups)) {
+    log::Info(api_groups ? "collector off: its API group is not served (checked at start only)"
+                         : "collector off: API discovery failed",
+              {{"collector", name}});
   }
   collectors::CollectorSet collector_set(enabled_collectors, client, clock, &metrics, 500, history.get());
 
