@@ -7,6 +7,7 @@
 
 #include "base/clock.h"
 #include "collectors/cluster_stores.h"
+#include "collectors/discovery.h"
 
 // The Well-Architected assessment (docs/assessment.md, PRODUCT.md §10): checks of how the
 // cluster's workloads are configured, computed from the collectors' stores. A check is one
@@ -59,6 +60,14 @@ struct Inputs {
   const collectors::ClusterStores& stores;
   base::WallTime now;
   SelfFacts self;
+  // The API groups the server served at start (collectors/discovery.h), for checks about
+  // add-ons (VPA, External Secrets); null when discovery did not run or failed: such checks
+  // are then skipped.
+  const collectors::ApiGroups* api_groups = nullptr;
+  // Enabled collectors whose first LIST has not succeeded (collectors::CollectorSet::Unsynced:
+  // RBAC denied, or failing since start): their stores are empty but not because the cluster
+  // is, so checks treat them as not collected (see checks/problems.h: Collected). Null: none.
+  const std::vector<std::string>* unsynced = nullptr;
 };
 
 // A check: stateless, cheap (one pass over the stores it needs), safe to run on any thread.

@@ -7,6 +7,7 @@
 #include "base/version.h"
 #include "cmd/commands.h"
 #include "collectors/collector_set.h"
+#include "collectors/discovery.h"
 #include "collectors/registry.h"
 #include "collectors/sampler.h"
 #include "http/curl_transport.h"
@@ -91,7 +92,10 @@ int Collect(const std::vector<std::string>& args, const config::Environment& env
   if (!access.ok()) return ReportClusterAccessProblem("collect", access.error());
   http::CurlTransport transport(access->trust, std::string("kube9-operator/") + base::kVersion);
   kube::Client client(std::move(access).value(), transport, clock);
-  collectors::CollectorSet collectors(collectors::AllCollectorNames(), client, clock, nullptr);
+  std::vector<std::string> enabled = collectors::DefaultCollectorNames();
+  auto groups = collectors::DiscoverApiGroups(client);
+  collectors::DropUnserved(enabled, groups.ok() ? &*groups : nullptr);
+  collectors::CollectorSet collectors(enabled, client, clock, nullptr);
   base::StopSignal stop;
   collectors.Start(stop, base::LogOnlyThreadFailures());  // a one-shot command: a failure shows as unsynced
   const auto deadline = clock.Now() + timeout;

@@ -20,7 +20,8 @@ constexpr const char* kUsage =
     "and watch on exactly the resources the chosen collectors read (and get on /version), and a Role\n"
     "for its status and dashboard ConfigMaps in its namespace. Nothing else: no Secrets, no writes\n"
     "elsewhere.\n\nFlags:\n"
-    "  --collectors list      Collectors to grant (default: all; same names as serve --collectors).\n"
+    "  --collectors list      Collectors to grant (default: all but the opt-in ones; same names as\n"
+    "                         serve --collectors).\n"
     "  -n, --namespace name   Namespace of the operator (default: $POD_NAMESPACE, else kube9-system).\n"
     "  --name name            Name of the ClusterRole and Role (default: kube9-operator).\n"
     "  -h, --help             Show this help.\n";
@@ -74,7 +75,9 @@ int Rbac(const std::vector<std::string>& args, const config::Environment& env) {
   auto split = config::SplitArgs(args, {"--collectors", "--namespace", "-n", "--name"});
   if (split.help) {
     std::string names;
-    for (const auto& n : collectors::AllCollectorNames()) names += (names.empty() ? "" : ", ") + n;
+    for (const auto& r : collectors::Registry()) {
+      names += (names.empty() ? "" : ", ") + std::string(r.kind.name) + (r.opt_in ? " (opt-in)" : "");
+    }
     std::cout << kUsage << "\nCollectors: " << names << ".\n";
     return 0;
   }
@@ -91,11 +94,14 @@ int Rbac(const std::vector<std::string>& args, const config::Environment& env) {
   if (!cfg.ok()) problems.insert(problems.end(), cfg.error().begin(), cfg.error().end());
   if (!problems.empty()) return ReportProblems("rbac", problems);
 
-  std::map<std::string, std::vector<std::string>> by_group;
+  // One rule per API group, in the order the registry first names each group (as the chart's
+  // ClusterRole renders them).
+  std::vector<std::pair<std::string, std::vector<std::string>>> by_group;
   for (const auto& r : collectors::AllResources()) {
-    if (std::find(cfg->collectors.begin(), cfg->collectors.end(), r.name) != cfg->collectors.end()) {
-      by_group[std::string(r.api_group)].emplace_back(r.name);
-    }
+    if (std::find(cfg->collectors.begin(), cfg->collectors.end(), r.name) == cfg->collectors.end()) continue;
+    auto it = std::find_if(by_group.begin(), by_group.end(), [&](const auto& g) { return g.first == r.api_group; });
+    if (it == by_group.end()) it = by_group.insert(by_group.end(), {std::string(r.api_group), {}});
+    it->second.emplace_back(r.name);
   }
   rapidjson::StringBuffer buf;
   Writer w(buf);

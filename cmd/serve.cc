@@ -21,6 +21,7 @@
 #include "cmd/web_security.h"
 #include "collectors/collector_set.h"
 #include "collectors/gitops_summary.h"
+#include "collectors/discovery.h"
 #include "collectors/sampler.h"
 #include "exporter/cluster_metrics.h"
 #include "exporter/endpoints.h"
@@ -179,7 +180,22 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   events_metrics.SetEnabled(history != nullptr);
   // A thread that cannot be restarted stops the operator the way SIGTERM does.
   ThreadSupervisor supervisor(metrics, model, clock, [] { kill(getpid(), SIGTERM); });
-  collectors::CollectorSet collector_set(cfg.collectors, client, clock, &metrics, 500, history.get());
+  // Collectors of an add-on's API (VPA) run only when the API server serves it, checked once here.
+  std::vector<std::string> enabled_collectors = cfg.collectors;
+  auto discovered = collectors::DiscoverApiGroups(client);
+  if (!discovered.ok()) {
+    log::Warn("API discovery failed: collectors of optional API groups stay off until a restart",
+              {{"error", discovered.error().ToString()}});
+  }
+  // The assessment's checks of add-ons read it too: assessment::Inputs::api_groups, null when
+  // discovery failed.
+  const collectors::ApiGroups* api_groups = discovered.ok() ? &*discovered : nullptr;
+  for (const auto& name : collectors::DropUnserved(enabled_collectors, api_groups)) {
+    log::Info(api_groups ? "collector off: its API group is not served (checked at start only)"
+                         : "collector off: API discovery failed",
+              {{"collector", name}});
+  }
+  collectors::CollectorSet collector_set(enabled_collectors, client, clock, &metrics, 500, history.get());
   // Argo CD or Flux installed or removed: their collectors start or stop (docs/metrics.md).
   gitops_detector.OnChange([&collector_set](const gitops::GitOpsSnapshot& snapshot) {
     collector_set.SetServedApis(ServedApisOf(snapshot));

@@ -132,6 +132,7 @@ ClusterAggregates Aggregate(const ClusterStores& s, base::WallTime now, std::str
     if (store == nullptr) continue;
     store->ForEach([&](const WorkloadInfo& w) {
       a.workloads.push_back(w);
+      a.workloads.back().pod_labels = {};  // for selector matching in the store only; samples are kept
       ++unavailable.population;
       if (w.unavailable > 0) ++unavailable.affected;
     });

@@ -4,6 +4,7 @@
 
 #include "base/time_format.h"
 #include "collectors/json_fields.h"
+#include "collectors/label_selector.h"
 #include "collectors/quantity.h"
 
 namespace kube9::collectors {
@@ -76,6 +77,7 @@ std::optional<WorkloadInfo> Workload(const Value& o, WorkloadKind kind) {
   w.kind = kind;
   w.ns = Namespace(o);
   w.name = std::string(Str(Path(o, {"metadata", "name"})));
+  w.pod_labels = HashLabels(Path(o, {"spec", "template", "metadata", "labels"}));
   const Value* st = Member(o, "status");
   auto status = [&](const char* f) { return Int32(st ? Member(*st, f) : nullptr); };
   if (kind == WorkloadKind::kDaemonSet) {

@@ -81,6 +81,9 @@ struct WorkloadInfo {
   std::string ns;
   std::string name;
   std::int32_t desired = 0, ready = 0, available = 0, unavailable = 0;
+  // The pod template's labels as hashes (collectors/label_selector.h: HashLabels), to match
+  // PodDisruptionBudget selectors; no label text is kept.
+  std::vector<std::uint64_t> pod_labels;
 };
 
 // Objects that are only counted by namespace (replicasets, cronjobs, namespaces themselves).

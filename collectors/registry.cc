@@ -6,6 +6,15 @@
 #include "collectors/resources/argocd_applications.h"
 #include "collectors/resources/flux_helmreleases.h"
 #include "collectors/resources/flux_kustomizations.h"
+#include "collectors/resources/configmaps.h"
+#include "collectors/resources/horizontal_pod_autoscalers.h"
+#include "collectors/resources/limit_ranges.h"
+#include "collectors/resources/network_policies.h"
+#include "collectors/resources/pod_disruption_budgets.h"
+#include "collectors/resources/resource_quotas.h"
+#include "collectors/resources/role_bindings.h"
+#include "collectors/resources/roles.h"
+#include "collectors/resources/vertical_pod_autoscalers.h"
 
 namespace kube9::collectors {
 
@@ -22,6 +31,17 @@ const std::vector<Registration>& Registry() {
       Register<kReplicaSets>(),
       Register<kJobs>(),
       Register<kCronJobs>(),
+      Register<kHorizontalPodAutoscalers>(),
+      Register<kPodDisruptionBudgets>(),
+      Register<kNetworkPolicies>(),
+      Register<kResourceQuotas>(),
+      Register<kLimitRanges>(),
+      Register<kRoles>(),
+      Register<kClusterRoles>(),
+      Register<kRoleBindings>(),
+      Register<kClusterRoleBindings>(),
+      Register<kVerticalPodAutoscalers>().IfServed(),
+      Register<kConfigMaps>().OptIn(),
       {kEvents, nullptr},  // the events history's (sinks/events), not a store
       // Optional: each runs while discovery finds its API served (Argo CD, Flux installed).
       RegisterOptional<kArgoCdApplications>(),
@@ -57,10 +77,18 @@ std::vector<std::string> AllCollectorNames() {
   return out;
 }
 
+std::vector<std::string> DefaultCollectorNames() {
+  std::vector<std::string> out;
+  for (const auto& r : Registry()) {
+    if (!r.opt_in) out.emplace_back(r.kind.name);
+  }
+  return out;
+}
+
 std::string ResolveCollectorNames(std::vector<std::string>& names) {
   const std::vector<std::string> known = AllCollectorNames();
   if (names.empty()) {
-    names = known;
+    names = DefaultCollectorNames();
     return "";
   }
   std::string unknown;

@@ -23,6 +23,23 @@ struct Registration {
   std::shared_ptr<StoreBase> (*make_store)() = nullptr;
 
   bool optional() const { return make_store != nullptr; }
+  // Off unless --collectors names it: what it reads is beyond the default grant (ConfigMaps
+  // cluster-wide, PRODUCT.md §10).
+  bool opt_in = false;
+  // Started only when API discovery at start shows its API group (an add-on's API such as
+  // VPA's; collectors/discovery.h). Its RBAC rule is granted either way.
+  bool needs_discovery = false;
+
+  Registration OptIn() const {
+    Registration r = *this;
+    r.opt_in = true;
+    return r;
+  }
+  Registration IfServed() const {
+    Registration r = *this;
+    r.needs_discovery = true;
+    return r;
+  }
 };
 
 template <const auto& R>
@@ -47,10 +64,12 @@ std::string_view GroupVersionOf(const ResourceKind& kind);
 const std::vector<Registration>& Registry();
 // The same, as resources (for RBAC).
 const std::vector<ResourceKind>& AllResources();
-// Every collector's name: --collectors' default.
+// Every collector's name, the opt-in ones included: what --collectors accepts.
 std::vector<std::string> AllCollectorNames();
+// The collectors that are not opt-in: --collectors' default.
+std::vector<std::string> DefaultCollectorNames();
 
-// Resolves --collectors (config::CollectorCheck): empty means every collector, and fills
+// Resolves --collectors (config::CollectorCheck): empty means the default collectors, and fills
 // `names` in; otherwise each name must be a known collector. Returns the problem (naming every
 // unknown collector and the known ones), or "" when there is none.
 std::string ResolveCollectorNames(std::vector<std::string>& names);

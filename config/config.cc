@@ -213,7 +213,7 @@ const std::vector<Option>& Options() {
        }},
       {"--collectors", "", "list",
        "Comma-separated collectors, i.e. resources to list and watch (the list: `kube9-operator rbac --help`).",
-       "all of them",
+       "all but the opt-in ones (configmaps)",
        [](const std::string& v, Config& c) -> std::string {
          std::vector<std::string> names;
          std::size_t pos = 0;

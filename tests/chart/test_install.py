@@ -16,8 +16,12 @@ import pytest
 
 from conftest import CHART, it, it_rbac, unique, wait_for
 
+# The default collectors that run on the test cluster (verticalpodautoscalers needs the VPA API,
+# which it does not serve; configmaps is opt-in).
 ALL_COLLECTORS = ["nodes", "namespaces", "pods", "services", "persistentvolumeclaims", "deployments",
-                  "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs", "events"]
+                  "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs", "horizontalpodautoscalers",
+                  "poddisruptionbudgets", "networkpolicies", "resourcequotas", "limitranges", "roles", "clusterroles",
+                  "rolebindings", "clusterrolebindings", "events"]
 
 
 class Release:

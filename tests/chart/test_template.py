@@ -19,8 +19,10 @@ from conftest import CHART, REPO_ROOT, find, one
 VALUES_ALL = Path(__file__).resolve().parent / "values-all.yaml"
 API_KEY = "k9_live_0123456789abcdef0123456789abcdef"
 ALL_COLLECTORS = ["nodes", "namespaces", "pods", "services", "persistentvolumeclaims", "deployments",
-                  "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs", "events",
-                  "applications", "kustomizations", "helmreleases"]
+                  "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs", "horizontalpodautoscalers",
+                  "poddisruptionbudgets", "networkpolicies", "resourcequotas", "limitranges", "roles", "clusterroles",
+                  "rolebindings", "clusterrolebindings", "verticalpodautoscalers", "events",
+                  "applications", "kustomizations", "helmreleases"]  # all but the opt-in configmaps
 ARGOCD_COLLECTORS = ["applications"]
 FLUX_COLLECTORS = ["kustomizations", "helmreleases"]
 STANDARD_LABELS = ["app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
@@ -112,8 +114,9 @@ def test_container_probes_port_resources_and_namespace(render):
 # --- RBAC ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("collectors", [None, ["pods", "jobs", "deployments"], ["nodes"]],
-                         ids=["all", "three", "one"])
+@pytest.mark.parametrize("collectors", [None, ["pods", "jobs", "deployments"], ["nodes"],
+                                        ["clusterroles", "pods", "horizontalpodautoscalers", "poddisruptionbudgets"]],
+                         ids=["all", "three", "one", "assessment"])
 def test_rbac_matches_what_the_binary_prints(render, binary, collectors):
     objects = render({"collectors": collectors} if collectors else None)
     want_cluster_role, want_role = binary_rbac(binary, collectors)
@@ -143,6 +146,25 @@ def test_gitops_rules_are_read_only_on_the_three_resources_by_default(render):
     for group in ("argoproj.io", "kustomize.toolkit.fluxcd.io", "helm.toolkit.fluxcd.io"):
         assert rules[(group,)]["verbs"] == ["get", "list", "watch"]
     assert not any(a.startswith("--collectors") for a in container(objects)["args"]), "all collectors: no flag"
+
+
+def test_configmaps_are_read_cluster_wide_only_when_opted_in(render, binary):
+    """PRODUCT.md §10: the default grant never includes ConfigMaps outside the operator's own;
+    assessment.readConfigMaps adds list/watch on them (and the collector), as `rbac` prints it."""
+    default = render()
+    assert not [r for r in one(default, "ClusterRole")["rules"] if "configmaps" in r.get("resources", [])]
+    assert not [a for a in container(default)["args"] if a.startswith("--collectors")], "the binary's default"
+    objects = render({"assessment.readConfigMaps": True})
+    args = [a for a in container(objects)["args"] if a.startswith("--collectors=")]
+    assert args == ["--collectors=" + ",".join(ALL_COLLECTORS + ["configmaps"])], args
+    want_cluster_role, _ = binary_rbac(binary, ALL_COLLECTORS + ["configmaps"])
+    assert normalized(one(objects, "ClusterRole")["rules"]) == normalized(want_cluster_role["rules"])
+    core = [r for r in one(objects, "ClusterRole")["rules"] if r.get("apiGroups") == [""]][0]
+    assert "configmaps" in core["resources"] and set(core["verbs"]) == {"get", "list", "watch"}
+    # With an explicit list, opting in adds configmaps to it.
+    args = [a for a in container(render({"collectors": ["pods"], "assessment.readConfigMaps": True}))["args"]
+            if a.startswith("--collectors=")]
+    assert args == ["--collectors=pods,configmaps"], args
 
 
 def test_rbac_is_least_privilege(render):

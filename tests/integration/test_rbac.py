@@ -86,7 +86,7 @@ def test_exactly_the_printed_rbac_is_enough(api, cluster, binary, namespace, sta
 
 def test_a_collector_missing_from_the_grant_is_forbidden_and_not_ready(api, cluster, binary, namespace,
                                                                        start_operator, tmp_path):
-    name, token = grant(api, binary, namespace, "pods,namespaces")  # the operator runs all eleven
+    name, token = grant(api, binary, namespace, "pods,namespaces")  # the operator runs every default one
     try:
         op = start_operator(namespace, kubeconfig=token_kubeconfig(cluster, tmp_path, token), wait_ready=False)
         op.wait_http()
@@ -98,7 +98,8 @@ def test_a_collector_missing_from_the_grant_is_forbidden_and_not_ready(api, clus
 
 
 ALL_BUT_PODS = ("nodes,namespaces,services,persistentvolumeclaims,deployments,statefulsets,daemonsets,"
-                "replicasets,jobs,cronjobs,events")
+                "replicasets,jobs,cronjobs,horizontalpodautoscalers,poddisruptionbudgets,networkpolicies,"
+                "resourcequotas,limitranges,roles,clusterroles,rolebindings,clusterrolebindings,events")
 
 
 def test_a_collector_failing_for_3_sample_intervals_degrades_the_status_until_it_recovers(

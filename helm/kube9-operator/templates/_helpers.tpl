@@ -179,6 +179,17 @@ daemonsets: apps
 replicasets: apps
 jobs: batch
 cronjobs: batch
+horizontalpodautoscalers: autoscaling
+poddisruptionbudgets: policy
+networkpolicies: networking.k8s.io
+resourcequotas: ""
+limitranges: ""
+roles: rbac.authorization.k8s.io
+clusterroles: rbac.authorization.k8s.io
+rolebindings: rbac.authorization.k8s.io
+clusterrolebindings: rbac.authorization.k8s.io
+verticalpodautoscalers: autoscaling.k8s.io
+configmaps: ""
 events: ""
 applications: argoproj.io
 kustomizations: kustomize.toolkit.fluxcd.io
@@ -186,17 +197,28 @@ helmreleases: helm.toolkit.fluxcd.io
 {{- end }}
 
 {{- define "kube9-operator.collectorOrder" -}}
-nodes namespaces pods services persistentvolumeclaims deployments statefulsets daemonsets replicasets jobs cronjobs events applications kustomizations helmreleases
+nodes namespaces pods services persistentvolumeclaims deployments statefulsets daemonsets replicasets jobs cronjobs horizontalpodautoscalers poddisruptionbudgets networkpolicies resourcequotas limitranges roles clusterroles rolebindings clusterrolebindings verticalpodautoscalers configmaps events applications kustomizations helmreleases
 {{- end }}
 
 {{/*
-The collectors the operator runs, space-separated: `collectors` in its order (empty: all, in the
-operator's order), without Argo CD's when gitops.argocd.enabled is false and without Flux's when
+The collectors on when `collectors` is empty: all but the opt-in ones (configmaps: reading
+ConfigMaps cluster-wide is opt-in, assessment.readConfigMaps).
+*/}}
+{{- define "kube9-operator.defaultCollectors" -}}
+{{- without (splitList " " (include "kube9-operator.collectorOrder" .)) "configmaps" | join " " }}
+{{- end }}
+
+{{/*
+The collectors the operator runs, space-separated: `collectors` in its order (empty: the
+defaults, in the operator's order), plus configmaps when assessment.readConfigMaps opts in,
+without Argo CD's when gitops.argocd.enabled is false and without Flux's when
 gitops.flux.enabled is false. Both the ClusterRole and --collectors follow it.
 */}}
 {{- define "kube9-operator.enabledCollectors" -}}
-{{- $order := splitList " " (include "kube9-operator.collectorOrder" .) }}
-{{- $enabled := .Values.collectors | default $order }}
+{{- $enabled := .Values.collectors | default (splitList " " (include "kube9-operator.defaultCollectors" .)) }}
+{{- if and (.Values.assessment | default dict).readConfigMaps (not (has "configmaps" $enabled)) }}
+{{- $enabled = append $enabled "configmaps" }}
+{{- end }}
 {{- /* default: values of a chart from before the switches (helm upgrade --reuse-values) */}}
 {{- $g := .Values.gitops | default dict }}
 {{- $off := list }}
@@ -210,9 +232,9 @@ gitops.flux.enabled is false. Both the ClusterRole and --collectors follow it.
 {{- join " " $out }}
 {{- end }}
 
-{{/* "true" when the operator must be given --collectors: not every collector is enabled. */}}
+{{/* "true" when the operator must be given --collectors: not exactly the default collectors. */}}
 {{- define "kube9-operator.collectorsRestricted" -}}
-{{- if or .Values.collectors (ne (include "kube9-operator.enabledCollectors" .) (include "kube9-operator.collectorOrder" .)) }}true{{ end }}
+{{- if or .Values.collectors (ne (include "kube9-operator.enabledCollectors" .) (include "kube9-operator.defaultCollectors" .)) }}true{{ end }}
 {{- end }}
 
 {{/*

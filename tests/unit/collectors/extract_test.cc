@@ -3,15 +3,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "testing/json_text.h"
+
 namespace kube9::collectors {
 namespace {
 
-rapidjson::Document Json(const char* text) {
-  rapidjson::Document d;
-  d.Parse(text);
-  EXPECT_FALSE(d.HasParseError()) << text;
-  return d;
-}
+using kube9::testing::Json;
 
 TEST(ExtractNodeTest, ConditionsAllocatableAndProvider) {
   auto d = Json(R"({"metadata":{"name":"n1","uid":"u"},"spec":{"providerID":"aws:///us-east-1a/i-0abc"},

@@ -100,12 +100,26 @@ TEST(RegistryTest, NamesAreUniqueAndNoSecretsAreRead) {
   }
 }
 
-TEST(RegistryTest, NoCollectorsGivenMeansEveryCollector) {
+TEST(RegistryTest, NoCollectorsGivenMeansEveryDefaultCollector) {
   std::vector<std::string> names;
   EXPECT_EQ(ResolveCollectorNames(names), "");
-  EXPECT_EQ(names, AllCollectorNames());
+  EXPECT_EQ(names, DefaultCollectorNames());
   EXPECT_EQ(names.front(), "nodes");
   EXPECT_EQ(names.back(), "helmreleases");
+  EXPECT_THAT(names, ::testing::Contains("clusterrolebindings"));
+  // Reading ConfigMaps cluster-wide is opt-in (PRODUCT.md §10): known, never a default.
+  EXPECT_THAT(names, ::testing::Not(::testing::Contains("configmaps")));
+  EXPECT_THAT(AllCollectorNames(), ::testing::Contains("configmaps"));
+  std::vector<std::string> opted = {"pods", "configmaps"};
+  EXPECT_EQ(ResolveCollectorNames(opted), "");
+}
+
+TEST(RegistryTest, OnlyTheAddOnApisWaitForDiscovery) {
+  for (const auto& r : Registry()) {
+    if (r.optional()) continue;  // started by discovery at run time (SetServedApis)
+    EXPECT_EQ(r.needs_discovery, r.kind.name == "verticalpodautoscalers") << r.kind.name;
+    EXPECT_EQ(r.opt_in, r.kind.name == "configmaps") << r.kind.name;
+  }
 }
 
 TEST(RegistryTest, UnknownCollectorsAreAllNamedWithTheKnownOnes) {
