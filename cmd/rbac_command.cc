@@ -94,14 +94,12 @@ int Rbac(const std::vector<std::string>& args, const config::Environment& env) {
   if (!cfg.ok()) problems.insert(problems.end(), cfg.error().begin(), cfg.error().end());
   if (!problems.empty()) return ReportProblems("rbac", problems);
 
-  // One rule per API group, in the order the registry first names each group (as the chart's
+  // One rule per API group, by group name, resources in the registry's order (as the chart's
   // ClusterRole renders them).
-  std::vector<std::pair<std::string, std::vector<std::string>>> by_group;
+  std::map<std::string, std::vector<std::string>> by_group;
   for (const auto& r : collectors::AllResources()) {
     if (std::find(cfg->collectors.begin(), cfg->collectors.end(), r.name) == cfg->collectors.end()) continue;
-    auto it = std::find_if(by_group.begin(), by_group.end(), [&](const auto& g) { return g.first == r.api_group; });
-    if (it == by_group.end()) it = by_group.insert(by_group.end(), {std::string(r.api_group), {}});
-    it->second.emplace_back(r.name);
+    by_group[std::string(r.api_group)].emplace_back(r.name);
   }
   rapidjson::StringBuffer buf;
   Writer w(buf);
