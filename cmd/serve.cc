@@ -20,6 +20,7 @@
 #include "cmd/thread_supervisor.h"
 #include "cmd/web_security.h"
 #include "collectors/collector_set.h"
+#include "collectors/ksm/registry.h"
 #include "collectors/sampler.h"
 #include "exporter/cluster_metrics.h"
 #include "exporter/endpoints.h"
@@ -159,7 +160,22 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   events_metrics.SetEnabled(history != nullptr);
   // A thread that cannot be restarted stops the operator the way SIGTERM does.
   ThreadSupervisor supervisor(metrics, model, clock, [] { kill(getpid(), SIGTERM); });
-  collectors::CollectorSet collector_set(cfg.collectors, client, clock, &metrics, 500, history.get());
+  // The kube-state-metrics-compatible families: their own compact stores, fed by the same watches.
+  std::unique_ptr<collectors::ksm::KsmStores> ksm;
+  if (cfg.ksm_enabled) {
+    collectors::ksm::Options options;
+    options.labels_allowlist = cfg.ksm_labels_allowlist;
+    options.annotations_allowlist = cfg.ksm_annotations_allowlist;
+    options.metric_allowlist = cfg.ksm_metric_allowlist;
+    options.metric_denylist = cfg.ksm_metric_denylist;
+    ksm = std::make_unique<collectors::ksm::KsmStores>(cfg.collectors, options);
+    std::string served;
+    for (const auto& r : ksm->Resources()) served += (served.empty() ? "" : ",") + r;
+    log::Info("kube-state-metrics families on", {{"resources", served}});
+  }
+  collectors::CollectorSet collector_set(
+      cfg.collectors, client, clock, &metrics, 500, history.get(),
+      [&ksm](std::string_view resource) { return ksm ? ksm->HandlerFor(resource) : nullptr; });
 
   // Collections: built in both tiers; sent only in Pro tier, kept in a memory ring otherwise.
   exporter::ProMetrics pro_metrics(registry, cfg.api_key_configured(), cfg.spool_max_bytes);
@@ -259,6 +275,7 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
       });
   if (web->basic_auth) endpoints.RequireBasicAuth(web->basic_auth.get());
   endpoints.AddHeaders(web->headers);
+  endpoints.AddKsmFamilies(ksm.get());
   http::ServerOptions server_options;
   server_options.host = cfg.listen_host;
   server_options.port = cfg.listen_port;
