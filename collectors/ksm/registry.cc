@@ -9,6 +9,7 @@ const std::vector<FamilySetRegistration>& FamilySets() {
       {"namespaces", &NamespaceFamilies},
       {"nodes", &NodeFamilies},
       {"deployments", &DeploymentFamilies},
+      {"pods", &PodFamilies},
   };
   return all;
 }

@@ -20,6 +20,7 @@ const std::vector<FamilySetRegistration>& FamilySets();
 std::unique_ptr<FamilyStore> NamespaceFamilies(const Options&, const FamilyFilter&);
 std::unique_ptr<FamilyStore> NodeFamilies(const Options&, const FamilyFilter&);
 std::unique_ptr<FamilyStore> DeploymentFamilies(const Options&, const FamilyFilter&);
+std::unique_ptr<FamilyStore> PodFamilies(const Options&, const FamilyFilter&);
 
 // The family stores of the enabled collectors that have a family set. Each is fed by its
 // collector's reflector (HandlerFor), and all render at scrape time (Render, any thread).
