@@ -83,6 +83,10 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   // glibc gives each thread its own arena; with a watch thread per collector that multiplies
   // freed-but-kept memory. Two arenas are plenty for a few mostly idle threads.
   mallopt(M_ARENA_MAX, 2);
+  // A scrape of the kube-state-metrics families builds megabytes of reply. glibc's default
+  // mmap threshold rises to 32 MiB after the first such buffer is freed, after which they come
+  // from the heap and their pages are kept; a fixed 1 MiB threshold maps and unmaps them.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   // Test-only (docs/development.md "Threads"): makes a named thread throw; inert unless set.
   if (auto fault = env.find("KUBE9_FAULT_INJECTION"); fault != env.end() && !fault->second.empty()) {
     if (!base::ConfigureFaultInjection(fault->second)) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -61,6 +62,7 @@ class Endpoints : public http::RequestHandler {
   const http::BasicAuth* basic_auth_ = nullptr;
   std::vector<std::pair<std::string, std::string>> extra_headers_;
   const collectors::ksm::KsmStores* ksm_ = nullptr;
+  mutable std::atomic<std::size_t> last_plain_size_{0};  // of the last plain scrape's body
 };
 
 // True when an Accept-Encoding header value allows gzip (and does not refuse it with q=0).

@@ -20,6 +20,14 @@ void AppendGoFloat(std::string& out, double v) {
     out += v > 0 ? "+Inf" : "-Inf";
     return;
   }
+  // Whole numbers below 1e6 print as integers in Go's %g: the common case (counts, flags).
+  if (v > -1e6 && v < 1e6 && v == static_cast<double>(static_cast<std::int64_t>(v))) {
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), static_cast<std::int64_t>(v));
+    (void)ec;
+    out.append(buf, end);
+    return;
+  }
   // The shortest digits that read back as `v`, in scientific form: [-]d[.ddd]e[+-]x.
   char sci[32];
   auto [end, ec] = std::to_chars(sci, sci + sizeof(sci), v, std::chars_format::scientific);
@@ -70,18 +78,17 @@ void AppendGoFloat(std::string& out, double v) {
 }
 
 void AppendEscaped(std::string& out, std::string_view v) {
-  if (v.find_first_of("\\\n\"") == std::string_view::npos) {
-    out += v;
-    return;
+  // One pass, copying runs between the bytes to escape (most values have none).
+  const char* run = v.data();
+  const char* const end = v.data() + v.size();
+  for (const char* p = run; p < end; ++p) {
+    const char c = *p;
+    if (c != '\\' && c != '\n' && c != '"') [[likely]] continue;
+    out.append(run, static_cast<std::size_t>(p - run));
+    out += c == '\\' ? "\\\\" : c == '\n' ? "\\n" : "\\\"";
+    run = p + 1;
   }
-  for (char c : v) {
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '"': out += "\\\""; break;
-      default: out += c;
-    }
-  }
+  out.append(run, static_cast<std::size_t>(end - run));
 }
 
 void TextWriter::Header(std::string_view name, std::string_view help, bool stable, std::string_view type) {
