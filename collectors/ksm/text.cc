@@ -83,10 +83,11 @@ void AppendEscaped(std::string& out, std::string_view v) {
   const char* const end = v.data() + v.size();
   for (const char* p = run; p < end; ++p) {
     const char c = *p;
-    if (c != '\\' && c != '\n' && c != '"') [[likely]] continue;
-    out.append(run, static_cast<std::size_t>(p - run));
-    out += c == '\\' ? "\\\\" : c == '\n' ? "\\n" : "\\\"";
-    run = p + 1;
+    if (c == '\\' || c == '\n' || c == '"') {
+      out.append(run, static_cast<std::size_t>(p - run));
+      out += c == '\\' ? "\\\\" : c == '\n' ? "\\n" : "\\\"";
+      run = p + 1;
+    }
   }
   out.append(run, static_cast<std::size_t>(end - run));
 }
