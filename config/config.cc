@@ -127,17 +127,22 @@ std::optional<std::uint64_t> ParseBytes(const std::string& text) {
 }
 
 
-// --collectors / --resources: comma-separated names, sorted, each once.
-std::string ApplyCollectors(const std::string& v, Config& c) {
-  std::vector<std::string> names;
+// The non-empty items of a comma-separated list.
+std::vector<std::string> SplitCommas(const std::string& v) {
+  std::vector<std::string> out;
   std::size_t pos = 0;
   while (pos <= v.size()) {
     std::size_t end = v.find(',', pos);
     if (end == std::string::npos) end = v.size();
-    std::string name = v.substr(pos, end - pos);
-    if (!name.empty()) names.push_back(name);
+    if (end > pos) out.push_back(v.substr(pos, end - pos));
     pos = end + 1;
   }
+  return out;
+}
+
+// --collectors / --resources: comma-separated names, sorted, each once.
+std::string ApplyCollectors(const std::string& v, Config& c) {
+  std::vector<std::string> names = SplitCommas(v);
   if (names.empty()) return "must name at least one collector";
   std::sort(names.begin(), names.end());
   if (std::adjacent_find(names.begin(), names.end()) != names.end()) return "lists a collector twice";
@@ -148,20 +153,13 @@ std::string ApplyCollectors(const std::string& v, Config& c) {
 // --metric-allowlist / --metric-denylist: comma-separated regular expressions.
 std::function<std::string(const std::string&, Config&)> Patterns(std::vector<std::string> Config::*field) {
   return [field](const std::string& v, Config& c) -> std::string {
-    std::vector<std::string> out;
-    std::size_t pos = 0;
-    while (pos <= v.size()) {
-      std::size_t end = v.find(',', pos);
-      if (end == std::string::npos) end = v.size();
-      std::string p = v.substr(pos, end - pos);
-      pos = end + 1;
-      if (p.empty()) continue;
+    std::vector<std::string> out = SplitCommas(v);
+    for (const auto& p : out) {
       try {
         std::regex re(p, std::regex::ECMAScript);
       } catch (const std::regex_error&) {
         return fmt::format("'{}' is not a valid regular expression", p);
       }
-      out.push_back(p);
     }
     c.*field = std::move(out);
     return "";

@@ -89,13 +89,9 @@ std::optional<DeploymentRecord> Extract(const rapidjson::Value& o, ExtractContex
     r.observed_generation = json::Int(json::Member(*status, "observedGeneration"));
     r.terminating = OptionalInt(json::Member(*status, "terminatingReplicas"));
     json::ForEach(json::Member(*status, "conditions"), [&](const rapidjson::Value& c) {
-      const std::string_view st = json::Str(json::Member(c, "status"));
       const std::string_view reason = json::Str(json::Member(c, "reason"));
       r.conditions.push_back(
-          {{pool.Intern(json::Str(json::Member(c, "type"))), static_cast<std::uint8_t>(st == "True"      ? 0
-                                                                                       : st == "False"   ? 1
-                                                                                       : st == "Unknown" ? 2
-                                                                                                         : 3)},
+          {{pool.Intern(json::Str(json::Member(c, "type"))), ConditionStatusOf(json::Str(json::Member(c, "status")))},
            pool.Intern(AllowedReason(reason) ? reason : "unknown")});
     });
   }

@@ -72,12 +72,8 @@ std::optional<std::int64_t> UnixSeconds(std::string_view rfc3339) {
 std::vector<Condition> ExtractConditions(const rapidjson::Value* conditions, InternPool& pool) {
   std::vector<Condition> out;
   json::ForEach(conditions, [&](const rapidjson::Value& c) {
-    const std::string_view status = json::Str(json::Member(c, "status"));
     out.push_back(
-        {pool.Intern(json::Str(json::Member(c, "type"))), static_cast<std::uint8_t>(status == "True"      ? 0
-                                                                                    : status == "False"   ? 1
-                                                                                    : status == "Unknown" ? 2
-                                                                                                          : 3)});
+        {pool.Intern(json::Str(json::Member(c, "type"))), ConditionStatusOf(json::Str(json::Member(c, "status")))});
   });
   return out;
 }

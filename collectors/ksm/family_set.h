@@ -169,6 +169,11 @@ void ExtractLabelPairs(const rapidjson::Value& object, ExtractContext& context, 
 // A Kubernetes timestamp (RFC 3339) as Unix seconds; nullopt when missing or unreadable.
 std::optional<std::int64_t> UnixSeconds(std::string_view rfc3339);
 
+// A condition's status as Condition::status encodes it.
+inline std::uint8_t ConditionStatusOf(std::string_view s) {
+  return s == "True" ? 0 : s == "False" ? 1 : s == "Unknown" ? 2 : 3;
+}
+
 // A condition: its type and status.
 struct Condition {
   Interned type;

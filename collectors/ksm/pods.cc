@@ -281,8 +281,7 @@ std::optional<PodRecord> Extract(const rapidjson::Value& o, ExtractContext& ctx)
   }
   json::ForEach(json::Member(st, "conditions"), [&](const rapidjson::Value& c) {
     const std::string_view type = json::Str(json::Member(c, "type"));
-    const std::string_view cs = json::Str(json::Member(c, "status"));
-    const std::uint8_t code = cs == "True" ? 0 : cs == "False" ? 1 : cs == "Unknown" ? 2 : 3;
+    const std::uint8_t code = ConditionStatusOf(json::Str(json::Member(c, "status")));
     const std::int64_t changed = TimeOf(json::Member(c, "lastTransitionTime"));
     const std::string_view why = json::Str(json::Member(c, "reason"));
     mark_reason(why);
