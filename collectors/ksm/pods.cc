@@ -62,7 +62,13 @@ constexpr std::array<std::string_view, 3> kQosClasses = {"BestEffort", "Burstabl
 
 struct PodRecord {
   Interned ns;
-  std::string name, uid;
+  // Name and UID in one allocation: every series of every family starts with both, and one
+  // fewer cache miss per series counts at 10k pods x 59 families.
+  std::string name_uid;
+  std::uint32_t name_size = 0;
+  bool name_uid_verbatim = false;  // neither needs escaping (the API server validates both)
+  std::string_view name() const { return std::string_view(name_uid).substr(0, name_size); }
+  std::string_view uid() const { return std::string_view(name_uid).substr(name_size); }
   Interned node, host_ip, created_by_kind, created_by_name, priority_class, restart_policy, runtime_class,
       service_account, scheduler;
   std::string pod_ip;
@@ -162,8 +168,10 @@ std::optional<PodRecord> Extract(const rapidjson::Value& o, ExtractContext& ctx)
   auto& pool = ctx.pool;
   PodRecord r;
   r.ns = pool.Intern(json::Str(json::Path(o, {"metadata", "namespace"})));
-  r.name = json::Name(o);
-  r.uid = json::Str(json::Path(o, {"metadata", "uid"}));
+  r.name_uid = json::Name(o);
+  r.name_size = static_cast<std::uint32_t>(r.name_uid.size());
+  r.name_uid += json::Str(json::Path(o, {"metadata", "uid"}));
+  r.name_uid_verbatim = !NeedsEscaping(r.name_uid);
   r.created = TimeOf(json::Path(o, {"metadata", "creationTimestamp"}));
   r.deleted = TimeOf(json::Path(o, {"metadata", "deletionTimestamp"}));
   bool have_controller = false;
@@ -219,7 +227,7 @@ std::optional<PodRecord> Extract(const rapidjson::Value& o, ExtractContext& ctx)
       r.volumes.push_back({std::string(name), std::string(json::Str(json::Member(*pvc, "claimName"))), false,
                            json::IsTrue(json::Member(*pvc, "readOnly"))});
     } else if (const auto* eph = json::Member(v, "ephemeral"); eph != nullptr && eph->IsObject()) {
-      r.volumes.push_back({std::string(name), r.name + "-" + std::string(name), true, false});
+      r.volumes.push_back({std::string(name), std::string(r.name()) + "-" + std::string(name), true, false});
     }
   });
   // DRA claims: the status resolves a template's claim name.
@@ -312,7 +320,10 @@ std::optional<PodRecord> Extract(const rapidjson::Value& o, ExtractContext& ctx)
 }
 
 TextWriter& Id(TextWriter& w, std::string_view name, const PodRecord& r) {
-  return w.Begin(name).Label("namespace", r.ns).Label("pod", r.name).Label("uid", r.uid);
+  w.Begin(name).Label("namespace", r.ns);
+  // Every series of every family starts here: names and UIDs checked once at extraction.
+  if (r.name_uid_verbatim) return w.LabelVerbatim("pod", r.name()).LabelVerbatim("uid", r.uid());
+  return w.Label("pod", r.name()).Label("uid", r.uid());
 }
 
 using R = PodRecord;

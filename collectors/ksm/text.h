@@ -17,6 +17,8 @@ void AppendGoFloat(std::string& out, double v);
 
 // Appends a label value with '\\', '\n' and '"' escaped.
 void AppendEscaped(std::string& out, std::string_view v);
+// Whether `v` holds a byte AppendEscaped changes.
+inline bool NeedsEscaping(std::string_view v) { return v.find_first_of("\\\n\"") != std::string_view::npos; }
 
 // Receives the text in pieces of about `kChunk` bytes (the HTTP reply, a gzip stream, a test's
 // string). Called on the scraping thread.
@@ -46,6 +48,16 @@ class TextWriter {
     buf_ += key;
     buf_ += "=\"";
     AppendEscaped(buf_, value);
+    buf_ += '"';
+    sep_ = ',';
+    return *this;
+  }
+  // A label whose value the caller has checked needs no escaping (NeedsEscaping is false).
+  TextWriter& LabelVerbatim(std::string_view key, std::string_view value) {
+    buf_ += sep_;
+    buf_ += key;
+    buf_ += "=\"";
+    buf_ += value;
     buf_ += '"';
     sep_ = ',';
     return *this;

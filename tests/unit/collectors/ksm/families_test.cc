@@ -118,5 +118,24 @@ TEST(KsmFamiliesTest, NodeAndNamespaceSeries) {
                               "kube_namespace_status_phase{namespace=\"shop\",phase=\"Terminating\"} 0\n"));
 }
 
+TEST(KsmFamiliesTest, PodIdentityIsEscapedWhenItMustBe) {
+  // The API server never stores such a name; the text must stay well-formed anyway.
+  KsmStores stores({"pods"}, Options{});
+  List(stores, "pods",
+       {R"({"metadata": {"name": "a\"b", "namespace": "ns", "uid": "0b7c3b2e-1111-4c4d-9e9f-000000000004"},
+            "spec": {"restartPolicy": "Always"}})",
+        R"({"metadata": {"name": "plain", "namespace": "ns", "uid": "0b7c3b2e-1111-4c4d-9e9f-000000000005"},
+            "spec": {"restartPolicy": "Never"}})"});
+  const std::string text = Render(stores);
+  EXPECT_THAT(text, HasSubstr("kube_pod_restart_policy{namespace=\"ns\",pod=\"a\\\"b\","
+                              "uid=\"0b7c3b2e-1111-4c4d-9e9f-000000000004\",type=\"Always\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("kube_pod_restart_policy{namespace=\"ns\",pod=\"plain\","
+                              "uid=\"0b7c3b2e-1111-4c4d-9e9f-000000000005\",type=\"Never\"} 1\n"));
+  // No phase: no kube_pod_status_phase series, as kube-state-metrics.
+  EXPECT_THAT(text, Not(HasSubstr("kube_pod_status_phase{")));
+  EXPECT_THAT(text, HasSubstr("kube_pod_owner{namespace=\"ns\",pod=\"plain\",uid=\"0b7c3b2e-1111-4c4d-9e9f-000000000005\","
+                              "owner_kind=\"\",owner_name=\"\",owner_is_controller=\"\"} 1\n"));
+}
+
 }  // namespace
 }  // namespace kube9::collectors::ksm
