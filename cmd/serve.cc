@@ -172,6 +172,8 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
     options.annotations_allowlist = cfg.ksm_annotations_allowlist;
     options.metric_allowlist = cfg.ksm_metric_allowlist;
     options.metric_denylist = cfg.ksm_metric_denylist;
+    options.shard = cfg.ksm_shard;
+    options.total_shards = cfg.ksm_total_shards;
     ksm = std::make_unique<collectors::ksm::KsmStores>(cfg.collectors, options);
     std::string served;
     for (const auto& r : ksm->Resources()) served += (served.empty() ? "" : ",") + r;

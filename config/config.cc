@@ -282,6 +282,21 @@ const std::vector<Option>& Options() {
       {"--metric-denylist", "", "regexes",
        "Comma-separated regular expressions: serve no kube_* family whose name matches one.", "",
        Patterns(&Config::ksm_metric_denylist)},
+      {"--shard", "", "n", "This instance's shard (from 0) of the kube_* families' objects.", "0",
+       [](const std::string& v, Config& c) -> std::string {
+         auto n = ParseInteger(v);
+         if (!n || *n < 0 || *n > 1'000'000) return "must be a whole number from 0";
+         c.ksm_shard = static_cast<int>(*n);
+         return "";
+       }},
+      {"--total-shards", "", "n",
+       "How many instances share the kube_* families' objects, split by UID as kube-state-metrics does.", "1",
+       [](const std::string& v, Config& c) -> std::string {
+         auto n = ParseInteger(v);
+         if (!n || *n < 1 || *n > 1'000'000) return "must be a whole number from 1";
+         c.ksm_total_shards = static_cast<int>(*n);
+         return "";
+       }},
       {"--metric-labels-allowlist", "", "list",
        "Kubernetes labels served as kube_<resource>_labels, e.g. namespaces=[team],pods=[*] (none by default).", "",
        Allowlist(&Config::ksm_labels_allowlist)},
@@ -534,6 +549,10 @@ base::Expected<Config, Problems> ParseServeConfig(const std::vector<std::string>
     if (std::string why = it->apply(value, config); !why.empty()) {
       problems.push_back(fmt::format("flag {}={}: {}", flag, value, why));
     }
+  }
+  if (config.ksm_shard >= config.ksm_total_shards) {
+    problems.push_back(fmt::format("flag --shard={}: must be less than --total-shards={}", config.ksm_shard,
+                                   config.ksm_total_shards));
   }
   if (!config.ksm_metric_allowlist.empty() && !config.ksm_metric_denylist.empty()) {
     problems.push_back("flags --metric-allowlist and --metric-denylist are mutually exclusive: give only one");

@@ -48,6 +48,10 @@ struct Config {
   // --metric-allowlist / --metric-denylist: regular expressions over family names.
   std::vector<std::string> ksm_metric_allowlist;
   std::vector<std::string> ksm_metric_denylist;
+  // --shard / --total-shards: this instance serves the kube_* series of the objects whose UID
+  // hashes to `ksm_shard` (kube-state-metrics' FNV-1a and jump hash).
+  int ksm_shard = 0;
+  int ksm_total_shards = 1;
 
   // Pro tier. The key itself is held only to authenticate; it is never logged or exported.
   std::string server_url = "https://api.kube9.io";

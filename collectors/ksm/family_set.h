@@ -11,6 +11,7 @@
 
 #include <rapidjson/document.h>
 
+#include "collectors/json_fields.h"
 #include "collectors/ksm/intern.h"
 #include "collectors/ksm/text.h"
 #include "collectors/store.h"
@@ -32,10 +33,17 @@ struct Options {
   // at most one of them is set.
   std::vector<std::string> metric_allowlist;
   std::vector<std::string> metric_denylist;
+  // --shard / --total-shards: keep only the objects whose UID falls in this shard.
+  int shard = 0;
+  int total_shards = 1;
 
   const std::vector<std::string>& AllowedLabels(std::string_view resource) const;
   const std::vector<std::string>& AllowedAnnotations(std::string_view resource) const;
 };
+
+// kube-state-metrics' shard of an object: the jump consistent hash (Lamping and Veach) of the
+// 64-bit FNV-1a hash of its UID, over `total` shards.
+int ShardOf(std::string_view uid, int total);
 
 // Whether a family is served under --metric-allowlist/--metric-denylist.
 class FamilyFilter {
@@ -104,7 +112,12 @@ class FamilySetStore final : public FamilyStore {
       : set_(set),
         allowed_labels_(options.AllowedLabels(set.resource)),
         allowed_annotations_(options.AllowedAnnotations(set.resource)),
-        store_([this](const rapidjson::Value& o) {
+        shard_(options.shard),
+        total_shards_(options.total_shards),
+        store_([this](const rapidjson::Value& o) -> std::optional<R> {
+          if (total_shards_ > 1 && ShardOf(json::Str(json::Path(o, {"metadata", "uid"})), total_shards_) != shard_) {
+            return std::nullopt;  // another shard's object (counted as skipped by the store)
+          }
           ExtractContext context{pool_, allowed_labels_, allowed_annotations_};
           return set_.extract(o, context);
         }) {
@@ -149,6 +162,8 @@ class FamilySetStore final : public FamilyStore {
   const FamilySet<R>& set_;
   std::vector<std::string> allowed_labels_;
   std::vector<std::string> allowed_annotations_;
+  int shard_;
+  int total_shards_;
   InternPool pool_;  // declared before the store: records release into it
   Store<R> store_;
   std::vector<const Family<R>*> families_;

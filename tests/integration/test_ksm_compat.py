@@ -392,6 +392,46 @@ def test_families_equal_kube_state_metrics_series_for_series(api, namespace, sta
     assert observed["series"] >= 300, observed
 
 
+def test_shards_split_objects_as_kube_state_metrics_does(api, namespace, start_operator, kube_state_metrics):
+    """--shard/--total-shards: each of 3 shards serves what kube-state-metrics' same shard serves,
+    and the 3 together serve what one instance does, each series once."""
+    names = make_objects(api, namespace)
+    args = [f"--resources={','.join(RESOURCES)}", "--total-shards=3"]
+    whole = start_operator(namespace, args=["--kube-state-metrics", f"--resources={','.join(RESOURCES)}"])
+
+    def complete(text: str | None) -> bool:
+        return text is not None and all(f'pod="{p}"' in text for p in names["pods"])
+
+    wait_for(lambda: (complete(whole.metrics()), None), 60, "the single instance to list every pod", operator=whole)
+    shards = []
+    for shard in range(3):
+        ksm = kube_state_metrics([*args, f"--shard={shard}"])
+        op = start_operator(namespace, args=["--kube-state-metrics", *args, f"--shard={shard}"])
+        shards.append((ksm, op))
+
+    def compare():
+        texts = [(ksm.metrics(), op.metrics()) for ksm, op in shards]
+        if any(a is None or b is None for a, b in texts):
+            return False, "not serving yet"
+        diffs = []
+        for shard, (a, b) in enumerate(texts):
+            diffs += [f"shard {shard}: {d}" for d in differences(families(a), families(b))]
+        union: dict[str, set] = {}
+        total = 0
+        for _, b in texts:
+            for name, f in families(b).items():
+                union.setdefault(name, set()).update(f["series"])
+                total += len(f["series"])
+        single = {name: f["series"] for name, f in families(whole.metrics()).items()}
+        if union != {n: s for n, s in single.items() if s or n in union}:
+            diffs.append("the shards' union differs from the single instance")
+        if total != sum(len(s) for s in single.values()):
+            diffs.append(f"{total} series in the shards, {sum(len(s) for s in single.values())} in one instance")
+        return not diffs, diffs[:20]
+
+    wait_for(compare, 60, "each shard to equal kube-state-metrics' shard, and the shards one instance", interval=1)
+
+
 def test_families_are_off_by_default(namespace, start_operator):
     op = start_operator(namespace)
     served = [line for line in op.metrics().splitlines() if line.startswith(("kube_", "# HELP kube_", "# TYPE kube_"))]

@@ -215,6 +215,16 @@ TEST(ConfigTest, KubeStateMetricsFlagsKeepTheirMeaning) {
   EXPECT_THAT(bad.error(), Contains(HasSubstr("--metric-labels-allowlist=pods=app: must be of the form")));
   EXPECT_THAT(bad.error(), Contains(HasSubstr("is not a valid regular expression")));
   EXPECT_FALSE(ParseServeConfig({"--metric-allowlist=a", "--metric-denylist=b"}, {}).ok()) << "mutually exclusive";
+
+  auto sharded = ParseServeConfig({"--shard=2", "--total-shards=3"}, {});
+  ASSERT_TRUE(sharded.ok());
+  EXPECT_EQ(sharded->ksm_shard, 2);
+  EXPECT_EQ(sharded->ksm_total_shards, 3);
+  EXPECT_EQ(ParseServeConfig({}, {})->ksm_total_shards, 1);
+  auto past = ParseServeConfig({"--shard=3", "--total-shards=3"}, {});
+  ASSERT_FALSE(past.ok());
+  EXPECT_THAT(past.error(), Contains("flag --shard=3: must be less than --total-shards=3"));
+  EXPECT_FALSE(ParseServeConfig({"--total-shards=0"}, {}).ok());
 }
 
 TEST(ConfigTest, LabelsAllowlistSyntaxIsKubeStateMetrics) {

@@ -1,6 +1,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <set>
+
+#include <fmt/format.h>
+
 #include "collectors/ksm/registry.h"
 
 namespace kube9::collectors::ksm {
@@ -118,6 +122,68 @@ TEST(KsmFamiliesTest, NodeAndNamespaceSeries) {
                               "kube_namespace_status_phase{namespace=\"shop\",phase=\"Terminating\"} 0\n"));
 }
 
+// Reference values printed by kube-state-metrics' own hashing (hash/fnv's New64a and
+// github.com/dgryski/go-jump's Hash) for the same UIDs.
+TEST(KsmShardingTest, ShardsAsKubeStateMetrics) {
+  EXPECT_EQ(ShardOf("0b7c3b2e-1111-4c4d-9e9f-000000000001", 3), 2);
+  EXPECT_EQ(ShardOf("0b7c3b2e-1111-4c4d-9e9f-000000000001", 5), 3);
+  EXPECT_EQ(ShardOf("0b7c3b2e-1111-4c4d-9e9f-000000000001", 1000), 921);
+  EXPECT_EQ(ShardOf("0b7c3b2e-1111-4c4d-9e9f-000000000002", 1000), 47);
+  EXPECT_EQ(ShardOf("6f0b0b1e-0000-4000-8000-000000000001", 5), 2);
+  EXPECT_EQ(ShardOf("6f0b0b1e-0000-4000-8000-000000000001", 1000), 880);
+  EXPECT_EQ(ShardOf("", 1000), 266);
+  EXPECT_EQ(ShardOf("anything", 1), 0);
+}
+
+std::set<std::string> SeriesLines(const std::string& text) {
+  std::set<std::string> out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t end = text.find('\n', pos);
+    std::string line = text.substr(pos, end - pos);
+    if (!line.empty() && line[0] != '#') out.insert(std::move(line));
+    pos = end + 1;
+  }
+  return out;
+}
+
+TEST(KsmShardingTest, ThreeShardsTogetherServeEverySeriesOnce) {
+  std::vector<std::string> pods;
+  for (int i = 0; i < 60; ++i) {
+    pods.push_back(
+        fmt::format(R"({{"metadata": {{"name": "p{0}", "namespace": "ns", "uid": "0b7c3b2e-2222-4c4d-9e9f-{0:012}"}},
+        "spec": {{"restartPolicy": "Always"}}, "status": {{"phase": "Running"}}}})",
+                    i));
+  }
+  auto render = [&](int shard, int total) {
+    Options options;
+    options.shard = shard;
+    options.total_shards = total;
+    KsmStores stores({"pods"}, options);
+    auto* h = stores.HandlerFor("pods");
+    h->OnSyncStart();
+    for (const auto& p : pods) {
+      rapidjson::Document d;
+      d.Parse(p.c_str());
+      h->OnListed(d);
+    }
+    h->OnSynced();
+    return SeriesLines(Render(stores));
+  };
+  const std::set<std::string> whole = render(0, 1);
+  std::set<std::string> together;
+  std::size_t sum = 0;
+  for (int shard = 0; shard < 3; ++shard) {
+    const auto part = render(shard, 3);
+    EXPECT_FALSE(part.empty()) << "60 pods leave no shard empty";
+    EXPECT_LT(part.size(), whole.size());
+    sum += part.size();
+    together.insert(part.begin(), part.end());
+  }
+  EXPECT_EQ(together, whole);
+  EXPECT_EQ(sum, whole.size()) << "no series in two shards";
+}
+
 TEST(KsmFamiliesTest, PodIdentityIsEscapedWhenItMustBe) {
   // The API server never stores such a name; the text must stay well-formed anyway.
   KsmStores stores({"pods"}, Options{});
@@ -133,8 +199,9 @@ TEST(KsmFamiliesTest, PodIdentityIsEscapedWhenItMustBe) {
                               "uid=\"0b7c3b2e-1111-4c4d-9e9f-000000000005\",type=\"Never\"} 1\n"));
   // No phase: no kube_pod_status_phase series, as kube-state-metrics.
   EXPECT_THAT(text, Not(HasSubstr("kube_pod_status_phase{")));
-  EXPECT_THAT(text, HasSubstr("kube_pod_owner{namespace=\"ns\",pod=\"plain\",uid=\"0b7c3b2e-1111-4c4d-9e9f-000000000005\","
-                              "owner_kind=\"\",owner_name=\"\",owner_is_controller=\"\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("kube_pod_owner{namespace=\"ns\",pod=\"plain\",uid=\"0b7c3b2e-1111-4c4d-9e9f-000000000005\","
+                        "owner_kind=\"\",owner_name=\"\",owner_is_controller=\"\"} 1\n"));
 }
 
 }  // namespace
