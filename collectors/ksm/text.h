@@ -44,22 +44,16 @@ class TextWriter {
     return *this;
   }
   TextWriter& Label(std::string_view key, std::string_view value) {
-    buf_ += sep_;
-    buf_ += key;
-    buf_ += "=\"";
+    LabelStart(key);
     AppendEscaped(buf_, value);
     buf_ += '"';
-    sep_ = ',';
     return *this;
   }
   // A label whose value the caller has checked needs no escaping (NeedsEscaping is false).
   TextWriter& LabelVerbatim(std::string_view key, std::string_view value) {
-    buf_ += sep_;
-    buf_ += key;
-    buf_ += "=\"";
+    LabelStart(key);
     buf_ += value;
     buf_ += '"';
-    sep_ = ',';
     return *this;
   }
   void Value(double v) {
@@ -77,6 +71,13 @@ class TextWriter {
   }
 
  private:
+  void LabelStart(std::string_view key) {
+    buf_ += sep_;
+    buf_ += key;
+    buf_ += "=\"";
+    sep_ = ',';
+  }
+
   TextSink sink_;
   std::string buf_;
   char sep_ = '{';
