@@ -54,7 +54,7 @@ tsan-test: deps cluster-up
 	TSAN_OPTIONS="$(TSAN_OPTIONS_VALUE)" KUBE9_TSAN_BINARY=$(abspath $(TSAN_DIR))/kube9-operator \
 	  $(PYTEST) -q tests/integration/test_tsan_smoke.py
 
-# kube-apiserver, etcd and helm, built from the Go module proxy once and cached.
+# kube-apiserver, etcd, helm and kube-state-metrics, built from the Go module proxy once and cached.
 tools:
 	@bash scripts/build-tools.sh
 

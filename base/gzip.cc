@@ -27,6 +27,44 @@ std::string GzipCompress(std::string_view data, int level) {
   return out;
 }
 
+GzipWriter::GzipWriter(std::string& out, int level) : out_(out), zs_(new z_stream{}) {
+  if (deflateInit2(static_cast<z_stream*>(zs_), level, Z_DEFLATED, kGzipWindowBits, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    delete static_cast<z_stream*>(zs_);
+    throw std::runtime_error("deflateInit2 failed");
+  }
+}
+
+GzipWriter::~GzipWriter() {
+  auto* zs = static_cast<z_stream*>(zs_);
+  deflateEnd(zs);
+  delete zs;
+}
+
+void GzipWriter::Deflate(std::string_view data, int flush) {
+  auto* zs = static_cast<z_stream*>(zs_);
+  zs->next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs->avail_in = static_cast<uInt>(data.size());
+  int rc = Z_OK;
+  do {
+    char buf[16384];
+    zs->next_out = reinterpret_cast<Bytef*>(buf);
+    zs->avail_out = sizeof(buf);
+    rc = deflate(zs, flush);
+    if (rc == Z_STREAM_ERROR) throw std::runtime_error("deflate failed");
+    out_.append(buf, sizeof(buf) - zs->avail_out);
+  } while (zs->avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
+}
+
+void GzipWriter::Write(std::string_view data) {
+  if (!data.empty() && !finished_) Deflate(data, Z_NO_FLUSH);
+}
+
+void GzipWriter::Finish() {
+  if (finished_) return;
+  finished_ = true;
+  Deflate({}, Z_FINISH);
+}
+
 bool GzipDecompress(std::string_view data, std::string& out, std::size_t max_out) {
   z_stream zs{};
   if (inflateInit2(&zs, kGzipWindowBits) != Z_OK) return false;

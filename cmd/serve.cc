@@ -20,8 +20,9 @@
 #include "cmd/thread_supervisor.h"
 #include "cmd/web_security.h"
 #include "collectors/collector_set.h"
-#include "collectors/gitops_summary.h"
 #include "collectors/discovery.h"
+#include "collectors/gitops_summary.h"
+#include "collectors/ksm/registry.h"
 #include "collectors/sampler.h"
 #include "exporter/cluster_metrics.h"
 #include "exporter/endpoints.h"
@@ -99,6 +100,10 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   // glibc gives each thread its own arena; with a watch thread per collector that multiplies
   // freed-but-kept memory. Two arenas are plenty for a few mostly idle threads.
   mallopt(M_ARENA_MAX, 2);
+  // A scrape of the kube-state-metrics families builds megabytes of reply. glibc's default
+  // mmap threshold rises to 32 MiB after the first such buffer is freed, after which they come
+  // from the heap and their pages are kept; a fixed 1 MiB threshold maps and unmaps them.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   // Test-only (docs/development.md "Threads"): makes a named thread throw; inert unless set.
   if (auto fault = env.find("KUBE9_FAULT_INJECTION"); fault != env.end() && !fault->second.empty()) {
     if (!base::ConfigureFaultInjection(fault->second)) {
@@ -195,7 +200,24 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
                          : "collector off: API discovery failed",
               {{"collector", name}});
   }
-  collectors::CollectorSet collector_set(enabled_collectors, client, clock, &metrics, 500, history.get());
+  // The kube-state-metrics-compatible families: their own compact stores, fed by the same watches.
+  std::unique_ptr<collectors::ksm::KsmStores> ksm;
+  if (cfg.ksm_enabled) {
+    collectors::ksm::Options options;
+    options.labels_allowlist = cfg.ksm_labels_allowlist;
+    options.annotations_allowlist = cfg.ksm_annotations_allowlist;
+    options.metric_allowlist = cfg.ksm_metric_allowlist;
+    options.metric_denylist = cfg.ksm_metric_denylist;
+    options.shard = cfg.ksm_shard;
+    options.total_shards = cfg.ksm_total_shards;
+    ksm = std::make_unique<collectors::ksm::KsmStores>(enabled_collectors, options);
+    std::string served;
+    for (const auto& r : ksm->Resources()) served += (served.empty() ? "" : ",") + r;
+    log::Info("kube-state-metrics families on", {{"resources", served}});
+  }
+  collectors::CollectorSet collector_set(
+      enabled_collectors, client, clock, &metrics, 500, history.get(),
+      [&ksm](std::string_view resource) { return ksm ? ksm->HandlerFor(resource) : nullptr; });
   // Argo CD or Flux installed or removed: their collectors start or stop (docs/metrics.md).
   gitops_detector.OnChange([&collector_set](const gitops::GitOpsSnapshot& snapshot) {
     collector_set.SetServedApis(ServedApisOf(snapshot));
@@ -306,6 +328,7 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
                                 });
   if (web->basic_auth) endpoints.RequireBasicAuth(web->basic_auth.get());
   endpoints.AddHeaders(web->headers);
+  endpoints.AddKsmFamilies(ksm.get());
   http::ServerOptions server_options;
   server_options.host = cfg.listen_host;
   server_options.port = cfg.listen_port;

@@ -21,8 +21,41 @@ kube::ReflectorOptions ReflectorOptionsFor(const ResourceKind& kind, int page_si
 
 }  // namespace
 
+namespace {
+// Feeds two handlers from one reflector, in order.
+class TeeHandler final : public kube::ReflectorHandler {
+ public:
+  TeeHandler(kube::ReflectorHandler& a, kube::ReflectorHandler& b) : a_(a), b_(b) {}
+  void OnSyncStart() override {
+    a_.OnSyncStart();
+    b_.OnSyncStart();
+  }
+  void OnListed(const rapidjson::Value& object) override {
+    a_.OnListed(object);
+    b_.OnListed(object);
+  }
+  void OnSynced() override {
+    a_.OnSynced();
+    b_.OnSynced();
+  }
+  void OnEvent(kube::EventType type, const rapidjson::Value& object) override {
+    a_.OnEvent(type, object);
+    b_.OnEvent(type, object);
+  }
+  void OnSkipped(std::size_t count) override {
+    a_.OnSkipped(count);
+    b_.OnSkipped(count);
+  }
+
+ private:
+  kube::ReflectorHandler& a_;
+  kube::ReflectorHandler& b_;
+};
+}  // namespace
+
 CollectorSet::CollectorSet(const std::vector<std::string>& enabled, kube::Client& client, const base::Clock& clock,
-                           kube::ReflectorObserver* observer, int page_size, kube::ReflectorHandler* events_history)
+                           kube::ReflectorObserver* observer, int page_size, kube::ReflectorHandler* events_history,
+                           const AlsoFeed& also_feed)
     : client_(client), clock_(clock), observer_(observer), page_size_(page_size) {
   auto want = [&](std::string_view name) { return std::find(enabled.begin(), enabled.end(), name) != enabled.end(); };
   for (const Registration& reg : Registry()) {
@@ -40,6 +73,10 @@ CollectorSet::CollectorSet(const std::vector<std::string>& enabled, kube::Client
     }
     if (handler == nullptr) continue;
     Running r;
+    if (kube::ReflectorHandler* second = also_feed ? also_feed(reg.kind.name) : nullptr; second != nullptr) {
+      r.tee = std::make_unique<TeeHandler>(*handler, *second);
+      handler = r.tee.get();
+    }
     r.name = std::string(reg.kind.name);
     r.store = handler;
     r.stats_store = store;

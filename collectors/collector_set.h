@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -38,7 +39,9 @@ using ServedApis = std::set<std::string, std::less<>>;
 
 // The enabled collectors: a store and a reflector each, one named thread each ("w:<resource>",
 // restarted after a failure). The events collector feeds `events_history` (sinks/events)
-// instead of a store, and runs only with one.
+// instead of a store, and runs only with one. `also_feed(resource)` names a second handler fed
+// by the same watch (the kube-state-metrics families' store of that resource), or null: one
+// LIST and one WATCH per resource whatever consumes it.
 //
 // Optional collectors (Registration::optional) run only while their API is served: each
 // SetServedApis starts those whose group/version appeared and stops those whose went away
@@ -48,9 +51,10 @@ using ServedApis = std::set<std::string, std::less<>>;
 // found": the API going away between two discoveries is not a fault.
 class CollectorSet {
  public:
+  using AlsoFeed = std::function<kube::ReflectorHandler*(std::string_view resource)>;
   CollectorSet(const std::vector<std::string>& enabled, kube::Client& client, const base::Clock& clock,
                kube::ReflectorObserver* observer, int page_size = 500,
-               kube::ReflectorHandler* events_history = nullptr);
+               kube::ReflectorHandler* events_history = nullptr, const AlsoFeed& also_feed = nullptr);
   ~CollectorSet();
 
   void Start(const base::StopSignal& stop, base::ThreadFailureHandler& failures);
@@ -91,6 +95,7 @@ class CollectorSet {
     std::string name;
     kube::ReflectorHandler* store;
     const StoreBase* stats_store;  // null: not an aggregate store (the events history)
+    std::unique_ptr<kube::ReflectorHandler> tee;  // set when a second handler is fed
     std::unique_ptr<kube::Reflector> reflector;
     std::thread thread;
   };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <functional>
+#include <regex>
 
 #include <fmt/format.h>
 
@@ -124,6 +125,56 @@ std::optional<std::uint64_t> ParseBytes(const std::string& text) {
   return static_cast<std::uint64_t>(*n) * unit;
 }
 
+
+// The non-empty items of a comma-separated list.
+std::vector<std::string> SplitCommas(const std::string& v) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= v.size()) {
+    std::size_t end = v.find(',', pos);
+    if (end == std::string::npos) end = v.size();
+    if (end > pos) out.push_back(v.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
+// --collectors / --resources: comma-separated names, sorted, each once.
+std::string ApplyCollectors(const std::string& v, Config& c) {
+  std::vector<std::string> names = SplitCommas(v);
+  if (names.empty()) return "must name at least one collector";
+  std::sort(names.begin(), names.end());
+  if (std::adjacent_find(names.begin(), names.end()) != names.end()) return "lists a collector twice";
+  c.collectors = names;
+  return "";
+}
+
+// --metric-allowlist / --metric-denylist: comma-separated regular expressions.
+std::function<std::string(const std::string&, Config&)> Patterns(std::vector<std::string> Config::*field) {
+  return [field](const std::string& v, Config& c) -> std::string {
+    std::vector<std::string> out = SplitCommas(v);
+    for (const auto& p : out) {
+      try {
+        std::regex re(p, std::regex::ECMAScript);
+      } catch (const std::regex_error&) {
+        return fmt::format("'{}' is not a valid regular expression", p);
+      }
+    }
+    c.*field = std::move(out);
+    return "";
+  };
+}
+
+std::function<std::string(const std::string&, Config&)> Allowlist(
+    std::map<std::string, std::vector<std::string>, std::less<>> Config::*field) {
+  return [field](const std::string& v, Config& c) -> std::string {
+    auto parsed = ParseLabelsAllowlist(v);
+    if (!parsed) return "must be of the form resource=[key,...],resource=[*] (e.g. pods=[app,team],nodes=[*])";
+    c.*field = std::move(*parsed);
+    return "";
+  };
+}
+
 const std::vector<Option>& Options() {
   static const std::vector<Option> options = {
       {"--web.listen-address", "", "[host]:port", "Address of the HTTP server (/metrics, /healthz, /readyz, /).",
@@ -213,23 +264,44 @@ const std::vector<Option>& Options() {
        }},
       {"--collectors", "", "list",
        "Comma-separated collectors, i.e. resources to list and watch (the list: `kube9-operator rbac --help`).",
-       "all but the opt-in ones (configmaps)",
+       "all but the opt-in ones (configmaps)", ApplyCollectors},
+      {"--resources", "", "list", "Same as --collectors (kube-state-metrics' name).", "as --collectors", ApplyCollectors},
+      {"--kube-state-metrics", "", "bool",
+       "Serve the kube-state-metrics-compatible kube_* families of the collected resources on /metrics "
+       "(docs/ksm-compatibility.md). A bare --kube-state-metrics means true.",
+       "false",
        [](const std::string& v, Config& c) -> std::string {
-         std::vector<std::string> names;
-         std::size_t pos = 0;
-         while (pos <= v.size()) {
-           std::size_t end = v.find(',', pos);
-           if (end == std::string::npos) end = v.size();
-           std::string name = v.substr(pos, end - pos);
-           if (!name.empty()) names.push_back(name);
-           pos = end + 1;
-         }
-         if (names.empty()) return "must name at least one collector";
-         std::sort(names.begin(), names.end());
-         if (std::adjacent_find(names.begin(), names.end()) != names.end()) return "lists a collector twice";
-         c.collectors = names;
+         if (v != "true" && v != "false") return "must be true or false";
+         c.ksm_enabled = v == "true";
          return "";
        }},
+      {"--metric-allowlist", "", "regexes",
+       "Comma-separated regular expressions: serve only the kube_* families whose name matches one.", "",
+       Patterns(&Config::ksm_metric_allowlist)},
+      {"--metric-denylist", "", "regexes",
+       "Comma-separated regular expressions: serve no kube_* family whose name matches one.", "",
+       Patterns(&Config::ksm_metric_denylist)},
+      {"--shard", "", "n", "This instance's shard (from 0) of the kube_* families' objects.", "0",
+       [](const std::string& v, Config& c) -> std::string {
+         auto n = ParseInteger(v);
+         if (!n || *n < 0 || *n > 1'000'000) return "must be a whole number from 0";
+         c.ksm_shard = static_cast<int>(*n);
+         return "";
+       }},
+      {"--total-shards", "", "n",
+       "How many instances share the kube_* families' objects, split by UID as kube-state-metrics does.", "1",
+       [](const std::string& v, Config& c) -> std::string {
+         auto n = ParseInteger(v);
+         if (!n || *n < 1 || *n > 1'000'000) return "must be a whole number from 1";
+         c.ksm_total_shards = static_cast<int>(*n);
+         return "";
+       }},
+      {"--metric-labels-allowlist", "", "list",
+       "Kubernetes labels served as kube_<resource>_labels, e.g. namespaces=[team],pods=[*] (none by default).", "",
+       Allowlist(&Config::ksm_labels_allowlist)},
+      {"--metric-annotations-allowlist", "", "list",
+       "Kubernetes annotations served as kube_<resource>_annotations, same syntax (none by default).", "",
+       Allowlist(&Config::ksm_annotations_allowlist)},
       {"--server-url", "SERVER_URL", "url", "kube9-server base URL (Pro tier).", "https://api.kube9.io",
        ApplyServerUrl},
       {"--api-key-file", "", "path", "File holding the Pro tier API key (a mounted Secret); re-read when it changes.",
@@ -359,6 +431,43 @@ const std::vector<Option>& Options() {
 
 }  // namespace
 
+std::optional<std::map<std::string, std::vector<std::string>, std::less<>>> ParseLabelsAllowlist(
+    std::string_view text) {
+  auto trim = [](std::string_view s) {
+    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+    return std::string(s);
+  };
+  std::map<std::string, std::vector<std::string>, std::less<>> out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t eq = text.find('=', pos);
+    if (eq == std::string_view::npos || eq + 1 >= text.size() || text[eq + 1] != '[') return std::nullopt;
+    const std::string name = trim(text.substr(pos, eq - pos));
+    const std::size_t close = text.find(']', eq);
+    if (name.empty() || close == std::string_view::npos) return std::nullopt;
+    std::vector<std::string> keys;
+    std::string_view inside = text.substr(eq + 2, close - eq - 2);
+    if (inside.find_first_of("[=") != std::string_view::npos) return std::nullopt;
+    std::size_t k = 0;
+    while (!inside.empty() && k <= inside.size()) {
+      std::size_t comma = inside.find(',', k);
+      if (comma == std::string_view::npos) comma = inside.size();
+      std::string key = trim(inside.substr(k, comma - k));
+      if (key.empty()) return std::nullopt;  // ",," or a trailing comma
+      keys.push_back(std::move(key));
+      k = comma + 1;
+    }
+    out[name] = std::move(keys);
+    pos = close + 1;
+    if (pos < text.size()) {
+      if (text[pos] != ',' || pos + 1 >= text.size()) return std::nullopt;
+      ++pos;
+    }
+  }
+  return out;
+}
+
 Environment ProcessEnvironment() {
   Environment env;
   for (char** e = environ; e && *e; ++e) {
@@ -412,7 +521,12 @@ base::Expected<Config, Problems> ParseServeConfig(const std::vector<std::string>
     if (!o.flag.empty()) valued.push_back(o.flag);
   }
   valued.push_back("-n");
-  ParsedArgs parsed = SplitArgs(args, valued);
+  // The one boolean flag: bare, it means true (as kube-state-metrics' users expect).
+  std::vector<std::string> expanded = args;
+  for (auto& a : expanded) {
+    if (a == "--kube-state-metrics") a += "=true";
+  }
+  ParsedArgs parsed = SplitArgs(expanded, valued);
   Problems problems = parsed.problems;
   for (const std::string& p : parsed.positional) {
     problems.push_back(fmt::format("unexpected argument '{}'", p));
@@ -435,6 +549,13 @@ base::Expected<Config, Problems> ParseServeConfig(const std::vector<std::string>
     if (std::string why = it->apply(value, config); !why.empty()) {
       problems.push_back(fmt::format("flag {}={}: {}", flag, value, why));
     }
+  }
+  if (config.ksm_shard >= config.ksm_total_shards) {
+    problems.push_back(fmt::format("flag --shard={}: must be less than --total-shards={}", config.ksm_shard,
+                                   config.ksm_total_shards));
+  }
+  if (!config.ksm_metric_allowlist.empty() && !config.ksm_metric_denylist.empty()) {
+    problems.push_back("flags --metric-allowlist and --metric-denylist are mutually exclusive: give only one");
   }
   if (check_collectors) {
     const bool given = !config.collectors.empty();

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,20 @@ struct Config {
   // names are checked against collectors/registry.cc by collectors::ResolveCollectorNames,
   // which the commands call after parsing. The ClusterRole must grant list/watch on exactly these.
   std::vector<std::string> collectors;
+
+  // The kube-state-metrics-compatible `kube_*` families (docs/ksm-compatibility.md): off unless
+  // --kube-state-metrics. The flags keep kube-state-metrics' names and syntax.
+  bool ksm_enabled = false;
+  // --metric-labels-allowlist / --metric-annotations-allowlist: resource -> keys.
+  std::map<std::string, std::vector<std::string>, std::less<>> ksm_labels_allowlist;
+  std::map<std::string, std::vector<std::string>, std::less<>> ksm_annotations_allowlist;
+  // --metric-allowlist / --metric-denylist: regular expressions over family names.
+  std::vector<std::string> ksm_metric_allowlist;
+  std::vector<std::string> ksm_metric_denylist;
+  // --shard / --total-shards: this instance serves the kube_* series of the objects whose UID
+  // hashes to `ksm_shard` (kube-state-metrics' FNV-1a and jump hash).
+  int ksm_shard = 0;
+  int ksm_total_shards = 1;
 
   // Pro tier. The key itself is held only to authenticate; it is never logged or exported.
   std::string server_url = "https://api.kube9.io";
@@ -72,6 +87,11 @@ struct Config {
 
   bool api_key_configured() const { return !api_key_file.empty() || !api_key.empty(); }
 };
+
+// Parses kube-state-metrics' `resource=[key,key],resource=[*]` (the syntax of
+// --metric-labels-allowlist); nullopt when malformed.
+std::optional<std::map<std::string, std::vector<std::string>, std::less<>>> ParseLabelsAllowlist(
+    std::string_view text);
 
 // Every problem found, each a complete sentence naming the flag or variable.
 using Problems = std::vector<std::string>;

@@ -115,8 +115,27 @@ HttpReply Endpoints::Metrics(std::string_view accept_encoding) const {
   reply.body.reserve(64 * 1024);
   AppendTextFormat(families, reply.body);
   if (AcceptsGzip(accept_encoding)) {
-    reply.body = base::GzipCompress(reply.body, 1);  // fast: scrapes are frequent
+    // Compressed as it is written: the per-object families' plain text never exists whole.
+    std::string plain = std::move(reply.body);
+    reply.body.clear();
+    base::GzipWriter gzip(reply.body, 1);  // fast: scrapes are frequent
+    gzip.Write(plain);
+    plain = std::string();
+    if (ksm_ != nullptr) {
+      collectors::ksm::TextWriter w([&gzip](std::string_view chunk) { gzip.Write(chunk); });
+      ksm_->Render(w);
+    }
+    gzip.Finish();
     reply.headers.emplace_back("Content-Encoding", "gzip");
+  } else if (ksm_ != nullptr) {
+    // Sized from the previous scrape, with room for the HTTP head the server puts in front: the
+    // body of per-object families is large, and growing it by doubling would hold up to twice
+    // its size.
+    reply.body.reserve(last_plain_size_.load() * 11 / 10 + 4096);
+    collectors::ksm::TextWriter w([&reply](std::string_view chunk) { reply.body += chunk; });
+    ksm_->Render(w);
+    w.Flush();
+    last_plain_size_.store(reply.body.size());
   }
   reply.headers.emplace_back("Vary", "Accept-Encoding");
   metrics_.ObserveScrape(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());

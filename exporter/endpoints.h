@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -7,6 +8,7 @@
 
 #include <prometheus/collectable.h>
 
+#include "collectors/ksm/registry.h"
 #include "exporter/health.h"
 #include "http/basic_auth.h"
 #include "http/server.h"
@@ -42,6 +44,9 @@ class Endpoints : public http::RequestHandler {
   // Headers added to every reply (the web config's http_server_config.headers). Called
   // before the server starts.
   void AddHeaders(std::vector<std::pair<std::string, std::string>> headers) { extra_headers_ = std::move(headers); }
+  // The kube-state-metrics-compatible families, written after the others on /metrics (off:
+  // null). Called before the server starts.
+  void AddKsmFamilies(const collectors::ksm::KsmStores* ksm) { ksm_ = ksm; }
 
  private:
   HttpReply Route(const http::ServerRequest& request) const;
@@ -56,6 +61,8 @@ class Endpoints : public http::RequestHandler {
   std::function<LandingInfo()> landing_;
   const http::BasicAuth* basic_auth_ = nullptr;
   std::vector<std::pair<std::string, std::string>> extra_headers_;
+  const collectors::ksm::KsmStores* ksm_ = nullptr;
+  mutable std::atomic<std::size_t> last_plain_size_{0};  // of the last plain scrape's body
 };
 
 // True when an Accept-Encoding header value allows gzip (and does not refuse it with q=0).

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the test tools (kube-apiserver, etcd, helm) from the Go module proxy into .local/bin/.
+# Builds the test tools (kube-apiserver, etcd, helm, and kube-state-metrics for the
+# compatibility diff and side-by-side benchmarks) from the Go module proxy into .local/bin/.
 # Each binary is also kept in a per-user cache outside the checkout, keyed by what it is built
 # from, so that a fresh clone on the same machine (CI) copies it instead of rebuilding.
 # Idempotent: a tool already in .local/bin with the right key is left alone.
@@ -12,6 +13,8 @@ mkdir -p "$bin" "$cache"
 
 K8S_VERSION=v1.35.4
 HELM_VERSION=v3.19.5
+# The kube-state-metrics the `kube_*` families are diffed against (docs/ksm-compatibility.md).
+KSM_VERSION=v2.20.0
 export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local
 
 log() { printf '[build-tools] %s\n' "$*" >&2; }
@@ -66,12 +69,24 @@ build_helm() {
   mv "$gobin/helm" "$1"; rm -rf "$gobin"
 }
 
-want=${*:-kube-apiserver etcd helm}
+# kube-state-metrics' own module builds as published (no replaces), so `go install` at the pinned
+# version is enough; its version package is prometheus/common's, as in its Makefile.
+build_ksm() {
+  local gobin pkg=github.com/prometheus/common/version; gobin=$(mktemp -d)
+  GOBIN="$gobin" GOFLAGS= go install -trimpath -pgo=off -ldflags "-s -w \
+      -X $pkg.Version=${KSM_VERSION#v} -X $pkg.Branch=release -X $pkg.Revision=$KSM_VERSION \
+      -X $pkg.BuildUser=kube9 -X $pkg.BuildDate=1970-01-01T00:00:00Z" \
+      "k8s.io/kube-state-metrics/v2@$KSM_VERSION"
+  mv "$gobin/kube-state-metrics" "$1"; rm -rf "$gobin"
+}
+
+want=${*:-kube-apiserver etcd helm kube-state-metrics}
 for tool in $want; do
   case $tool in
     kube-apiserver) install_tool kube-apiserver "$(key_of kube-apiserver "$K8S_VERSION" "$testenv_key_input")" build_apiserver ;;
     etcd) install_tool etcd "$(key_of etcd "$testenv_key_input")" build_etcd ;;
     helm) install_tool helm "$(key_of helm "$HELM_VERSION")" build_helm ;;
+    kube-state-metrics) install_tool kube-state-metrics "$(key_of kube-state-metrics "$KSM_VERSION")" build_ksm ;;
     *) log "unknown tool $tool"; exit 2 ;;
   esac
 done

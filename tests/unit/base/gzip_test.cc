@@ -18,6 +18,33 @@ TEST(GzipTest, RoundTripsAndHasTheGzipMagic) {
   EXPECT_EQ(back, text);
 }
 
+TEST(GzipTest, WriterCompressesPieceByPieceIntoOneMember) {
+  std::string text, gz;
+  {
+    GzipWriter w(gz);
+    for (int i = 0; i < 20000; ++i) {
+      std::string line = "kube_pod_info{namespace=\"default\",pod=\"p" + std::to_string(i) + "\"} 1\n";
+      text += line;
+      w.Write(line);
+    }
+    w.Write("");
+    w.Finish();
+    w.Finish();  // once is enough
+  }
+  EXPECT_LT(gz.size(), text.size() / 5);
+  std::string back;
+  ASSERT_TRUE(GzipDecompress(gz, back));
+  EXPECT_EQ(back, text);
+
+  std::string empty;
+  {
+    GzipWriter w(empty);
+    w.Finish();
+  }
+  ASSERT_TRUE(GzipDecompress(empty, back));
+  EXPECT_EQ(back, "");
+}
+
 TEST(GzipTest, EmptyInput) {
   std::string back = "x";
   ASSERT_TRUE(GzipDecompress(GzipCompress(""), back));

@@ -199,6 +199,52 @@ TEST(ConfigTest, CollectorsAndSampleInterval) {
   EXPECT_FALSE(ParseServeConfig({"--collectors="}, {}).ok());
 }
 
+TEST(ConfigTest, KubeStateMetricsFlagsKeepTheirMeaning) {
+  EXPECT_FALSE(ParseServeConfig({}, {})->ksm_enabled) << "off by default";
+  auto c = ParseServeConfig({"--kube-state-metrics", "--resources=pods,nodes", "--metric-denylist=^kube_pod_ips$,_info$",
+                             "--metric-labels-allowlist=pods=[app,team],nodes=[*]",
+                             "--metric-annotations-allowlist=*=[owner]"},
+                            {});
+  ASSERT_TRUE(c.ok()) << c.error().front();
+  EXPECT_TRUE(c->ksm_enabled);
+  EXPECT_EQ(c->collectors, (std::vector<std::string>{"nodes", "pods"})) << "--resources is --collectors";
+  EXPECT_EQ(c->ksm_metric_denylist, (std::vector<std::string>{"^kube_pod_ips$", "_info$"}));
+  EXPECT_EQ(c->ksm_labels_allowlist.at("pods"), (std::vector<std::string>{"app", "team"}));
+  EXPECT_EQ(c->ksm_labels_allowlist.at("nodes"), (std::vector<std::string>{"*"}));
+  EXPECT_EQ(c->ksm_annotations_allowlist.at("*"), (std::vector<std::string>{"owner"}));
+  EXPECT_FALSE(ParseServeConfig({"--kube-state-metrics=false"}, {})->ksm_enabled);
+
+  auto bad = ParseServeConfig({"--kube-state-metrics=yes", "--metric-allowlist=a", "--metric-denylist=b",
+                               "--metric-labels-allowlist=pods=app", "--metric-allowlist=(unclosed"},
+                              {});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.error(), Contains(HasSubstr("--kube-state-metrics=yes: must be true or false")));
+  EXPECT_THAT(bad.error(), Contains(HasSubstr("--metric-labels-allowlist=pods=app: must be of the form")));
+  EXPECT_THAT(bad.error(), Contains(HasSubstr("is not a valid regular expression")));
+  EXPECT_FALSE(ParseServeConfig({"--metric-allowlist=a", "--metric-denylist=b"}, {}).ok()) << "mutually exclusive";
+
+  auto sharded = ParseServeConfig({"--shard=2", "--total-shards=3"}, {});
+  ASSERT_TRUE(sharded.ok());
+  EXPECT_EQ(sharded->ksm_shard, 2);
+  EXPECT_EQ(sharded->ksm_total_shards, 3);
+  EXPECT_EQ(ParseServeConfig({}, {})->ksm_total_shards, 1);
+  auto past = ParseServeConfig({"--shard=3", "--total-shards=3"}, {});
+  ASSERT_FALSE(past.ok());
+  EXPECT_THAT(past.error(), Contains("flag --shard=3: must be less than --total-shards=3"));
+  EXPECT_FALSE(ParseServeConfig({"--total-shards=0"}, {}).ok());
+}
+
+TEST(ConfigTest, LabelsAllowlistSyntaxIsKubeStateMetrics) {
+  using Map = std::map<std::string, std::vector<std::string>, std::less<>>;
+  EXPECT_EQ(ParseLabelsAllowlist("pods=[app, team],namespaces=[]"),
+            (Map{{"pods", {"app", "team"}}, {"namespaces", {}}}));
+  EXPECT_EQ(ParseLabelsAllowlist("pods=[app.kubernetes.io/name]"), (Map{{"pods", {"app.kubernetes.io/name"}}}));
+  EXPECT_EQ(ParseLabelsAllowlist(""), Map{});
+  for (const char* bad : {"pods", "pods=app", "pods=[a,,b]", "pods=[a,]", "pods=[a],", "pods=[a]x", "=[a]"}) {
+    EXPECT_FALSE(ParseLabelsAllowlist(bad)) << bad;
+  }
+}
+
 // Issue #10: 2562047788015216h is 2^63 ms and a bit; it wrapped around into 29m52s and was
 // accepted. Numbers too big for a duration are refused, naming the flag or variable.
 TEST(ConfigTest, DurationsThatWouldOverflowAreRefusedNotWrapped) {
