@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "collectors/aggregates.h"
 #include "collectors/cluster_stores.h"
 
 // The Well-Architected assessment (docs/assessment.md, PRODUCT.md §10): checks of how the
@@ -59,6 +60,9 @@ struct Inputs {
   const collectors::ClusterStores& stores;
   base::WallTime now;
   SelfFacts self;
+  // The cluster health aggregates of the same stores (collectors::Aggregate), computed once
+  // per run for the checks that read sums rather than objects; null when not computed.
+  const collectors::ClusterAggregates* health = nullptr;
 };
 
 // A check: stateless, cheap (one pass over the stores it needs), safe to run on any thread.

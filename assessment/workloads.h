@@ -1,0 +1,66 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "assessment/check.h"
+#include "collectors/extract.h"
+
+// Helpers shared by the checks: walking the workloads (their pod templates carry the facts
+// most checks read, and their names give the examples), and turning two findings into one
+// verdict.
+namespace kube9::assessment {
+
+// Namespaces whose workloads the cluster's distribution owns: checks of how workloads are
+// configured leave them out (a user cannot change them).
+bool IsSystemNamespace(std::string_view ns);
+
+// Which workload kinds a check reads.
+enum WorkloadKinds : unsigned {
+  kDeployments = 1u << 0,
+  kStatefulSets = 1u << 1,
+  kDaemonSets = 1u << 2,
+  kAllWorkloads = kDeployments | kStatefulSets | kDaemonSets,
+};
+
+// Calls f(const WorkloadInfo&) for every workload of `kinds` outside the system namespaces.
+// Returns the name of a disabled collector among `kinds` when none of them is collected (the
+// check is then skipped), or "" when at least one is.
+template <typename F>
+std::string_view ForEachWorkload(const collectors::ClusterStores& stores, unsigned kinds, F&& f) {
+  const collectors::Resource<collectors::WorkloadInfo>* resources[] = {&collectors::kDeployments,
+                                                                        &collectors::kStatefulSets,
+                                                                        &collectors::kDaemonSets};
+  std::string_view missing;
+  bool any = false;
+  for (unsigned i = 0; i < 3; ++i) {
+    if ((kinds & (1u << i)) == 0) continue;
+    const auto* store = stores.Find(*resources[i]);
+    if (store == nullptr) {
+      if (missing.empty()) missing = resources[i]->kind.name;
+      continue;
+    }
+    any = true;
+    store->ForEach([&](const collectors::WorkloadInfo& w) {
+      if (!IsSystemNamespace(w.ns)) f(w);
+    });
+  }
+  return any ? std::string_view() : missing;
+}
+
+// The checks of the operator's own Deployment (found by its app.kubernetes.io/name label, in
+// any namespace): calls f for each, and returns the result to report when there is none
+// (skipped), or nullopt.
+std::optional<Result> ForEachOperatorDeployment(const collectors::ClusterStores& stores,
+                                                const std::function<void(const collectors::WorkloadInfo&)>& f);
+
+// Failing with `failing`'s message when it found anything, else warning with `warning`'s when
+// it did, else passing (with the warning's population, the wider of the two).
+Result FailOrWarn(const Findings& failing, const Findings& warning);
+
+// A check from its description and a function over the inputs: most checks are one.
+std::unique_ptr<Check> MakeCheck(const CheckInfo& info, Result (*run)(const Inputs&));
+
+}  // namespace kube9::assessment
