@@ -1,5 +1,7 @@
 #include "assessment/check.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace kube9::assessment {
@@ -40,7 +42,13 @@ std::string_view SeverityName(Severity s) {
 
 void Findings::Affected(std::string_view ns, std::string_view name) {
   ++affected_;
-  if (examples_.size() < 3) examples_.push_back(ns.empty() ? std::string(name) : fmt::format("{}/{}", ns, name));
+  // The three first in `namespace/name` order rather than the stores' (hash) order: the same
+  // cluster gives the same message at every run, so the status does not churn.
+  std::string example = ns.empty() ? std::string(name) : fmt::format("{}/{}", ns, name);
+  auto at = std::lower_bound(examples_.begin(), examples_.end(), example);
+  if (at == examples_.end() && examples_.size() == 3) return;
+  examples_.insert(at, std::move(example));
+  if (examples_.size() > 3) examples_.pop_back();
 }
 
 Result Findings::Verdict(Status if_affected) const {

@@ -74,7 +74,7 @@ class Check {
 };
 
 // Builds a result's one-line message: counts affected objects out of a population and keeps
-// the first three `namespace/name` examples.
+// three `namespace/name` examples, the first three in that order (stable from run to run).
 class Findings {
  public:
   explicit Findings(std::string_view what) : what_(what) {}  // e.g. "containers run as root"

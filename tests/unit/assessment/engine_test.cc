@@ -138,3 +138,18 @@ TEST(LastRun, KeepsTheLastReportAndAFailureUntilTheNextSuccess) {
 
 }  // namespace
 }  // namespace kube9::assessment
+
+namespace kube9::assessment {
+namespace {
+
+TEST(Findings, KeepsTheFirstThreeExamplesInNameOrderWhateverTheOrderSeen) {
+  Findings f("things");
+  for (auto name : {"d", "b", "e", "a", "c"}) {
+    f.Examine();
+    f.Affected("ns", name);
+  }
+  EXPECT_EQ(f.Verdict(Status::kWarning).message, "5 of 5 things (e.g. ns/a, ns/b, ns/c)");
+}
+
+}  // namespace
+}  // namespace kube9::assessment
