@@ -66,7 +66,9 @@ TEST(Catalogue, MatchesTheTableInDocsAssessmentMd) {
   std::string line;
   while (std::getline(in, line)) {
     std::smatch m;
-    if (std::regex_search(line, m, row)) EXPECT_TRUE(documented.emplace(m[1], m[2]).second) << "twice: " << m[1];
+    if (std::regex_search(line, m, row)) {
+      EXPECT_TRUE(documented.emplace(m[1], m[2]).second) << "twice: " << m[1];
+    }
   }
   for (const auto& c : Catalogue()) {
     const CheckInfo& i = c->info();
