@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import clean_env, create_object, run, wait_for
+from conftest import clean_env, create_object, delete_object, run, wait_for
 
 # A value that must never leave the pod spec: not in stdout, the status, logs or payloads.
 MARK = "SECRETMARK-assess-7f3a"
@@ -113,6 +113,10 @@ def fixture_namespace(cluster):
         create_object(cluster.api, f"/apis/apps/v1/namespaces/{ns}/deployments", obj)
     yield ns
     try:
+        # Explicitly: the test control plane runs no namespace controller, and workloads left in a
+        # Terminating "a0-" namespace would take the examples of a later run.
+        for obj in [PASSING, *FAILING.values(), *WARNING.values()]:
+            delete_object(cluster.api, f"/apis/apps/v1/namespaces/{ns}/deployments/{obj['metadata']['name']}")
         cluster.api.delete_namespace(ns)
     except Exception:  # noqa: BLE001 - cleanup must not hide the test's own result
         pass
