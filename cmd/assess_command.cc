@@ -13,6 +13,7 @@
 #include "assessment/engine.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "base/text.h"
 #include "base/thread.h"
 #include "base/time_format.h"
 #include "base/version.h"
@@ -76,18 +77,6 @@ constexpr const char* kSummaryUsage =
     "Exit codes: 0 printed; 1 no status ConfigMap, or it has no assessment; 2 invalid flags.\n";
 
 using Writer = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
-
-std::vector<std::string> SplitCommas(const std::string& v) {
-  std::vector<std::string> out;
-  std::size_t pos = 0;
-  while (pos <= v.size()) {
-    std::size_t end = v.find(',', pos);
-    if (end == std::string::npos) end = v.size();
-    if (end > pos) out.push_back(v.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return out;
-}
 
 void Str(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
 
@@ -222,6 +211,19 @@ void PrintTable(const std::vector<std::vector<std::string>>& rows) {
   }
 }
 
+// SplitArgs with the commands' common handling: --help prints `usage` (nullopt: exit 0), and
+// positional arguments are problems.
+std::optional<config::ParsedArgs> Parse(const std::vector<std::string>& args, const std::vector<std::string>& valued,
+                                        const char* usage) {
+  config::ParsedArgs split = config::SplitArgs(args, valued);
+  if (split.help) {
+    std::cout << usage;
+    return std::nullopt;
+  }
+  for (const auto& p : split.positional) split.problems.push_back("unexpected argument '" + p + "'");
+  return split;
+}
+
 // Flags shared by run and list: --pillar, --check, -o.
 struct Common {
   assessment::Selection selection;
@@ -235,7 +237,7 @@ bool ParseCommon(const std::string& k, const std::string& v, Common& c, config::
                          "cost-optimization, operational-excellence or sustainability");
     }
   } else if (k == "--check") {
-    for (const auto& id : SplitCommas(v)) {
+    for (const auto& id : base::SplitList(v)) {
       if (assessment::FindCheck(id) == nullptr) problems.push_back("flag --check=" + id + ": no such check (see assess list)");
       c.selection.ids.push_back(id);
     }
@@ -249,15 +251,11 @@ bool ParseCommon(const std::string& k, const std::string& v, Common& c, config::
 }
 
 int List(const std::vector<std::string>& args) {
-  auto split = config::SplitArgs(args, {"--pillar", "--output", "-o"});
-  if (split.help) {
-    std::cout << kListUsage;
-    return 0;
-  }
-  config::Problems problems = split.problems;
-  for (const auto& p : split.positional) problems.push_back("unexpected argument '" + p + "'");
+  auto split = Parse(args, {"--pillar", "--output", "-o"}, kListUsage);
+  if (!split) return 0;
+  config::Problems problems = split->problems;
   Common common;
-  for (const auto& [k, v] : split.options) ParseCommon(k, v, common, problems);
+  for (const auto& [k, v] : split->options) ParseCommon(k, v, common, problems);
   if (!problems.empty()) return ReportProblems("assess list", problems);
   if (common.format != "table") {
     PrintDocument(CatalogueJson(common.selection), common.format);
@@ -275,19 +273,15 @@ int List(const std::vector<std::string>& args) {
 }
 
 int RunOnce(const std::vector<std::string>& args, const config::Environment& env) {
-  auto split = config::SplitArgs(args, {"--pillar", "--check", "--output", "-o", "--fail-on", "--collectors",
-                                        "--kubeconfig", "--context", "--timeout"});
-  if (split.help) {
-    std::cout << kRunUsage;
-    return 0;
-  }
-  config::Problems problems = split.problems;
-  for (const auto& p : split.positional) problems.push_back("unexpected argument '" + p + "'");
+  auto split = Parse(args, {"--pillar", "--check", "--output", "-o", "--fail-on", "--collectors",
+                                        "--kubeconfig", "--context", "--timeout"}, kRunUsage);
+  if (!split) return 0;
+  config::Problems problems = split->problems;
   Common common;
   std::string kubeconfig, context, fail_on;
   std::vector<std::string> collector_names;
   base::Millis timeout{std::chrono::seconds(60)};
-  for (const auto& [k, v] : split.options) {
+  for (const auto& [k, v] : split->options) {
     if (ParseCommon(k, v, common, problems)) continue;
     if (k == "--kubeconfig") {
       kubeconfig = v;
@@ -297,7 +291,7 @@ int RunOnce(const std::vector<std::string>& args, const config::Environment& env
       if (v != "warning" && v != "failing") problems.push_back("flag --fail-on=" + v + ": must be warning or failing");
       fail_on = v;
     } else if (k == "--collectors") {
-      collector_names = SplitCommas(v);
+      collector_names = base::SplitList(v);
       if (collector_names.empty()) problems.push_back("flag --collectors: must name at least one collector");
     } else if (auto d = base::ParseDuration(v); d && *d > base::Millis(0)) {
       timeout = *d;
@@ -373,16 +367,12 @@ int RunOnce(const std::vector<std::string>& args, const config::Environment& env
 }
 
 int Summary(const std::vector<std::string>& args, const config::Environment& env) {
-  auto split = config::SplitArgs(args, {"--kubeconfig", "--context", "--namespace", "-n", "--output", "-o"});
-  if (split.help) {
-    std::cout << kSummaryUsage;
-    return 0;
-  }
-  config::Problems problems = split.problems;
-  for (const auto& p : split.positional) problems.push_back("unexpected argument '" + p + "'");
+  auto split = Parse(args, {"--kubeconfig", "--context", "--namespace", "-n", "--output", "-o"}, kSummaryUsage);
+  if (!split) return 0;
+  config::Problems problems = split->problems;
   std::string kubeconfig, context, format = DefaultFormat();
   std::string ns = env.count("POD_NAMESPACE") && !env.at("POD_NAMESPACE").empty() ? env.at("POD_NAMESPACE") : "kube9-system";
-  for (const auto& [k, v] : split.options) {
+  for (const auto& [k, v] : split->options) {
     if (k == "--kubeconfig") {
       kubeconfig = v;
     } else if (k == "--context") {

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "base/text.h"
 #include "base/time_format.h"
 
 extern char** environ;
@@ -215,15 +216,7 @@ const std::vector<Option>& Options() {
        "Comma-separated collectors, i.e. resources to list and watch (the list: `kube9-operator rbac --help`).",
        "all of them",
        [](const std::string& v, Config& c) -> std::string {
-         std::vector<std::string> names;
-         std::size_t pos = 0;
-         while (pos <= v.size()) {
-           std::size_t end = v.find(',', pos);
-           if (end == std::string::npos) end = v.size();
-           std::string name = v.substr(pos, end - pos);
-           if (!name.empty()) names.push_back(name);
-           pos = end + 1;
-         }
+         std::vector<std::string> names = base::SplitList(v);
          if (names.empty()) return "must name at least one collector";
          std::sort(names.begin(), names.end());
          if (std::adjacent_find(names.begin(), names.end()) != names.end()) return "lists a collector twice";
