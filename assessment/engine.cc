@@ -16,9 +16,18 @@ Totals Report::totals() const {
   for (const auto& c : checks) {
     ++t.total;
     switch (c.result.status) {
-      case Status::kPassing: ++t.passed; ++t.completed; break;
-      case Status::kFailing: ++t.failed; ++t.completed; break;
-      case Status::kWarning: ++t.warning; ++t.completed; break;
+      case Status::kPassing:
+        ++t.passed;
+        ++t.completed;
+        break;
+      case Status::kFailing:
+        ++t.failed;
+        ++t.completed;
+        break;
+      case Status::kWarning:
+        ++t.warning;
+        ++t.completed;
+        break;
       case Status::kSkipped: ++t.completed; break;
       case Status::kError:
       case Status::kTimeout: break;
@@ -83,9 +92,10 @@ Report Run(const std::vector<const Check*>& checks, const Selection& selection, 
     }
     run.took = std::chrono::duration_cast<std::chrono::microseconds>(clock.Now() - start);
     if (run.took > budget && run.result.status != Status::kError) {
-      run.result = {Status::kTimeout, fmt::format("took {} ms, over its budget of {} ms",
-                                                  std::chrono::duration_cast<std::chrono::milliseconds>(run.took).count(),
-                                                  budget.count())};
+      run.result = {
+          Status::kTimeout,
+          fmt::format("took {} ms, over its budget of {} ms",
+                      std::chrono::duration_cast<std::chrono::milliseconds>(run.took).count(), budget.count())};
     }
     run.result.message = OneLine(run.result.message);
     report.checks.push_back(std::move(run));

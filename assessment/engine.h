@@ -61,9 +61,9 @@ std::string OneLine(std::string_view message, std::size_t max_bytes = kMaxMessag
 
 // Parses a pillar name ("security", ...), or nullopt.
 std::optional<Pillar> ParsePillar(std::string_view name);
-inline constexpr Pillar kAllPillars[] = {Pillar::kSecurity, Pillar::kReliability, Pillar::kPerformanceEfficiency,
-                                         Pillar::kCostOptimization, Pillar::kOperationalExcellence,
-                                         Pillar::kSustainability};
+inline constexpr Pillar kAllPillars[] = {
+    Pillar::kSecurity,         Pillar::kReliability,           Pillar::kPerformanceEfficiency,
+    Pillar::kCostOptimization, Pillar::kOperationalExcellence, Pillar::kSustainability};
 
 // Per pillar counts and the 0-100 score: 100 x passing / (passing + failing + warning/2 ...)
 // — see PillarScore.

@@ -7,7 +7,12 @@ namespace kube9::assessment {
 ScheduledAssessment::ScheduledAssessment(const collectors::ClusterStores& stores, const base::Clock& clock,
                                          base::Millis interval, SelfFacts self, LastRun& last,
                                          std::function<void(const Report&)> on_run)
-    : stores_(stores), clock_(clock), interval_(interval), self_(std::move(self)), last_(last), on_run_(std::move(on_run)) {}
+    : stores_(stores),
+      clock_(clock),
+      interval_(interval),
+      self_(std::move(self)),
+      last_(last),
+      on_run_(std::move(on_run)) {}
 
 bool ScheduledAssessment::OnSyncedSample(const collectors::ClusterAggregates& sample) {
   const base::SteadyTime now = clock_.Now();
@@ -15,12 +20,13 @@ bool ScheduledAssessment::OnSyncedSample(const collectors::ClusterAggregates& sa
   last_start_ = now;
   Report report = Run(checks_, {}, Inputs{stores_, clock_.WallNow(), self_, &sample}, clock_);
   const Totals t = report.totals();
-  log::Info("assessment run", {{"run_id", report.run_id},
-                               {"checks", t.total},
-                               {"passing", t.passed},
-                               {"failing", t.failed},
-                               {"warning", t.warning},
-                               {"duration_ms", std::chrono::duration_cast<std::chrono::milliseconds>(report.took).count()}});
+  log::Info("assessment run",
+            {{"run_id", report.run_id},
+             {"checks", t.total},
+             {"passing", t.passed},
+             {"failing", t.failed},
+             {"warning", t.warning},
+             {"duration_ms", std::chrono::duration_cast<std::chrono::milliseconds>(report.took).count()}});
   last_.Set(report);
   if (on_run_) on_run_(report);
   return true;

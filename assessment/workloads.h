@@ -30,9 +30,8 @@ enum WorkloadKinds : unsigned {
 // check is then skipped), or "" when at least one is.
 template <typename F>
 std::string_view ForEachWorkload(const collectors::ClusterStores& stores, unsigned kinds, F&& f) {
-  const collectors::Resource<collectors::WorkloadInfo>* resources[] = {&collectors::kDeployments,
-                                                                        &collectors::kStatefulSets,
-                                                                        &collectors::kDaemonSets};
+  const collectors::Resource<collectors::WorkloadInfo>* resources[] = {
+      &collectors::kDeployments, &collectors::kStatefulSets, &collectors::kDaemonSets};
   std::string_view missing;
   bool any = false;
   for (unsigned i = 0; i < 3; ++i) {

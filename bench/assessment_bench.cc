@@ -58,8 +58,9 @@ std::string Container(int i, bool sidecar) {
 std::string PodSpec(int i) {
   std::string containers = Container(i, false);
   for (int s = 0; s < i % 3; ++s) containers += "," + Container(i + s + 1, true);
-  return fmt::format(R"({{"serviceAccountName":"app","containers":[{}],"volumes":[{{"name":"data","emptyDir":{{}}}}]{}}})",
-                     containers, i % 4 == 0 ? R"(,"topologySpreadConstraints":[{"maxSkew":1}])" : "");
+  return fmt::format(
+      R"({{"serviceAccountName":"app","containers":[{}],"volumes":[{{"name":"data","emptyDir":{{}}}}]{}}})", containers,
+      i % 4 == 0 ? R"(,"topologySpreadConstraints":[{"maxSkew":1}])" : "");
 }
 
 }  // namespace
@@ -74,9 +75,11 @@ int main(int argc, char** argv) {
   }
   std::mt19937 rng(42);
   for (int n = 0; n < nodes; ++n) {
-    Add(stores, "nodes", fmt::format(R"({{"metadata":{{"uid":"node-{}","name":"node-{}","labels":{{"topology.kubernetes.io/zone":"z{}"}}}},)"
-                                     R"("status":{{"allocatable":{{"cpu":"8","memory":"32Gi"}},"conditions":[{{"type":"Ready","status":"True"}}]}}}})",
-                                     n, n, n % 3));
+    Add(stores, "nodes",
+        fmt::format(
+            R"({{"metadata":{{"uid":"node-{}","name":"node-{}","labels":{{"topology.kubernetes.io/zone":"z{}"}}}},)"
+            R"("status":{{"allocatable":{{"cpu":"8","memory":"32Gi"}},"conditions":[{{"type":"Ready","status":"True"}}]}}}})",
+            n, n, n % 3));
   }
   int made = 0, deployment = 0;
   while (made < pods) {
@@ -89,9 +92,10 @@ int main(int argc, char** argv) {
                     R"("status":{{"readyReplicas":{},"availableReplicas":{}}}}})",
                     deployment, ns, deployment, deployment, replicas, deployment, spec, replicas, replicas));
     for (int r = 0; r < replicas; ++r, ++made) {
-      Add(stores, "pods", fmt::format(R"({{"metadata":{{"uid":"p-{}","namespace":"{}","name":"app-{}-{}"}},"spec":{},)"
-                                      R"("status":{{"phase":"Running","containerStatuses":[{{"restartCount":0}}]}}}})",
-                                      made, ns, deployment, r, spec));
+      Add(stores, "pods",
+          fmt::format(R"({{"metadata":{{"uid":"p-{}","namespace":"{}","name":"app-{}-{}"}},"spec":{},)"
+                      R"("status":{{"phase":"Running","containerStatuses":[{{"restartCount":0}}]}}}})",
+                      made, ns, deployment, r, spec));
     }
     ++deployment;
   }

@@ -70,7 +70,8 @@ constexpr const char* kSummaryUsage =
     "Reads the status ConfigMap (kube9-operator-status) and prints its assessment block: what the\n"
     "running operator last published.\n\nFlags:\n"
     "  -n, --namespace name   Namespace of the operator (default: $POD_NAMESPACE, else kube9-system).\n"
-    "  -o, --output format    table (default on a terminal), json (default otherwise: the block as published) or yaml.\n"
+    "  -o, --output format    table (default on a terminal), json (default otherwise: the block as published) or "
+    "yaml.\n"
     "  --kubeconfig path      Kubeconfig to use (default: $KUBECONFIG, in-cluster, ~/.kube/config).\n"
     "  --context name         Kubeconfig context to use.\n"
     "  -h, --help             Show this help.\n\n"
@@ -133,11 +134,16 @@ std::string CatalogueJson(const assessment::Selection& selection) {
     const auto& i = c->info();
     if (!selection.Selects(i)) continue;
     w.StartObject();
-    w.Key("checkId"); Str(w, i.id);
-    w.Key("checkName"); Str(w, i.name);
-    w.Key("pillar"); Str(w, assessment::PillarName(i.pillar));
-    w.Key("severity"); Str(w, assessment::SeverityName(i.severity));
-    w.Key("remediation"); Str(w, i.remediation);
+    w.Key("checkId");
+    Str(w, i.id);
+    w.Key("checkName");
+    Str(w, i.name);
+    w.Key("pillar");
+    Str(w, assessment::PillarName(i.pillar));
+    w.Key("severity");
+    Str(w, assessment::SeverityName(i.severity));
+    w.Key("remediation");
+    Str(w, i.remediation);
     w.EndObject();
   }
   w.EndArray();
@@ -151,29 +157,44 @@ std::string ReportJson(const assessment::Report& r) {
   w.SetIndent(' ', 2);
   const auto t = r.totals();
   w.StartObject();
-  w.Key("runId"); Str(w, r.run_id);
-  w.Key("completedAt"); Str(w, base::FormatRfc3339Millis(r.completed));
-  w.Key("durationMs"); w.Double(std::chrono::duration<double, std::milli>(r.took).count());
+  w.Key("runId");
+  Str(w, r.run_id);
+  w.Key("completedAt");
+  Str(w, base::FormatRfc3339Millis(r.completed));
+  w.Key("durationMs");
+  w.Double(std::chrono::duration<double, std::milli>(r.took).count());
   w.Key("totals");
   w.StartObject();
-  w.Key("totalChecks"); w.Int64(t.total);
-  w.Key("completedChecks"); w.Int64(t.completed);
-  w.Key("passedChecks"); w.Int64(t.passed);
-  w.Key("failedChecks"); w.Int64(t.failed);
-  w.Key("warningChecks"); w.Int64(t.warning);
+  w.Key("totalChecks");
+  w.Int64(t.total);
+  w.Key("completedChecks");
+  w.Int64(t.completed);
+  w.Key("passedChecks");
+  w.Int64(t.passed);
+  w.Key("failedChecks");
+  w.Int64(t.failed);
+  w.Key("warningChecks");
+  w.Int64(t.warning);
   w.EndObject();
   w.Key("pillars");
   w.StartArray();
   for (const auto& p : assessment::SummarizePillars(r)) {
     if (p.passing + p.failing + p.warning + p.skipped + p.error + p.timeout == 0) continue;
     w.StartObject();
-    w.Key("pillar"); Str(w, assessment::PillarName(p.pillar));
-    w.Key("score"); w.Int(p.score);
-    w.Key("passing"); w.Int64(p.passing);
-    w.Key("failing"); w.Int64(p.failing);
-    w.Key("warning"); w.Int64(p.warning);
-    w.Key("skipped"); w.Int64(p.skipped);
-    w.Key("error"); w.Int64(p.error + p.timeout);
+    w.Key("pillar");
+    Str(w, assessment::PillarName(p.pillar));
+    w.Key("score");
+    w.Int(p.score);
+    w.Key("passing");
+    w.Int64(p.passing);
+    w.Key("failing");
+    w.Int64(p.failing);
+    w.Key("warning");
+    w.Int64(p.warning);
+    w.Key("skipped");
+    w.Int64(p.skipped);
+    w.Key("error");
+    w.Int64(p.error + p.timeout);
     w.EndObject();
   }
   w.EndArray();
@@ -181,14 +202,22 @@ std::string ReportJson(const assessment::Report& r) {
   w.StartArray();
   for (const auto& c : r.checks) {
     w.StartObject();
-    w.Key("checkId"); Str(w, c.info->id);
-    w.Key("checkName"); Str(w, c.info->name);
-    w.Key("pillar"); Str(w, assessment::PillarName(c.info->pillar));
-    w.Key("severity"); Str(w, assessment::SeverityName(c.info->severity));
-    w.Key("status"); Str(w, assessment::StatusName(c.result.status));
-    w.Key("message"); Str(w, c.result.message);
-    w.Key("remediation"); Str(w, c.info->remediation);
-    w.Key("durationMs"); w.Double(std::chrono::duration<double, std::milli>(c.took).count());
+    w.Key("checkId");
+    Str(w, c.info->id);
+    w.Key("checkName");
+    Str(w, c.info->name);
+    w.Key("pillar");
+    Str(w, assessment::PillarName(c.info->pillar));
+    w.Key("severity");
+    Str(w, assessment::SeverityName(c.info->severity));
+    w.Key("status");
+    Str(w, assessment::StatusName(c.result.status));
+    w.Key("message");
+    Str(w, c.result.message);
+    w.Key("remediation");
+    Str(w, c.info->remediation);
+    w.Key("durationMs");
+    w.Double(std::chrono::duration<double, std::milli>(c.took).count());
     w.EndObject();
   }
   w.EndArray();
@@ -233,12 +262,14 @@ bool ParseCommon(const std::string& k, const std::string& v, Common& c, config::
   if (k == "--pillar") {
     c.selection.pillar = assessment::ParsePillar(v);
     if (!c.selection.pillar) {
-      problems.push_back("flag --pillar=" + v + ": must be security, reliability, performance-efficiency, "
+      problems.push_back("flag --pillar=" + v +
+                         ": must be security, reliability, performance-efficiency, "
                          "cost-optimization, operational-excellence or sustainability");
     }
   } else if (k == "--check") {
     for (const auto& id : base::SplitList(v)) {
-      if (assessment::FindCheck(id) == nullptr) problems.push_back("flag --check=" + id + ": no such check (see assess list)");
+      if (assessment::FindCheck(id) == nullptr)
+        problems.push_back("flag --check=" + id + ": no such check (see assess list)");
       c.selection.ids.push_back(id);
     }
   } else if (k == "-o" || k == "--output") {
@@ -273,8 +304,10 @@ int List(const std::vector<std::string>& args) {
 }
 
 int RunOnce(const std::vector<std::string>& args, const config::Environment& env) {
-  auto split = Parse(args, {"--pillar", "--check", "--output", "-o", "--fail-on", "--collectors",
-                                        "--kubeconfig", "--context", "--timeout"}, kRunUsage);
+  auto split = Parse(
+      args,
+      {"--pillar", "--check", "--output", "-o", "--fail-on", "--collectors", "--kubeconfig", "--context", "--timeout"},
+      kRunUsage);
   if (!split) return 0;
   config::Problems problems = split->problems;
   Common common;
@@ -338,9 +371,9 @@ int RunOnce(const std::vector<std::string>& args, const config::Environment& env
   }
   // Facts about a serving operator do not apply to this one-shot process: left unjudged.
   const assessment::SelfFacts self{true, true, ""};
-  const assessment::Report report = assessment::Run(
-      assessment::CatalogueChecks(), common.selection, assessment::Inputs{set.stores(), clock.WallNow(), self, sample.get()},
-      clock);
+  const assessment::Report report =
+      assessment::Run(assessment::CatalogueChecks(), common.selection,
+                      assessment::Inputs{set.stores(), clock.WallNow(), self, sample.get()}, clock);
   if (common.format == "table") {
     std::vector<std::vector<std::string>> rows = {{"STATUS", "SEVERITY", "CHECK", "MESSAGE"}};
     for (const auto& c : report.checks) {
@@ -359,8 +392,8 @@ int RunOnce(const std::vector<std::string>& args, const config::Environment& env
   if (fail_on.empty()) return 0;
   for (const auto& c : report.checks) {
     const auto s = c.result.status;
-    const bool failing = s == assessment::Status::kFailing || s == assessment::Status::kError ||
-                         s == assessment::Status::kTimeout;
+    const bool failing =
+        s == assessment::Status::kFailing || s == assessment::Status::kError || s == assessment::Status::kTimeout;
     if (failing || (fail_on == "warning" && s == assessment::Status::kWarning)) return 1;
   }
   return 0;
@@ -371,7 +404,8 @@ int Summary(const std::vector<std::string>& args, const config::Environment& env
   if (!split) return 0;
   config::Problems problems = split->problems;
   std::string kubeconfig, context, format = DefaultFormat();
-  std::string ns = env.count("POD_NAMESPACE") && !env.at("POD_NAMESPACE").empty() ? env.at("POD_NAMESPACE") : "kube9-system";
+  std::string ns =
+      env.count("POD_NAMESPACE") && !env.at("POD_NAMESPACE").empty() ? env.at("POD_NAMESPACE") : "kube9-system";
   for (const auto& [k, v] : split->options) {
     if (k == "--kubeconfig") {
       kubeconfig = v;
@@ -406,7 +440,8 @@ int Summary(const std::vector<std::string>& args, const config::Environment& env
   }
   auto a = doc.FindMember("assessment");
   if (a == doc.MemberEnd() || !a->value.IsObject()) {
-    std::cerr << "kube9-operator assess summary: the status has no assessment (an operator older than the assessment)\n";
+    std::cerr
+        << "kube9-operator assess summary: the status has no assessment (an operator older than the assessment)\n";
     return 1;
   }
   const rapidjson::Value& block = a->value;
@@ -431,7 +466,8 @@ int Summary(const std::vector<std::string>& args, const config::Environment& env
                            text(block, "lastScheduledRunId"));
   if (auto t = block.FindMember("lastScheduledTotals"); t != block.MemberEnd() && t->value.IsObject()) {
     std::cout << fmt::format("{} checks: {} passing, {} failing, {} warning\n", text(t->value, "totalChecks"),
-                             text(t->value, "passedChecks"), text(t->value, "failedChecks"), text(t->value, "warningChecks"));
+                             text(t->value, "passedChecks"), text(t->value, "failedChecks"),
+                             text(t->value, "warningChecks"));
   }
   if (text(block, "lastScheduledError") != "-") std::cout << "Error: " << text(block, "lastScheduledError") << "\n";
   std::vector<std::vector<std::string>> rows = {{"STATUS", "CHECK", "MESSAGE"}};

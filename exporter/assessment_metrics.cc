@@ -8,7 +8,8 @@ namespace {
 using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 
-MetricFamily NewFamily(const char* name, const char* help, prometheus::MetricType type = prometheus::MetricType::Gauge) {
+MetricFamily NewFamily(const char* name, const char* help,
+                       prometheus::MetricType type = prometheus::MetricType::Gauge) {
   MetricFamily f;
   f.name = name;
   f.help = help;
@@ -43,12 +44,19 @@ std::vector<MetricFamily> AssessmentMetrics::Render(const assessment::Report* re
 
   MetricFamily status = NewFamily("kube9_assessment_check_status",
                                   "1 for each check's status in the last assessment run (one series per check).");
-  MetricFamily info = NewFamily("kube9_assessment_check_info", "The catalogue: each check's pillar and severity, always 1.");
+  MetricFamily info =
+      NewFamily("kube9_assessment_check_info", "The catalogue: each check's pillar and severity, always 1.");
   for (const auto& c : report->checks) {
-    Add(status, {{"check", c.info->id}, {"pillar", assessment::PillarName(c.info->pillar)},
-                 {"status", assessment::StatusName(c.result.status)}}, 1);
-    Add(info, {{"check", c.info->id}, {"pillar", assessment::PillarName(c.info->pillar)},
-               {"severity", assessment::SeverityName(c.info->severity)}}, 1);
+    Add(status,
+        {{"check", c.info->id},
+         {"pillar", assessment::PillarName(c.info->pillar)},
+         {"status", assessment::StatusName(c.result.status)}},
+        1);
+    Add(info,
+        {{"check", c.info->id},
+         {"pillar", assessment::PillarName(c.info->pillar)},
+         {"severity", assessment::SeverityName(c.info->severity)}},
+        1);
   }
   MetricFamily score = NewFamily("kube9_assessment_pillar_score",
                                  "0-100: the share of a pillar's evaluated checks passing, a warning counting half.");
@@ -59,12 +67,13 @@ std::vector<MetricFamily> AssessmentMetrics::Render(const assessment::Report* re
     const std::pair<Status, std::int64_t> counts[] = {{Status::kPassing, p.passing}, {Status::kFailing, p.failing},
                                                       {Status::kWarning, p.warning}, {Status::kSkipped, p.skipped},
                                                       {Status::kError, p.error},     {Status::kTimeout, p.timeout}};
-    for (auto [s, n] : counts) Add(checks, {{"pillar", pillar}, {"status", assessment::StatusName(s)}}, static_cast<double>(n));
+    for (auto [s, n] : counts)
+      Add(checks, {{"pillar", pillar}, {"status", assessment::StatusName(s)}}, static_cast<double>(n));
   }
   MetricFamily duration = NewFamily("kube9_assessment_run_duration_seconds", "How long the last assessment run took.");
   Add(duration, {}, std::chrono::duration<double>(report->took).count());
-  MetricFamily last = NewFamily("kube9_assessment_last_run_timestamp_seconds",
-                                "When the last assessment run completed (Unix time).");
+  MetricFamily last =
+      NewFamily("kube9_assessment_last_run_timestamp_seconds", "When the last assessment run completed (Unix time).");
   Add(last, {}, std::chrono::duration<double>(report->completed.time_since_epoch()).count());
   for (auto* f : {&status, &info, &score, &checks, &duration, &last}) out.push_back(std::move(*f));
   return out;

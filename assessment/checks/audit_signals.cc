@@ -4,8 +4,10 @@ namespace kube9::assessment {
 namespace {
 
 constexpr CheckInfo kInfo{
-    "operational-excellence.audit-signals", "kube9-operator actions are attributable", Pillar::kOperationalExcellence, Severity::kMedium,
-    "Run the operator under its own ServiceAccount (not default) and inject POD_NAMESPACE from the downward API (fieldRef metadata.namespace), so that API audit logs and the operator's logs identify it."};
+    "operational-excellence.audit-signals", "kube9-operator actions are attributable", Pillar::kOperationalExcellence,
+    Severity::kMedium,
+    "Run the operator under its own ServiceAccount (not default) and inject POD_NAMESPACE from the downward API "
+    "(fieldRef metadata.namespace), so that API audit logs and the operator's logs identify it."};
 
 // The operator's Deployment fails when it runs as the default ServiceAccount or without
 // POD_NAMESPACE from the downward API.

@@ -37,7 +37,8 @@ Result Run(const Inputs& in) {
   }
   if (stateful.affected() == 0) {
     return {Status::kWarning, fmt::format("{} persistent volume claims and no backup tool (Velero, "
-                                          "snapshot-controller) was found", claims)};
+                                          "snapshot-controller) was found",
+                                          claims)};
   }
   return stateful.Verdict(Status::kWarning);
 }

@@ -40,38 +40,54 @@ constexpr HealthSpec kNodesNotReady{
     {"reliability.nodes-not-ready", "Nodes are Ready", Pillar::kReliability, Severity::kCritical,
      "Find why the node is not Ready (kubectl describe node: kubelet, runtime, network, pressure) and repair or "
      "replace it; cordon and drain it meanwhile."},
-    "nodes_not_ready", "nodes", "nodes are not Ready"};
+    "nodes_not_ready",
+    "nodes",
+    "nodes are not Ready"};
 constexpr HealthSpec kPodsCrashLooping{
     {"reliability.pods-crash-looping", "No pods crash-looping", Pillar::kReliability, Severity::kMedium,
      "Read the crashing container's previous logs (kubectl logs --previous) and fix the cause: a configuration "
      "error, a missing dependency, or a failing probe."},
-    "pods_crash_looping", "pods", "pods crash-looping"};
+    "pods_crash_looping",
+    "pods",
+    "pods crash-looping"};
 constexpr HealthSpec kPodsPendingTooLong{
     {"reliability.pods-pending-too-long", "No pods stuck Pending", Pillar::kReliability, Severity::kMedium,
      "Read the pod's scheduling events: add capacity, relax node selectors or affinity, or fix the volume claim it "
      "waits for."},
-    "pods_pending_too_long", "pods", "pods Pending for more than 5 minutes"};
+    "pods_pending_too_long",
+    "pods",
+    "pods Pending for more than 5 minutes"};
 constexpr HealthSpec kImagePullFailures{
     {"reliability.image-pull-failures", "Images can be pulled", Pillar::kReliability, Severity::kMedium,
      "Check the image name and tag, the registry's reachability and the imagePullSecrets."},
-    "image_pull_failures", "pods", "pods failing to pull an image"};
+    "image_pull_failures",
+    "pods",
+    "pods failing to pull an image"};
 constexpr HealthSpec kPodsOomKilled{
     {"reliability.pods-oom-killed", "No containers OOM-killed", Pillar::kReliability, Severity::kMedium,
      "Raise the container's memory limit to its real peak, or fix the leak that drives it there."},
-    "pods_oom_killed", "pods", "pods with a container OOM-killed"};
+    "pods_oom_killed",
+    "pods",
+    "pods with a container OOM-killed"};
 constexpr HealthSpec kWorkloadsUnavailable{
     {"reliability.workloads-unavailable", "Workloads are available", Pillar::kReliability, Severity::kMedium,
      "Look at the workload's pods (not ready, crashing, unschedulable) and its rollout status."},
-    "workloads_unavailable", "deployments", "workloads with unavailable replicas"};
+    "workloads_unavailable",
+    "deployments",
+    "workloads with unavailable replicas"};
 constexpr HealthSpec kPvcsPending{
     {"reliability.pvcs-pending", "Volume claims are bound", Pillar::kReliability, Severity::kMedium,
      "Check the claim's StorageClass and provisioner, and that a volume of the requested size and access mode can "
      "be provisioned."},
-    "pvcs_pending", "persistentvolumeclaims", "persistent volume claims Pending"};
+    "pvcs_pending",
+    "persistentvolumeclaims",
+    "persistent volume claims Pending"};
 constexpr HealthSpec kJobsFailed{
     {"reliability.jobs-failed", "Jobs succeed", Pillar::kReliability, Severity::kMedium,
      "Read the failed job's pod logs and events, fix the cause, and delete or re-run the job."},
-    "jobs_failed", "jobs", "jobs failed"};
+    "jobs_failed",
+    "jobs",
+    "jobs failed"};
 
 template <const HealthSpec& S>
 std::unique_ptr<Check> Make() {

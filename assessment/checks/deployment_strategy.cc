@@ -3,9 +3,10 @@
 namespace kube9::assessment {
 namespace {
 
-constexpr CheckInfo kInfo{
-    "operational-excellence.deployment-strategy", "kube9-operator runs as one instance", Pillar::kOperationalExcellence, Severity::kMedium,
-    "Run one replica of the operator with strategy Recreate (the chart's default): two instances write the same status and upload everything twice."};
+constexpr CheckInfo kInfo{"operational-excellence.deployment-strategy", "kube9-operator runs as one instance",
+                          Pillar::kOperationalExcellence, Severity::kMedium,
+                          "Run one replica of the operator with strategy Recreate (the chart's default): two instances "
+                          "write the same status and upload everything twice."};
 
 // The operator's Deployment fails with more than one replica (two writers of one status) and
 // warns with a rolling update (two instances overlap during every upgrade).

@@ -6,7 +6,8 @@ namespace kube9::assessment {
 namespace {
 
 constexpr CheckInfo kInfo{
-    "operational-excellence.gitops-delivery-signals", "Workloads are delivered by GitOps", Pillar::kOperationalExcellence, Severity::kLow,
+    "operational-excellence.gitops-delivery-signals", "Workloads are delivered by GitOps",
+    Pillar::kOperationalExcellence, Severity::kLow,
     "Deliver workloads from Git with Argo CD or Flux, so that every change is reviewed, versioned and reproducible."};
 
 // Argo CD and Flux mark what they apply (argocd.argoproj.io/instance or the tracking-id
@@ -25,9 +26,9 @@ Result Run(const Inputs& in) {
   if (!missing.empty()) return SkippedWithout(missing);
   if (unmanaged.population() == 0) return {Status::kPassing, "no workloads found"};
   if (argocd + flux == 0) return unmanaged.Verdict(Status::kWarning);
-  return {Status::kPassing, fmt::format("{} of {} workloads managed by GitOps (Argo CD {}, Flux {})",
-                                        unmanaged.population() - unmanaged.affected(), unmanaged.population(), argocd,
-                                        flux)};
+  return {Status::kPassing,
+          fmt::format("{} of {} workloads managed by GitOps (Argo CD {}, Flux {})",
+                      unmanaged.population() - unmanaged.affected(), unmanaged.population(), argocd, flux)};
 }
 
 }  // namespace

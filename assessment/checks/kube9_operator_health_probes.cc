@@ -3,9 +3,10 @@
 namespace kube9::assessment {
 namespace {
 
-constexpr CheckInfo kInfo{
-    "operational-excellence.kube9-operator-health-probes", "kube9-operator has health probes", Pillar::kOperationalExcellence, Severity::kMedium,
-    "Keep the chart's livenessProbe (/healthz) and readinessProbe (/readyz) on the operator container; do not remove them through values overrides."};
+constexpr CheckInfo kInfo{"operational-excellence.kube9-operator-health-probes", "kube9-operator has health probes",
+                          Pillar::kOperationalExcellence, Severity::kMedium,
+                          "Keep the chart's livenessProbe (/healthz) and readinessProbe (/readyz) on the operator "
+                          "container; do not remove them through values overrides."};
 
 // The operator's Deployment fails when a container lacks a liveness or readiness probe.
 Result Run(const Inputs& in) {

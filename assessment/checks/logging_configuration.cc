@@ -3,9 +3,10 @@
 namespace kube9::assessment {
 namespace {
 
-constexpr CheckInfo kInfo{
-    "operational-excellence.logging-configuration", "kube9-operator logging is configured", Pillar::kOperationalExcellence, Severity::kLow,
-    "Set the chart's logLevel (info or warn in production) and logFormat json, so that the operator's logs are structured and their verbosity explicit."};
+constexpr CheckInfo kInfo{"operational-excellence.logging-configuration", "kube9-operator logging is configured",
+                          Pillar::kOperationalExcellence, Severity::kLow,
+                          "Set the chart's logLevel (info or warn in production) and logFormat json, so that the "
+                          "operator's logs are structured and their verbosity explicit."};
 
 // The operator's Deployment warns when no log level is set (--log.level or LOG_LEVEL) or the
 // level is debug (noisy, and more detail than production needs); the running operator warns

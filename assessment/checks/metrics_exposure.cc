@@ -3,9 +3,10 @@
 namespace kube9::assessment {
 namespace {
 
-constexpr CheckInfo kInfo{
-    "operational-excellence.metrics-exposure", "kube9-operator exposes metrics", Pillar::kOperationalExcellence, Severity::kMedium,
-    "Keep the operator container's named port (http) and its /metrics endpoint, and scrape it (chart serviceMonitor.enabled, or a prometheus.io/scrape annotation)."};
+constexpr CheckInfo kInfo{"operational-excellence.metrics-exposure", "kube9-operator exposes metrics",
+                          Pillar::kOperationalExcellence, Severity::kMedium,
+                          "Keep the operator container's named port (http) and its /metrics endpoint, and scrape it "
+                          "(chart serviceMonitor.enabled, or a prometheus.io/scrape annotation)."};
 
 // The operator's Deployment fails when it declares no metrics port (a container port named
 // http, metrics, http-metrics or prometheus, or the prometheus.io/scrape annotation); a running
@@ -18,7 +19,8 @@ Result Run(const Inputs& in) {
       })) {
     return *none;
   }
-  if (f.affected() == 0 && !in.self.metrics_exposed) return {Status::kWarning, "the running operator does not serve /metrics"};
+  if (f.affected() == 0 && !in.self.metrics_exposed)
+    return {Status::kWarning, "the running operator does not serve /metrics"};
   return f.Verdict(Status::kFailing);
 }
 

@@ -21,8 +21,8 @@ Result Run(const Inputs& in) {
     crowded.Examine();
     if (t.Has(collectors::kPinnedToNode)) {
       pinned.Affected(w.ns, w.name);
-    } else if (w.kind != collectors::WorkloadKind::kDaemonSet && w.desired >= 2 &&
-               t.Has(collectors::kNodeSelection) && !t.Has(collectors::kSpreadsPods)) {
+    } else if (w.kind != collectors::WorkloadKind::kDaemonSet && w.desired >= 2 && t.Has(collectors::kNodeSelection) &&
+               !t.Has(collectors::kSpreadsPods)) {
       crowded.Affected(w.ns, w.name);
     }
   });

@@ -7,9 +7,10 @@
 namespace kube9::assessment {
 namespace {
 
-constexpr CheckInfo kInfo{
-    "sustainability.resource-efficiency-signals", "Node capacity is put to use", Pillar::kSustainability, Severity::kLow,
-    "Right-size node pools to what pods request (cluster autoscaler or Karpenter consolidation), and set requests on every container so that the scheduler can pack nodes."};
+constexpr CheckInfo kInfo{"sustainability.resource-efficiency-signals", "Node capacity is put to use",
+                          Pillar::kSustainability, Severity::kLow,
+                          "Right-size node pools to what pods request (cluster autoscaler or Karpenter consolidation), "
+                          "and set requests on every container so that the scheduler can pack nodes."};
 
 // What the running pods request against what the Ready nodes offer (cluster-wide, from the
 // health aggregates). Under 20% of CPU or memory requested warns: nodes idle, drawing power.
@@ -24,7 +25,8 @@ Result Run(const Inputs& in) {
   if (in.stores.Find(collectors::kPods) == nullptr) return SkippedWithout("pods");
   if (in.health == nullptr) return {Status::kSkipped, "cluster aggregates not available"};
   const auto& a = *in.health;
-  if (a.allocatable_cpu_milli <= 0 || a.allocatable_memory_bytes <= 0) return {Status::kSkipped, "no Ready node reports allocatable capacity"};
+  if (a.allocatable_cpu_milli <= 0 || a.allocatable_memory_bytes <= 0)
+    return {Status::kSkipped, "no Ready node reports allocatable capacity"};
   std::int64_t cpu = 0, memory = 0;
   for (const auto& [ns, t] : a.namespaces) {
     cpu += t.request_cpu_milli;

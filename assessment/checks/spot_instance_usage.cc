@@ -29,8 +29,8 @@ Result Run(const Inputs& in) {
     ++workloads;
     if (w.pod_template.Has(collectors::kSpotPlacement)) ++placed;
   });
-  const std::string message = fmt::format("{} of {} nodes are spot; {} of {} workloads select or tolerate spot capacity",
-                                          spot, total, placed, workloads);
+  const std::string message = fmt::format(
+      "{} of {} nodes are spot; {} of {} workloads select or tolerate spot capacity", spot, total, placed, workloads);
   return {placed == 0 && workloads > 0 ? Status::kWarning : Status::kPassing, message};
 }
 

@@ -4,8 +4,7 @@ namespace kube9::assessment {
 namespace {
 
 constexpr CheckInfo kInfo{
-    "reliability.spread-anti-affinity", "Replicas are spread across nodes", Pillar::kReliability,
-    Severity::kMedium,
+    "reliability.spread-anti-affinity", "Replicas are spread across nodes", Pillar::kReliability, Severity::kMedium,
     "Add topologySpreadConstraints (kubernetes.io/hostname and topology.kubernetes.io/zone) or a preferred "
     "podAntiAffinity to workloads with 2 or more replicas."};
 

@@ -5,9 +5,10 @@
 namespace kube9::assessment {
 namespace {
 
-constexpr CheckInfo kInfo{
-    "sustainability.workload-consolidation-signals", "Deployments are not sprawling single replicas", Pillar::kSustainability, Severity::kLow,
-    "Where service levels allow, merge small single-replica Deployments or share runtimes, so that fewer pods carry the same work; keep deliberate singletons as they are."};
+constexpr CheckInfo kInfo{"sustainability.workload-consolidation-signals",
+                          "Deployments are not sprawling single replicas", Pillar::kSustainability, Severity::kLow,
+                          "Where service levels allow, merge small single-replica Deployments or share runtimes, so "
+                          "that fewer pods carry the same work; keep deliberate singletons as they are."};
 
 // With at least 8 running Deployments, 60% or more of them at one replica warns (many small
 // pods, each with its own runtime overhead); fewer Deployments pass without a verdict.
@@ -26,7 +27,8 @@ Result Run(const Inputs& in) {
     return {Status::kPassing, fmt::format("{} running Deployments: too few to judge sprawl", single.population())};
   }
   if (single.affected() * 100 >= single.population() * kSingleReplicaPercent) return single.Verdict(Status::kWarning);
-  return {Status::kPassing, fmt::format("{} of {} Deployments run a single replica", single.affected(), single.population())};
+  return {Status::kPassing,
+          fmt::format("{} of {} Deployments run a single replica", single.affected(), single.population())};
 }
 
 }  // namespace

@@ -20,9 +20,9 @@ AssessmentBlock MakeAssessmentBlock(const assessment::LastRun& last, std::chrono
     b.failed_checks = t.failed;
     b.warning_checks = t.warning;
     for (const auto& c : report->checks) {
-      b.checks.push_back({std::string(c.info->id), std::string(c.info->name), std::string(assessment::PillarName(c.info->pillar)),
-                          std::string(assessment::StatusName(c.result.status)), c.result.message,
-                          std::string(c.info->remediation)});
+      b.checks.push_back(
+          {std::string(c.info->id), std::string(c.info->name), std::string(assessment::PillarName(c.info->pillar)),
+           std::string(assessment::StatusName(c.result.status)), c.result.message, std::string(c.info->remediation)});
     }
   }
   if (failure) {

@@ -7,7 +7,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-
 TEST(BackupDrSignals, WarnsOnPersistentDataWithoutABackupTool) {
   Cluster c;
   c.Deployment("shop", "api", 2, Containers(kGoodContainer));

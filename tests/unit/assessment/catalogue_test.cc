@@ -3,8 +3,8 @@
 #include <fstream>
 #include <map>
 #include <regex>
-#include <sstream>
 #include <set>
+#include <sstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -38,20 +38,36 @@ TEST(Catalogue, IsOrderedByPillarThenId) {
 }
 
 TEST(Catalogue, HasTheChecksOfTheNodeJsOperatorThatThisBranchOwns) {
-  for (std::string_view id :
-       {"security.run-as-non-root", "security.privileged-containers", "security.capabilities-validation",
-        "security.hardcoded-secrets", "reliability.replica-counts", "reliability.spread-anti-affinity",
-        "reliability.resource-requests", "reliability.resource-limits", "reliability.liveness-readiness-probes",
-        "reliability.backup-dr-signals", "performance-efficiency.node-affinity-and-placement",
-        "cost-optimization.resource-request-limit-ratios", "cost-optimization.over-provisioning-detection",
-        "cost-optimization.spot-instance-usage", "operational-excellence.kube9-operator-health-probes",
-        "operational-excellence.metrics-exposure", "operational-excellence.logging-configuration",
-        "operational-excellence.audit-signals", "operational-excellence.deployment-strategy",
-        "operational-excellence.gitops-delivery-signals", "sustainability.resource-efficiency-signals",
-        "sustainability.workload-consolidation-signals", "reliability.nodes-not-ready",
-        "reliability.pods-crash-looping", "reliability.pods-pending-too-long", "reliability.image-pull-failures",
-        "reliability.pods-oom-killed", "reliability.workloads-unavailable", "reliability.pvcs-pending",
-        "reliability.jobs-failed"}) {
+  for (std::string_view id : {"security.run-as-non-root",
+                              "security.privileged-containers",
+                              "security.capabilities-validation",
+                              "security.hardcoded-secrets",
+                              "reliability.replica-counts",
+                              "reliability.spread-anti-affinity",
+                              "reliability.resource-requests",
+                              "reliability.resource-limits",
+                              "reliability.liveness-readiness-probes",
+                              "reliability.backup-dr-signals",
+                              "performance-efficiency.node-affinity-and-placement",
+                              "cost-optimization.resource-request-limit-ratios",
+                              "cost-optimization.over-provisioning-detection",
+                              "cost-optimization.spot-instance-usage",
+                              "operational-excellence.kube9-operator-health-probes",
+                              "operational-excellence.metrics-exposure",
+                              "operational-excellence.logging-configuration",
+                              "operational-excellence.audit-signals",
+                              "operational-excellence.deployment-strategy",
+                              "operational-excellence.gitops-delivery-signals",
+                              "sustainability.resource-efficiency-signals",
+                              "sustainability.workload-consolidation-signals",
+                              "reliability.nodes-not-ready",
+                              "reliability.pods-crash-looping",
+                              "reliability.pods-pending-too-long",
+                              "reliability.image-pull-failures",
+                              "reliability.pods-oom-killed",
+                              "reliability.workloads-unavailable",
+                              "reliability.pvcs-pending",
+                              "reliability.jobs-failed"}) {
     EXPECT_NE(FindCheck(id), nullptr) << id;
   }
 }

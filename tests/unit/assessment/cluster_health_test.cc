@@ -7,11 +7,14 @@ namespace {
 
 using ::testing::HasSubstr;
 
-
 TEST(ClusterHealth, MapsTheHealthChecksIntoReliability) {
   Cluster c;
-  c.Add("nodes", R"({"metadata":{"uid":"00000000-0000-0000-0000-000000000001","name":"n1"},"status":{"conditions":[{"type":"Ready","status":"False"}]}})");
-  c.Add("deployments", R"({"metadata":{"uid":"00000000-0000-0000-0000-000000000002","namespace":"shop","name":"api"},"spec":{"replicas":2},"status":{"unavailableReplicas":1}})");
+  c.Add(
+      "nodes",
+      R"({"metadata":{"uid":"00000000-0000-0000-0000-000000000001","name":"n1"},"status":{"conditions":[{"type":"Ready","status":"False"}]}})");
+  c.Add(
+      "deployments",
+      R"({"metadata":{"uid":"00000000-0000-0000-0000-000000000002","namespace":"shop","name":"api"},"spec":{"replicas":2},"status":{"unavailableReplicas":1}})");
   Result nodes = c.Run("reliability.nodes-not-ready");
   EXPECT_EQ(nodes.status, Status::kFailing);  // critical
   EXPECT_EQ(nodes.message, "1 of 1 nodes are not Ready");

@@ -7,10 +7,10 @@ namespace {
 
 using ::testing::HasSubstr;
 
-
 TEST(NodeAffinityAndPlacement, FailsOnNodeNameAndWarnsOnCrowdedSelection) {
   Cluster c;
-  c.Deployment("shop", "api", 3, R"("nodeSelector":{"pool":"web"},"topologySpreadConstraints":[{}],)" + Containers(kGoodContainer));
+  c.Deployment("shop", "api", 3,
+               R"("nodeSelector":{"pool":"web"},"topologySpreadConstraints":[{}],)" + Containers(kGoodContainer));
   EXPECT_EQ(c.Run("performance-efficiency.node-affinity-and-placement").status, Status::kPassing);
   c.Deployment("shop", "crowd", 3, R"("nodeSelector":{"pool":"web"},)" + Containers(kGoodContainer));
   EXPECT_EQ(c.Run("performance-efficiency.node-affinity-and-placement").status, Status::kWarning);

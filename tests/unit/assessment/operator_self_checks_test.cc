@@ -7,7 +7,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-
 // The checks of the operator's own Deployment (operational-excellence), over the chart's
 // shape of it.
 constexpr std::string_view kOperatorLabels = R"(,"labels":{"app.kubernetes.io/name":"kube9-operator"})";
@@ -23,7 +22,8 @@ constexpr std::string_view kOperatorChecks[] = {
 
 TEST(OperatorSelfChecks, PassOnTheChartsDeployment) {
   Cluster c;
-  c.Deployment("kube9-system", "kube9-operator", 1, kChartPodSpec, R"(,"strategy":{"type":"Recreate"})", kOperatorLabels);
+  c.Deployment("kube9-system", "kube9-operator", 1, kChartPodSpec, R"(,"strategy":{"type":"Recreate"})",
+               kOperatorLabels);
   for (auto id : kOperatorChecks) EXPECT_EQ(c.Run(id).status, Status::kPassing) << id << ": " << c.Run(id).message;
 }
 
@@ -48,7 +48,8 @@ TEST(OperatorSelfChecks, FailOrWarnOnABadlyConfiguredOperator) {
 
 TEST(OperatorSelfChecks, TheRunningOperatorsOwnFactsWarn) {
   Cluster c;
-  c.Deployment("kube9-system", "kube9-operator", 1, kChartPodSpec, R"(,"strategy":{"type":"Recreate"})", kOperatorLabels);
+  c.Deployment("kube9-system", "kube9-operator", 1, kChartPodSpec, R"(,"strategy":{"type":"Recreate"})",
+               kOperatorLabels);
   EXPECT_EQ(c.Run("operational-excellence.logging-configuration", SelfFacts{true, true, "logfmt"}).status,
             Status::kWarning);
   EXPECT_EQ(c.Run("operational-excellence.metrics-exposure", SelfFacts{false, true, "json"}).status, Status::kWarning);

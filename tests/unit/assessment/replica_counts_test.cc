@@ -7,11 +7,10 @@ namespace {
 
 using ::testing::HasSubstr;
 
-
 TEST(ReplicaCounts, WarnsOnSingleReplicaDeploymentsAndStatefulSets) {
   Cluster c;
   c.Deployment("shop", "api", 3, Containers(kGoodContainer));
-  c.Deployment("shop", "paused", 0, Containers(kGoodContainer));  // scaled to zero: left out
+  c.Deployment("shop", "paused", 0, Containers(kGoodContainer));              // scaled to zero: left out
   c.Workload("daemonsets", "infra", "agent", 1, Containers(kGoodContainer));  // not replicated: left out
   EXPECT_EQ(c.Run("reliability.replica-counts").status, Status::kPassing);
   c.Workload("statefulsets", "data", "db", 1, Containers(kGoodContainer));

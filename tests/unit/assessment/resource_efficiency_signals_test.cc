@@ -7,10 +7,10 @@ namespace {
 
 using ::testing::HasSubstr;
 
-
 std::string NodeWithCapacity(const char* cpu, const char* memory) {
-  return std::string(R"({"metadata":{"uid":"00000000-0000-0000-0000-000000000001","name":"n1"},"status":{"allocatable":{"cpu":")") + cpu +
-         R"(","memory":")" + memory + R"("},"conditions":[{"type":"Ready","status":"True"}]}})";
+  return std::string(
+             R"({"metadata":{"uid":"00000000-0000-0000-0000-000000000001","name":"n1"},"status":{"allocatable":{"cpu":")") +
+         cpu + R"(","memory":")" + memory + R"("},"conditions":[{"type":"Ready","status":"True"}]}})";
 }
 std::string PodRequesting(int i, const char* cpu, const char* memory) {
   return R"({"metadata":{"uid":"00000000-0000-0000-0000-00000000010)" + std::to_string(i) +

@@ -7,7 +7,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-
 TEST(ResourceLimits, FailsWithoutMemoryLimitAndWarnsWithoutCpuLimit) {
   Cluster c;
   c.Deployment("shop", "api", 2, Containers(kGoodContainer));

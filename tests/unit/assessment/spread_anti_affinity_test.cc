@@ -7,7 +7,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-
 TEST(SpreadAntiAffinity, WarnsOnMultiReplicaWorkloadsWithoutSpread) {
   Cluster c;
   c.Deployment("shop", "spread", 3, R"("topologySpreadConstraints":[{"maxSkew":1}],)" + Containers(kGoodContainer));

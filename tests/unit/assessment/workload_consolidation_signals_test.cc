@@ -7,7 +7,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-
 TEST(WorkloadConsolidationSignals, WarnsWhenMostOfManyDeploymentsRunOneReplica) {
   Cluster c;
   for (int i = 0; i < 7; ++i) c.Deployment("shop", "single-" + std::to_string(i), 1, Containers(kGoodContainer));

@@ -38,7 +38,8 @@ TEST(AssessmentMetrics, BeforeTheFirstRunOnlyTheRunCounter) {
 
 TEST(AssessmentMetrics, OneStatusSeriesPerCheckAndPillarScores) {
   assessment::Report r;
-  r.checks = {{&kA, {Status::kFailing, "x"}, {}}, {&kB, {Status::kPassing, "y"}, {}}, {&kC, {Status::kSkipped, "z"}, {}}};
+  r.checks = {
+      {&kA, {Status::kFailing, "x"}, {}}, {&kB, {Status::kPassing, "y"}, {}}, {&kC, {Status::kSkipped, "z"}, {}}};
   r.took = std::chrono::milliseconds(12);
   AssessmentMetrics m;
   m.Update(r);

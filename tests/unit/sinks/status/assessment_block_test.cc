@@ -91,13 +91,15 @@ TEST(AssessmentBlock, TheStatusStaysUnder64KiBAt150kPods) {
   };
   const std::string ns(63, 'n');
   for (int i = 0; i < 150'000; ++i) {
-    add("pods", R"({"metadata":{"uid":"p-)" + std::to_string(i) + R"(","namespace":"ns-)" + std::to_string(i % 500) +
-                    R"("},"spec":{"containers":[{"name":"a"}]},"status":{"phase":"Pending","containerStatuses":[{"state":{"waiting":{"reason":"CrashLoopBackOff"}}}]}})");
+    add("pods",
+        R"({"metadata":{"uid":"p-)" + std::to_string(i) + R"(","namespace":"ns-)" + std::to_string(i % 500) +
+            R"("},"spec":{"containers":[{"name":"a"}]},"status":{"phase":"Pending","containerStatuses":[{"state":{"waiting":{"reason":"CrashLoopBackOff"}}}]}})");
   }
   for (int i = 0; i < 3'000; ++i) {
     const std::string name = std::to_string(i) + std::string(240, 'w');
-    add("deployments", R"({"metadata":{"uid":"d-)" + std::to_string(i) + R"(","namespace":")" + ns + R"(","name":")" + name +
-                           R"("},"spec":{"replicas":2,"template":{"spec":{"nodeName":"n","containers":[{"name":"a","securityContext":{"privileged":true,"capabilities":{"add":["SYS_ADMIN"]}},"env":[{"name":"PASSWORD","value":"x"}]}]}}},"status":{"unavailableReplicas":2}})");
+    add("deployments",
+        R"({"metadata":{"uid":"d-)" + std::to_string(i) + R"(","namespace":")" + ns + R"(","name":")" + name +
+            R"("},"spec":{"replicas":2,"template":{"spec":{"nodeName":"n","containers":[{"name":"a","securityContext":{"privileged":true,"capabilities":{"add":["SYS_ADMIN"]}},"env":[{"name":"PASSWORD","value":"x"}]}]}}},"status":{"unavailableReplicas":2}})");
   }
   base::FakeClock clock;
   const auto health = collectors::Aggregate(stores, clock.WallNow(), "v1.31.0");
@@ -107,7 +109,8 @@ TEST(AssessmentBlock, TheStatusStaysUnder64KiBAt150kPods) {
   StatusModel model("kube9-system", true);
   model.SetAssessment(MakeAssessmentBlock(last, std::chrono::hours(1)));
   ClusterHealth ch;
-  for (std::size_t i = 0; i < ClusterHealth::kMaxChecks; ++i) ch.checks.push_back({"pods_crash_looping", "warning", 150'000});
+  for (std::size_t i = 0; i < ClusterHealth::kMaxChecks; ++i)
+    ch.checks.push_back({"pods_crash_looping", "warning", 150'000});
   model.SetClusterHealth(ch);
   model.SetRegistration(false, std::nullopt, std::string(600, 'r'));
   const std::string json = RenderStatusJson(model.Current(clock.WallNow()));
