@@ -43,11 +43,13 @@ std::string_view SeverityName(Severity s) {
 void Findings::Affected(std::string_view ns, std::string_view name) {
   ++affected_;
   // The three first in `namespace/name` order rather than the stores' (hash) order: the same
-  // cluster gives the same message at every run, so the status does not churn.
-  std::string example = ns.empty() ? std::string(name) : fmt::format("{}/{}", ns, name);
-  auto at = std::lower_bound(examples_.begin(), examples_.end(), example);
-  if (at == examples_.end() && examples_.size() == 3) return;
-  examples_.insert(at, std::move(example));
+  // cluster gives the same message at every run, so the status does not churn. Built in a
+  // reused buffer: most affected objects are not examples, and allocate nothing.
+  scratch_.assign(ns);
+  if (!ns.empty()) scratch_ += '/';
+  scratch_ += name;
+  if (examples_.size() == 3 && scratch_ >= examples_.back()) return;
+  examples_.insert(std::lower_bound(examples_.begin(), examples_.end(), scratch_), scratch_);
   if (examples_.size() > 3) examples_.pop_back();
 }
 

@@ -90,6 +90,7 @@ class Findings {
   std::string what_;
   std::int64_t population_ = 0, affected_ = 0;
   std::vector<std::string> examples_;
+  std::string scratch_;  // the candidate example, reused
 };
 
 // The result of a check whose data is not collected: skipped, naming the collector.

@@ -11,16 +11,21 @@ Result FailOrWarn(const Findings& failing, const Findings& warning) {
   return warning.Verdict(Status::kWarning);
 }
 
-std::optional<Result> ForEachOperatorDeployment(const collectors::ClusterStores& stores,
+std::optional<Result> ForEachOperatorDeployment(const Inputs& in,
                                                 const std::function<void(const collectors::WorkloadInfo&)>& f) {
-  const auto* deployments = stores.Find(collectors::kDeployments);
+  const auto* deployments = in.stores.Find(collectors::kDeployments);
   if (deployments == nullptr) return SkippedWithout("deployments");
   bool found = false;
-  deployments->ForEach([&](const collectors::WorkloadInfo& w) {
-    if (!w.pod_template.Has(collectors::kKube9Operator)) return;
+  auto visit = [&](const collectors::WorkloadInfo& w) {
+    if (w.kind != collectors::WorkloadKind::kDeployment || !w.pod_template.Has(collectors::kKube9Operator)) return;
     found = true;
     f(w);
-  });
+  };
+  if (in.health != nullptr) {
+    for (const auto& w : in.health->workloads) visit(w);  // see ForEachWorkload
+  } else {
+    deployments->ForEach(visit);
+  }
   if (found) return std::nullopt;
   return Result{Status::kSkipped, "no kube9-operator Deployment found (label app.kubernetes.io/name=kube9-operator)"};
 }

@@ -126,6 +126,14 @@ int main(int argc, char** argv) {
   }
   malloc_trim(0);
   const long rss_after = StatusKib("VmRSS:");
+  // The slowest checks of the last run, to see where the time goes.
+  std::vector<assessment::CheckRun> by_time = last.Get()->checks;
+  std::sort(by_time.begin(), by_time.end(), [](const auto& a, const auto& b) { return a.took > b.took; });
+  std::string slowest;
+  for (std::size_t i = 0; i < by_time.size() && i < 3; ++i) {
+    slowest += fmt::format("{}\"{}\": {:.2f}", i == 0 ? "" : ", ", by_time[i].info->id,
+                           std::chrono::duration<double, std::milli>(by_time[i].took).count());
+  }
   std::vector<double> sorted = ms;
   std::sort(sorted.begin(), sorted.end());
   const auto totals = last.Get()->totals();
@@ -135,10 +143,10 @@ int main(int argc, char** argv) {
       "\"rss_kib_before\": %ld, \"rss_kib_after_first_run\": %ld, \"rss_kib_after_all_runs\": %ld, "
       "\"rss_anon_kib_before\": %ld, \"rss_anon_kib_after_first_run\": %ld, "
       "\"sizeof_pod_info\": %zu, \"sizeof_workload_info\": %zu, \"sizeof_workload_template\": %zu, "
-      "\"failing\": %lld, \"warning\": %lld, \"passing\": %lld}\n",
+      "\"failing\": %lld, \"warning\": %lld, \"passing\": %lld, \"slowest_ms\": {%s}}\n",
       pods, nodes, deployment, static_cast<long long>(totals.total), runs, ms.front(), sorted[sorted.size() / 2],
       sorted.back(), rss_before, rss_after_first, rss_after, anon_before, anon_after_first, sizeof(collectors::PodInfo),
       sizeof(collectors::WorkloadInfo), sizeof(collectors::WorkloadTemplate), static_cast<long long>(totals.failed),
-      static_cast<long long>(totals.warning), static_cast<long long>(totals.passed));
+      static_cast<long long>(totals.warning), static_cast<long long>(totals.passed), slowest.c_str());
   return 0;
 }

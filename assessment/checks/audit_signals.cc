@@ -13,7 +13,7 @@ constexpr CheckInfo kInfo{
 // POD_NAMESPACE from the downward API.
 Result Run(const Inputs& in) {
   Findings f("kube9-operator Deployments without a dedicated ServiceAccount or POD_NAMESPACE from the downward API");
-  if (auto none = ForEachOperatorDeployment(in.stores, [&](const collectors::WorkloadInfo& w) {
+  if (auto none = ForEachOperatorDeployment(in, [&](const collectors::WorkloadInfo& w) {
         f.Examine();
         if (!w.pod_template.Has(collectors::kDedicatedServiceAccount) ||
             !w.pod_template.Has(collectors::kPodNamespaceFromDownwardApi)) {

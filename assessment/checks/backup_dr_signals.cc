@@ -16,7 +16,7 @@ constexpr CheckInfo kInfo{
 Result Run(const Inputs& in) {
   std::string tool;
   Findings stateful("workloads keep persistent data with no backup tool (Velero, snapshot-controller) found");
-  auto missing = ForEachWorkload(in.stores, kAllWorkloads, [&](const collectors::WorkloadInfo& w) {
+  auto missing = ForEachWorkload(in, kAllWorkloads, [&](const collectors::WorkloadInfo& w) {
     if (w.pod_template.Has(collectors::kVelero)) tool = "Velero";
     if (tool.empty() && w.name.find("snapshot-controller") != std::string::npos) tool = "snapshot-controller";
     stateful.Examine();
@@ -24,10 +24,10 @@ Result Run(const Inputs& in) {
   });
   // Velero and snapshot controllers usually run in their own (non-system) namespaces, but some
   // distributions put the snapshot controller in kube-system.
-  if (const auto* deployments = in.stores.Find(collectors::kDeployments)) {
-    deployments->ForEach([&](const collectors::WorkloadInfo& w) {
-      if (tool.empty() && w.name.find("snapshot-controller") != std::string::npos) tool = "snapshot-controller";
-    });
+  if (tool.empty() && in.health != nullptr) {
+    for (const auto& w : in.health->workloads) {
+      if (w.name.find("snapshot-controller") != std::string::npos) tool = "snapshot-controller";
+    }
   }
   if (!missing.empty()) return SkippedWithout(missing);
   if (!tool.empty()) return {Status::kPassing, fmt::format("backup tooling found: {}", tool)};

@@ -12,7 +12,7 @@ constexpr CheckInfo kInfo{
 Result Run(const Inputs& in) {
   Findings dangerous("workloads adding dangerous capabilities");
   Findings not_dropped("workloads with containers that do not drop ALL capabilities");
-  auto missing = ForEachWorkload(in.stores, kAllWorkloads, [&](const collectors::WorkloadInfo& w) {
+  auto missing = ForEachWorkload(in, kAllWorkloads, [&](const collectors::WorkloadInfo& w) {
     const auto& s = w.pod_template.shape;
     dangerous.Examine();
     not_dropped.Examine();

@@ -13,7 +13,7 @@ constexpr CheckInfo kInfo{"operational-excellence.deployment-strategy", "kube9-o
 Result Run(const Inputs& in) {
   Findings replicas("kube9-operator Deployments with more than one replica");
   Findings rolling("kube9-operator Deployments that roll out with two instances overlapping (not Recreate)");
-  if (auto none = ForEachOperatorDeployment(in.stores, [&](const collectors::WorkloadInfo& w) {
+  if (auto none = ForEachOperatorDeployment(in, [&](const collectors::WorkloadInfo& w) {
         replicas.Examine();
         rolling.Examine();
         if (w.desired > 1) replicas.Affected(w.ns, w.name);

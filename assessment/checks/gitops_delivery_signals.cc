@@ -16,7 +16,7 @@ constexpr CheckInfo kInfo{
 Result Run(const Inputs& in) {
   Findings unmanaged("workloads not managed by Argo CD or Flux");
   std::int64_t argocd = 0, flux = 0;
-  auto missing = ForEachWorkload(in.stores, kAllWorkloads, [&](const collectors::WorkloadInfo& w) {
+  auto missing = ForEachWorkload(in, kAllWorkloads, [&](const collectors::WorkloadInfo& w) {
     unmanaged.Examine();
     const bool a = w.pod_template.Has(collectors::kArgoCdManaged), f = w.pod_template.Has(collectors::kFluxManaged);
     argocd += a ? 1 : 0;

@@ -12,7 +12,7 @@ constexpr CheckInfo kInfo{
 // Extraction counts them (collectors::PodShape::credential_literals); no value is ever read.
 Result Run(const Inputs& in) {
   Findings f("workloads with credential-like env vars set to a literal value");
-  auto missing = ForEachWorkload(in.stores, kAllWorkloads, [&](const collectors::WorkloadInfo& w) {
+  auto missing = ForEachWorkload(in, kAllWorkloads, [&](const collectors::WorkloadInfo& w) {
     f.Examine();
     if (w.pod_template.shape.credential_literals > 0) f.Affected(w.ns, w.name);
   });

@@ -11,7 +11,7 @@ constexpr CheckInfo kInfo{"operational-excellence.kube9-operator-health-probes",
 // The operator's Deployment fails when a container lacks a liveness or readiness probe.
 Result Run(const Inputs& in) {
   Findings f("kube9-operator Deployments with containers missing a liveness or readiness probe");
-  if (auto none = ForEachOperatorDeployment(in.stores, [&](const collectors::WorkloadInfo& w) {
+  if (auto none = ForEachOperatorDeployment(in, [&](const collectors::WorkloadInfo& w) {
         const auto& s = w.pod_template.shape;
         f.Examine();
         if (s.liveness < s.containers || s.readiness < s.containers) f.Affected(w.ns, w.name);

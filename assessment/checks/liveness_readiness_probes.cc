@@ -13,7 +13,7 @@ constexpr CheckInfo kInfo{
 Result Run(const Inputs& in) {
   Findings readiness("workloads with containers missing a readiness probe");
   Findings liveness("workloads with containers missing a liveness probe");
-  auto missing = ForEachWorkload(in.stores, kAllWorkloads, [&](const collectors::WorkloadInfo& w) {
+  auto missing = ForEachWorkload(in, kAllWorkloads, [&](const collectors::WorkloadInfo& w) {
     const auto& s = w.pod_template.shape;
     readiness.Examine();
     liveness.Examine();

@@ -13,7 +13,7 @@ constexpr CheckInfo kInfo{"operational-excellence.logging-configuration", "kube9
 // when it logs in a format other than json.
 Result Run(const Inputs& in) {
   Findings f("kube9-operator Deployments without an explicit log level, or at debug");
-  if (auto none = ForEachOperatorDeployment(in.stores, [&](const collectors::WorkloadInfo& w) {
+  if (auto none = ForEachOperatorDeployment(in, [&](const collectors::WorkloadInfo& w) {
         f.Examine();
         if (!w.pod_template.Has(collectors::kLogLevelSet) || w.pod_template.Has(collectors::kDebugLogLevel)) {
           f.Affected(w.ns, w.name);

@@ -13,7 +13,7 @@ constexpr CheckInfo kInfo{"operational-excellence.metrics-exposure", "kube9-oper
 // operator that does not serve /metrics (SelfFacts) warns.
 Result Run(const Inputs& in) {
   Findings f("kube9-operator Deployments without a metrics port");
-  if (auto none = ForEachOperatorDeployment(in.stores, [&](const collectors::WorkloadInfo& w) {
+  if (auto none = ForEachOperatorDeployment(in, [&](const collectors::WorkloadInfo& w) {
         f.Examine();
         if (!w.pod_template.Has(collectors::kMetricsPort)) f.Affected(w.ns, w.name);
       })) {

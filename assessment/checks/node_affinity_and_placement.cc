@@ -15,7 +15,7 @@ constexpr CheckInfo kInfo{
 Result Run(const Inputs& in) {
   Findings pinned("workloads pinned to a node with spec.nodeName");
   Findings crowded("multi-replica workloads restricted to selected nodes without topology spread");
-  auto missing = ForEachWorkload(in.stores, kAllWorkloads, [&](const collectors::WorkloadInfo& w) {
+  auto missing = ForEachWorkload(in, kAllWorkloads, [&](const collectors::WorkloadInfo& w) {
     const auto& t = w.pod_template;
     pinned.Examine();
     crowded.Examine();

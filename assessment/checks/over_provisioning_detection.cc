@@ -26,7 +26,7 @@ constexpr std::int64_t kTotalMemoryWarn = 256 * kGi, kTotalMemoryFail = 1024 * k
 Result Run(const Inputs& in) {
   Findings fail("workloads request more than 16 cores or 64Gi per pod, or 128 cores or 1Ti in total");
   Findings warn("workloads request more than 4 cores or 16Gi per pod, or 32 cores or 256Gi in total");
-  auto missing = ForEachWorkload(in.stores, kAllWorkloads, [&](const collectors::WorkloadInfo& w) {
+  auto missing = ForEachWorkload(in, kAllWorkloads, [&](const collectors::WorkloadInfo& w) {
     const std::int64_t cpu = w.pod_template.request_cpu_milli, memory = w.pod_template.request_memory_bytes;
     const std::int64_t replicas = std::max(0, w.desired);
     const std::int64_t total_cpu = Times(cpu, replicas);

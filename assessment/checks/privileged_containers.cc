@@ -13,7 +13,7 @@ constexpr CheckInfo kInfo{
 Result Run(const Inputs& in) {
   Findings privileged("workloads with privileged containers");
   Findings host("workloads sharing the host's network or PID namespace");
-  auto missing = ForEachWorkload(in.stores, kAllWorkloads, [&](const collectors::WorkloadInfo& w) {
+  auto missing = ForEachWorkload(in, kAllWorkloads, [&](const collectors::WorkloadInfo& w) {
     const auto& s = w.pod_template.shape;
     privileged.Examine();
     host.Examine();

@@ -11,7 +11,7 @@ constexpr CheckInfo kInfo{
 // A Deployment or StatefulSet with exactly one desired replica warns (scaled to 0 is left out).
 Result Run(const Inputs& in) {
   Findings f("workloads run a single replica");
-  auto missing = ForEachWorkload(in.stores, kDeployments | kStatefulSets, [&](const collectors::WorkloadInfo& w) {
+  auto missing = ForEachWorkload(in, kDeployments | kStatefulSets, [&](const collectors::WorkloadInfo& w) {
     if (w.desired <= 0) return;
     f.Examine();
     if (w.desired == 1) f.Affected(w.ns, w.name);

@@ -12,7 +12,7 @@ constexpr CheckInfo kInfo{
 Result Run(const Inputs& in) {
   Findings memory("workloads with containers missing a memory limit");
   Findings cpu("workloads with containers missing a cpu limit");
-  auto missing = ForEachWorkload(in.stores, kAllWorkloads, [&](const collectors::WorkloadInfo& w) {
+  auto missing = ForEachWorkload(in, kAllWorkloads, [&](const collectors::WorkloadInfo& w) {
     const auto& s = w.pod_template.shape;
     memory.Examine();
     cpu.Examine();

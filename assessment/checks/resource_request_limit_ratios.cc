@@ -13,7 +13,7 @@ constexpr CheckInfo kInfo{
 // request warns.
 Result Run(const Inputs& in) {
   Findings f("workloads with limits more than 4x their requests");
-  auto missing = ForEachWorkload(in.stores, kAllWorkloads, [&](const collectors::WorkloadInfo& w) {
+  auto missing = ForEachWorkload(in, kAllWorkloads, [&](const collectors::WorkloadInfo& w) {
     f.Examine();
     if (w.pod_template.shape.wide_limit_ratios > 0) f.Affected(w.ns, w.name);
   });

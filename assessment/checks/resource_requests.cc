@@ -11,7 +11,7 @@ constexpr CheckInfo kInfo{
 // A container without a cpu or memory request fails.
 Result Run(const Inputs& in) {
   Findings f("workloads with containers missing cpu or memory requests");
-  auto missing = ForEachWorkload(in.stores, kAllWorkloads, [&](const collectors::WorkloadInfo& w) {
+  auto missing = ForEachWorkload(in, kAllWorkloads, [&](const collectors::WorkloadInfo& w) {
     const auto& s = w.pod_template.shape;
     f.Examine();
     if (s.cpu_requests < s.containers || s.memory_requests < s.containers) f.Affected(w.ns, w.name);

@@ -10,7 +10,7 @@ constexpr CheckInfo kInfo{
 
 Result Run(const Inputs& in) {
   Findings f("workloads with containers not required to run as non-root");
-  auto missing = ForEachWorkload(in.stores, kAllWorkloads, [&](const collectors::WorkloadInfo& w) {
+  auto missing = ForEachWorkload(in, kAllWorkloads, [&](const collectors::WorkloadInfo& w) {
     const auto& s = w.pod_template.shape;
     f.Examine();
     if (s.run_as_non_root < s.containers) f.Affected(w.ns, w.name);

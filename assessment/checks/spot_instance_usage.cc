@@ -25,7 +25,7 @@ Result Run(const Inputs& in) {
   if (total == 0) return {Status::kSkipped, "no nodes found"};
   if (spot == 0) return {Status::kWarning, fmt::format("0 of {} nodes are spot or preemptible capacity", total)};
   std::int64_t placed = 0, workloads = 0;
-  ForEachWorkload(in.stores, kAllWorkloads, [&](const collectors::WorkloadInfo& w) {
+  ForEachWorkload(in, kAllWorkloads, [&](const collectors::WorkloadInfo& w) {
     ++workloads;
     if (w.pod_template.Has(collectors::kSpotPlacement)) ++placed;
   });

@@ -12,7 +12,7 @@ constexpr CheckInfo kInfo{
 // topologySpreadConstraints warns: its replicas may all land on one node.
 Result Run(const Inputs& in) {
   Findings f("multi-replica workloads without anti-affinity or topology spread");
-  auto missing = ForEachWorkload(in.stores, kDeployments | kStatefulSets, [&](const collectors::WorkloadInfo& w) {
+  auto missing = ForEachWorkload(in, kDeployments | kStatefulSets, [&](const collectors::WorkloadInfo& w) {
     if (w.desired < 2) return;
     f.Examine();
     if (!w.pod_template.Has(collectors::kSpreadsPods)) f.Affected(w.ns, w.name);

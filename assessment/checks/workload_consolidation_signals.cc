@@ -17,7 +17,7 @@ constexpr int kSingleReplicaPercent = 60;
 
 Result Run(const Inputs& in) {
   Findings single("Deployments run a single replica");
-  auto missing = ForEachWorkload(in.stores, kDeployments, [&](const collectors::WorkloadInfo& w) {
+  auto missing = ForEachWorkload(in, kDeployments, [&](const collectors::WorkloadInfo& w) {
     if (w.desired <= 0) return;
     single.Examine();
     if (w.desired == 1) single.Affected(w.ns, w.name);

@@ -20,6 +20,18 @@ TEST(RunAsNonRoot, FailsNamingWorkloadsWhoseContainersMayRunAsRoot) {
   EXPECT_THAT(r.message, HasSubstr("shop/root"));
 }
 
+// Checks read the sample's sorted copy of the workloads; without a sample, the stores: the
+// same verdict either way.
+TEST(RunAsNonRoot, TheSameVerdictFromTheStoresWithoutASample) {
+  Cluster c;
+  c.Deployment("shop", "api", 2, Containers(kGoodContainer));
+  c.Deployment("shop", "root", 2, Containers(R"({"name":"a"})"));
+  const Result with_sample = c.Run("security.run-as-non-root");
+  const Result without = FindCheck("security.run-as-non-root")->Run(Inputs{c.stores(), kNow, {}, nullptr});
+  EXPECT_EQ(without.status, with_sample.status);
+  EXPECT_EQ(without.message, with_sample.message);
+}
+
 TEST(RunAsNonRoot, PassesAndIsSkippedWithoutWorkloadCollectors) {
   Cluster c;
   c.Deployment("shop", "api", 2, Containers(kGoodContainer));
