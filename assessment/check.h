@@ -35,8 +35,8 @@ std::string_view SeverityName(Severity s);  // "low", "medium", "high", "critica
 
 // What a check is, for the catalogue (`assess list`, docs/assessment.md).
 struct CheckInfo {
-  std::string_view id;           // "<pillar>.<name>", e.g. "security.run-as-non-root"
-  std::string_view name;         // "Containers run as non-root"
+  std::string_view id;    // "<pillar>.<name>", e.g. "security.run-as-non-root"
+  std::string_view name;  // "Containers run as non-root"
   Pillar pillar;
   Severity severity;             // default severity of a failure
   std::string_view remediation;  // one or two sentences: what to change
@@ -63,6 +63,19 @@ struct Inputs {
   // The cluster health aggregates of the same stores (collectors::Aggregate), computed once
   // per run for the checks that read sums rather than objects; null when not computed.
   const collectors::ClusterAggregates* health = nullptr;
+  // Collectors that are enabled but not synced (their first LIST never completed: RBAC denied,
+  // API errors) when the run went ahead without them: their stores count as not collected.
+  std::vector<std::string> unsynced;
+
+  // The store of `r` when its collector is enabled and synced, else null: the check is then
+  // skipped (SkippedWithout), never passing over an empty or partial store.
+  template <typename T>
+  const collectors::Store<T>* Collected(const collectors::Resource<T>& r) const {
+    for (const auto& name : unsynced) {
+      if (name == r.kind.name) return nullptr;
+    }
+    return stores.Find(r);
+  }
 };
 
 // A check: stateless, cheap (one pass over the stores it needs), safe to run on any thread.

@@ -14,11 +14,18 @@ ScheduledAssessment::ScheduledAssessment(const collectors::ClusterStores& stores
       last_(last),
       on_run_(std::move(on_run)) {}
 
-bool ScheduledAssessment::OnSyncedSample(const collectors::ClusterAggregates& sample) {
+bool ScheduledAssessment::OnSample(const collectors::ClusterAggregates& sample,
+                                   const std::vector<std::string>& unsynced) {
   const base::SteadyTime now = clock_.Now();
-  if (last_start_ && now - *last_start_ < interval_) return false;
+  if (!first_sample_) first_sample_ = now;
+  if (!unsynced.empty() && now - *first_sample_ < kUnsyncedGrace) return false;  // a partial picture
+  const bool due = !last_start_ || now - *last_start_ >= interval_ || (last_run_partial_ && unsynced.empty());
+  if (!due) return false;
   last_start_ = now;
-  Report report = Run(checks_, {}, Inputs{stores_, clock_.WallNow(), self_, &sample}, clock_);
+  last_run_partial_ = !unsynced.empty();
+  Inputs in{stores_, clock_.WallNow(), self_, &sample};
+  in.unsynced = unsynced;
+  Report report = Run(checks_, {}, in, clock_);
   const Totals t = report.totals();
   log::Info("assessment run",
             {{"run_id", report.run_id},
@@ -26,6 +33,7 @@ bool ScheduledAssessment::OnSyncedSample(const collectors::ClusterAggregates& sa
              {"passing", t.passed},
              {"failing", t.failed},
              {"warning", t.warning},
+             {"unsynced_collectors", static_cast<std::int64_t>(unsynced.size())},
              {"duration_ms", std::chrono::duration_cast<std::chrono::milliseconds>(report.took).count()}});
   last_.Set(report);
   if (on_run_) on_run_(report);

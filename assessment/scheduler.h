@@ -11,7 +11,7 @@
 namespace kube9::assessment {
 
 // The scheduled assessment: the whole catalogue once the collectors are synced, then every
-// `interval`. Driven by the sampler's thread (OnSyncedSample with each synced sample), so it
+// `interval`. Driven by the sampler's thread (OnSample with each sample), so it
 // reads the sample's aggregates instead of recomputing them, and needs no thread of its own:
 // a run is one pass over the stores per check, tens of milliseconds at 10k pods.
 class ScheduledAssessment {
@@ -19,9 +19,12 @@ class ScheduledAssessment {
   ScheduledAssessment(const collectors::ClusterStores& stores, const base::Clock& clock, base::Millis interval,
                       SelfFacts self, LastRun& last, std::function<void(const Report&)> on_run = nullptr);
 
-  // Runs the catalogue when due (the first synced sample, then `interval` after the previous
-  // run started). Returns whether it ran.
-  bool OnSyncedSample(const collectors::ClusterAggregates& sample);
+  // Runs the catalogue when due: at the first synced sample, then `interval` after the previous
+  // run started. While collectors stay unsynced (`unsynced`: RBAC denied, API errors), it waits
+  // kUnsyncedGrace from the first sample, then runs without them (their checks skipped), and
+  // again as soon as every collector is synced. Returns whether it ran.
+  bool OnSample(const collectors::ClusterAggregates& sample, const std::vector<std::string>& unsynced);
+  static constexpr std::chrono::minutes kUnsyncedGrace{3};
 
   base::Millis interval() const { return interval_; }
 
@@ -33,6 +36,8 @@ class ScheduledAssessment {
   LastRun& last_;
   std::function<void(const Report&)> on_run_;
   std::optional<base::SteadyTime> last_start_;
+  std::optional<base::SteadyTime> first_sample_;
+  bool last_run_partial_ = false;  // the last run went ahead without some collectors
   const std::vector<const Check*> checks_ = CatalogueChecks();
 };
 

@@ -13,7 +13,7 @@ Result FailOrWarn(const Findings& failing, const Findings& warning) {
 
 std::optional<Result> ForEachOperatorDeployment(const Inputs& in,
                                                 const std::function<void(const collectors::WorkloadInfo&)>& f) {
-  const auto* deployments = in.stores.Find(collectors::kDeployments);
+  const auto* deployments = in.Collected(collectors::kDeployments);
   if (deployments == nullptr) return SkippedWithout("deployments");
   bool found = false;
   auto visit = [&](const collectors::WorkloadInfo& w) {

@@ -26,8 +26,9 @@ enum WorkloadKinds : unsigned {
 };
 
 // Calls f(const WorkloadInfo&) for every workload of `kinds` outside the system namespaces, in
-// kind, namespace, name order. Returns the name of a disabled collector among `kinds` when none
-// of them is collected (the check is then skipped), or "" when at least one is.
+// kind, namespace, name order. Returns, for the check to be skipped, the name of a collector among
+// `kinds` that is on but not synced, or of a disabled one when none of them is on; "" otherwise
+// (a disabled kind is left out: the others are judged).
 //
 // It walks the sample's copy of the workloads (in.health->workloads: one contiguous, sorted
 // vector) rather than the stores' hash maps: thirty checks walking 15,000 workloads stay in
@@ -38,25 +39,31 @@ std::string_view ForEachWorkload(const Inputs& in, unsigned kinds, F&& f) {
   const collectors::Resource<collectors::WorkloadInfo>* resources[] = {
       &collectors::kDeployments, &collectors::kStatefulSets, &collectors::kDaemonSets};
   std::string_view missing;
-  bool any = false;
+  unsigned collected = 0;  // the kinds asked for whose collector is on
   for (unsigned i = 0; i < 3; ++i) {
     if ((kinds & (1u << i)) == 0) continue;
-    if (in.stores.Find(*resources[i]) == nullptr) {
+    if (in.stores.Find(*resources[i]) == nullptr) {  // disabled: judged on the other kinds
       if (missing.empty()) missing = resources[i]->kind.name;
       continue;
     }
-    any = true;
-    if (in.health != nullptr) continue;
+    // On but not synced: a verdict over part of what should be there would mislead.
+    if (in.Collected(*resources[i]) == nullptr) return resources[i]->kind.name;
+    collected |= 1u << i;
+  }
+  if (collected == 0) return missing;
+  if (in.health != nullptr) {
+    for (const collectors::WorkloadInfo& w : in.health->workloads) {
+      if ((collected & (1u << static_cast<unsigned>(w.kind))) != 0 && !IsSystemNamespace(w.ns)) f(w);
+    }
+    return {};
+  }
+  for (unsigned i = 0; i < 3; ++i) {
+    if ((collected & (1u << i)) == 0) continue;
     in.stores.Find(*resources[i])->ForEach([&](const collectors::WorkloadInfo& w) {
       if (!IsSystemNamespace(w.ns)) f(w);
     });
   }
-  if (any && in.health != nullptr) {
-    for (const collectors::WorkloadInfo& w : in.health->workloads) {
-      if ((kinds & (1u << static_cast<unsigned>(w.kind))) != 0 && !IsSystemNamespace(w.ns)) f(w);
-    }
-  }
-  return any ? std::string_view() : missing;
+  return {};
 }
 
 // The checks of the operator's own Deployment (found by its app.kubernetes.io/name label, in

@@ -276,6 +276,7 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
         // (docs/status-configmap.md), synced or not: one that never lists is failing too.
         model.SetCollectorProblem(collectors::DescribeCollectorFailures(
             collector_set.Failures(), kCollectorFailureIntervals * cfg.sample_interval));
+        scheduled_assessment.OnSample(*sample, unsynced);  // waits for the sync, or a grace period
         if (!unsynced.empty()) {
           std::string names;
           for (const auto& n : unsynced) names += (names.empty() ? "" : ", ") + n;
@@ -301,7 +302,6 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
           }
         }
         model.SetClusterHealth(std::move(ch));
-        scheduled_assessment.OnSyncedSample(*sample);
       }});
 
   exporter::Endpoints endpoints(cfg.telemetry_path, {&registry, &process_metrics, &cluster_metrics, &gitops_metrics,

@@ -31,7 +31,7 @@ Result Run(const Inputs& in) {
   }
   if (!missing.empty()) return SkippedWithout(missing);
   if (!tool.empty()) return {Status::kPassing, fmt::format("backup tooling found: {}", tool)};
-  std::int64_t claims = collectors::SizeOf(in.stores.Find(collectors::kPersistentVolumeClaims));
+  std::int64_t claims = collectors::SizeOf(in.Collected(collectors::kPersistentVolumeClaims));
   if (stateful.affected() == 0 && claims == 0) {
     return {Status::kPassing, "no persistent data found (no PVC-backed workload or claim), no backup tool needed"};
   }

@@ -18,6 +18,9 @@ struct HealthSpec {
 template <const HealthSpec& S>
 Result RunHealth(const Inputs& in) {
   if (in.health == nullptr) return {Status::kSkipped, "cluster aggregates not available"};
+  for (const auto& name : in.unsynced) {
+    if (name == S.collector) return SkippedWithout(S.collector);
+  }
   for (const auto& c : in.health->checks) {
     if (c.name != S.health_name) continue;
     if (c.affected == 0) return {Status::kPassing, fmt::format("0 of {}: none found", c.population)};

@@ -21,8 +21,8 @@ int Percent(std::int64_t part, std::int64_t whole) {
 }
 
 Result Run(const Inputs& in) {
-  if (in.stores.Find(collectors::kNodes) == nullptr) return SkippedWithout("nodes");
-  if (in.stores.Find(collectors::kPods) == nullptr) return SkippedWithout("pods");
+  if (in.Collected(collectors::kNodes) == nullptr) return SkippedWithout("nodes");
+  if (in.Collected(collectors::kPods) == nullptr) return SkippedWithout("pods");
   if (in.health == nullptr) return {Status::kSkipped, "cluster aggregates not available"};
   const auto& a = *in.health;
   if (a.allocatable_cpu_milli <= 0 || a.allocatable_memory_bytes <= 0)

@@ -15,7 +15,7 @@ constexpr CheckInfo kInfo{
 // spot node warns (a cost opportunity); spot nodes that no workload selects or tolerates warn
 // too; otherwise passing.
 Result Run(const Inputs& in) {
-  const auto* nodes = in.stores.Find(collectors::kNodes);
+  const auto* nodes = in.Collected(collectors::kNodes);
   if (nodes == nullptr) return SkippedWithout("nodes");
   std::int64_t spot = 0, total = 0;
   nodes->ForEach([&](const collectors::NodeInfo& n) {
