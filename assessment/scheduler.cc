@@ -6,10 +6,11 @@ namespace kube9::assessment {
 
 ScheduledAssessment::ScheduledAssessment(const collectors::ClusterStores& stores, const base::Clock& clock,
                                          base::Millis interval, SelfFacts self, LastRun& last,
-                                         std::function<void(const Report&)> on_run)
+                                         std::function<void(const Report&)> on_run, base::Millis unsynced_grace)
     : stores_(stores),
       clock_(clock),
       interval_(interval),
+      unsynced_grace_(unsynced_grace),
       self_(std::move(self)),
       last_(last),
       on_run_(std::move(on_run)) {}
@@ -18,7 +19,7 @@ bool ScheduledAssessment::OnSample(const collectors::ClusterAggregates& sample,
                                    const std::vector<std::string>& unsynced) {
   const base::SteadyTime now = clock_.Now();
   if (!first_sample_) first_sample_ = now;
-  if (!unsynced.empty() && now - *first_sample_ < kUnsyncedGrace) return false;  // a partial picture
+  if (!unsynced.empty() && now - *first_sample_ < unsynced_grace_) return false;  // a partial picture
   const bool due = !last_start_ || now - *last_start_ >= interval_ || (last_run_partial_ && unsynced.empty());
   if (!due) return false;
   last_start_ = now;

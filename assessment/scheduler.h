@@ -16,13 +16,18 @@ namespace kube9::assessment {
 // a run is one pass over the stores per check, tens of milliseconds at 10k pods.
 class ScheduledAssessment {
  public:
+  // `unsynced_grace`: how long unsynced collectors may hold the run back (serve: as long as the
+  // status takes to call them failing, 3 sample intervals).
   ScheduledAssessment(const collectors::ClusterStores& stores, const base::Clock& clock, base::Millis interval,
-                      SelfFacts self, LastRun& last, std::function<void(const Report&)> on_run = nullptr);
+                      SelfFacts self, LastRun& last, std::function<void(const Report&)> on_run = nullptr,
+                      base::Millis unsynced_grace = kUnsyncedGrace);
 
   // Runs the catalogue when due: at the first synced sample, then `interval` after the previous
   // run started. While collectors stay unsynced (`unsynced`: RBAC denied, API errors), it waits
   // kUnsyncedGrace from the first sample, then runs without them (their checks skipped), and
   // again as soon as every collector is synced. Returns whether it ran.
+  //
+  // kUnsyncedGrace is the default wait.
   bool OnSample(const collectors::ClusterAggregates& sample, const std::vector<std::string>& unsynced);
   static constexpr std::chrono::minutes kUnsyncedGrace{3};
 
@@ -32,6 +37,7 @@ class ScheduledAssessment {
   const collectors::ClusterStores& stores_;
   const base::Clock& clock_;
   const base::Millis interval_;
+  const base::Millis unsynced_grace_;
   const SelfFacts self_;
   LastRun& last_;
   std::function<void(const Report&)> on_run_;

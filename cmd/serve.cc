@@ -255,8 +255,11 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
       last_assessment, [&](const assessment::Report& report) {
         assessment_metrics.Update(report);
         model.SetAssessment(sinks::MakeAssessmentBlock(last_assessment, assessment_interval));
-      });
-  sinks::DashboardModel dashboard;                 // the sampler's counts, written with the status (§12)
+      },
+      // Collectors that never sync hold the assessment back as long as the status takes to call
+      // them failing; then it runs without them (their checks skipped).
+      kCollectorFailureIntervals * cfg.sample_interval);
+  sinks::DashboardModel dashboard;  // the sampler's counts, written with the status (§12)
   health.SetCondition("collectors", false, "waiting for the first LIST of every collector");
   // The sampler samples at least once an interval, synced or not: a silent one is stuck.
   health.RegisterLoop(collectors::Sampler::kLoopName, 3 * cfg.sample_interval + std::chrono::seconds(60));

@@ -232,3 +232,29 @@ def test_the_operator_publishes_the_assessment_in_the_status_and_metrics(binary,
 
     raw = json.dumps(api.get_configmap(namespace))
     assert MARK not in raw and MARK not in op.stdout() and MARK not in op.stderr()
+
+
+def test_a_collector_denied_by_rbac_skips_its_checks(api, cluster, binary, namespace, start_operator, tmp_path):
+    """Deployments left out of the grant: the operator never syncs them, so after 3 sample
+    intervals it runs the assessment without them, and every check that reads them is skipped
+    (never passing over an empty store); the others run."""
+    from test_rbac import cleanup, grant, token_kubeconfig
+
+    all_but_deployments = ("nodes,namespaces,pods,services,persistentvolumeclaims,statefulsets,daemonsets,"
+                           "replicasets,jobs,cronjobs,events")
+    name, token = grant(api, binary, namespace, all_but_deployments)
+    try:
+        op = start_operator(namespace, kubeconfig=token_kubeconfig(cluster, tmp_path, token), wait_ready=False,
+                            args=["--sample-interval=1s"])
+        status = wait_for(
+            lambda: ((s := api.get_status(namespace)) is not None
+                     and (s.get("assessment") or {}).get("lastScheduledOutcome") == "success", s),
+            60, "an assessment run without the deployments collector", operator=op)
+        by_id = {c["checkId"]: c for c in status["assessment"]["lastScheduledChecks"]}
+        for check_id in ("security.run-as-non-root", "reliability.replica-counts",
+                         "operational-excellence.deployment-strategy", "reliability.workloads-unavailable"):
+            assert by_id[check_id]["status"] == "skipped", by_id[check_id]
+            assert "deployments" in by_id[check_id]["message"], by_id[check_id]
+        assert by_id["reliability.pods-crash-looping"]["status"] != "skipped", by_id["reliability.pods-crash-looping"]
+    finally:
+        cleanup(api, name)
