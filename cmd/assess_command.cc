@@ -1,5 +1,6 @@
 #include <unistd.h>
 
+#include <initializer_list>
 #include <iostream>
 #include <thread>
 
@@ -81,6 +82,28 @@ using Writer = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
 
 void Str(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
 
+void Strings(Writer& w, std::initializer_list<std::pair<const char*, std::string_view>> fields) {
+  for (auto [k, v] : fields) {
+    w.Key(k);
+    Str(w, v);
+  }
+}
+
+void Integers(Writer& w, std::initializer_list<std::pair<const char*, std::int64_t>> fields) {
+  for (auto [k, v] : fields) {
+    w.Key(k);
+    w.Int64(v);
+  }
+}
+
+// A check's identity as `assess list` and `assess run` print it.
+void CheckIdentity(Writer& w, const assessment::CheckInfo& i) {
+  Strings(w, {{"checkId", i.id},
+              {"checkName", i.name},
+              {"pillar", assessment::PillarName(i.pillar)},
+              {"severity", assessment::SeverityName(i.severity)}});
+}
+
 void YamlFrom(const rapidjson::Value& v, YAML::Emitter& out) {
   if (v.IsObject()) {
     out << YAML::BeginMap;
@@ -134,16 +157,8 @@ std::string CatalogueJson(const assessment::Selection& selection) {
     const auto& i = c->info();
     if (!selection.Selects(i)) continue;
     w.StartObject();
-    w.Key("checkId");
-    Str(w, i.id);
-    w.Key("checkName");
-    Str(w, i.name);
-    w.Key("pillar");
-    Str(w, assessment::PillarName(i.pillar));
-    w.Key("severity");
-    Str(w, assessment::SeverityName(i.severity));
-    w.Key("remediation");
-    Str(w, i.remediation);
+    CheckIdentity(w, i);
+    Strings(w, {{"remediation", i.remediation}});
     w.EndObject();
   }
   w.EndArray();
@@ -165,16 +180,11 @@ std::string ReportJson(const assessment::Report& r) {
   w.Double(std::chrono::duration<double, std::milli>(r.took).count());
   w.Key("totals");
   w.StartObject();
-  w.Key("totalChecks");
-  w.Int64(t.total);
-  w.Key("completedChecks");
-  w.Int64(t.completed);
-  w.Key("passedChecks");
-  w.Int64(t.passed);
-  w.Key("failedChecks");
-  w.Int64(t.failed);
-  w.Key("warningChecks");
-  w.Int64(t.warning);
+  Integers(w, {{"totalChecks", t.total},
+               {"completedChecks", t.completed},
+               {"passedChecks", t.passed},
+               {"failedChecks", t.failed},
+               {"warningChecks", t.warning}});
   w.EndObject();
   w.Key("pillars");
   w.StartArray();
@@ -183,18 +193,12 @@ std::string ReportJson(const assessment::Report& r) {
     w.StartObject();
     w.Key("pillar");
     Str(w, assessment::PillarName(p.pillar));
-    w.Key("score");
-    w.Int(p.score);
-    w.Key("passing");
-    w.Int64(p.passing);
-    w.Key("failing");
-    w.Int64(p.failing);
-    w.Key("warning");
-    w.Int64(p.warning);
-    w.Key("skipped");
-    w.Int64(p.skipped);
-    w.Key("error");
-    w.Int64(p.error + p.timeout);
+    Integers(w, {{"score", p.score},
+                 {"passing", p.passing},
+                 {"failing", p.failing},
+                 {"warning", p.warning},
+                 {"skipped", p.skipped},
+                 {"error", p.error + p.timeout}});
     w.EndObject();
   }
   w.EndArray();
@@ -202,18 +206,8 @@ std::string ReportJson(const assessment::Report& r) {
   w.StartArray();
   for (const auto& c : r.checks) {
     w.StartObject();
-    w.Key("checkId");
-    Str(w, c.info->id);
-    w.Key("checkName");
-    Str(w, c.info->name);
-    w.Key("pillar");
-    Str(w, assessment::PillarName(c.info->pillar));
-    w.Key("severity");
-    Str(w, assessment::SeverityName(c.info->severity));
-    w.Key("status");
-    Str(w, assessment::StatusName(c.result.status));
-    w.Key("message");
-    Str(w, c.result.message);
+    CheckIdentity(w, *c.info);
+    Strings(w, {{"status", assessment::StatusName(c.result.status)}, {"message", c.result.message}});
     w.Key("remediation");
     Str(w, c.info->remediation);
     w.Key("durationMs");
