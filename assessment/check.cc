@@ -1,5 +1,7 @@
 #include "assessment/check.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace kube9::assessment {
@@ -40,7 +42,15 @@ std::string_view SeverityName(Severity s) {
 
 void Findings::Affected(std::string_view ns, std::string_view name) {
   ++affected_;
-  if (examples_.size() < 3) examples_.push_back(ns.empty() ? std::string(name) : fmt::format("{}/{}", ns, name));
+  // The three first in `namespace/name` order rather than the stores' (hash) order: the same
+  // cluster gives the same message at every run, so the status does not churn. Built in a
+  // reused buffer: most affected objects are not examples, and allocate nothing.
+  scratch_.assign(ns);
+  if (!ns.empty()) scratch_ += '/';
+  scratch_ += name;
+  if (examples_.size() == 3 && scratch_ >= examples_.back()) return;
+  examples_.insert(std::lower_bound(examples_.begin(), examples_.end(), scratch_), scratch_);
+  if (examples_.size() > 3) examples_.pop_back();
 }
 
 Result Findings::Verdict(Status if_affected) const {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "collectors/aggregates.h"
 #include "collectors/cluster_stores.h"
 #include "collectors/discovery.h"
 
@@ -35,8 +36,8 @@ std::string_view SeverityName(Severity s);  // "low", "medium", "high", "critica
 
 // What a check is, for the catalogue (`assess list`, docs/assessment.md).
 struct CheckInfo {
-  std::string_view id;           // "<pillar>.<name>", e.g. "security.run-as-non-root"
-  std::string_view name;         // "Containers run as non-root"
+  std::string_view id;    // "<pillar>.<name>", e.g. "security.run-as-non-root"
+  std::string_view name;  // "Containers run as non-root"
   Pillar pillar;
   Severity severity;             // default severity of a failure
   std::string_view remediation;  // one or two sentences: what to change
@@ -60,14 +61,26 @@ struct Inputs {
   const collectors::ClusterStores& stores;
   base::WallTime now;
   SelfFacts self;
+  // The cluster health aggregates of the same stores (collectors::Aggregate), computed once
+  // per run for the checks that read sums rather than objects; null when not computed.
+  const collectors::ClusterAggregates* health = nullptr;
+  // Collectors that are enabled but not synced (their first LIST never completed: RBAC denied,
+  // API errors) when the run went ahead without them: their stores count as not collected.
+  std::vector<std::string> unsynced;
   // The API groups the server served at start (collectors/discovery.h), for checks about
   // add-ons (VPA, External Secrets); null when discovery did not run or failed: such checks
   // are then skipped.
   const collectors::ApiGroups* api_groups = nullptr;
-  // Enabled collectors whose first LIST has not succeeded (collectors::CollectorSet::Unsynced:
-  // RBAC denied, or failing since start): their stores are empty but not because the cluster
-  // is, so checks treat them as not collected (see checks/problems.h: Collected). Null: none.
-  const std::vector<std::string>* unsynced = nullptr;
+
+  // The store of `r` when its collector is enabled and synced, else null: the check is then
+  // skipped (SkippedWithout), never passing over an empty or partial store.
+  template <typename T>
+  const collectors::Store<T>* Collected(const collectors::Resource<T>& r) const {
+    for (const auto& name : unsynced) {
+      if (name == r.kind.name) return nullptr;
+    }
+    return stores.Find(r);
+  }
 };
 
 // A check: stateless, cheap (one pass over the stores it needs), safe to run on any thread.
@@ -79,7 +92,7 @@ class Check {
 };
 
 // Builds a result's one-line message: counts affected objects out of a population and keeps
-// the first three `namespace/name` examples.
+// three `namespace/name` examples, the first three in that order (stable from run to run).
 class Findings {
  public:
   explicit Findings(std::string_view what) : what_(what) {}  // e.g. "containers run as root"
@@ -95,6 +108,7 @@ class Findings {
   std::string what_;
   std::int64_t population_ = 0, affected_ = 0;
   std::vector<std::string> examples_;
+  std::string scratch_;  // the candidate example, reused
 };
 
 // The result of a check whose data is not collected: skipped, naming the collector.

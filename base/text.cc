@@ -57,4 +57,16 @@ std::string SanitizeUtf8(std::string_view text) {
   return out;
 }
 
+std::vector<std::string> SplitList(std::string_view list) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= list.size()) {
+    std::size_t end = list.find(',', pos);
+    if (end == std::string_view::npos) end = list.size();
+    if (end > pos) out.emplace_back(list.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
 }  // namespace kube9::base

@@ -452,6 +452,11 @@ def bench_size(pods: int, nodes: int, binary: Path, logs_dir: Path, phases: list
             "expected_nodes_not_ready": r["load"]["nodes_not_ready"],
             "kube9_health_score": samples(text, "kube9_health_score")[0][1],
         }
+        # The assessment's own measure of its last run (it runs once synced, then hourly).
+        r["assessment_operator"] = {
+            "run_seconds": next((v for _, v in samples(text, "kube9_assessment_run_duration_seconds")), None),
+            "runs": next((v for _, v in samples(text, "kube9_assessment_runs_total")), None),
+        }
         ok = (r["check"]["kube9_pods_sum"] == pods and r["check"]["kube9_nodes_sum"] == nodes
               and r["check"]["kube9_nodes_not_ready"] == r["load"]["nodes_not_ready"])
         r["check"]["ok"] = ok
@@ -484,7 +489,25 @@ def bench_size(pods: int, nodes: int, binary: Path, logs_dir: Path, phases: list
         if os.environ.get("BENCH_KEEP_CLUSTER", "0") != "1":
             cluster.sh("down")
     r["loadavg_end"] = loadavg()
+    r["assessment"] = assessment_bench(pods, nodes)
     return r
+
+
+def assessment_bench(pods: int, nodes: int) -> dict:
+    """The assessment's run time and RSS growth in process (bench/assessment_bench.cc), at this size."""
+    exe = Path(os.environ.get("KUBE9_BINARY", REPO_ROOT / "build" / "kube9-operator")).resolve().parent / "assessment_bench"
+    if not os.access(exe, os.X_OK):
+        log(f"{exe} is not built: no assessment figures")
+        return {}
+    out = subprocess.run([str(exe), str(pods), str(nodes), "20"], capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        log(f"assessment_bench failed ({out.returncode}): {out.stderr[-500:]}")
+        return {}
+    a = json.loads(out.stdout)
+    a["rss_growth_kib"] = a["rss_kib_after_first_run"] - a["rss_kib_before"]
+    log(f"assessment: {a['checks']} checks, run {a['run_ms_median']:.1f} ms median ({a['run_ms_max']:.1f} max),"
+        f" RSS growth {a['rss_growth_kib'] / 1024:.2f} MiB")
+    return a
 
 
 def measure_cpu(r: dict, proc: subprocess.Popen, http_: Http) -> None:
@@ -810,6 +833,12 @@ def targets(results: list[dict]) -> list[tuple[str, str, str, bool]]:
             for mode in ("plain", "gzip") if "metrics" in r else ():
                 p99 = r["metrics"][mode]["p99_ms"]
                 out.append((size, f"/metrics p99 <= 20 ms ({mode})", f"{p99:.1f} ms", p99 <= 20))
+            a = r.get("assessment") or {}
+            if a:
+                out.append((size, "assessment run < 200 ms", f"{a['run_ms_median']:.1f} ms (max {a['run_ms_max']:.1f})",
+                            a["run_ms_max"] < 200))
+                out.append((size, "assessment RSS growth <= 2 MiB", f"{a['rss_growth_kib'] / 1024:.2f} MiB",
+                            a["rss_growth_kib"] <= 2048))
             lim = r["reference_list"]["seconds"] + 1
             out.append((size, "ready <= LIST + 1 s", f"{r['start_to_ready_seconds']:.2f} s (limit {lim:.2f} s)",
                         r["start_to_ready_seconds"] <= lim))
@@ -879,6 +908,14 @@ def table(results: list[dict]) -> str:
         ("/metrics size plain / gzip (KiB)", cells(lambda r: f"{r['metrics']['plain']['bytes'] / 1024:.0f} / "
                                                              f"{r['metrics']['gzip']['bytes'] / 1024:.0f}")),
         ("/metrics series", cells(lambda r: str(r["metrics"]["series"]))),
+        ("assessment run: median / max (in process)", [
+            f"{r['assessment']['run_ms_median']:.1f} / {r['assessment']['run_ms_max']:.1f} ms"
+            if r.get("assessment") else "-" for r in results]),
+        ("assessment RSS growth (in process, MiB)", [
+            f"{r['assessment']['rss_growth_kib'] / 1024:.2f}" if r.get("assessment") else "-" for r in results]),
+        ("assessment run in the operator", [
+            f"{r['assessment_operator']['run_seconds'] * 1000:.1f} ms"
+            if (r.get("assessment_operator") or {}).get("run_seconds") is not None else "-" for r in results]),
         ("events: writes (repeats), req/s", cells(lambda r: f"{r['events']['storm']['writes']} "
                                                             f"({r['events']['storm']['repeats']}), "
                                                             f"{r['events']['storm']['requests_per_second']:.0f}"

@@ -123,8 +123,13 @@ int Collect(const std::vector<std::string>& args, const config::Environment& env
   }
   const std::string id = sinks::collections::NewCollectionId();
   // A metrics-batch comes out as a batch of this one sample.
-  const std::string json =
-      sinks::collections::BuildCollection(*type, {collectors.stores(), *sample}, *identity, clock.WallNow(), id);
+  // The assessment's counts per pillar, as the operator's latest run would give them.
+  const assessment::Report report = assessment::Run(
+      assessment::CatalogueChecks(), {}, assessment::Inputs{collectors.stores(), clock.WallNow(), {true, true, ""}, sample.get()},
+      clock);
+  const std::vector<assessment::PillarSummary> pillars = assessment::SummarizePillars(report);
+  const std::string json = sinks::collections::BuildCollection(*type, {collectors.stores(), *sample, &pillars}, *identity,
+                                                               clock.WallNow(), id);
   std::cout << (pretty ? sinks::collections::PrettyJson(json) : json) << "\n";
   return 0;
 }

@@ -20,6 +20,8 @@ int Query(const std::vector<std::string>& args, const config::Environment& env);
 // {"ok": false, "code", "message"} with docs/PRODUCT.md §11's exit statuses.
 int QueryArgoCd(const std::vector<std::string>& words, const std::vector<std::string>& args,
                 const config::Environment& env);
+// `assess run|list|summary`: the Well-Architected assessment (docs/assessment.md).
+int Assess(const std::vector<std::string>& args, const config::Environment& env);
 
 std::string MainUsage();
 // config::ParseServeConfig with --collectors checked against the collectors there are.

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
     if (command == "rbac") return cmd::Rbac(args, env);
     if (command == "collect") return cmd::Collect(args, env);
     if (command == "query") return cmd::Query(args, env);
+    if (command == "assess") return cmd::Assess(args, env);
     if (command == "help") {
       std::cout << cmd::MainUsage();
       return 0;

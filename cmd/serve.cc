@@ -11,6 +11,7 @@
 
 #include <prometheus/registry.h>
 
+#include "assessment/scheduler.h"
 #include "base/log.h"
 #include "base/thread.h"
 #include "base/time_format.h"
@@ -24,6 +25,7 @@
 #include "collectors/gitops_summary.h"
 #include "collectors/ksm/registry.h"
 #include "collectors/sampler.h"
+#include "exporter/assessment_metrics.h"
 #include "exporter/cluster_metrics.h"
 #include "exporter/endpoints.h"
 #include "exporter/events_metrics.h"
@@ -42,6 +44,7 @@
 #include "sinks/collections/identity.h"
 #include "sinks/collections/scheduler.h"
 #include "sinks/events/event_history.h"
+#include "sinks/status/assessment_block.h"
 #include "sinks/status/configmap_publisher.h"
 #include "sinks/status/dashboard.h"
 #include "sinks/status/gitops_applications.h"
@@ -264,6 +267,12 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   schedule.resource_configuration_patterns_interval = cfg.resource_configuration_patterns_interval;
   schedule.initial_delay = cfg.collection_initial_delay;
   schedule.max_batch_age = cfg.upload_max_batch_age;
+  assessment::LastRun last_assessment;  // written by the sampler's thread (below), read here
+  schedule.assessment = [&last_assessment]() -> std::optional<std::vector<assessment::PillarSummary>> {
+    auto report = last_assessment.Get();
+    if (!report) return std::nullopt;
+    return assessment::SummarizePillars(*report);
+  };
   sinks::collections::Scheduler scheduler(
       collector_set.stores(), clock, [&identity] { return identity.Get(); },
       pro ? static_cast<sinks::collections::PayloadSink&>(*pro) : ring, schedule, &sinks::collections::NewCollectionId,
@@ -272,7 +281,24 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   exporter::ClusterMetrics cluster_metrics;
   exporter::GitOpsMetrics gitops_metrics;
   collectors::GitOpsSummarizer gitops_summarizer;  // the sampler's thread only
-  sinks::DashboardModel dashboard;                 // the sampler's counts, written with the status (§12)
+  // The Well-Architected assessment (docs/assessment.md): run by the sampler's thread once the
+  // collectors are synced, then every --assessment.interval; its block is in the status from
+  // the start (outcome "none" until the first run).
+  exporter::AssessmentMetrics assessment_metrics;
+  const auto assessment_interval = std::chrono::duration_cast<std::chrono::seconds>(cfg.assessment_interval);
+  model.SetAssessment(sinks::MakeAssessmentBlock(last_assessment, assessment_interval));
+  assessment::ScheduledAssessment scheduled_assessment(
+      collector_set.stores(), clock, cfg.assessment_interval,
+      assessment::SelfFacts{!cfg.telemetry_path.empty(), true, cfg.log_format == log::Format::kJson ? "json" : "logfmt"},
+      last_assessment, [&](const assessment::Report& report) {
+        assessment_metrics.Update(report);
+        model.SetAssessment(sinks::MakeAssessmentBlock(last_assessment, assessment_interval));
+      },
+      // Collectors that never sync hold the assessment back as long as the status takes to call
+      // them failing; then it runs without them (their checks skipped).
+      kCollectorFailureIntervals * cfg.sample_interval);
+  scheduled_assessment.SetApiGroups(api_groups);
+  sinks::DashboardModel dashboard;  // the sampler's counts, written with the status (§12)
   health.SetCondition("collectors", false, "waiting for the first LIST of every collector");
   // The sampler samples at least once an interval, synced or not: a silent one is stuck.
   health.RegisterLoop(collectors::Sampler::kLoopName, 3 * cfg.sample_interval + std::chrono::seconds(60));
@@ -292,6 +318,7 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
         // (docs/status-configmap.md), synced or not: one that never lists is failing too.
         model.SetCollectorProblem(collectors::DescribeCollectorFailures(
             collector_set.Failures(), kCollectorFailureIntervals * cfg.sample_interval));
+        scheduled_assessment.OnSample(*sample, unsynced);  // waits for the sync, or a grace period
         if (!unsynced.empty()) {
           std::string names;
           for (const auto& n : unsynced) names += (names.empty() ? "" : ", ") + n;
@@ -319,7 +346,8 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
         model.SetClusterHealth(std::move(ch));
       }});
 
-  exporter::Endpoints endpoints(cfg.telemetry_path, {&registry, &process_metrics, &cluster_metrics, &gitops_metrics},
+  exporter::Endpoints endpoints(cfg.telemetry_path, {&registry, &process_metrics, &cluster_metrics, &gitops_metrics,
+                                                      &assessment_metrics},
                                 health, metrics, [&model, &clock, &history, &events_state] {
                                   const sinks::StatusReport r = model.Current(clock.WallNow());
                                   std::string events = events_state;

@@ -71,6 +71,26 @@ Resources EffectiveResources(const Value& pod) {
   return total;
 }
 
+// Node labels (and their values) that mark spot or preemptible capacity.
+constexpr std::pair<const char*, std::string_view> kSpotLabels[] = {
+    {"eks.amazonaws.com/capacityType", "SPOT"},          {"karpenter.sh/capacity-type", "spot"},
+    {"cloud.google.com/gke-spot", "true"},               {"cloud.google.com/gke-preemptible", "true"},
+    {"kubernetes.azure.com/scalesetpriority", "spot"},   {"node.kubernetes.io/lifecycle", "spot"},
+    {"node-lifecycle", "spot"}};
+
+bool IsSpotKey(std::string_view key) {
+  for (auto [label, value] : kSpotLabels) {
+    if (key == label) return true;
+  }
+  return false;
+}
+
+bool LabelIs(const Value& o, const char* label, std::string_view value) {
+  return Str(Path(o, {"metadata", "labels", label})) == value;
+}
+
+WorkloadTemplate ExtractTemplate(const Value& workload, WorkloadKind kind);
+
 std::optional<WorkloadInfo> Workload(const Value& o, WorkloadKind kind) {
   if (!HasMetadata(o)) return std::nullopt;
   WorkloadInfo w;
@@ -92,6 +112,7 @@ std::optional<WorkloadInfo> Workload(const Value& o, WorkloadKind kind) {
     w.unavailable = kind == WorkloadKind::kDeployment ? status("unavailableReplicas")
                                                       : std::max(0, w.desired - w.available);
   }
+  w.pod_template = ExtractTemplate(o, kind);
   return w;
 }
 
@@ -176,12 +197,50 @@ std::optional<NodeInfo> ExtractNode(const Value& o) {
   n.provider = DetectProvider(o);
   n.region = Str(Path(o, {"metadata", "labels", "topology.kubernetes.io/region"}));
   n.zone = Str(Path(o, {"metadata", "labels", "topology.kubernetes.io/zone"}));
+  for (auto [label, value] : kSpotLabels) {
+    if (LabelIs(o, label, value)) n.spot = true;
+  }
   return n;
 }
 
 namespace {
 
 std::uint8_t Count(std::uint8_t n) { return n == UINT8_MAX ? n : static_cast<std::uint8_t>(n + 1); }
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  return out;
+}
+
+// An env var named like a credential (PASSWORD, TOKEN, API_KEY, ...) that carries a literal
+// value instead of a secretKeyRef. Only the name is looked at and whether a value is present:
+// the value itself is never read.
+bool CredentialLiteral(const Value& env) {
+  const Value* value = Member(env, "value");
+  if (value == nullptr || !value->IsString() || value->GetStringLength() == 0) return false;
+  const std::string name = Upper(Str(Member(env, "name")));
+  static constexpr std::string_view kSuffixesNotSecret[] = {"_FILE", "_PATH", "_DIR", "_URL", "_NAME", "_ENABLED"};
+  for (auto suffix : kSuffixesNotSecret) {
+    if (name.size() > suffix.size() && name.ends_with(suffix)) return false;
+  }
+  static constexpr std::string_view kCredentialWords[] = {"PASSWORD", "PASSWD",     "SECRET",      "TOKEN",
+                                                          "APIKEY",   "API_KEY",    "ACCESS_KEY",  "PRIVATE_KEY",
+                                                          "CREDENTIAL", "AUTH_KEY", "CONNECTION_STRING"};
+  for (auto word : kCredentialWords) {
+    if (name.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// A container limit more than kWideLimitRatio times its request, for cpu or memory.
+bool WideLimitRatio(const Value* requests, const Value* limits) {
+  for (const char* r : {"cpu", "memory"}) {
+    const std::int64_t req = QuantityMilli(requests, r), lim = QuantityMilli(limits, r);
+    if (req > 0 && lim > 0 && lim / kWideLimitRatio > req) return true;
+  }
+  return false;
+}
 
 
 PodShape ExtractShape(const Value& pod) {
@@ -202,6 +261,10 @@ PodShape ExtractShape(const Value& pod) {
     if (Member(c, "livenessProbe") != nullptr) s.liveness = Count(s.liveness);
     if (Member(c, "readinessProbe") != nullptr) s.readiness = Count(s.readiness);
     if (Member(c, "startupProbe") != nullptr) s.startup = Count(s.startup);
+    ForEach(Member(c, "env"), [&](const Value& e) {
+      if (CredentialLiteral(e)) s.credential_literals = Count(s.credential_literals);
+    });
+    if (WideLimitRatio(requests, limits)) s.wide_limit_ratios = Count(s.wide_limit_ratios);
     const Value* sc = Member(c, "securityContext");
     const Value* non_root = sc != nullptr ? Member(*sc, "runAsNonRoot") : nullptr;
     if (non_root != nullptr ? IsTrue(non_root) : pod_non_root) s.run_as_non_root = Count(s.run_as_non_root);
@@ -212,6 +275,13 @@ PodShape ExtractShape(const Value& pod) {
     bool drop_all = false;
     ForEach(Path(*sc, {"capabilities", "drop"}), [&](const Value& cap) { drop_all |= Str(&cap) == "ALL"; });
     if (drop_all) s.drop_all_capabilities = Count(s.drop_all_capabilities);
+    bool dangerous = false;
+    ForEach(Path(*sc, {"capabilities", "add"}), [&](const Value& cap) {
+      std::string name = Upper(Str(&cap));
+      if (name.starts_with("CAP_")) name.erase(0, 4);
+      for (auto d : kDangerousCapabilities) dangerous |= name == d;
+    });
+    if (dangerous) s.dangerous_capabilities = Count(s.dangerous_capabilities);
   });
   ForEach(Path(pod, {"spec", "volumes"}), [&](const Value& v) {
     std::size_t kind = kVolumeKinds.size() - 1;  // other
@@ -223,6 +293,103 @@ PodShape ExtractShape(const Value& pod) {
   s.host_network = IsTrue(Path(pod, {"spec", "hostNetwork"}));
   s.host_pid = IsTrue(Path(pod, {"spec", "hostPID"}));
   return s;
+}
+
+bool LogLevelArgument(const Value* args, bool& debug) {
+  bool found = false;
+  ForEach(args, [&](const Value& a) {
+    const std::string_view arg = Str(&a);
+    if (arg.starts_with("--log.level") || arg.starts_with("--log-level")) {
+      found = true;
+      debug |= arg.ends_with("=debug");
+    }
+  });
+  return found;
+}
+
+WorkloadTemplate ExtractTemplate(const Value& o, WorkloadKind kind) {
+  WorkloadTemplate t;
+  const Value* tmpl = Path(o, {"spec", "template"});
+  if (tmpl == nullptr) return t;
+  t.shape = ExtractShape(*tmpl);
+  const Resources r = EffectiveResources(*tmpl);
+  t.request_cpu_milli = r.req_cpu;
+  t.request_memory_bytes = r.req_mem;
+  std::uint32_t f = 0;
+  const Value* spec = Member(*tmpl, "spec");
+  const Value empty;
+  const Value& ps = spec != nullptr ? *spec : empty;
+  const Value* anti = Path(ps, {"affinity", "podAntiAffinity"});
+  const Value* spread = Member(ps, "topologySpreadConstraints");
+  if ((anti != nullptr && anti->IsObject() && anti->MemberCount() > 0) ||
+      (spread != nullptr && spread->IsArray() && !spread->Empty())) {
+    f |= kSpreadsPods;
+  }
+  const Value* selector = Member(ps, "nodeSelector");
+  const Value* required = Path(ps, {"affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution"});
+  if ((selector != nullptr && selector->IsObject() && selector->MemberCount() > 0) || required != nullptr) {
+    f |= kNodeSelection;
+  }
+  if (!Str(Member(ps, "nodeName")).empty()) f |= kPinnedToNode;
+  bool spot = false;
+  ForEachMember(selector, [&](std::string_view key, const Value&) { spot |= IsSpotKey(key); });
+  ForEach(Member(ps, "tolerations"), [&](const Value& tol) { spot |= IsSpotKey(Str(Member(tol, "key"))); });
+  for (const char* kind_of : {"requiredDuringSchedulingIgnoredDuringExecution", "preferredDuringSchedulingIgnoredDuringExecution"}) {
+    const Value* terms = Path(ps, {"affinity", "nodeAffinity", kind_of});
+    if (terms != nullptr && terms->IsObject()) terms = Member(*terms, "nodeSelectorTerms");
+    ForEach(terms, [&](const Value& term) {
+      const Value* pref = Member(term, "preference");  // preferred terms wrap the selector term
+      ForEach(Member(pref != nullptr ? *pref : term, "matchExpressions"),
+              [&](const Value& e) { spot |= IsSpotKey(Str(Member(e, "key"))); });
+    });
+  }
+  if (spot) f |= kSpotPlacement;
+  const std::string_view strategy = kind == WorkloadKind::kDeployment
+                                        ? Str(Path(o, {"spec", "strategy", "type"}))
+                                        : Str(Path(o, {"spec", "updateStrategy", "type"}));
+  if (strategy == "Recreate" || strategy == "OnDelete") f |= kRecreateStrategy;
+  const Value* labels = Path(o, {"metadata", "labels"});
+  const Value* annotations = Path(o, {"metadata", "annotations"});
+  if ((labels != nullptr && Member(*labels, "argocd.argoproj.io/instance") != nullptr) ||
+      (annotations != nullptr && Member(*annotations, "argocd.argoproj.io/tracking-id") != nullptr)) {
+    f |= kArgoCdManaged;
+  }
+  if (labels != nullptr && (Member(*labels, "kustomize.toolkit.fluxcd.io/name") != nullptr ||
+                            Member(*labels, "helm.toolkit.fluxcd.io/name") != nullptr)) {
+    f |= kFluxManaged;
+  }
+  if (LabelIs(o, "app.kubernetes.io/name", "kube9-operator")) f |= kKube9Operator;
+  if (LabelIs(o, "app.kubernetes.io/name", "velero") || LabelIs(*tmpl, "app.kubernetes.io/name", "velero")) {
+    f |= kVelero;
+  }
+  const std::string_view sa = Str(Member(ps, "serviceAccountName"));
+  if (!sa.empty() && sa != "default") f |= kDedicatedServiceAccount;
+  if (Str(Path(*tmpl, {"metadata", "annotations", "prometheus.io/scrape"})) == "true") f |= kMetricsPort;
+  bool debug = false;
+  ForEach(Member(ps, "containers"), [&](const Value& c) {
+    if (LogLevelArgument(Member(c, "args"), debug) || LogLevelArgument(Member(c, "command"), debug)) f |= kLogLevelSet;
+    ForEach(Member(c, "env"), [&](const Value& e) {
+      const std::string_view name = Str(Member(e, "name"));
+      if (name == "LOG_LEVEL") {
+        f |= kLogLevelSet;
+        debug |= Str(Member(e, "value")) == "debug";  // a level, not a secret: compared, never kept
+      }
+      if (name == "POD_NAMESPACE" && Str(Path(e, {"valueFrom", "fieldRef", "fieldPath"})) == "metadata.namespace") {
+        f |= kPodNamespaceFromDownwardApi;
+      }
+    });
+    ForEach(Member(c, "ports"), [&](const Value& port) {
+      const std::string_view name = Str(Member(port, "name"));
+      if (name == "metrics" || name == "http-metrics" || name == "http" || name == "prometheus") f |= kMetricsPort;
+    });
+  });
+  if (debug) f |= kDebugLogLevel;
+  const Value* claims = Path(o, {"spec", "volumeClaimTemplates"});
+  if ((t.shape.volume_kinds & (1u << 3)) != 0 /* persistentVolumeClaim */ || (claims != nullptr && claims->IsArray() && !claims->Empty())) {
+    f |= kPersistentStorage;
+  }
+  t.flags = f;
+  return t;
 }
 
 }  // namespace

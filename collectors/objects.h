@@ -25,6 +25,7 @@ struct NodeInfo {
   std::int64_t allocatable_memory_bytes = 0;
   std::string provider;                       // from providerID or well-known labels; "" when unknown
   std::string region, zone;                   // topology.kubernetes.io labels; "" when unset
+  bool spot = false;  // spot/preemptible capacity, from the providers' well-known labels
   Tri ready() const { return conditions[0]; }
 };
 
@@ -56,6 +57,10 @@ struct PodShape {
   std::uint8_t privileged = 0;
   std::uint8_t no_privilege_escalation = 0;  // allowPrivilegeEscalation: false
   std::uint8_t drop_all_capabilities = 0;
+  // For the assessment (assessment/checks/): counts only, never names or values.
+  std::uint8_t dangerous_capabilities = 0;  // add SYS_ADMIN, NET_ADMIN, ALL, ... (see kDangerousCapabilities)
+  std::uint8_t credential_literals = 0;     // env vars named like a credential with a literal `value`
+  std::uint8_t wide_limit_ratios = 0;       // a cpu or memory limit above kWideLimitRatio x its request
   std::uint16_t volume_kinds = 0;  // one bit per kVolumeKinds entry the pod uses
   bool host_network = false, host_pid = false;
 };
@@ -76,6 +81,40 @@ struct PodInfo {
 enum class WorkloadKind : std::uint8_t { kDeployment, kStatefulSet, kDaemonSet };
 std::string_view WorkloadKindName(WorkloadKind k);
 
+// Capabilities whose addition the assessment reports (security.capabilities-validation).
+inline constexpr std::array<std::string_view, 8> kDangerousCapabilities = {
+    "ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE", "DAC_READ_SEARCH", "NET_RAW", "SYS_RAWIO"};
+// A limit more than this many times its request is "wide" (cost-optimization.resource-request-limit-ratios).
+inline constexpr int kWideLimitRatio = 4;
+
+// Facts about a workload's pod template and metadata that the assessment reads, each a bit
+// computed at extraction (no label, annotation, env or argument value is kept).
+enum TemplateFlag : std::uint32_t {
+  kSpreadsPods = 1u << 0,          // podAntiAffinity or topologySpreadConstraints
+  kNodeSelection = 1u << 1,        // nodeSelector or required nodeAffinity
+  kPinnedToNode = 1u << 2,         // spec.nodeName set in the template
+  kSpotPlacement = 1u << 3,        // selects or tolerates spot/preemptible capacity
+  kRecreateStrategy = 1u << 4,     // Deployment strategy Recreate, StatefulSet/DaemonSet OnDelete
+  kArgoCdManaged = 1u << 5,        // argocd.argoproj.io/instance label or tracking-id annotation
+  kFluxManaged = 1u << 6,          // kustomize.toolkit.fluxcd.io/name or helm.toolkit.fluxcd.io/name label
+  kKube9Operator = 1u << 7,        // app.kubernetes.io/name=kube9-operator
+  kPodNamespaceFromDownwardApi = 1u << 8,  // an env POD_NAMESPACE from fieldRef metadata.namespace
+  kDedicatedServiceAccount = 1u << 9,      // serviceAccountName set and not "default"
+  kLogLevelSet = 1u << 10,         // an env LOG_LEVEL or a --log.level argument
+  kMetricsPort = 1u << 11,         // a container port named like metrics, or prometheus.io/scrape
+  kVelero = 1u << 12,              // app.kubernetes.io/name=velero (on the workload or its template)
+  kPersistentStorage = 1u << 13,   // PVC volumes or volumeClaimTemplates
+  kDebugLogLevel = 1u << 14,       // LOG_LEVEL=debug or --log.level=debug
+};
+
+// What a workload's pod template declares (see PodShape) and its effective per-pod requests.
+struct WorkloadTemplate {
+  PodShape shape;
+  std::uint32_t flags = 0;  // TemplateFlag bits
+  std::int64_t request_cpu_milli = 0, request_memory_bytes = 0;
+  bool Has(TemplateFlag f) const { return (flags & f) != 0; }
+};
+
 struct WorkloadInfo {
   WorkloadKind kind = WorkloadKind::kDeployment;
   std::string ns;
@@ -84,6 +123,7 @@ struct WorkloadInfo {
   // The pod template's labels as hashes (collectors/label_selector.h: HashLabels), to match
   // PodDisruptionBudget selectors; no label text is kept.
   std::vector<std::uint64_t> pod_labels;
+  WorkloadTemplate pod_template;
 };
 
 // Objects that are only counted by namespace (replicasets, cronjobs, namespaces themselves).

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "base/text.h"
 #include "base/time_format.h"
 
 extern char** environ;
@@ -351,6 +352,9 @@ const std::vector<Option>& Options() {
       {"--events.retention", "", "duration",
        "How long the events history keeps an event after its last occurrence (1h to 8760h).", "168h",
        Duration(&Config::events_retention, std::chrono::hours(1), std::chrono::hours(8760))},
+      {"--assessment.interval", "ASSESSMENT_INTERVAL", "duration",
+       "How often the Well-Architected assessment runs (1m to 168h); it also runs once the collectors are synced.",
+       "1h", Duration(&Config::assessment_interval, std::chrono::minutes(1), std::chrono::hours(168))},
       {"--events.max-bytes", "", "bytes",
        "Bound of the events history's store; the oldest events are pruned beyond it. Suffixes Ki, Mi, Gi.", "64Mi",
        [](const std::string& v, Config& c) -> std::string {

@@ -84,6 +84,8 @@ struct Config {
   std::string argocd_api_base_url;  // ARGOCD_API_BASE_URL; "" = https://argocd-server.<namespace>.svc
   std::string argocd_token_file;    // ARGOCD_API_TOKEN_FILE
   std::string argocd_ca_file;       // --argocd.ca-file, ARGOCD_CA_FILE
+  // How often the Well-Architected assessment runs (docs/assessment.md).
+  base::Millis assessment_interval{std::chrono::hours(1)};
 
   bool api_key_configured() const { return !api_key_file.empty() || !api_key.empty(); }
 };

@@ -1,5 +1,7 @@
 #include "assessment/checks/external_secrets_usage.h"
 
+#include <memory>
+
 #include <array>
 #include <string>
 #include <utility>
@@ -32,5 +34,7 @@ Result ExternalSecretsUsage::Run(const Inputs& in) const {
           "no external secret manager found (External Secrets Operator, Secrets Store CSI driver, Sealed Secrets): "
           "Secrets are managed in the cluster only"};
 }
+
+std::unique_ptr<Check> ExternalSecretsUsageCheck() { return std::make_unique<ExternalSecretsUsage>(); }
 
 }  // namespace kube9::assessment

@@ -1,5 +1,7 @@
 #include "assessment/checks/hpa_configuration_sanity.h"
 
+#include <memory>
+
 #include <set>
 #include <string>
 #include <utility>
@@ -62,5 +64,7 @@ Result HpaConfigurationSanity::Run(const Inputs& in) const {
   });
   return found.Verdict();
 }
+
+std::unique_ptr<Check> HpaConfigurationSanityCheck() { return std::make_unique<HpaConfigurationSanity>(); }
 
 }  // namespace kube9::assessment

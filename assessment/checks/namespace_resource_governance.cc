@@ -1,5 +1,7 @@
 #include "assessment/checks/namespace_resource_governance.h"
 
+#include <memory>
+
 #include <set>
 #include <string>
 
@@ -41,5 +43,7 @@ Result NamespaceResourceGovernance::Run(const Inputs& in) const {
   }
   return found.Verdict(Status::kWarning);
 }
+
+std::unique_ptr<Check> NamespaceResourceGovernanceCheck() { return std::make_unique<NamespaceResourceGovernance>(); }
 
 }  // namespace kube9::assessment

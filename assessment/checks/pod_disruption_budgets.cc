@@ -1,5 +1,7 @@
 #include "assessment/checks/pod_disruption_budgets.h"
 
+#include <memory>
+
 #include <map>
 #include <string>
 #include <vector>
@@ -55,5 +57,7 @@ Result PodDisruptionBudgets::Run(const Inputs& in) const {
   statefulsets->ForEach(look);
   return found.Verdict();
 }
+
+std::unique_ptr<Check> PodDisruptionBudgetsCheck() { return std::make_unique<PodDisruptionBudgets>(); }
 
 }  // namespace kube9::assessment

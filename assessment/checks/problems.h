@@ -46,11 +46,7 @@ class Problems {
 // denied by RBAC); null otherwise, and the check then says it is skipped.
 template <typename T>
 const collectors::Store<T>* Collected(const Inputs& in, const collectors::Resource<T>& r) {
-  if (in.unsynced != nullptr &&
-      std::find(in.unsynced->begin(), in.unsynced->end(), r.kind.name) != in.unsynced->end()) {
-    return nullptr;
-  }
-  return in.stores.Find(r);
+  return in.Collected(r);
 }
 
 // The result for data whose collector is off: SkippedWithout naming the first of `needed` whose

@@ -1,5 +1,7 @@
 #include "assessment/checks/rbac_cluster_admin_misuse.h"
 
+#include <memory>
+
 #include "assessment/checks/problems.h"
 #include "collectors/resources/role_bindings.h"
 
@@ -32,5 +34,7 @@ Result RbacClusterAdminMisuse::Run(const Inputs& in) const {
   });
   return found.Verdict();
 }
+
+std::unique_ptr<Check> RbacClusterAdminMisuseCheck() { return std::make_unique<RbacClusterAdminMisuse>(); }
 
 }  // namespace kube9::assessment

@@ -1,5 +1,7 @@
 #include "assessment/checks/rbac_wildcard_permissions.h"
 
+#include <memory>
+
 #include "assessment/checks/problems.h"
 #include "collectors/resources/roles.h"
 
@@ -31,5 +33,7 @@ Result RbacWildcardPermissions::Run(const Inputs& in) const {
   roles->ForEach(look);
   return found.Verdict();
 }
+
+std::unique_ptr<Check> RbacWildcardPermissionsCheck() { return std::make_unique<RbacWildcardPermissions>(); }
 
 }  // namespace kube9::assessment

@@ -1,5 +1,7 @@
 #include "assessment/checks/secrets_in_configmaps.h"
 
+#include <memory>
+
 #include "assessment/checks/problems.h"
 #include "collectors/resources/configmaps.h"
 
@@ -29,5 +31,7 @@ Result SecretsInConfigMaps::Run(const Inputs& in) const {
   // Judged by key names only, so a finding is a lead to follow rather than a proven leak.
   return found.Verdict(Status::kWarning);
 }
+
+std::unique_ptr<Check> SecretsInConfigMapsCheck() { return std::make_unique<SecretsInConfigMaps>(); }
 
 }  // namespace kube9::assessment

@@ -1,5 +1,7 @@
 #include "assessment/checks/vpa_configuration_sanity.h"
 
+#include <memory>
+
 #include <set>
 #include <string>
 #include <tuple>
@@ -76,5 +78,7 @@ Result VpaConfigurationSanity::Run(const Inputs& in) const {
   });
   return found.Verdict();
 }
+
+std::unique_ptr<Check> VpaConfigurationSanityCheck() { return std::make_unique<VpaConfigurationSanity>(); }
 
 }  // namespace kube9::assessment

@@ -245,6 +245,18 @@ void ConfigurationPatterns(Writer& w, const Snapshot& s) {
   std::map<std::string, std::int64_t> service_types;
   if (const auto* store = s.stores.Find(collectors::kServices)) store->ForEach([&](const collectors::ServiceInfo& svc) { ++service_types[svc.type]; });
   CountObject(w, "serviceTypes", service_types);
+  if (s.assessment != nullptr) {
+    // Per pillar, how many checks of the last Well-Architected assessment run are in each status,
+    // and the pillar's score. Counts only: no message, example or object name.
+    Key(w, "assessment");
+    w.StartObject();
+    for (const auto& p : *s.assessment) {
+      Object(w, assessment::PillarName(p.pillar),
+             {{"score", p.score}, {"passing", p.passing}, {"failing", p.failing}, {"warning", p.warning},
+              {"skipped", p.skipped}, {"error", p.error}, {"timeout", p.timeout}});
+    }
+    w.EndObject();
+  }
 }
 
 }  // namespace

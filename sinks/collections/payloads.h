@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "assessment/engine.h"
 #include "base/clock.h"
 #include "collectors/aggregates.h"
 #include "collectors/collector_set.h"
@@ -30,6 +31,9 @@ inline constexpr std::string_view kEnvelopeVersion = "v1.0.0";
 struct Snapshot {
   const collectors::ClusterStores& stores;
   const collectors::ClusterAggregates& aggregates;
+  // The last assessment run's counts per pillar (resource-configuration-patterns' `assessment`),
+  // or null before the first run. Counts only: no check's message or example leaves the cluster.
+  const std::vector<assessment::PillarSummary>* assessment = nullptr;
 };
 
 // The envelope of a collection of `type`, as compact JSON. A metrics-batch built here holds the

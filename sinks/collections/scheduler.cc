@@ -101,7 +101,8 @@ base::Millis Scheduler::Step() {
   for (Periodic& p : periodic_) {
     if (now >= p.due) {
       const bool done = latest != nullptr && Produce(p.type, [&](const ClusterIdentity& id, const std::string& cid) {
-        return BuildCollection(p.type, {stores_, *latest}, id, clock_.WallNow(), cid);
+        const auto pillars = options_.assessment ? options_.assessment() : std::nullopt;
+        return BuildCollection(p.type, {stores_, *latest, pillars ? &*pillars : nullptr}, id, clock_.WallNow(), cid);
       });
       now = clock_.Now();
       p.due = now + (done ? p.interval : kNotReadyRetry);

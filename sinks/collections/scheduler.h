@@ -67,6 +67,8 @@ class Scheduler {
     std::optional<base::Millis> initial_delay;
     base::Millis max_batch_age{std::chrono::minutes(10)};
     std::size_t batch_samples = 10;
+    // The last assessment run's counts per pillar, or nullopt before the first (see Snapshot).
+    std::function<std::optional<std::vector<assessment::PillarSummary>>()> assessment;
   };
   using NewId = std::function<std::string()>;
   // The cluster's identity; nullopt while it cannot be read yet.

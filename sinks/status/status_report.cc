@@ -66,6 +66,56 @@ std::string RenderStatusJson(const StatusReport& r) {
     key("clusterId");
     str(*r.cluster_id);
   }
+  if (r.assessment) {
+    const AssessmentBlock& a = *r.assessment;
+    auto bounded = [&](const std::string& text, std::size_t max) {
+      str(base::TruncateUtf8(base::SanitizeUtf8(text), max));
+    };
+    key("assessment");
+    w.StartObject();
+    key("lastScheduledCompletedAt");
+    if (a.completed_at) str(base::FormatRfc3339Millis(*a.completed_at));
+    else w.Null();
+    key("lastScheduledOutcome"); str(a.outcome);
+    key("lastScheduledRunState");
+    if (a.run_state) str(*a.run_state);
+    else w.Null();
+    key("lastScheduledRunId");
+    if (a.run_id) str(*a.run_id);
+    else w.Null();
+    key("lastScheduledTotals");
+    w.StartObject();
+    key("totalChecks"); w.Int64(a.total_checks);
+    key("completedChecks"); w.Int64(a.completed_checks);
+    key("passedChecks"); w.Int64(a.passed_checks);
+    key("failedChecks"); w.Int64(a.failed_checks);
+    key("warningChecks"); w.Int64(a.warning_checks);
+    w.EndObject();
+    key("lastScheduledError");
+    if (a.error) bounded(*a.error, AssessmentBlock::kMaxError);
+    else w.Null();
+    key("lastScheduledChecks");
+    w.StartArray();
+    for (std::size_t i = 0; i < a.checks.size() && i < AssessmentBlock::kMaxChecks; ++i) {
+      const auto& c = a.checks[i];
+      w.StartObject();
+      key("checkId"); str(c.id);
+      key("checkName"); str(c.name);
+      key("pillar"); str(c.pillar);
+      key("status"); str(c.status);
+      key("message"); bounded(c.message, AssessmentBlock::kMaxText);
+      key("remediation"); bounded(c.remediation, AssessmentBlock::kMaxText);
+      w.EndObject();
+    }
+    w.EndArray();
+    key("schedulingEnabled"); w.Bool(a.scheduling_enabled);
+    key("scheduleIntervalSeconds");
+    if (a.interval_seconds) w.Int64(*a.interval_seconds);
+    else w.Null();
+    key("scheduledAssessmentMode"); str("full");
+    key("scheduledAssessmentPillar"); w.Null();
+    w.EndObject();
+  }
   if (r.argocd) {
     const ArgoCdStatus& a = *r.argocd;
     key("argocd");
@@ -226,6 +276,11 @@ void StatusModel::SetClusterHealth(ClusterHealth health) {
   cluster_health_ = std::move(health);
 }
 
+void StatusModel::SetAssessment(AssessmentBlock block) {
+  std::lock_guard lock(mu_);
+  assessment_ = std::move(block);
+}
+
 void StatusModel::SetGitOps(std::optional<ArgoCdStatus> argocd, std::optional<GitOpsStatus> gitops) {
   std::lock_guard lock(mu_);
   // What the extension decides its Argo CD features on is written at once; lastChecked alone
@@ -275,6 +330,7 @@ StatusReport StatusModel::Current(base::WallTime now) const {
     r.gitops->argocd_applications = argocd_applications_;
     r.gitops->flux_applications = flux_applications_;
   }
+  r.assessment = assessment_;
   if (registered_) r.cluster_id = cluster_id_;
   std::string failed_threads;
   for (const auto& [thread, failure] : thread_failures_) {

@@ -81,6 +81,25 @@ struct GitOpsStatus {
   bool operator==(const GitOpsStatus&) const = default;
 };
 
+// The Well-Architected assessment's last scheduled run (the `assessment` block, PRODUCT.md
+// §10), as plain fields: sinks/status/assessment_block.h fills it from assessment::LastRun.
+struct AssessmentBlock {
+  std::optional<base::WallTime> completed_at;
+  std::string outcome = "none";  // "none" | "success" | "failed"
+  std::optional<std::string> run_state, run_id;
+  std::int64_t total_checks = 0, completed_checks = 0, passed_checks = 0, failed_checks = 0, warning_checks = 0;
+  std::optional<std::string> error;  // at most kMaxError characters
+  struct Check {
+    std::string id, name, pillar, status, message, remediation;
+  };
+  std::vector<Check> checks;  // at most kMaxChecks
+  bool scheduling_enabled = true;
+  std::optional<std::int64_t> interval_seconds;
+  static constexpr std::size_t kMaxChecks = 64;
+  static constexpr std::size_t kMaxError = 200;
+  static constexpr std::size_t kMaxText = 400;  // per message or remediation
+};
+
 struct StatusReport {
   std::string mode;  // "operated" | "enabled"
   std::string tier;  // "free" | "pro"
@@ -93,6 +112,7 @@ struct StatusReport {
   std::string ns;
   CollectionStats stats;
   std::optional<std::string> cluster_id;
+  std::optional<AssessmentBlock> assessment;
   std::optional<ArgoCdStatus> argocd;
   std::optional<ClusterHealth> cluster_health;
   std::optional<GitOpsStatus> gitops;
@@ -130,6 +150,9 @@ class StatusModel {
   // the `gitops` block once detection has written it; written with the next periodic status.
   void SetGitOpsApplications(std::optional<GitOpsApplicationCounts> argocd,
                              std::optional<GitOpsApplicationCounts> flux);
+  // The assessment block; absent from the status until set (the operator sets it at start,
+  // with outcome "none", when the assessment is scheduled).
+  void SetAssessment(AssessmentBlock block);
 
   StatusReport Current(base::WallTime now) const;
 
@@ -150,6 +173,7 @@ class StatusModel {
   std::string not_registered_reason_;
   CollectionStats stats_;
   std::optional<ClusterHealth> cluster_health_;
+  std::optional<AssessmentBlock> assessment_;
   std::optional<std::string> collector_problem_;
   std::optional<ArgoCdStatus> argocd_;
   std::optional<GitOpsStatus> gitops_;

@@ -547,6 +547,12 @@ def test_events_history_data_volume_env_and_flags(render, values):
     assert labels["app.kubernetes.io/name"] == "kube9-operator"
 
 
+def test_assessment_interval_flag(render):
+    """The Well-Architected assessment's interval (docs/assessment.md): 1h by default, the value otherwise."""
+    assert "--assessment.interval=1h" in container(render())["args"]
+    assert "--assessment.interval=30m" in container(render({"assessment.interval": "30m"}))["args"]
+
+
 def test_name_override_keeps_what_the_extension_looks_for(render):
     objects = render({"nameOverride": "k9", "fullnameOverride": "other"})
     assert container(objects)["name"] == "operator"

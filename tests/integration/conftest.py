@@ -49,7 +49,7 @@ STATUS_FIELDS = [
     "collectionStats",
 ]
 # Optional blocks after the contract's fields (PRODUCT.md §2: additive only).
-ADDITIVE_STATUS_BLOCKS = {"clusterId", "argocd", "clusterHealth", "gitops"}
+ADDITIVE_STATUS_BLOCKS = {"clusterId", "assessment", "argocd", "clusterHealth", "gitops"}
 COLLECTION_STATS_FIELDS = [
     "totalSuccessCount",
     "totalFailureCount",

@@ -33,3 +33,15 @@ TEST(SanitizeUtf8Test, EveryMalformedByteBecomesAReplacementCharacter) {
 
 }  // namespace
 }  // namespace kube9::base
+
+namespace kube9::base {
+namespace {
+
+TEST(SplitList, NonEmptyItemsOfACommaSeparatedList) {
+  EXPECT_EQ(SplitList("a,b"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(SplitList(",a,,b,"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(SplitList("").empty());
+}
+
+}  // namespace
+}  // namespace kube9::base

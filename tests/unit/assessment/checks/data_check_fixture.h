@@ -34,7 +34,9 @@ class DataCheckTest : public ::testing::Test {
     Add(r, {});
   }
   Result Run(const Check& check) const {
-    Inputs in{stores_, base::WallTime(std::chrono::seconds(1'800'000'000)), {}, api_groups_, &unsynced_};
+    Inputs in{stores_, base::WallTime(std::chrono::seconds(1'800'000'000)), {}};
+    in.unsynced = unsynced_;
+    in.api_groups = api_groups_;
     Result r = check.Run(in);
     EXPECT_EQ(r.message.find('\n'), std::string::npos) << "one line";
     return r;

@@ -89,7 +89,14 @@ class PayloadsTest : public ::testing::Test {
     aggregates_ = collectors::Aggregate(stores_, kNow, "v1.35.4");
   }
   rapidjson::Document Build(CollectionType type) {
-    json_ = BuildCollection(type, {stores_, aggregates_}, identity_, kNow, "coll_0123456789abcdef0123456789abcdef");
+    // With the assessment's counts, as the scheduler adds them (the checks' messages name
+    // SECRETMARK objects; the payload must carry counts only).
+    base::FakeClock clock;
+    const assessment::Report report = assessment::Run(assessment::CatalogueChecks(), {},
+                                                      assessment::Inputs{stores_, kNow, {}, &aggregates_}, clock);
+    pillars_ = assessment::SummarizePillars(report);
+    json_ = BuildCollection(type, {stores_, aggregates_, &pillars_}, identity_, kNow,
+                            "coll_0123456789abcdef0123456789abcdef");
     rapidjson::Document d;
     d.Parse(json_.c_str());
     EXPECT_FALSE(d.HasParseError()) << json_;
@@ -98,8 +105,32 @@ class PayloadsTest : public ::testing::Test {
   ClusterIdentity identity_;
   collectors::ClusterStores stores_;
   collectors::ClusterAggregates aggregates_;
+  std::vector<assessment::PillarSummary> pillars_;
   std::string json_;
 };
+
+TEST_F(PayloadsTest, ConfigurationPatternsCarryTheAssessmentsCountsPerPillarOnly) {
+  Populate();
+  auto d = Build(CollectionType::kResourceConfigurationPatterns);
+  const auto& a = d["data"]["assessment"];
+  ASSERT_TRUE(a.IsObject()) << json_;
+  EXPECT_EQ(a.MemberCount(), 6u);
+  for (const auto& pillar : a.GetObject()) {
+    for (const auto& count : pillar.value.GetObject()) {
+      EXPECT_TRUE(count.value.IsInt64()) << pillar.name.GetString() << "." << count.name.GetString();
+    }
+  }
+  std::int64_t checks = 0;
+  for (const auto& pillar : a.GetObject()) {
+    for (const char* s : {"passing", "failing", "warning", "skipped", "error", "timeout"}) checks += pillar.value[s].GetInt64();
+  }
+  EXPECT_EQ(checks, static_cast<std::int64_t>(assessment::CatalogueChecks().size()));
+  // dep-SECRETMARK has an unavailable replica: reliability.workloads-unavailable warns, naming it
+  // in its message, which stays in the cluster.
+  EXPECT_GE(a["reliability"]["warning"].GetInt64(), 1);
+  EXPECT_THAT(json_, Not(HasSubstr("message")));
+  EXPECT_THAT(json_, Not(HasSubstr("SECRETMARK")));
+}
 
 TEST_F(PayloadsTest, EveryTypeHasTheContractEnvelope) {
   Populate();
