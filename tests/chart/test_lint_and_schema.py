@@ -28,6 +28,32 @@ def test_lint_every_option_on(helm, chart_with_assets):
     assert "0 chart(s) failed" in out.stdout, out.stdout
 
 
+def test_no_key_is_written_twice():
+    """Helm keeps the last of two equal keys without a word: a merge that writes a block twice
+    silently loses the first one's settings."""
+    import yaml
+
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        keys = [loader.construct_object(k, deep=deep) for k, _ in node.value]
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        assert not twice, f"line {node.start_mark.line + 1}: {twice} written twice"
+        return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    yaml.load((CHART / "values.yaml").read_text(), Loader=Strict)
+
+    def pairs(items):
+        keys = [k for k, _ in items]
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        assert not twice, f"values.schema.json: {twice} written twice"
+        return dict(items)
+
+    json.loads((CHART / "values.schema.json").read_text(), object_pairs_hook=pairs)
+
+
 def test_every_value_is_documented_and_in_the_schema():
     """values.yaml comments every leaf, and the schema knows every key (its top level and each
     object refuse unknown keys, so an undocumented value could not be set at all)."""
