@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "collectors/aggregates.h"
 #include "collectors/cluster_stores.h"
 #include "collectors/discovery.h"
+#include "collectors/gitops_summary.h"
 
 // The Well-Architected assessment (docs/assessment.md, PRODUCT.md §10): checks of how the
 // cluster's workloads are configured, computed from the collectors' stores. A check is one
@@ -71,6 +73,9 @@ struct Inputs {
   // add-ons (VPA, External Secrets); null when discovery did not run or failed: such checks
   // are then skipped.
   const collectors::ApiGroups* api_groups = nullptr;
+  // The Argo CD and Flux applications the GitOps collectors watch (collectors/gitops_summary.h);
+  // nullopt when no tool is watched (not installed, switched off, or still listing).
+  std::optional<collectors::DeliverySignals> gitops;
 
   // The store of `r` when its collector is enabled and synced, else null: the check is then
   // skipped (SkippedWithout), never passing over an empty or partial store.

@@ -27,6 +27,7 @@ bool ScheduledAssessment::OnSample(const collectors::ClusterAggregates& sample,
   Inputs in{stores_, clock_.WallNow(), self_, &sample};
   in.unsynced = unsynced;
   in.api_groups = api_groups_;
+  in.gitops = gitops_;
   Report report = Run(checks_, {}, in, clock_);
   const Totals t = report.totals();
   log::Info("assessment run",

@@ -35,6 +35,9 @@ class ScheduledAssessment {
   // The API groups discovery found served (Inputs::api_groups), for the add-on checks; null:
   // unknown, and those checks are skipped. Set before the sampler's thread starts.
   void SetApiGroups(const collectors::ApiGroups* groups) { api_groups_ = groups; }
+  // The GitOps applications of the latest sample (Inputs::gitops); called on the sampler's
+  // thread before OnSample.
+  void SetGitOps(std::optional<collectors::DeliverySignals> signals) { gitops_ = signals; }
 
  private:
   const collectors::ClusterStores& stores_;
@@ -44,6 +47,7 @@ class ScheduledAssessment {
   const SelfFacts self_;
   LastRun& last_;
   const collectors::ApiGroups* api_groups_ = nullptr;
+  std::optional<collectors::DeliverySignals> gitops_;
   std::function<void(const Report&)> on_run_;
   std::optional<base::SteadyTime> last_start_;
   std::optional<base::SteadyTime> first_sample_;

@@ -318,6 +318,7 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
         // (docs/status-configmap.md), synced or not: one that never lists is failing too.
         model.SetCollectorProblem(collectors::DescribeCollectorFailures(
             collector_set.Failures(), kCollectorFailureIntervals * cfg.sample_interval));
+        scheduled_assessment.SetGitOps(collectors::ReadDeliverySignals(gitops_apps));
         scheduled_assessment.OnSample(*sample, unsynced);  // waits for the sync, or a grace period
         if (!unsynced.empty()) {
           std::string names;
