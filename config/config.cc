@@ -126,23 +126,9 @@ std::optional<std::uint64_t> ParseBytes(const std::string& text) {
   return static_cast<std::uint64_t>(*n) * unit;
 }
 
-
-// The non-empty items of a comma-separated list.
-std::vector<std::string> SplitCommas(const std::string& v) {
-  std::vector<std::string> out;
-  std::size_t pos = 0;
-  while (pos <= v.size()) {
-    std::size_t end = v.find(',', pos);
-    if (end == std::string::npos) end = v.size();
-    if (end > pos) out.push_back(v.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return out;
-}
-
 // --collectors / --resources: comma-separated names, sorted, each once.
 std::string ApplyCollectors(const std::string& v, Config& c) {
-  std::vector<std::string> names = SplitCommas(v);
+  std::vector<std::string> names = base::SplitList(v);
   if (names.empty()) return "must name at least one collector";
   std::sort(names.begin(), names.end());
   if (std::adjacent_find(names.begin(), names.end()) != names.end()) return "lists a collector twice";
@@ -153,7 +139,7 @@ std::string ApplyCollectors(const std::string& v, Config& c) {
 // --metric-allowlist / --metric-denylist: comma-separated regular expressions.
 std::function<std::string(const std::string&, Config&)> Patterns(std::vector<std::string> Config::*field) {
   return [field](const std::string& v, Config& c) -> std::string {
-    std::vector<std::string> out = SplitCommas(v);
+    std::vector<std::string> out = base::SplitList(v);
     for (const auto& p : out) {
       try {
         std::regex re(p, std::regex::ECMAScript);

@@ -20,18 +20,6 @@ namespace {
 
 constexpr int kMaxLimit = 1000;
 
-std::vector<std::string> SplitList(const std::string& v) {
-  std::vector<std::string> out;
-  std::size_t pos = 0;
-  while (pos <= v.size()) {
-    std::size_t end = v.find(',', pos);
-    if (end == std::string::npos) end = v.size();
-    if (end > pos) out.push_back(v.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return out;
-}
-
 std::optional<long long> ParseInteger(const std::string& text) {
   long long v = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -87,7 +75,7 @@ base::Expected<ListRequest, std::string> ParseListFlags(const std::vector<std::s
   for (const auto& [name, value] : parsed.options) {
     auto bad = [&](std::string_view why) { problems.push_back(fmt::format("flag {}={}: {}", name, value, why)); };
     if (name == "--type") {
-      auto types = SplitList(value);
+      auto types = base::SplitList(value);
       if (types.empty()) bad("must name at least one event type");
       bool cluster = false;
       for (const auto& t : types) {
@@ -98,7 +86,7 @@ base::Expected<ListRequest, std::string> ParseListFlags(const std::vector<std::s
       }
       req.filter.match_nothing = !cluster;
     } else if (name == "--severity") {
-      auto names = SplitList(value);
+      auto names = base::SplitList(value);
       if (names.empty()) bad("must name at least one severity");
       req.filter.severities.clear();
       for (const auto& n : names) {
