@@ -10,6 +10,10 @@ const std::vector<FamilySetRegistration>& FamilySets() {
       {"nodes", &NodeFamilies},
       {"deployments", &DeploymentFamilies},
       {"pods", &PodFamilies},
+      {"services", &ServiceFamilies},
+      {"persistentvolumeclaims", &PersistentVolumeClaimFamilies},
+      {"horizontalpodautoscalers", &HorizontalPodAutoscalerFamilies},
+      {"poddisruptionbudgets", &PodDisruptionBudgetFamilies},
   };
   return all;
 }

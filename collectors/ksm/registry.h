@@ -21,6 +21,10 @@ std::unique_ptr<FamilyStore> NamespaceFamilies(const Options&, const FamilyFilte
 std::unique_ptr<FamilyStore> NodeFamilies(const Options&, const FamilyFilter&);
 std::unique_ptr<FamilyStore> DeploymentFamilies(const Options&, const FamilyFilter&);
 std::unique_ptr<FamilyStore> PodFamilies(const Options&, const FamilyFilter&);
+std::unique_ptr<FamilyStore> ServiceFamilies(const Options&, const FamilyFilter&);
+std::unique_ptr<FamilyStore> PersistentVolumeClaimFamilies(const Options&, const FamilyFilter&);
+std::unique_ptr<FamilyStore> HorizontalPodAutoscalerFamilies(const Options&, const FamilyFilter&);
+std::unique_ptr<FamilyStore> PodDisruptionBudgetFamilies(const Options&, const FamilyFilter&);
 
 // The family stores of the enabled collectors that have a family set. Each is fed by its
 // collector's reflector (HandlerFor), and all render at scrape time (Render, any thread).

@@ -17,14 +17,22 @@ from typing import Iterable
 
 import pytest
 
-from conftest import REPO_ROOT, create_object, free_port, patch_status, wait_for
+from conftest import REPO_ROOT, api_request, create_object, delete_object, free_port, patch_status, wait_for
 
 KSM_BINARY = REPO_ROOT / ".local" / "bin" / "kube-state-metrics"
 # The resources whose families the operator serves (collectors/ksm/registry.cc).
 RESOURCES = ["namespaces", "nodes", "deployments", "pods"]
+RESOURCES += ["services", "persistentvolumeclaims", "horizontalpodautoscalers", "poddisruptionbudgets"]
 FAMILY_PREFIXES = ("kube_namespace_", "kube_node_", "kube_deployment_", "kube_pod_")
+OTHER_PREFIXES = ("kube_service_", "kube_persistentvolumeclaim_", "kube_horizontalpodautoscaler_",
+                  "kube_poddisruptionbudget_")
+FAMILY_PREFIXES += OTHER_PREFIXES
 LABELS_ALLOWLIST = "namespaces=[team,app.kubernetes.io/name],nodes=[*],deployments=[app,tier,camelCase],pods=[*]"
 ANNOTATIONS_ALLOWLIST = "namespaces=[owner],deployments=[*],pods=[note]"
+LABELS_ALLOWLIST += ",services=[app,tier],persistentvolumeclaims=[*],horizontalpodautoscalers=[team]," \
+    "poddisruptionbudgets=[*]"
+ANNOTATIONS_ALLOWLIST += ",services=[*],persistentvolumeclaims=[note],horizontalpodautoscalers=[*]," \
+    "poddisruptionbudgets=[owner]"
 # family -> why it differs (docs/ksm-compatibility.md "Differences"). Empty: none.
 KNOWN_DIFFERENCES: dict[str, str] = {}
 
@@ -223,6 +231,7 @@ def make_objects(api, ns: str) -> dict[str, list[str]]:
         names["deployments"].append(name)
 
     make_pods(api, ns, suffix, names)
+    make_services_claims_autoscalers_budgets(api, ns, names)
     return names
 
 
@@ -351,6 +360,167 @@ def make_pods(api, ns: str, suffix: str, names: dict[str, list[str]]) -> None:
         names["pods"].append(name)
 
 
+def other_objects(names: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """(identity label, name) of the services, claims, autoscalers and budgets make_objects made."""
+    labels = {"services": "service", "persistentvolumeclaims": "persistentvolumeclaim",
+              "horizontalpodautoscalers": "horizontalpodautoscaler", "poddisruptionbudgets": "poddisruptionbudget"}
+    return [(label, n) for key, label in labels.items() for n in names.get(key, [])]
+
+
+HELD: list[tuple[object, str]] = []  # (api, path) kept terminating by a finalizer until the test ends
+
+
+@pytest.fixture(autouse=True)
+def release_held():
+    yield
+    for api, path in HELD:
+        api_request(api, "PATCH", path, {"metadata": {"finalizers": None}}, content_type="application/merge-patch+json")
+    HELD.clear()
+
+
+def hold_and_delete(api, path: str) -> None:
+    """Leaves the object (created with a finalizer) terminating, deletionTimestamp set, until
+    the test ends."""
+    delete_object(api, path)
+    HELD.append((api, path))
+
+
+def make_services_claims_autoscalers_budgets(api, ns: str, names: dict[str, list[str]]) -> None:
+    """Services of every type (load balancer ingress patched into the status), claims bound,
+    pending and lost (storage classes by field and by the beta annotation), autoscaling/v2
+    autoscalers with every metric source type and status, budgets by minAvailable and by
+    maxUnavailable; one of each kind terminating, for the deletion timestamps."""
+    hold = ["example.com/ksm-compat-hold"]
+    ports = [{"name": "http", "port": 80, "targetPort": 8080, "protocol": "TCP"}]
+    services = [
+        ("svc-cluster-ip", {"type": "ClusterIP", "ports": ports}, {"app": "web", "tier": "front"}, None),
+        ("svc-headless", {"clusterIP": "None", "ports": ports}, {}, None),
+        ("svc-node-port", {"type": "NodePort", "ports": ports, "externalTrafficPolicy": "Local",
+                           "externalIPs": ["198.51.100.7", "198.51.100.8"]}, {"app": "np"}, None),
+        ("svc-lb", {"type": "LoadBalancer", "ports": ports, "loadBalancerIP": "203.0.113.10"}, {"tier": "edge"},
+         {"loadBalancer": {"ingress": [{"ip": "203.0.113.10"}, {"hostname": "lb.example.com"},
+                                       {"ip": "203.0.113.11", "hostname": "lb2.example.com"}]}}),
+        ("svc-external-name", {"type": "ExternalName", "externalName": "db.example.com"}, {}, None),
+        ("svc-terminating", {"type": "ClusterIP", "ports": ports}, {}, None),
+    ]
+    for name, spec, labels, status in services:
+        meta = {"name": name, "labels": labels, "annotations": {"note": f"service \"{name}\"\n"}}
+        if name == "svc-terminating":
+            meta["finalizers"] = hold
+        create_object(api, f"/api/v1/namespaces/{ns}/services",
+                      {"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": spec})
+        if status is not None:
+            patch_status(api, f"/api/v1/namespaces/{ns}/services/{name}", status)
+        names.setdefault("services", []).append(name)
+    hold_and_delete(api, f"/api/v1/namespaces/{ns}/services/svc-terminating")
+
+    claims = [
+        # name, spec extras, annotations, status
+        ("pvc-bound", {"storageClassName": "fast", "volumeName": "pv-ksm-1", "volumeMode": "Filesystem",
+                       "accessModes": ["ReadWriteOnce", "ReadOnlyMany"]}, {"note": "bound"},
+         {"phase": "Bound", "accessModes": ["ReadWriteOnce", "ReadOnlyMany"], "capacity": {"storage": "1536Mi"},
+          "conditions": [{"type": "Resizing", "status": "True"},
+                         {"type": "FileSystemResizePending", "status": "False"}]}),
+        ("pvc-pending", {"storageClassName": "fast", "volumeMode": "Block", "accessModes": ["ReadWriteMany"]},
+         {"volume.beta.kubernetes.io/storage-class": "legacy"}, {"phase": "Pending"}),
+        ("pvc-lost", {"accessModes": ["ReadWriteOncePod"]}, {}, {"phase": "Lost"}),
+        ("pvc-unset", {"accessModes": ["ReadWriteOnce"]}, {}, None),
+    ]
+    for i, (name, extra, annotations, status) in enumerate(claims):
+        spec = {"resources": {"requests": {"storage": ["1536Mi", "10G", "1500m", "1Ti"][i]}}, **extra}
+        meta = {"name": name, "labels": {"claim": name, "app.kubernetes.io/part-of": "ksm"}, "annotations": annotations}
+        if name == "pvc-unset":
+            meta["finalizers"] = hold
+        create_object(api, f"/api/v1/namespaces/{ns}/persistentvolumeclaims",
+                      {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": meta, "spec": spec})
+        if status is not None:
+            patch_status(api, f"/api/v1/namespaces/{ns}/persistentvolumeclaims/{name}", status)
+        names.setdefault("persistentvolumeclaims", []).append(name)
+    hold_and_delete(api, f"/api/v1/namespaces/{ns}/persistentvolumeclaims/pvc-unset")
+
+    def target(kind: str, amount) -> dict:
+        key = {"Utilization": "averageUtilization", "AverageValue": "averageValue", "Value": "value"}[kind]
+        return {"type": kind, key: amount}
+
+    metrics = [
+        {"type": "Resource", "resource": {"name": "cpu", "target": target("Utilization", 60)}},
+        {"type": "Resource", "resource": {"name": "memory", "target": target("AverageValue", "500Mi")}},
+        {"type": "ContainerResource", "containerResource": {"name": "cpu", "container": "app",
+                                                            "target": target("Utilization", 70)}},
+        {"type": "Pods", "pods": {"metric": {"name": "packets_per_second"}, "target": target("AverageValue", "1k")}},
+        {"type": "Object", "object": {"metric": {"name": "requests_per_second"},
+                                      "describedObject": {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+                                                          "name": "main"},
+                                      "target": target("Value", "10k")}},
+        {"type": "External", "external": {"metric": {"name": "queue_depth", "selector": {"matchLabels": {"q": "a"}}},
+                                          "target": target("Value", "1500m")}},
+    ]
+    current = [
+        {"type": "Resource", "resource": {"name": "cpu",
+                                          "current": {"averageUtilization": 75, "averageValue": "250m"}}},
+        {"type": "ContainerResource", "containerResource": {"name": "cpu", "container": "app",
+                                                            "current": {"averageUtilization": 40,
+                                                                        "averageValue": "90m"}}},
+        {"type": "Pods", "pods": {"metric": {"name": "packets_per_second"}, "current": {"averageValue": "1200m"}}},
+        {"type": "Object", "object": {"metric": {"name": "requests_per_second"},
+                                      "describedObject": {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+                                                          "name": "main"},
+                                      "current": {"value": "12k"}}},
+        {"type": "External", "external": {"metric": {"name": "queue_depth"},
+                                          "current": {"value": "3", "averageValue": "1500m"}}},
+    ]
+    autoscalers = [
+        ("hpa-full", {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+                      "minReplicas": 2, "maxReplicas": 10, "metrics": metrics,
+                      "behavior": {"scaleUp": {"tolerance": "9m"}, "scaleDown": {"tolerance": "0.1"}}},
+         {"team": "payments"},
+         {"currentReplicas": 3, "desiredReplicas": 4, "currentMetrics": current,
+          "conditions": [{"type": "AbleToScale", "status": "True", "reason": "ReadyForNewScale",
+                          "lastTransitionTime": T0},
+                         {"type": "ScalingActive", "status": "False", "reason": "FailedGetResourceMetric",
+                          "lastTransitionTime": T0},
+                         {"type": "ScalingLimited", "status": "Unknown", "lastTransitionTime": T0}]}),
+        ("hpa-defaulted", {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "db"},
+                           "maxReplicas": 3}, {}, None),
+        ("hpa-terminating", {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "api"},
+                             "minReplicas": 1, "maxReplicas": 5,
+                             "metrics": [metrics[0]]},
+         {"team": "search"}, {"currentReplicas": 1, "desiredReplicas": 1}),
+    ]
+    for name, spec, labels, status in autoscalers:
+        meta = {"name": name, "labels": labels, "annotations": {"owner": name}}
+        if name == "hpa-terminating":
+            meta["finalizers"] = hold
+        create_object(api, f"/apis/autoscaling/v2/namespaces/{ns}/horizontalpodautoscalers",
+                      {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": meta,
+                       "spec": spec})
+        if status is not None:
+            patch_status(api, f"/apis/autoscaling/v2/namespaces/{ns}/horizontalpodautoscalers/{name}", status)
+        names.setdefault("horizontalpodautoscalers", []).append(name)
+    hold_and_delete(api, f"/apis/autoscaling/v2/namespaces/{ns}/horizontalpodautoscalers/hpa-terminating")
+
+    budgets = [
+        ("pdb-min-available", {"minAvailable": 2}, {"owner": "team-a", "other": "x"},
+         {"currentHealthy": 3, "desiredHealthy": 2, "disruptionsAllowed": 1, "expectedPods": 4,
+          "observedGeneration": 1}),
+        ("pdb-max-unavailable", {"maxUnavailable": "25%"}, {},
+         {"currentHealthy": 0, "desiredHealthy": 3, "disruptionsAllowed": 0, "expectedPods": 4,
+          "observedGeneration": 1}),
+        ("pdb-unobserved", {"minAvailable": "50%"}, {"owner": "team-b"}, None),
+    ]
+    for name, spec, annotations, status in budgets:
+        meta = {"name": name, "labels": {"budget": name}, "annotations": annotations}
+        if name == "pdb-unobserved":
+            meta["finalizers"] = hold
+        create_object(api, f"/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets",
+                      {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": meta,
+                       "spec": {"selector": {"matchLabels": {"app": "web"}}, **spec}})
+        if status is not None:
+            patch_status(api, f"/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets/{name}", status)
+        names.setdefault("poddisruptionbudgets", []).append(name)
+    hold_and_delete(api, f"/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets/pdb-unobserved")
+
+
 # --- the test --------------------------------------------------------------------------------
 
 
@@ -365,7 +535,8 @@ def test_families_equal_kube_state_metrics_series_for_series(api, namespace, sta
         return text is not None and all(f'node="{n}"' in text for n in names["nodes"]) and \
             all(f'deployment="{d}"' in text for d in names["deployments"]) and \
             all(f'pod="{p}"' in text for p in names["pods"]) and \
-            all(f'namespace="{n}"' in text for n in names["namespaces"])
+            all(f'namespace="{n}"' in text for n in names["namespaces"]) and \
+            all(f'namespace="{namespace}",{label}="{n}"' in text for label, n in other_objects(names))
 
     # Both see the same objects once each has listed them; compare until equal (an object of an
     # earlier test may still be changing) and report the last differences otherwise.
@@ -390,6 +561,10 @@ def test_families_equal_kube_state_metrics_series_for_series(api, namespace, sta
     # The comparison covered every supported family with real series, not an empty match.
     assert observed["families"] >= 90, observed
     assert observed["series"] >= 300, observed
+    # Every family of services, claims, autoscalers and budgets had series to compare.
+    empty = [name for name, f in families(ksm.metrics()).items()
+             if name.startswith(OTHER_PREFIXES) and not f["series"]]
+    assert not empty, f"families without series: {empty}"
 
 
 def test_shards_split_objects_as_kube_state_metrics_does(api, namespace, start_operator, kube_state_metrics):

@@ -48,7 +48,7 @@ constexpr const char* kDeployment = R"({
 TEST(KsmFamiliesTest, DeploymentSeriesAreKubeStateMetricsText) {
   Options options;
   options.labels_allowlist["deployments"] = {"app"};
-  KsmStores stores({"deployments", "services"}, options);  // services: no family set (yet)
+  KsmStores stores({"deployments", "events"}, options);  // events: no family set
   EXPECT_EQ(stores.Resources(), std::vector<std::string>{"deployments"});
   List(stores, "deployments", {kDeployment});
   const std::string text = Render(stores);
