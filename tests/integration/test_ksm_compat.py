@@ -549,10 +549,13 @@ def make_workloads(api, ns: str, names: dict[str, list[str]]) -> None:
                              "spec": {"containers": [{"name": "c", "image": "registry.example/db:1"}]}}, **spec}
         create_object(api, f"/apis/apps/v1/namespaces/{ns}/statefulsets", {
             "apiVersion": "apps/v1", "kind": "StatefulSet",
-            "metadata": {"name": name, "labels": {"app": name, "other": "x"}, "annotations": {"a.b/c": "1"}},
+            "metadata": {"name": name, "labels": {"app": name, "other": "x"}, "annotations": {"a.b/c": "1"},
+                         **({} if status else {"finalizers": ["example.com/ksm-compat-hold"]})},
             "spec": spec})
         if status:
             patch_status(api, f"/apis/apps/v1/namespaces/{ns}/statefulsets/{name}", status)
+        else:  # kept by its finalizer with a deletion timestamp
+            hold_and_delete(api, f"/apis/apps/v1/namespaces/{ns}/statefulsets/{name}")
         names["statefulsets"].append(name)
 
     for name, status in [
@@ -562,12 +565,16 @@ def make_workloads(api, ns: str, names: dict[str, list[str]]) -> None:
         ("plain", None),
     ]:
         create_object(api, f"/apis/apps/v1/namespaces/{ns}/daemonsets", {
-            "apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": name, "labels": {"tier": "node"}},
+            "apiVersion": "apps/v1", "kind": "DaemonSet",
+            "metadata": {"name": name, "labels": {"tier": "node"},
+                         **({} if status else {"finalizers": ["example.com/ksm-compat-hold"]})},
             "spec": {"selector": {"matchLabels": {"k": name}},
                      "template": {"metadata": {"labels": {"k": name}},
                                   "spec": {"containers": [{"name": "c", "image": "registry.example/agent:1"}]}}}})
         if status:
             patch_status(api, f"/apis/apps/v1/namespaces/{ns}/daemonsets/{name}", status)
+        else:
+            hold_and_delete(api, f"/apis/apps/v1/namespaces/{ns}/daemonsets/{name}")
         names["daemonsets"].append(name)
 
     for name, owners, replicas, status in [
