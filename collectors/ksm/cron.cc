@@ -5,11 +5,11 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <mutex>
-#include <sstream>
+
+#include "base/file.h"
 
 namespace kube9::collectors::ksm::cron {
 namespace {
@@ -222,14 +222,6 @@ std::int64_t Be64(const unsigned char* p) {
   return static_cast<std::int64_t>((std::uint64_t{Be32(p)} << 32) | Be32(p + 4));
 }
 
-std::optional<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return std::move(s).str();
-}
-
 }  // namespace
 
 std::shared_ptr<const Zone> Zone::Utc() {
@@ -332,9 +324,12 @@ Zone::Period Zone::Lookup(std::int64_t unix) const {
 
 namespace {
 
+// A TZif file is a few KiB; a directory ("America") or anything else is not a zone.
+constexpr std::size_t kMaxZoneFileBytes = 1 << 20;
+
 std::shared_ptr<const Zone> LoadFile(const std::string& path) {
-  auto data = ReadFile(path);
-  return data ? Zone::FromTzif(*data) : nullptr;
+  auto data = base::ReadFile(path, kMaxZoneFileBytes, base::FileKind::kRegular);
+  return data.ok() ? Zone::FromTzif(*data) : nullptr;
 }
 
 std::shared_ptr<const Zone> LoadNamed(std::string_view name) {

@@ -644,6 +644,7 @@ def make_workloads(api, ns: str, names: dict[str, list[str]]) -> None:
         ("both-days", {"schedule": "0 0 1 * SUN", "timeZone": "UTC"}, {"lastScheduleTime": T0}),
         ("sunday", {"schedule": "*/15 3-5 * JAN-MAR SUN"}, {"lastScheduleTime": T0}),
         ("every", {"schedule": "@every 1h30m"}, {"lastScheduleTime": T0}),
+        ("never", {"schedule": "0 0 30 2 *"}, None),  # no February 30th: Go's zero time
     ]:
         create_object(api, f"/apis/batch/v1/namespaces/{ns}/cronjobs", {
             "apiVersion": "batch/v1", "kind": "CronJob",
