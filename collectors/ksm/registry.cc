@@ -14,6 +14,11 @@ const std::vector<FamilySetRegistration>& FamilySets() {
       {"persistentvolumeclaims", &PersistentVolumeClaimFamilies},
       {"horizontalpodautoscalers", &HorizontalPodAutoscalerFamilies},
       {"poddisruptionbudgets", &PodDisruptionBudgetFamilies},
+      {"statefulsets", &StatefulSetFamilies},
+      {"daemonsets", &DaemonSetFamilies},
+      {"replicasets", &ReplicaSetFamilies},
+      {"jobs", &JobFamilies},
+      {"cronjobs", &CronJobFamilies},
   };
   return all;
 }

@@ -25,6 +25,11 @@ std::unique_ptr<FamilyStore> ServiceFamilies(const Options&, const FamilyFilter&
 std::unique_ptr<FamilyStore> PersistentVolumeClaimFamilies(const Options&, const FamilyFilter&);
 std::unique_ptr<FamilyStore> HorizontalPodAutoscalerFamilies(const Options&, const FamilyFilter&);
 std::unique_ptr<FamilyStore> PodDisruptionBudgetFamilies(const Options&, const FamilyFilter&);
+std::unique_ptr<FamilyStore> StatefulSetFamilies(const Options&, const FamilyFilter&);
+std::unique_ptr<FamilyStore> DaemonSetFamilies(const Options&, const FamilyFilter&);
+std::unique_ptr<FamilyStore> ReplicaSetFamilies(const Options&, const FamilyFilter&);
+std::unique_ptr<FamilyStore> JobFamilies(const Options&, const FamilyFilter&);
+std::unique_ptr<FamilyStore> CronJobFamilies(const Options&, const FamilyFilter&);
 
 // The family stores of the enabled collectors that have a family set. Each is fed by its
 // collector's reflector (HandlerFor), and all render at scrape time (Render, any thread).

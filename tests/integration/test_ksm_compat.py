@@ -33,6 +33,14 @@ LABELS_ALLOWLIST += ",services=[app,tier],persistentvolumeclaims=[*],horizontalp
     "poddisruptionbudgets=[*]"
 ANNOTATIONS_ALLOWLIST += ",services=[*],persistentvolumeclaims=[note],horizontalpodautoscalers=[*]," \
     "poddisruptionbudgets=[owner]"
+# Workloads: resource -> the identity label of its series.
+WORKLOADS = {"statefulsets": "statefulset", "daemonsets": "daemonset", "replicasets": "replicaset", "jobs": "job_name",
+             "cronjobs": "cronjob"}
+RESOURCES += [*WORKLOADS]
+WORKLOAD_PREFIXES = ("kube_statefulset_", "kube_daemonset_", "kube_replicaset_", "kube_job_", "kube_cronjob_")
+FAMILY_PREFIXES += WORKLOAD_PREFIXES
+LABELS_ALLOWLIST += ",statefulsets=[app],daemonsets=[*],replicasets=[app],jobs=[*],cronjobs=[team]"
+ANNOTATIONS_ALLOWLIST += ",statefulsets=[*],daemonsets=[*],replicasets=[*],jobs=[note],cronjobs=[*]"
 # family -> why it differs (docs/ksm-compatibility.md "Differences"). Empty: none.
 KNOWN_DIFFERENCES: dict[str, str] = {}
 
@@ -138,7 +146,8 @@ def make_objects(api, ns: str) -> dict[str, list[str]]:
     names, annotations with quotes and newlines, owner references, conditions with allowed and
     unknown reasons, percentages and integers in rolling updates, extended resources)."""
     suffix = secrets.token_hex(3)
-    names: dict[str, list[str]] = {"namespaces": [], "nodes": [], "deployments": [], "pods": []}
+    names: dict[str, list[str]] = {"namespaces": [], "nodes": [], "deployments": [], "pods": [],
+                                   **{r: [] for r in WORKLOADS}}
 
     for i, labels in enumerate([
         {"team": "payments", "app.kubernetes.io/name": "shop"},
@@ -232,6 +241,7 @@ def make_objects(api, ns: str) -> dict[str, list[str]]:
 
     make_pods(api, ns, suffix, names)
     make_services_claims_autoscalers_budgets(api, ns, names)
+    make_workloads(api, ns, names)
     return names
 
 
@@ -521,6 +531,133 @@ def make_services_claims_autoscalers_budgets(api, ns: str, names: dict[str, list
     hold_and_delete(api, f"/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets/pdb-unobserved")
 
 
+def make_workloads(api, ns: str, names: dict[str, list[str]]) -> None:
+    """StatefulSets (partitioned or not, ordinals, PVC retention), DaemonSets, ReplicaSets owned
+    by a Deployment or not, Jobs succeeded, failed with a known and an unknown reason, running
+    and suspended, CronJobs with and without a time zone, suspended, with schedules whose next
+    time crosses a DST change or needs both day fields to match."""
+    for name, spec, status in [
+        ("db", {"replicas": 3, "serviceName": "db", "ordinals": {"start": 1},
+                "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 2}},
+                "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Delete", "whenScaled": "Retain"}},
+         {"observedGeneration": 1, "replicas": 3, "readyReplicas": 2, "currentReplicas": 2, "updatedReplicas": 1,
+          "availableReplicas": 2, "currentRevision": "db-5d9f8c7b6", "updateRevision": "db-7c6b5a4f3"}),
+        ("cache", {"updateStrategy": {"type": "OnDelete"}}, None),
+    ]:
+        spec = {"selector": {"matchLabels": {"k": name}},
+                "template": {"metadata": {"labels": {"k": name}},
+                             "spec": {"containers": [{"name": "c", "image": "registry.example/db:1"}]}}, **spec}
+        create_object(api, f"/apis/apps/v1/namespaces/{ns}/statefulsets", {
+            "apiVersion": "apps/v1", "kind": "StatefulSet",
+            "metadata": {"name": name, "labels": {"app": name, "other": "x"}, "annotations": {"a.b/c": "1"},
+                         **({} if status else {"finalizers": ["example.com/ksm-compat-hold"]})},
+            "spec": spec})
+        if status:
+            patch_status(api, f"/apis/apps/v1/namespaces/{ns}/statefulsets/{name}", status)
+        else:  # kept by its finalizer with a deletion timestamp
+            hold_and_delete(api, f"/apis/apps/v1/namespaces/{ns}/statefulsets/{name}")
+        names["statefulsets"].append(name)
+
+    for name, status in [
+        ("agent", {"observedGeneration": 1, "currentNumberScheduled": 3, "desiredNumberScheduled": 4,
+                   "numberAvailable": 2, "numberMisscheduled": 1, "numberReady": 2, "numberUnavailable": 2,
+                   "updatedNumberScheduled": 3}),
+        ("plain", None),
+    ]:
+        create_object(api, f"/apis/apps/v1/namespaces/{ns}/daemonsets", {
+            "apiVersion": "apps/v1", "kind": "DaemonSet",
+            "metadata": {"name": name, "labels": {"tier": "node"},
+                         **({} if status else {"finalizers": ["example.com/ksm-compat-hold"]})},
+            "spec": {"selector": {"matchLabels": {"k": name}},
+                     "template": {"metadata": {"labels": {"k": name}},
+                                  "spec": {"containers": [{"name": "c", "image": "registry.example/agent:1"}]}}}})
+        if status:
+            patch_status(api, f"/apis/apps/v1/namespaces/{ns}/daemonsets/{name}", status)
+        else:
+            hold_and_delete(api, f"/apis/apps/v1/namespaces/{ns}/daemonsets/{name}")
+        names["daemonsets"].append(name)
+
+    for name, owners, replicas, status in [
+        ("web-abc", [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "controller": True,
+                      "uid": "6f0b0b1e-0000-4000-8000-0000000000a1"}], 3,
+         {"observedGeneration": 2, "replicas": 3, "fullyLabeledReplicas": 3, "readyReplicas": 2,
+          "availableReplicas": 2, "terminatingReplicas": 1}),
+        ("loose", [{"apiVersion": "example.com/v1", "kind": "Thing", "name": "t1",
+                    "uid": "6f0b0b1e-0000-4000-8000-0000000000a2"}], None, None),
+        ("orphan", [], 0, None),
+    ]:
+        spec = {"selector": {"matchLabels": {"k": name}},
+                "template": {"metadata": {"labels": {"k": name}},
+                             "spec": {"containers": [{"name": "c", "image": "registry.example/app:1"}]}}}
+        if replicas is not None:
+            spec["replicas"] = replicas
+        create_object(api, f"/apis/apps/v1/namespaces/{ns}/replicasets", {
+            "apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {"name": name, "labels": {"app": "web"}, "ownerReferences": owners}, "spec": spec})
+        if status:
+            patch_status(api, f"/apis/apps/v1/namespaces/{ns}/replicasets/{name}", status)
+        names["replicasets"].append(name)
+
+    def job_cond(ctype: str, reason: str, status: str = "True") -> dict:
+        return {"type": ctype, "status": status, "reason": reason, "message": "m",
+                "lastProbeTime": T2, "lastTransitionTime": T2}
+
+    for name, spec, owner, status in [
+        ("nightly", {"completions": 1, "parallelism": 1, "activeDeadlineSeconds": 600},
+         {"apiVersion": "batch/v1", "kind": "CronJob", "name": "backup", "controller": True,
+          "uid": "6f0b0b1e-0000-4000-8000-0000000000b1"},
+         {"startTime": T0, "completionTime": T2, "succeeded": 1, "ready": 0,
+          "conditions": [job_cond("SuccessCriteriaMet", "CompletionsReached"), job_cond("Complete", "CompletionsReached")]}),
+        ("broken", {"backoffLimit": 2}, None,
+         {"startTime": T0, "failed": 3, "ready": 0,
+          "conditions": [job_cond("FailureTarget", "BackoffLimitExceeded"), job_cond("Failed", "BackoffLimitExceeded")]}),
+        ("policy", {"backoffLimit": 6}, None,
+         {"startTime": T0, "failed": 2, "ready": 0,
+          "conditions": [job_cond("FailureTarget", "PodFailurePolicy"), job_cond("Failed", "PodFailurePolicy")]}),
+        ("running", {"parallelism": 3, "completions": 5}, None, {"startTime": T1, "active": 2, "ready": 1, "failed": 1}),
+        ("paused", {"suspend": True}, None,
+         {"conditions": [job_cond("Suspended", "JobSuspended")]}),
+    ]:
+        meta = {"name": name, "labels": {"app": "batch", "job": name}, "annotations": {"note": f"job {name}"}}
+        if owner:
+            meta["ownerReferences"] = [owner]
+        create_object(api, f"/apis/batch/v1/namespaces/{ns}/jobs", {
+            "apiVersion": "batch/v1", "kind": "Job", "metadata": meta,
+            "spec": {**spec, "template": {"spec": {"restartPolicy": "Never",
+                                                   "containers": [{"name": "c", "image": "registry.example/job:1"}]}}}})
+        patch_status(api, f"/apis/batch/v1/namespaces/{ns}/jobs/{name}", status)
+        names["jobs"].append(name)
+
+    for name, spec, status in [
+        ("backup", {"schedule": "30 2 * * *", "concurrencyPolicy": "Forbid", "startingDeadlineSeconds": 100,
+                    "successfulJobsHistoryLimit": 5, "failedJobsHistoryLimit": 2},
+         {"lastScheduleTime": T1, "lastSuccessfulTime": T2,
+          "active": [{"kind": "Job", "namespace": ns, "name": "nightly", "apiVersion": "batch/v1"}]}),
+        ("report", {"schedule": "0 9 * * MON-FRI", "timeZone": "Europe/Berlin"}, None),
+        ("paused", {"schedule": "@hourly", "timeZone": "Asia/Tokyo", "suspend": True},
+         {"lastScheduleTime": T0}),
+        # 02:30 does not exist in New York on 2027-03-14: the next time follows go-cron's DST rules.
+        ("dst", {"schedule": "30 2 * * *", "timeZone": "America/New_York"},
+         {"lastScheduleTime": "2027-03-13T07:30:00Z"}),
+        ("fall-back", {"schedule": "30 1 * * *", "timeZone": "America/New_York"},
+         {"lastScheduleTime": "2027-11-06T05:30:00Z"}),
+        ("both-days", {"schedule": "0 0 1 * SUN", "timeZone": "UTC"}, {"lastScheduleTime": T0}),
+        ("sunday", {"schedule": "*/15 3-5 * JAN-MAR SUN"}, {"lastScheduleTime": T0}),
+        ("every", {"schedule": "@every 1h30m"}, {"lastScheduleTime": T0}),
+        ("never", {"schedule": "0 0 30 2 *"}, None),  # no February 30th: Go's zero time
+        # The API server's parser (robfig/cron) takes a step as long as the range; go-cron does not.
+        ("invalid", {"schedule": "*/60 * * * *"}, None),
+    ]:
+        create_object(api, f"/apis/batch/v1/namespaces/{ns}/cronjobs", {
+            "apiVersion": "batch/v1", "kind": "CronJob",
+            "metadata": {"name": name, "labels": {"team": "ops"}, "annotations": {"why": "\"nightly\"\n"}},
+            "spec": {**spec, "jobTemplate": {"spec": {"template": {"spec": {
+                "restartPolicy": "OnFailure", "containers": [{"name": "c", "image": "registry.example/cron:1"}]}}}}}})
+        if status:
+            patch_status(api, f"/apis/batch/v1/namespaces/{ns}/cronjobs/{name}", status)
+        names["cronjobs"].append(name)
+
+
 # --- the test --------------------------------------------------------------------------------
 
 
@@ -536,7 +673,8 @@ def test_families_equal_kube_state_metrics_series_for_series(api, namespace, sta
             all(f'deployment="{d}"' in text for d in names["deployments"]) and \
             all(f'pod="{p}"' in text for p in names["pods"]) and \
             all(f'namespace="{n}"' in text for n in names["namespaces"]) and \
-            all(f'namespace="{namespace}",{label}="{n}"' in text for label, n in other_objects(names))
+            all(f'namespace="{namespace}",{label}="{n}"' in text for label, n in other_objects(names)) and \
+            all(f'namespace="{namespace}",{label}="{n}"' in text for r, label in WORKLOADS.items() for n in names[r])
 
     # Both see the same objects once each has listed them; compare until equal (an object of an
     # earlier test may still be changing) and report the last differences otherwise.
@@ -559,11 +697,11 @@ def test_families_equal_kube_state_metrics_series_for_series(api, namespace, sta
     except AssertionError as e:
         raise AssertionError(f"{e}\n{ksm.describe()}") from None
     # The comparison covered every supported family with real series, not an empty match.
-    assert observed["families"] >= 90, observed
+    assert observed["families"] >= 160, observed
     assert observed["series"] >= 300, observed
-    # Every family of services, claims, autoscalers and budgets had series to compare.
+    # Every family of services, claims, autoscalers, budgets and workloads had series to compare.
     empty = [name for name, f in families(ksm.metrics()).items()
-             if name.startswith(OTHER_PREFIXES) and not f["series"]]
+             if name.startswith(OTHER_PREFIXES + WORKLOAD_PREFIXES) and not f["series"]]
     assert not empty, f"families without series: {empty}"
 
 
