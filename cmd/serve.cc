@@ -150,6 +150,7 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   }
 
   exporter::OperatorMetrics metrics(registry);
+  if (!writer) metrics.NotStatusWriter();
   exporter::ProcessMetrics process_metrics;
   exporter::HealthState health(clock);
 

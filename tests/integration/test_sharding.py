@@ -61,6 +61,9 @@ def test_three_shards_equal_one_instance_and_only_shard_0_writes_the_status(api,
         for op in others:
             text = op.metrics()
             assert not series(text, WRITER_ONLY), "cluster-level families come from shard 0 only"
+            assert not series(text, ("kube9_operator_status_last_success_timestamp_seconds",)), \
+                "no status series on a shard that writes none (the stale-status alert would fire)"
+            assert op.get("/readyz").status == 200
             assert any("serving this shard's metrics only" in e.get("msg", "") for e in op.json_logs()), \
                 op.describe()
 
