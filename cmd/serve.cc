@@ -137,7 +137,20 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
                                         {"status_interval", base::FormatDuration(cfg.status_interval)},
                                         {"mode", cfg.api_key_configured() ? "enabled" : "operated"}});
 
+  // Sharded (--total-shards > 1): shard 0 is the status writer, which also uploads, keeps the
+  // events history and runs the assessment and GitOps discovery over every object; the other
+  // shards hold and serve their share of the objects only (docs/ksm-compatibility.md "Sharding").
+  const bool writer = cfg.status_writer();
+  const bool sharded = cfg.ksm_total_shards > 1;
+  if (sharded) {
+    log::Info(writer ? "shard 0: writing the status, serving this shard's metrics"
+                     : "not shard 0: serving this shard's metrics only (no status, uploads, events history, "
+                       "assessment or GitOps discovery)",
+              {{"shard", cfg.ksm_shard}, {"total_shards", cfg.ksm_total_shards}});
+  }
+
   exporter::OperatorMetrics metrics(registry);
+  if (!writer) metrics.NotStatusWriter();
   exporter::ProcessMetrics process_metrics;
   exporter::HealthState health(clock);
 
@@ -153,7 +166,7 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   gitops::Detector gitops_detector(client, clock, argocd_settings->ns);
   const base::Millis gitops_budget =
       3 * std::max(cfg.status_interval, cfg.gitops_discovery_interval) + std::chrono::minutes(3);
-  health.RegisterLoop(gitops::GitOpsLoop::kLoopName, gitops_budget);
+  if (writer) health.RegisterLoop(gitops::GitOpsLoop::kLoopName, gitops_budget);
   gitops::GitOpsLoop gitops_loop(
       gitops_detector,
       [&argocd_api](base::Millis timeout, const base::StopSignal* cancel) { return argocd_api.Probe(timeout, cancel); },
@@ -168,7 +181,9 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   exporter::EventsMetrics events_metrics(registry);
   std::unique_ptr<sinks::events::EventHistory> history;
   std::string events_state = "off: the events collector is not enabled (--collectors)";
-  if (std::find(cfg.collectors.begin(), cfg.collectors.end(), "events") != cfg.collectors.end()) {
+  if (!writer) {
+    events_state = "off: shard 0 keeps the events history";
+  } else if (std::find(cfg.collectors.begin(), cfg.collectors.end(), "events") != cfg.collectors.end()) {
     sinks::events::HistoryOptions options;
     options.path = cfg.data_path + "/" + sinks::events::kStoreFileName;
     options.retention = cfg.events_retention;
@@ -220,19 +235,22 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   }
   collectors::CollectorSet collector_set(
       enabled_collectors, client, clock, &metrics, 500, history.get(),
-      [&ksm](std::string_view resource) { return ksm ? ksm->HandlerFor(resource) : nullptr; });
+      [&ksm](std::string_view resource) { return ksm ? ksm->HandlerFor(resource) : nullptr; },
+      collectors::Sharding{cfg.ksm_shard, cfg.ksm_total_shards, writer});
   // Argo CD or Flux installed or removed: their collectors start or stop (docs/metrics.md).
   gitops_detector.OnChange([&collector_set](const gitops::GitOpsSnapshot& snapshot) {
     collector_set.SetServedApis(ServedApisOf(snapshot));
   });
 
   // Collections: built in both tiers; sent only in Pro tier, kept in a memory ring otherwise.
-  exporter::ProMetrics pro_metrics(registry, cfg.api_key_configured(), cfg.spool_max_bytes);
+  const bool uploads = writer && cfg.api_key_configured();
+  if (!writer && cfg.api_key_configured()) log::Info("Pro tier: shard 0 registers and uploads, not this shard");
+  exporter::ProMetrics pro_metrics(registry, uploads, cfg.spool_max_bytes);
   sinks::collections::IdentityResolver identity(client);
   sinks::collections::Scheduler* scheduler_ptr = nullptr;  // set below; registration starts after it
   sinks::StatusLoop* status_loop_ptr = nullptr;            // likewise
   std::unique_ptr<ProTier> pro;
-  if (cfg.api_key_configured()) {
+  if (uploads) {
     model.SetRegistration(false, std::nullopt, "registering with kube9-server");
     auto created = ProTier::Create(
         cfg, clock, pro_metrics,
@@ -318,8 +336,10 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
         // (docs/status-configmap.md), synced or not: one that never lists is failing too.
         model.SetCollectorProblem(collectors::DescribeCollectorFailures(
             collector_set.Failures(), kCollectorFailureIntervals * cfg.sample_interval));
-        scheduled_assessment.SetGitOps(collectors::ReadDeliverySignals(gitops_apps));
-        scheduled_assessment.OnSample(*sample, unsynced);  // waits for the sync, or a grace period
+        if (writer) {
+          scheduled_assessment.SetGitOps(collectors::ReadDeliverySignals(gitops_apps));
+          scheduled_assessment.OnSample(*sample, unsynced);  // waits for the sync, or a grace period
+        }
         if (!unsynced.empty()) {
           std::string names;
           for (const auto& n : unsynced) names += (names.empty() ? "" : ", ") + n;
@@ -327,11 +347,25 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
           return;  // a partial picture would show false alarms
         }
         health.SetCondition("collectors", true, "synced");
+        if (!writer) {
+          // This shard's stores hold its objects only: the sample is its share. The families
+          // that are not shares (cluster info, score) are shard 0's.
+          cluster_metrics.Update(*sample, nullptr);
+          malloc_trim(0);
+          return;
+        }
         sinks::DashboardData board = sinks::DashboardFromStores(collector_set.stores());
         board.collectors_running = static_cast<std::int64_t>(collector_set.Stats().size()) + (history ? 1 : 0);
         board.last_collection = clock.WallNow();
         dashboard.Set(board);
-        cluster_metrics.Update(*sample);
+        if (sharded) {
+          // Shard 0 holds every object (for the status): its metrics count its share only.
+          cluster_metrics.Update(collectors::Aggregate(collector_set.stores(), clock.WallNow(),
+                                                       sample->kubernetes_version, collectors::Scope::kShard),
+                                 sample.get());
+        } else {
+          cluster_metrics.Update(*sample);
+        }
         scheduler.OnSample(sample);
         const auto stats = scheduler.Stats();
         model.SetCollectionStats({stats.success, stats.failure, stats.stored, stats.last_success});
@@ -377,12 +411,14 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   base::StopSignal stop;
   sinks::ConfigMapStatusPublisher status_publisher(client, cfg.pod_namespace);
   sinks::StatusWithDashboardPublisher publisher(status_publisher, client, cfg.pod_namespace, dashboard);
-  sinks::StatusLoop status_loop(model, publisher, clock, cfg.status_interval, &metrics, &health);
+  // Not shard 0: no status loop runs, so neither its liveness nor its readiness is tracked;
+  // readiness is then the collectors' first LISTs.
+  sinks::StatusLoop status_loop(model, publisher, clock, cfg.status_interval, &metrics, writer ? &health : nullptr);
   status_loop_ptr = &status_loop;
   // The status loop is not restarted: it writes the final status, so its failure ends the
   // operator (ThreadSupervisor). The other loops are restarted after a backoff.
-  std::thread status_thread = base::StartThread(
-      "status", [&] { status_loop.Run(stop); }, supervisor);
+  std::thread status_thread;
+  if (writer) status_thread = base::StartThread("status", [&] { status_loop.Run(stop); }, supervisor);
   std::thread events_thread;
   if (history) {
     events_thread = base::StartRestartingThread(
@@ -392,11 +428,14 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   collector_set.Start(stop, supervisor);
   std::thread sampler_thread = base::StartRestartingThread(
       "sampler", [&] { sampler.Run(stop); }, supervisor, clock, stop);
-  std::thread gitops_thread = base::StartRestartingThread(
-      "gitops", [&] { gitops_loop.Run(stop); }, supervisor, clock, stop);
-  std::thread collections_thread = base::StartRestartingThread(
-      "collections", [&] { scheduler.Run(stop); },  // at stop, the open metrics batch goes to the spool
-      supervisor, clock, stop);
+  std::thread gitops_thread, collections_thread;
+  if (writer) {
+    gitops_thread = base::StartRestartingThread(
+        "gitops", [&] { gitops_loop.Run(stop); }, supervisor, clock, stop);
+    collections_thread = base::StartRestartingThread(
+        "collections", [&] { scheduler.Run(stop); },  // at stop, the open metrics batch goes to the spool
+        supervisor, clock, stop);
+  }
   if (pro) pro->Start(stop, supervisor);
 
   int sig = 0;
@@ -417,17 +456,19 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
         health.UnregisterLoop(collectors::Sampler::kLoopName);
         collector_set.Join();
         if (events_thread.joinable()) events_thread.join();
-        collections_thread.join();
-        gitops_thread.join();
+        if (collections_thread.joinable()) collections_thread.join();
+        if (gitops_thread.joinable()) gitops_thread.join();
         health.UnregisterLoop(gitops::GitOpsLoop::kLoopName);
         if (pro) pro->Join();
         server->reset();
         others_stopped.set_value();
       },
       supervisor);
-  status_thread.join();  // an in-flight write notices the stop within about a second
-  const auto left = std::chrono::duration_cast<base::Millis>(deadline - std::chrono::steady_clock::now());
-  status_loop.WriteFinal(std::clamp(left - base::Millis(500), base::Millis(500), kFinalWriteTimeout));
+  if (writer) {
+    status_thread.join();  // an in-flight write notices the stop within about a second
+    const auto left = std::chrono::duration_cast<base::Millis>(deadline - std::chrono::steady_clock::now());
+    status_loop.WriteFinal(std::clamp(left - base::Millis(500), base::Millis(500), kFinalWriteTimeout));
+  }
   if (others_stopped.get_future().wait_until(deadline) != std::future_status::ready) {
     // The status is final; do not overrun the promised 5 s for threads stuck in I/O.
     log::Warn("exiting before every thread stopped, to stay within the shutdown deadline");

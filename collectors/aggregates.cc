@@ -42,7 +42,7 @@ std::string MostCommon(const std::map<std::string, int>& counts, std::string_vie
 }
 }  // namespace
 
-ClusterAggregates Aggregate(const ClusterStores& s, base::WallTime now, std::string kubernetes_version) {
+ClusterAggregates Aggregate(const ClusterStores& s, base::WallTime now, std::string kubernetes_version, Scope scope) {
   ClusterAggregates a;
   a.kubernetes_version = std::move(kubernetes_version);
   a.has_nodes = s.Find(kNodes) != nullptr;
@@ -60,11 +60,11 @@ ClusterAggregates Aggregate(const ClusterStores& s, base::WallTime now, std::str
   HealthCheck pvc_pending{"pvcs_pending", Severity::kWarning, 0, 0, 5};
   HealthCheck jobs_failed{"jobs_failed", Severity::kWarning, 0, 0, 5};
 
-  if (const auto* store = s.Find(kNamespaces)) store->ForEach([&](const NamespaceInfo& n) { a.namespaces[n.name]; });
+  if (const auto* store = s.Find(kNamespaces)) store->ForEach(Scope::kAll, [&](const NamespaceInfo& n) { a.namespaces[n.name]; });
 
   if (const auto* store = s.Find(kNodes)) {
     std::map<std::string, int> providers, regions, zones;
-    store->ForEach([&](const NodeInfo& n) {
+    store->ForEach(scope, [&](const NodeInfo& n) {
       ++a.node_count;
       ++a.nodes_by_ready[TriIndex(n.ready())];
       for (std::size_t c = 0; c < kNodeConditions.size(); ++c) ++a.node_conditions[c][TriIndex(n.conditions[c])];
@@ -89,7 +89,7 @@ ClusterAggregates Aggregate(const ClusterStores& s, base::WallTime now, std::str
     const auto now_unix = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
     const auto too_long = std::chrono::duration_cast<std::chrono::seconds>(kPendingTooLong).count();
     std::int64_t pods = 0;
-    store->ForEach([&](const PodInfo& p) {
+    store->ForEach(scope, [&](const PodInfo& p) {
       ++pods;
       NamespaceTotals& t = a.namespaces[p.ns];
       ++t.pods_by_phase[static_cast<std::size_t>(p.phase)];
@@ -111,14 +111,14 @@ ClusterAggregates Aggregate(const ClusterStores& s, base::WallTime now, std::str
   }
 
   if (const auto* store = s.Find(kPersistentVolumeClaims)) {
-    store->ForEach([&](const PvcInfo& p) {
+    store->ForEach(scope, [&](const PvcInfo& p) {
       ++a.namespaces[p.ns].pvcs_by_phase[p.phase];
       ++pvc_pending.population;
       if (p.phase == 0) ++pvc_pending.affected;
     });
   }
   if (const auto* store = s.Find(kJobs)) {
-    store->ForEach([&](const JobInfo& j) {
+    store->ForEach(scope, [&](const JobInfo& j) {
       ++jobs_failed.population;
       if (j.state == JobState::kOther) {
         a.namespaces[j.ns];
@@ -130,7 +130,7 @@ ClusterAggregates Aggregate(const ClusterStores& s, base::WallTime now, std::str
   }
   for (const auto* store : {s.Find(kDeployments), s.Find(kStatefulSets), s.Find(kDaemonSets)}) {
     if (store == nullptr) continue;
-    store->ForEach([&](const WorkloadInfo& w) {
+    store->ForEach(scope, [&](const WorkloadInfo& w) {
       a.workloads.push_back(w);
       a.workloads.back().pod_labels = {};  // for selector matching in the store only; samples are kept
       ++unavailable.population;

@@ -58,7 +58,12 @@ struct ClusterAggregates {
 // How long a pod may stay Pending before the pods_pending_too_long check counts it.
 inline constexpr std::chrono::minutes kPendingTooLong{5};
 
-ClusterAggregates Aggregate(const ClusterStores& stores, base::WallTime now, std::string kubernetes_version);
+// `scope` kShard counts this shard's objects only (--shard/--total-shards): every count, sum and
+// check's `affected` is then this shard's share, so the shards' values add up to the cluster's.
+// The score, provider, region and zone are not shares (and are computed from the objects held);
+// only the status writer, which holds every object, publishes them (docs/ksm-compatibility.md).
+ClusterAggregates Aggregate(const ClusterStores& stores, base::WallTime now, std::string kubernetes_version,
+                            Scope scope = Scope::kAll);
 
 // The 0-100 score: 100 minus, for each check, its weight times the share of its population
 // that fails it (rounded to the nearest integer). Exposed for tests and the README.

@@ -15,6 +15,13 @@ namespace kube9::collectors {
 // Not thread-safe to Add to; the stores themselves are (see Store).
 class ClusterStores {
  public:
+  ClusterStores() = default;
+  // Stores added later keep and count objects as `sharding` says; the namespaces' store excepted:
+  // namespaces are counted by no family but name the per-namespace series, so every shard keeps
+  // them all and writes the same series (zeros where it has no object), which PromQL sums.
+  explicit ClusterStores(Sharding sharding) : sharding_(sharding) {}
+  const Sharding& sharding() const { return sharding_; }
+
   template <typename T>
   const Store<T>* Find(const Resource<T>& r) const {
     auto it = stores_.find(r.kind.name);
@@ -28,7 +35,7 @@ class ClusterStores {
   // Creates (or replaces) the store of `r`.
   template <typename T>
   Store<T>& Add(const Resource<T>& r) {
-    auto store = std::make_unique<Store<T>>(r.extract);
+    auto store = std::make_unique<Store<T>>(r.extract, r.kind.name == "namespaces" ? Sharding{} : sharding_);
     Store<T>& ref = *store;
     stores_[std::string(r.kind.name)] = std::move(store);
     return ref;
@@ -40,6 +47,7 @@ class ClusterStores {
   }
 
  private:
+  Sharding sharding_;
   std::map<std::string, std::unique_ptr<StoreBase>, std::less<>> stores_;
 };
 

@@ -55,8 +55,8 @@ class TeeHandler final : public kube::ReflectorHandler {
 
 CollectorSet::CollectorSet(const std::vector<std::string>& enabled, kube::Client& client, const base::Clock& clock,
                            kube::ReflectorObserver* observer, int page_size, kube::ReflectorHandler* events_history,
-                           const AlsoFeed& also_feed)
-    : client_(client), clock_(clock), observer_(observer), page_size_(page_size) {
+                           const AlsoFeed& also_feed, Sharding sharding)
+    : client_(client), clock_(clock), observer_(observer), page_size_(page_size), stores_(sharding) {
   auto want = [&](std::string_view name) { return std::find(enabled.begin(), enabled.end(), name) != enabled.end(); };
   for (const Registration& reg : Registry()) {
     if (!want(reg.kind.name)) continue;

@@ -49,12 +49,16 @@ using ServedApis = std::set<std::string, std::less<>>;
 // installing or removing Argo CD or Flux needs no restart. They never hold readiness
 // (Unsynced) back, and count as failing (Failures) only while started, and not for "not
 // found": the API going away between two discoveries is not a fault.
+//
+// `sharding` (--shard/--total-shards) applies to the stores (ClusterStores), not to the
+// optional collectors, which only the status writer runs.
 class CollectorSet {
  public:
   using AlsoFeed = std::function<kube::ReflectorHandler*(std::string_view resource)>;
   CollectorSet(const std::vector<std::string>& enabled, kube::Client& client, const base::Clock& clock,
                kube::ReflectorObserver* observer, int page_size = 500,
-               kube::ReflectorHandler* events_history = nullptr, const AlsoFeed& also_feed = nullptr);
+               kube::ReflectorHandler* events_history = nullptr, const AlsoFeed& also_feed = nullptr,
+               Sharding sharding = {});
   ~CollectorSet();
 
   void Start(const base::StopSignal& stop, base::ThreadFailureHandler& failures);

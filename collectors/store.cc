@@ -21,8 +21,9 @@ std::uint64_t Fnv(std::string_view s, std::uint64_t basis) {
 
 }  // namespace
 
-ObjectKey KeyOf(const rapidjson::Value& object) {
-  const std::string uid = ObjectUid(object);
+ObjectKey KeyOf(const rapidjson::Value& object) { return KeyOfUid(ObjectUid(object)); }
+
+ObjectKey KeyOfUid(std::string_view uid) {
   ObjectKey key;
   int digits = 0;
   for (char c : uid) {
@@ -37,6 +38,22 @@ ObjectKey KeyOf(const rapidjson::Value& object) {
   }
   if (digits == 32) return key;
   return ObjectKey{Fnv(uid, 0xcbf29ce484222325ull), Fnv(uid, 0x84222325cbf29ce4ull)};
+}
+
+int ShardOf(std::string_view uid, int total) {
+  std::uint64_t key = 14695981039346656037ull;  // FNV-1a, 64 bits
+  for (unsigned char c : uid) {
+    key ^= c;
+    key *= 1099511628211ull;
+  }
+  std::int64_t b = -1, j = 0;
+  while (j < total) {
+    b = j;
+    key = key * 2862933555777941757ull + 1;
+    j = static_cast<std::int64_t>(static_cast<double>(b + 1) *
+                                  (static_cast<double>(std::int64_t{1} << 31) / static_cast<double>((key >> 33) + 1)));
+  }
+  return static_cast<int>(b);
 }
 
 }  // namespace kube9::collectors

@@ -24,6 +24,25 @@ struct ObjectKeyHash {
   std::size_t operator()(const ObjectKey& k) const { return k.hi ^ (k.lo * 0x9E3779B97F4A7C15ull); }
 };
 ObjectKey KeyOf(const rapidjson::Value& object);
+ObjectKey KeyOfUid(std::string_view uid);
+
+// kube-state-metrics' shard of an object: the jump consistent hash (Lamping and Veach) of the
+// 64-bit FNV-1a hash of its UID, over `total` shards.
+int ShardOf(std::string_view uid, int total);
+
+// --shard/--total-shards for a store (docs/ksm-compatibility.md "Sharding"): which of its objects
+// are this shard's (counted by the per-shard aggregates), and whether the others are kept at
+// all. The status writer (shard 0) keeps them, since the status, the assessment and the uploads
+// describe the whole cluster; the other shards drop them and hold only their share.
+struct Sharding {
+  int shard = 0;
+  int total = 1;
+  bool keep_others = true;
+  bool sharded() const { return total > 1; }
+};
+
+// What a reader walks: every object the store holds, or only this shard's.
+enum class Scope : std::uint8_t { kAll, kShard };
 
 // The state of one resource type, kept in compact records. The reflector's thread writes;
 // the sampler reads. A relist marks what it lists and then drops what it did not see, so a
@@ -41,7 +60,7 @@ template <typename T>
 class Store final : public StoreBase {
  public:
   using Extract = std::function<std::optional<T>(const rapidjson::Value&)>;
-  explicit Store(Extract extract) : extract_(std::move(extract)) {}
+  explicit Store(Extract extract, Sharding sharding = {}) : extract_(std::move(extract)), sharding_(sharding) {}
 
   void OnSyncStart() override {
     std::unique_lock lock(mu_);
@@ -69,6 +88,14 @@ class Store final : public StoreBase {
     std::shared_lock lock(mu_);
     for (const auto& [key, entry] : objects_) f(entry.value);
   }
+  // The same over `scope`: kShard skips the objects of other shards that the store keeps.
+  template <typename F>
+  void ForEach(Scope scope, F&& f) const {
+    std::shared_lock lock(mu_);
+    for (const auto& [key, entry] : objects_) {
+      if (scope == Scope::kAll || entry.mine) f(entry.value);
+    }
+  }
   std::size_t size() const override {
     std::shared_lock lock(mu_);
     return objects_.size();
@@ -79,6 +106,7 @@ class Store final : public StoreBase {
   struct Entry {
     T value;
     std::uint32_t generation;
+    bool mine;  // this shard's (always, unsharded)
   };
 
   void Upsert(const rapidjson::Value& object) {
@@ -87,12 +115,19 @@ class Store final : public StoreBase {
       ++skipped_;
       return;
     }
-    const ObjectKey key = KeyOf(object);
+    const std::string uid = ObjectUid(object);
+    const bool mine = !sharding_.sharded() || ShardOf(uid, sharding_.total) == sharding_.shard;
+    const ObjectKey key = KeyOfUid(uid);
     std::unique_lock lock(mu_);
-    objects_.insert_or_assign(key, Entry{std::move(*record), generation_});
+    if (!mine && !sharding_.keep_others) {
+      objects_.erase(key);  // (an update cannot move an object between shards: its UID is fixed)
+      return;
+    }
+    objects_.insert_or_assign(key, Entry{std::move(*record), generation_, mine});
   }
 
   Extract extract_;
+  const Sharding sharding_;
   mutable std::shared_mutex mu_;
   std::unordered_map<ObjectKey, Entry, ObjectKeyHash> objects_;
   std::uint32_t generation_ = 0;

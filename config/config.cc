@@ -28,6 +28,9 @@ struct Option {
   std::function<std::string(const std::string&, Config&)> apply;
 };
 
+// --shard=auto until POD_NAME is read, after every option.
+constexpr int kShardFromPodName = -1;
+
 std::optional<long long> ParseInteger(const std::string& text) {
   long long v = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -268,8 +271,15 @@ const std::vector<Option>& Options() {
       {"--metric-denylist", "", "regexes",
        "Comma-separated regular expressions: serve no kube_* family whose name matches one.", "",
        Patterns(&Config::ksm_metric_denylist)},
-      {"--shard", "", "n", "This instance's shard (from 0) of the kube_* families' objects.", "0",
+      {"--shard", "", "n|auto",
+       "This instance's shard (from 0) of the objects: the kube_* series it serves and the kube9_* counts; "
+       "only shard 0 writes the status and uploads. auto: the trailing ordinal of $POD_NAME (a StatefulSet pod).",
+       "0",
        [](const std::string& v, Config& c) -> std::string {
+         if (v == "auto") {
+           c.ksm_shard = kShardFromPodName;
+           return "";
+         }
          auto n = ParseInteger(v);
          if (!n || *n < 0 || *n > 1'000'000) return "must be a whole number from 0";
          c.ksm_shard = static_cast<int>(*n);
@@ -538,6 +548,24 @@ base::Expected<Config, Problems> ParseServeConfig(const std::vector<std::string>
     auto it = std::find_if(Options().begin(), Options().end(), [&](const Option& o) { return o.flag == flag; });
     if (std::string why = it->apply(value, config); !why.empty()) {
       problems.push_back(fmt::format("flag {}={}: {}", flag, value, why));
+    }
+  }
+  if (config.ksm_shard == kShardFromPodName) {
+    // A StatefulSet names its pods <name>-<ordinal>; the chart passes POD_NAME from the
+    // downward API. Anything else is refused rather than guessed.
+    auto it = env.find("POD_NAME");
+    const std::string pod = it == env.end() ? "" : it->second;
+    const std::size_t dash = pod.rfind('-');
+    std::optional<long long> ordinal;
+    if (dash != std::string::npos && dash + 1 < pod.size() && dash + 8 > pod.size()) {
+      ordinal = ParseInteger(pod.substr(dash + 1));
+    }
+    if (!ordinal || *ordinal < 0) {
+      problems.push_back(fmt::format(
+          "flag --shard=auto: needs POD_NAME ending in -<ordinal> (a StatefulSet's pod), got '{}'", pod));
+      config.ksm_shard = 0;
+    } else {
+      config.ksm_shard = static_cast<int>(*ordinal);
     }
   }
   if (config.ksm_shard >= config.ksm_total_shards) {

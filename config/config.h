@@ -49,9 +49,15 @@ struct Config {
   std::vector<std::string> ksm_metric_allowlist;
   std::vector<std::string> ksm_metric_denylist;
   // --shard / --total-shards: this instance serves the kube_* series of the objects whose UID
-  // hashes to `ksm_shard` (kube-state-metrics' FNV-1a and jump hash).
+  // hashes to `ksm_shard` (kube-state-metrics' FNV-1a and jump hash), and counts only those in
+  // its kube9_* aggregates. `--shard=auto` takes the trailing ordinal of $POD_NAME (a
+  // StatefulSet's pod, <name>-<ordinal>).
   int ksm_shard = 0;
   int ksm_total_shards = 1;
+  // The one instance that writes the status ConfigMap, uploads (Pro tier), keeps the events
+  // history and runs the assessment and GitOps discovery: shard 0. The other shards serve
+  // their share of the metrics only (docs/ksm-compatibility.md "Sharding").
+  bool status_writer() const { return ksm_shard == 0; }
 
   // Pro tier. The key itself is held only to authenticate; it is never logged or exported.
   std::string server_url = "https://api.kube9.io";

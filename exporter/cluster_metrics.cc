@@ -14,7 +14,7 @@ double Units(std::int64_t milli) { return static_cast<double>(milli) / 1000.0; }
 
 }  // namespace
 
-std::vector<MetricFamily> ClusterMetrics::Render(const ClusterAggregates& a) {
+std::vector<MetricFamily> ClusterMetrics::Render(const ClusterAggregates& a, const ClusterAggregates* cluster) {
   std::vector<MetricFamily> out;
   if (a.has_nodes) {
     Family nodes("kube9_nodes", "Nodes by Ready condition (true, false, unknown).");
@@ -97,23 +97,29 @@ std::vector<MetricFamily> ClusterMetrics::Render(const ClusterAggregates& a) {
     }
     out.push_back(jobs.Take());
   }
-  Family info("kube9_cluster_info", "Cluster information; always 1.");
-  info.Add({{"kubernetes_version", a.kubernetes_version.empty() ? "unknown" : a.kubernetes_version},
-            {"provider", a.provider}},
-           1);
-  out.push_back(info.Take());
+  if (cluster != nullptr) {
+    Family info("kube9_cluster_info", "Cluster information; always 1.");
+    info.Add({{"kubernetes_version", cluster->kubernetes_version.empty() ? "unknown" : cluster->kubernetes_version},
+              {"provider", cluster->provider}},
+             1);
+    out.push_back(info.Take());
+  }
   Family checks("kube9_health_check_affected", "Objects failing each health check, with the check's severity.");
   for (const auto& c : a.checks) {
     checks.Add({{"check", c.name}, {"severity", collectors::SeverityName(c.severity)}},
                static_cast<double>(c.affected));
   }
   out.push_back(checks.Take());
-  Family score("kube9_health_score", "Cluster health score from 0 (every check failing everywhere) to 100.");
-  score.Add({}, a.score);
-  out.push_back(score.Take());
+  if (cluster != nullptr) {
+    Family score("kube9_health_score", "Cluster health score from 0 (every check failing everywhere) to 100.");
+    score.Add({}, cluster->score);
+    out.push_back(score.Take());
+  }
   return out;
 }
 
-void ClusterMetrics::Update(const ClusterAggregates& aggregates) { Publish(Render(aggregates)); }
+void ClusterMetrics::Update(const ClusterAggregates& shard, const ClusterAggregates* cluster) {
+  Publish(Render(shard, cluster));
+}
 
 }  // namespace kube9::exporter

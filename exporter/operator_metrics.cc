@@ -21,11 +21,11 @@ OperatorMetrics::OperatorMetrics(prometheus::Registry& registry)
                          .Name("kube9_operator_status_writes_total")
                          .Help("Writes of the status ConfigMap, by result.")
                          .Register(registry)),
-      status_last_success_(prometheus::BuildGauge()
-                               .Name("kube9_operator_status_last_success_timestamp_seconds")
-                               .Help("Unix time of the last successful status ConfigMap write.")
-                               .Register(registry)
-                               .Add({})),
+      status_last_success_family_(prometheus::BuildGauge()
+                                      .Name("kube9_operator_status_last_success_timestamp_seconds")
+                                      .Help("Unix time of the last successful status ConfigMap write.")
+                                      .Register(registry)),
+      status_last_success_(status_last_success_family_.Add({})),
       api_requests_(prometheus::BuildCounter()
                         .Name("kube9_operator_kubernetes_api_requests_total")
                         .Help("Requests to the Kubernetes API by verb, resource and HTTP code (0: no response).")
@@ -142,6 +142,11 @@ void OperatorMetrics::OnError(std::string_view resource, const kube::ApiError& e
 void OperatorMetrics::OnStatusWrite(bool success, base::WallTime when) {
   status_writes_.Add({{"result", success ? "success" : "failure"}}).Increment();
   if (success) status_last_success_.Set(Seconds(when));
+}
+
+void OperatorMetrics::NotStatusWriter() {
+  status_last_success_family_.Remove(&status_last_success_);
+  for (const char* result : {"success", "failure"}) status_writes_.Remove(&status_writes_.Add({{"result", result}}));
 }
 
 void OperatorMetrics::SetStoreStats(std::string_view resource, std::size_t objects, std::uint64_t skipped) {

@@ -42,6 +42,9 @@ class OperatorMetrics final : public kube::RequestObserver,
   void OnReply(int status) override;
 
   void OnStatusWrite(bool success, base::WallTime when) override;
+  // A shard other than 0 writes no status: its status series are removed, so that an alert on
+  // the last successful write (0 here) does not fire for it. Call before serving.
+  void NotStatusWriter();
   void ObserveScrape(double seconds);
   // `skipped`: the store's running count of objects it could not use (no metadata).
   void SetStoreStats(std::string_view resource, std::size_t objects, std::uint64_t skipped);
@@ -54,6 +57,7 @@ class OperatorMetrics final : public kube::RequestObserver,
 
  private:
   prometheus::Family<prometheus::Counter>& status_writes_;
+  prometheus::Family<prometheus::Gauge>& status_last_success_family_;
   prometheus::Gauge& status_last_success_;
   prometheus::Family<prometheus::Counter>& api_requests_;
   prometheus::Family<prometheus::Counter>& api_errors_;

@@ -27,22 +27,6 @@ const std::vector<std::string>& Options::AllowedAnnotations(std::string_view res
   return Lookup(annotations_allowlist, resource);
 }
 
-int ShardOf(std::string_view uid, int total) {
-  std::uint64_t key = 14695981039346656037ull;  // FNV-1a, 64 bits
-  for (unsigned char c : uid) {
-    key ^= c;
-    key *= 1099511628211ull;
-  }
-  std::int64_t b = -1, j = 0;
-  while (j < total) {
-    b = j;
-    key = key * 2862933555777941757ull + 1;
-    j = static_cast<std::int64_t>(static_cast<double>(b + 1) *
-                                  (static_cast<double>(std::int64_t{1} << 31) / static_cast<double>((key >> 33) + 1)));
-  }
-  return static_cast<int>(b);
-}
-
 FamilyFilter::FamilyFilter(const Options& options) {
   allow_ = !options.metric_allowlist.empty();
   for (const auto& p : allow_ ? options.metric_allowlist : options.metric_denylist) {

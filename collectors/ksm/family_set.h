@@ -41,9 +41,8 @@ struct Options {
   const std::vector<std::string>& AllowedAnnotations(std::string_view resource) const;
 };
 
-// kube-state-metrics' shard of an object: the jump consistent hash (Lamping and Veach) of the
-// 64-bit FNV-1a hash of its UID, over `total` shards.
-int ShardOf(std::string_view uid, int total);
+// kube-state-metrics' shard of an object (collectors/store.h).
+using collectors::ShardOf;
 
 // Whether a family is served under --metric-allowlist/--metric-denylist.
 class FamilyFilter {

@@ -149,6 +149,15 @@ BAD_VALUES = [
                  id="argocd-inline-token"),
     pytest.param({"gitops.discoveryInterval": "0s"}, ["/gitops/discoveryInterval", "does not match pattern"],
                  id="gitops-discovery-interval"),
+    pytest.param({"sharding.totalShards": 0}, ["/sharding/totalShards", "minimum"], id="no-shards"),
+    pytest.param({"sharding.totalShards": "3"}, ["/sharding/totalShards", "want integer"], id="shards-as-text"),
+    pytest.param({"kubeStateMetrics.enabled": "yes"}, ["/kubeStateMetrics/enabled", "want boolean"], id="ksm-not-boolean"),
+    pytest.param({"kubeStateMetrics.metricLabelsAllowlist": ["pods=app"]},
+                 ["/kubeStateMetrics/metricLabelsAllowlist/0", "does not match pattern"], id="ksm-labels-allowlist-syntax"),
+    pytest.param({"kubeStateMetrics.metricAllowlist": ["a,b"]},
+                 ["/kubeStateMetrics/metricAllowlist/0", "does not match pattern"], id="ksm-regex-with-comma"),
+    pytest.param({"kubeStateMetrics.metricAllowlist": ["a"], "kubeStateMetrics.metricDenylist": ["b"]},
+                 ["/kubeStateMetrics", "not"], id="ksm-allow-and-deny"),
 ]
 
 
@@ -188,6 +197,8 @@ def test_schema_rejects_bad_values(helm, values, message):
                   "pro.spool.maxBytes": 1073741824, "pro.spool.persistence.size": "1Gi"},
                  "pro.spool.persistence.size 1Gi is smaller than the data volume needs",
                  id="spool-grew-past-its-claim"),
+    pytest.param({"sharding.totalShards": 3, "persistence.enabled": True, "persistence.existingClaim": "my-data"},
+                 "persistence.existingClaim cannot be shared by the 3 shards' pods", id="shards-sharing-a-claim"),
 ])
 def test_template_refuses_contradictions(helm, values, message):
     out = helm("template", "k9", CHART, "--kube-version", KUBE_VERSION, *set_args(values), check=False)

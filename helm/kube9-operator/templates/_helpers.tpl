@@ -318,3 +318,19 @@ basic_auth_users:
   {{- end }}
 {{- end }}
 {{- end }}
+
+{{/*
+"true" when sharding.totalShards > 1: the operator then runs as a StatefulSet of that many pods,
+each serving the metrics of the objects whose UID falls in its shard (pod ordinal), and pod 0
+alone writing the status and uploading (docs/ksm-compatibility.md "Sharding").
+*/}}
+{{- define "kube9-operator.sharded" -}}
+{{- $sharding := .Values.sharding | default dict }}
+{{- if gt (int ($sharding.totalShards | default 1)) 1 }}
+{{- $p := include "kube9-operator.persistence" . | fromYaml }}
+{{- if and $p $p.values.existingClaim }}
+{{- fail (printf "%s.existingClaim cannot be shared by the %d shards' pods: leave it empty, each shard then gets its own claim" $p.key (int $sharding.totalShards)) }}
+{{- end }}
+{{- true }}
+{{- end }}
+{{- end }}

@@ -3,6 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <set>
+
+#include <fmt/format.h>
+
 #include "collectors/quantity.h"
 #include "exporter/cluster_metrics.h"
 
@@ -165,6 +170,149 @@ TEST_F(AggregatesTest, RenderedFamiliesHaveTheContractLabels) {
   EXPECT_THAT(series["kube9_resource_requests"], ::testing::Contains("namespace=a,resource=cpu,0.100000"));
   EXPECT_THAT(series["kube9_node_allocatable"], ::testing::Contains("resource=cpu,2.000000"));
   EXPECT_THAT(series["kube9_health_check_affected"], ::testing::Contains("check=image_pull_failures,severity=warning,1.000000"));
+}
+
+// --shard/--total-shards: each shard counts its own objects, so that summing every series over
+// the shards (PromQL's `sum`) gives the unsharded value, with the same series; the families that
+// are not shares come from the status writer (shard 0) alone.
+class ShardedAggregatesTest : public ::testing::Test {
+ protected:
+  using Series = std::map<std::string, double>;  // "family{labels}" -> value
+
+  // A varied cluster, every object as JSON with its collector.
+  void MakeCluster() {
+    auto uid = [this] { return fmt::format("6f0b0b1e-0000-4000-8000-{:012}", next_++); };
+    const char* ns[] = {"a", "b", "c", "d"};
+    const char* waiting[] = {"CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "ContainerCreating"};
+    const char* phases[] = {"Running", "Pending", "Succeeded", "Failed", "Running"};
+    for (const char* n : ns) objects_.emplace_back("namespaces", fmt::format(R"({{"metadata":{{"uid":"{}","name":"{}"}}}})", uid(), n));
+    objects_.emplace_back("namespaces", fmt::format(R"({{"metadata":{{"uid":"{}","name":"empty"}}}})", uid()));
+    for (int i = 0; i < 12; ++i) {
+      objects_.emplace_back(
+          "nodes", fmt::format(R"({{"metadata":{{"uid":"{}","labels":{{"topology.kubernetes.io/zone":"z{}"}}}},)"
+                               R"("spec":{{"providerID":"aws:///z/i-{}"}},)"
+                               R"("status":{{"allocatable":{{"cpu":"{}","memory":"{}Gi"}},"conditions":[)"
+                               R"({{"type":"Ready","status":"{}"}},{{"type":"MemoryPressure","status":"{}"}}]}}}})",
+                               uid(), i % 2, i, 2 + i % 3, 4 + i, i % 5 == 0 ? "False" : "True",
+                               i % 4 == 0 ? "True" : "False"));
+    }
+    for (int i = 0; i < 60; ++i) {
+      const std::string status =
+          i % 3 == 0 ? fmt::format(R"(,"containerStatuses":[{{"restartCount":{},"state":{{"waiting":{{"reason":"{}"}}}},)"
+                                   R"("lastState":{{"terminated":{{"reason":"{}"}}}}}}])",
+                                   i % 7, waiting[i % 4], i % 2 ? "OOMKilled" : "Error")
+                     : "";
+      objects_.emplace_back(
+          "pods", fmt::format(R"({{"metadata":{{"uid":"{}","namespace":"{}","creationTimestamp":"{}"}},)"
+                              R"("spec":{{"containers":[{{"resources":{{"requests":{{"cpu":"{}m","memory":"{}Mi"}},)"
+                              R"("limits":{{"cpu":"1","memory":"1Gi"}}}}}}]}},"status":{{"phase":"{}"{}}}}})",
+                              uid(), ns[i % 4], i % 2 ? "2026-11-27T10:00:00Z" : "2026-11-27T10:19:00Z", 10 * i,
+                              i + 1, phases[i % 5], status));
+    }
+    for (int i = 0; i < 9; ++i) {
+      objects_.emplace_back(
+          i % 3 == 0 ? "statefulsets" : "deployments",
+          fmt::format(R"({{"metadata":{{"uid":"{}","namespace":"{}","name":"w{}"}},"spec":{{"replicas":{}}},)"
+                      R"("status":{{"readyReplicas":{},"availableReplicas":{},"unavailableReplicas":{}}}}})",
+                      uid(), ns[i % 4], i, 3, i % 4, i % 4, 3 - i % 4));
+    }
+    const char* pvc_phases[] = {"Pending", "Bound", "Lost"};
+    for (int i = 0; i < 10; ++i) {
+      objects_.emplace_back("persistentvolumeclaims",
+                            fmt::format(R"({{"metadata":{{"uid":"{}","namespace":"{}"}},"status":{{"phase":"{}"}}}})",
+                                        uid(), ns[i % 3], pvc_phases[i % 3]));
+    }
+    const char* job_conditions[] = {"", R"({"type":"Complete","status":"True"})",
+                                    R"({"type":"Failed","status":"True"})"};
+    for (int i = 0; i < 10; ++i) {
+      objects_.emplace_back(
+          "jobs", fmt::format(R"({{"metadata":{{"uid":"{}","namespace":"{}"}},"status":{{"active":{},"conditions":[{}]}}}})",
+                              uid(), ns[(i + 1) % 4], i % 3 == 0 ? 1 : 0, job_conditions[i % 3]));
+    }
+  }
+
+  static void AddAll(ClusterStores& stores) {
+    stores.Add(kNamespaces);
+    stores.Add(kNodes);
+    stores.Add(kPods);
+    stores.Add(kDeployments);
+    stores.Add(kStatefulSets);
+    stores.Add(kPersistentVolumeClaims);
+    stores.Add(kJobs);
+  }
+  void Feed(ClusterStores& stores) const {
+    for (const auto& [resource, json] : objects_) {
+      rapidjson::Document d;
+      d.Parse(json.c_str());
+      ASSERT_FALSE(d.HasParseError()) << json;
+      auto& handler = const_cast<StoreBase&>(*stores.FindByName(resource));
+      handler.OnEvent(kube::EventType::kAdded, d);
+    }
+  }
+  static Series SeriesOf(const std::vector<prometheus::MetricFamily>& families) {
+    Series out;
+    for (const auto& f : families) {
+      for (const auto& m : f.metric) {
+        std::string key = f.name + "{";
+        for (const auto& l : m.label) key += l.name + "=" + l.value + ",";
+        out[key + "}"] += m.gauge.value;
+      }
+    }
+    return out;
+  }
+
+  std::vector<std::pair<std::string, std::string>> objects_;
+  int next_ = 0;
+};
+
+TEST_F(ShardedAggregatesTest, PerShardSeriesSumToTheUnshardedOnes) {
+  MakeCluster();
+  ClusterStores whole;
+  AddAll(whole);
+  Feed(whole);
+  const ClusterAggregates cluster = Aggregate(whole, kNow, "v1.35.4");
+  const Series expected = SeriesOf(exporter::ClusterMetrics::Render(cluster));
+
+  constexpr int kShards = 3;
+  Series summed;
+  std::set<std::string> cluster_level;
+  for (int k = 0; k < kShards; ++k) {
+    // Shard 0 writes the status and keeps every object; the others keep only theirs.
+    ClusterStores stores(Sharding{k, kShards, k == 0});
+    AddAll(stores);
+    Feed(stores);
+    const auto* pods = stores.Find(kPods);
+    std::size_t mine = 0;
+    pods->ForEach(Scope::kShard, [&](const PodInfo&) { ++mine; });
+    EXPECT_GT(mine, 5u) << "shard " << k << " has a share of the pods";
+    EXPECT_LT(mine, 40u) << "shard " << k;
+    EXPECT_EQ(pods->size(), k == 0 ? 60u : mine) << "shard " << k;
+    EXPECT_EQ(stores.Find(kNamespaces)->size(), 5u) << "every shard keeps every namespace";
+
+    const ClusterAggregates share = Aggregate(stores, kNow, "v1.35.4", Scope::kShard);
+    std::optional<ClusterAggregates> full;
+    if (k == 0) {
+      full = Aggregate(stores, kNow, "v1.35.4");
+      EXPECT_EQ(full->score, cluster.score) << "the writer's cluster-wide sample is the unsharded one";
+    }
+    for (const auto& [key, value] : SeriesOf(exporter::ClusterMetrics::Render(share, full ? &*full : nullptr))) {
+      summed[key] += value;
+      if (key.starts_with("kube9_cluster_info") || key.starts_with("kube9_health_score")) {
+        EXPECT_EQ(k, 0) << key << " comes from the status writer only";
+        cluster_level.insert(key);
+      }
+    }
+  }
+  EXPECT_EQ(cluster_level.size(), 2u);
+  // The same series; values equal but for the rounding of cores (milli / 1000) summed in parts.
+  ASSERT_EQ(summed.size(), expected.size());
+  for (const auto& [key, value] : expected) {
+    ASSERT_TRUE(summed.contains(key)) << key;
+    EXPECT_NEAR(summed.at(key), value, 1e-9 * std::max(1.0, value)) << key;
+  }
+  // Not vacuous: the cluster has pods, nodes and failing checks in several namespaces.
+  EXPECT_LT(cluster.score, 100);
+  EXPECT_GT(expected.size(), 100u);
 }
 
 }  // namespace

@@ -232,6 +232,27 @@ TEST(ConfigTest, KubeStateMetricsFlagsKeepTheirMeaning) {
   ASSERT_FALSE(past.ok());
   EXPECT_THAT(past.error(), Contains("flag --shard=3: must be less than --total-shards=3"));
   EXPECT_FALSE(ParseServeConfig({"--total-shards=0"}, {}).ok());
+  EXPECT_TRUE(ParseServeConfig({}, {})->status_writer());
+  EXPECT_FALSE(sharded->status_writer()) << "only shard 0 writes the status and uploads";
+}
+
+TEST(ConfigTest, ShardAutoTakesTheStatefulSetOrdinalOfPodName) {
+  auto second = ParseServeConfig({"--shard=auto", "--total-shards=3"}, {{"POD_NAME", "kube9-operator-2"}});
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->ksm_shard, 2);
+  auto first = ParseServeConfig({"--shard=auto", "--total-shards=3"}, {{"POD_NAME", "kube9-operator-0"}});
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(first->status_writer());
+  // A Deployment's pod name, no POD_NAME, or an ordinal past the shards: refused, never guessed.
+  for (const char* pod : {"kube9-operator-7d9f8b6c5-x2x9q", "", "kube9-operator-", "operator"}) {
+    auto bad = ParseServeConfig({"--shard=auto", "--total-shards=3"}, {{"POD_NAME", pod}});
+    ASSERT_FALSE(bad.ok()) << pod;
+    EXPECT_THAT(bad.error(), Contains(::testing::HasSubstr("--shard=auto: needs POD_NAME ending in -<ordinal>")));
+  }
+  EXPECT_FALSE(ParseServeConfig({"--shard=auto", "--total-shards=3"}, {}).ok());
+  auto past = ParseServeConfig({"--shard=auto", "--total-shards=3"}, {{"POD_NAME", "kube9-operator-3"}});
+  ASSERT_FALSE(past.ok());
+  EXPECT_THAT(past.error(), Contains("flag --shard=3: must be less than --total-shards=3"));
 }
 
 TEST(ConfigTest, LabelsAllowlistSyntaxIsKubeStateMetrics) {

@@ -35,6 +35,20 @@ TEST(OperatorMetricsTest, StoreStatsExportObjectsHeldAndACounterOfObjectsSkipped
   EXPECT_THAT(MetricsText(registry), HasSubstr(R"(kube9_operator_objects_skipped_total{resource="pods"} 5)"));
 }
 
+TEST(OperatorMetricsTest, AShardThatWritesNoStatusExportsNoStatusSeries) {
+  prometheus::Registry registry;
+  OperatorMetrics writer(registry);
+  EXPECT_THAT(MetricsText(registry), HasSubstr("kube9_operator_status_last_success_timestamp_seconds 0"));
+  prometheus::Registry other_registry;
+  OperatorMetrics other(other_registry);
+  other.NotStatusWriter();
+  // `time() - kube9_operator_status_last_success_timestamp_seconds > 300` must not fire for it.
+  const std::string text = MetricsText(other_registry);
+  EXPECT_THAT(text, Not(HasSubstr("kube9_operator_status_last_success_timestamp_seconds 0")));
+  EXPECT_THAT(text, Not(HasSubstr("kube9_operator_status_writes_total{")));
+  EXPECT_THAT(text, HasSubstr("kube9_operator_ready"));
+}
+
 TEST(OperatorMetricsTest, HttpServerCountersExistAtZeroAndFollowTheServer) {
   prometheus::Registry registry;
   OperatorMetrics metrics(registry);
