@@ -121,6 +121,14 @@ void AppendEscaped(std::string& out, std::string_view v) {
   out.append(run, static_cast<std::size_t>(end - run));
 }
 
+void AppendLabelPair(std::string& out, std::string_view key, std::string_view value) {
+  if (!out.empty()) out += ',';
+  out += key;
+  out += "=\"";
+  AppendEscaped(out, value);
+  out += '"';
+}
+
 void TextWriter::PutLong(std::string_view s) {
   Flush();
   if (s.size() > kCapacity) {

@@ -25,6 +25,10 @@ void AppendEscaped(std::string& out, std::string_view v);
 // Whether `v` holds a byte AppendEscaped changes.
 inline bool NeedsEscaping(std::string_view v) { return v.find_first_of("\\\n\"") != std::string_view::npos; }
 
+// Appends `key="value"` (escaped) to pre-rendered label pairs, after a comma unless first: for
+// TextWriter::Labels.
+void AppendLabelPair(std::string& out, std::string_view key, std::string_view value);
+
 // Receives the text in pieces of about `kChunk` bytes (the HTTP reply, a gzip stream, a test's
 // string). Called on the scraping thread. A piece may end inside a series.
 using TextSink = std::function<void(std::string_view)>;
@@ -55,6 +59,14 @@ class TextWriter {
     LabelStart(key);
     PutEscaped(value);
     Put('"');
+    return *this;
+  }
+  // Labels rendered beforehand by AppendLabelPair (an object's identity, the same in each of
+  // its series), as the first labels.
+  TextWriter& Labels(std::string_view pairs) {
+    Put('{');
+    Put(pairs);
+    sep_ = ',';
     return *this;
   }
   // A label whose value the caller has checked needs no escaping (NeedsEscaping is false).
