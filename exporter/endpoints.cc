@@ -109,37 +109,61 @@ HttpReply Endpoints::Metrics(std::string_view accept_encoding) const {
     auto f = c->Collect();
     families.insert(families.end(), std::make_move_iterator(f.begin()), std::make_move_iterator(f.end()));
   }
+  std::string text;  // the aggregates and self metrics: about 0.5 MB at 10k pods
+  text.reserve(64 * 1024);
+  AppendTextFormat(families, text);
+  families = {};
   HttpReply reply;
   // Text format 0.0.4 whatever the Accept header asks: every Prometheus accepts it.
   reply.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  reply.body.reserve(64 * 1024);
-  AppendTextFormat(families, reply.body);
-  if (AcceptsGzip(accept_encoding)) {
-    // Compressed as it is written: the per-object families' plain text never exists whole.
-    std::string plain = std::move(reply.body);
-    reply.body.clear();
-    base::GzipWriter gzip(reply.body, 1);  // fast: scrapes are frequent
-    gzip.Write(plain);
-    plain = std::string();
-    if (ksm_ != nullptr) {
-      collectors::ksm::TextWriter w([&gzip](std::string_view chunk) { gzip.Write(chunk); });
-      ksm_->Render(w);
-    }
-    gzip.Finish();
-    reply.headers.emplace_back("Content-Encoding", "gzip");
-  } else if (ksm_ != nullptr) {
-    // Sized from the previous scrape, with room for the HTTP head the server puts in front: the
-    // body of per-object families is large, and growing it by doubling would hold up to twice
-    // its size.
-    reply.body.reserve(last_plain_size_.load() * 11 / 10 + 4096);
-    collectors::ksm::TextWriter w([&reply](std::string_view chunk) { reply.body += chunk; });
+  const bool gzip = AcceptsGzip(accept_encoding);
+  if (gzip) reply.headers.emplace_back("Content-Encoding", "gzip");
+  reply.headers.emplace_back("Vary", "Accept-Encoding");
+  if (ksm_ == nullptr) {
+    reply.body = gzip ? base::GzipCompress(text, 1) : std::move(text);  // level 1: scrapes are frequent
+    metrics_.ObserveScrape(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    return reply;
+  }
+  // The per-object families are tens of MB at 10k pods: streamed, written as the client takes
+  // them, so that neither their text nor its compressed form is ever held whole. The scrape's
+  // duration then includes the client's reading, as kube-state-metrics' does.
+  reply.stream = [this, text = std::move(text), gzip, start](http::BodyWriter& out) {
+    StreamMetrics(out, text, gzip);
+    metrics_.ObserveScrape(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  };
+  return reply;
+}
+
+void Endpoints::StreamMetrics(http::BodyWriter& out, std::string_view aggregates, bool gzip) const {
+  using collectors::ksm::TextWriter;
+  constexpr std::size_t kPiece = TextWriter::kChunk;
+  auto pieces = [](std::string_view text, auto&& write) {
+    for (std::size_t at = 0; at < text.size(); at += kPiece) write(text.substr(at, kPiece));
+  };
+  if (!gzip) {
+    pieces(aggregates, [&out](std::string_view piece) { out.Write(piece); });
+    TextWriter w([&out](std::string_view chunk) { out.Write(chunk); });
     ksm_->Render(w);
     w.Flush();
-    last_plain_size_.store(reply.body.size());
+    return;
   }
-  reply.headers.emplace_back("Vary", "Accept-Encoding");
-  metrics_.ObserveScrape(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  return reply;
+  // Compressed as it is written; the compressed bytes leave in pieces of about kPiece.
+  std::string compressed;
+  compressed.reserve(kPiece + 16 * 1024);
+  base::GzipWriter z(compressed, 1);
+  auto compress = [&](std::string_view plain) {
+    z.Write(plain);
+    if (compressed.size() >= kPiece) {
+      out.Write(compressed);
+      compressed.clear();
+    }
+  };
+  pieces(aggregates, compress);
+  TextWriter w(compress);
+  ksm_->Render(w);
+  w.Flush();
+  z.Finish();
+  out.Write(compressed);
 }
 
 HttpReply Endpoints::Landing() const {

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -52,6 +51,8 @@ class Endpoints : public http::RequestHandler {
   HttpReply Route(const http::ServerRequest& request) const;
   bool Authorized(const http::ServerRequest& request) const;
   HttpReply Metrics(std::string_view accept_encoding) const;
+  // The body of /metrics with per-object families, into a streamed reply.
+  void StreamMetrics(http::BodyWriter& out, std::string_view aggregates, bool gzip) const;
   HttpReply Landing() const;
 
   std::string telemetry_path_;
@@ -62,7 +63,6 @@ class Endpoints : public http::RequestHandler {
   const http::BasicAuth* basic_auth_ = nullptr;
   std::vector<std::pair<std::string, std::string>> extra_headers_;
   const collectors::ksm::KsmStores* ksm_ = nullptr;
-  mutable std::atomic<std::size_t> last_plain_size_{0};  // of the last plain scrape's body
 };
 
 // True when an Accept-Encoding header value allows gzip (and does not refuse it with q=0).

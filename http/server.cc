@@ -20,6 +20,7 @@
 #include <deque>
 #include <limits>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <unordered_map>
 
@@ -55,6 +56,10 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::size_t kDrainBytes = 64 * 1024;
 constexpr base::Millis kDrainTime{1'000};
 constexpr int kAcceptsPerRound = 64;
+// A streamed reply's producer waits while this much of its output is not yet taken by the I/O
+// thread; the I/O thread holds at most about as much again while writing it. So a stream costs
+// a few hundred KiB besides the socket's buffer, whatever the size of its body.
+constexpr std::size_t kStreamBuffer = 128 * 1024;
 
 std::string_view StatusText(int status) {
   switch (status) {
@@ -81,16 +86,21 @@ std::string_view StatusText(int status) {
   }
 }
 
+// How the end of a body is told: its length up front, chunked, or closing the connection.
+enum class Framing { kLength, kChunked, kClose };
+
 // Head and body in one buffer, written at once: two small writes on a keep-alive connection
 // meet the client's delayed ACK (Nagle) and cost ~40 ms. The head goes in front of the body in
-// the body's own storage, so a large reply (a scrape of per-object families) is not copied.
-std::string RenderReply(ServerReply&& reply, bool head_only, bool close) {
-  std::string head = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n", reply.status,
-                                 StatusText(reply.status), reply.content_type, reply.body.size());
+// the body's own storage, so that the body is not copied. A streamed reply's body comes later.
+std::string RenderReply(ServerReply&& reply, bool head_only, bool close, Framing framing = Framing::kLength) {
+  std::string head =
+      fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\n", reply.status, StatusText(reply.status), reply.content_type);
+  if (framing == Framing::kLength) head += fmt::format("Content-Length: {}\r\n", reply.body.size());
+  if (framing == Framing::kChunked) head += "Transfer-Encoding: chunked\r\n";
   for (const auto& [name, value] : reply.headers) head += fmt::format("{}: {}\r\n", name, value);
   if (close) head += "Connection: close\r\n";
   head += "\r\n";
-  if (head_only) return head;
+  if (head_only || framing != Framing::kLength) return head;
   reply.body.insert(0, head);
   return std::move(reply.body);
 }
@@ -166,6 +176,17 @@ base::Expected<int, std::string> Listen(const std::string& host, int port) {
 
 const base::SystemClock kSystemClock;
 
+// Runs a producer into memory: for a streamed reply answered on the I/O thread, which must not
+// wait for a client.
+class StringBodyWriter final : public BodyWriter {
+ public:
+  explicit StringBodyWriter(std::string& out) : out_(out) {}
+  void Write(std::string_view data) override { out_ += data; }
+
+ private:
+  std::string& out_;
+};
+
 }  // namespace
 
 class Server::Impl {
@@ -239,8 +260,19 @@ class Server::Impl {
     kHandshake,      // TLS handshake in progress
     kReadingHead,    // waiting for (the rest of) a request head
     kWaitingWorker,  // a worker handles the request; nothing is read meanwhile
-    kWriting,        // a reply is being written
+    kWriting,        // a reply is being written (or, streamed, waits for its producer)
     kDraining,       // an error reply was sent; dropping input until the close
+  };
+
+  // A streamed reply between its producer (a worker, through StreamWriter) and the I/O thread,
+  // which takes what is pending whenever it has written everything it took before.
+  struct Stream {
+    std::mutex mu;
+    std::condition_variable cv;  // the producer waits here for room, or for `gone`
+    std::string pending;         // framed body bytes the I/O thread has not taken yet
+    bool done = false;           // the producer returned: `pending` holds the last bytes
+    bool failed = false;         // ... by an exception: the body is cut short
+    bool gone = false;           // the connection closed: the producer is to stop
   };
 
   struct Connection {
@@ -261,7 +293,9 @@ class Server::Impl {
     CloseReason close_reason = CloseReason::kDone;
     bool keep_alive = true;     // of the request a worker handles
     bool head_only = false;     // of the request a worker handles (HEAD)
+    bool http11 = true;         // of the request a worker handles
     std::size_t drained = 0;
+    std::shared_ptr<Stream> stream;  // the streamed reply being written, if any
   };
 
   enum class Io { kProgress, kWantRead, kWantWrite, kEof, kError };
@@ -273,10 +307,15 @@ class Server::Impl {
   struct Job {
     std::uint64_t id = 0;
     ServerRequest request;
+    bool head_only = false;
+    bool chunked = true;  // how a streamed body is framed: chunked (HTTP/1.1) or until the close
   };
+  // A worker's answer. A streamed reply's producer goes on writing into `stream` after this.
   struct Done {
     std::uint64_t id;
-    ServerReply reply;
+    ServerReply reply;      // its `stream` already taken by the worker
+    bool streamed = false;  // the head says so (chunked, or closing), even for HEAD
+    std::shared_ptr<Stream> stream;  // null for HEAD
   };
 
   // --- the I/O thread ---------------------------------------------------------------------
@@ -297,6 +336,7 @@ class Server::Impl {
           while (read(wake_fd_, &count, sizeof(count)) > 0) {
           }
           TakeReplies();
+          PumpStreams();
         } else if (Connection* c = Find(id)) {
           OnEvent(*c, events[i].events);
         }
@@ -308,6 +348,14 @@ class Server::Impl {
       }
     }
     while (!connections_.empty()) Close(*connections_.begin()->second, CloseReason::kDone);
+    // Streams whose head never reached a connection end too, and so does any started later,
+    // so that no producer waits for this thread (the workers are joined after it).
+    std::lock_guard<std::mutex> lock(mu_);
+    io_stopped_ = true;
+    for (Done& d : done_) {
+      if (d.stream) EndStream(*d.stream);
+    }
+    done_.clear();
   }
 
   Connection* Find(std::uint64_t id) {
@@ -396,7 +444,13 @@ class Server::Impl {
     switch (c.state) {
       case State::kHandshake: Handshake(c); return;
       case State::kReadingHead: ReadHead(c); return;
-      case State::kWriting: Flush(c); return;
+      case State::kWriting:
+        if (events & EPOLLHUP) {  // also while a stream waits for its producer, with no interest set
+          Close(c, CloseReason::kPeer);
+          return;
+        }
+        Flush(c);
+        return;
       case State::kDraining: Drain(c); return;
       case State::kWaitingWorker:
         if (events & EPOLLHUP) Close(c, CloseReason::kPeer);  // nobody left to answer
@@ -528,8 +582,19 @@ class Server::Impl {
     }
     c.keep_alive = head.keep_alive;
     c.head_only = request.method == "HEAD";
+    c.http11 = head.http11;
     if (handler_.IsCheap(request)) {
-      SendReply(c, Handle(request));
+      ServerReply reply = Handle(request);
+      if (reply.stream) {  // into memory: this thread must not wait for a client
+        StringBodyWriter into(reply.body);
+        try {
+          reply.stream(into);
+          reply.stream = nullptr;
+        } catch (...) {
+          reply = PlainReply(500);
+        }
+      }
+      SendReply(c, std::move(reply));
       return;
     }
     bool queued = false;
@@ -537,7 +602,7 @@ class Server::Impl {
       std::lock_guard<std::mutex> lock(mu_);
       if (in_flight_ < options_.workers + options_.queue_limit) {
         ++in_flight_;
-        jobs_.push_back({c.id, std::move(request)});
+        jobs_.push_back({c.id, std::move(request), c.head_only, c.http11});
         queued = true;
       }
     }
@@ -559,9 +624,11 @@ class Server::Impl {
     }
   }
 
-  void SendReply(Connection& c, ServerReply reply) {
+  void SendReply(Connection& c, ServerReply reply, bool streamed = false) {
     const int status = reply.status;
-    StartWrite(c, status, RenderReply(std::move(reply), c.head_only, !c.keep_alive), !c.keep_alive, CloseReason::kDone);
+    const Framing framing = !streamed ? Framing::kLength : c.http11 ? Framing::kChunked : Framing::kClose;
+    StartWrite(c, status, RenderReply(std::move(reply), c.head_only, !c.keep_alive, framing), !c.keep_alive,
+               CloseReason::kDone);
   }
 
   void ReplyError(Connection& c, int status) {
@@ -585,10 +652,27 @@ class Server::Impl {
   }
 
   void Flush(Connection& c) {
-    while (c.out_offset < c.out.size()) {
+    while (true) {
+      if (c.out_offset == c.out.size()) {
+        if (c.stream == nullptr) break;
+        const StreamStep step = TakeStream(c);
+        if (step == StreamStep::kMore) continue;
+        if (step == StreamStep::kWait) return;
+        if (step == StreamStep::kCut) {
+          Close(c, CloseReason::kDone);
+          return;
+        }
+        break;  // the body is complete
+      }
+      // Read before writing: a client must not see bytes before the clock says they were sent.
+      const base::SteadyTime now = c.stream ? clock_.Now() : base::SteadyTime();
       const IoResult r = Write(c, c.out.data() + c.out_offset, c.out.size() - c.out_offset);
       if (r.io == Io::kProgress) {
         c.out_offset += r.bytes;
+        if (c.stream) {  // a moving client keeps its stream
+          c.write_started = now;
+          c.deadline = now + options_.write_timeout;
+        }
         continue;
       }
       if (r.io == Io::kWantRead || r.io == Io::kWantWrite) {
@@ -618,6 +702,54 @@ class Server::Impl {
     c.deadline_reason = c.head_started ? CloseReason::kHeaderTimeout : CloseReason::kIdleTimeout;
     SetInterest(c, EPOLLIN);
     runnable_.push_back(c.id);
+  }
+
+  enum class StreamStep { kMore, kWait, kComplete, kCut };
+
+  // Takes the bytes a producer has written since last time into `c.out`, which is written.
+  StreamStep TakeStream(Connection& c) {
+    Stream& s = *c.stream;
+    std::unique_lock<std::mutex> lock(s.mu);
+    if (!s.pending.empty()) {
+      c.out.clear();
+      c.out.swap(s.pending);  // the two buffers trade places: neither is reallocated
+      c.out_offset = 0;
+      lock.unlock();
+      s.cv.notify_all();
+      c.write_started = clock_.Now();
+      c.deadline = c.write_started + options_.write_timeout;
+      return StreamStep::kMore;
+    }
+    if (!s.done) {
+      // The producer is behind the client: nothing to write, no deadline (the producer is ours
+      // and always finishes); its next bytes wake this thread (PumpStreams).
+      c.deadline = base::SteadyTime::max();
+      SetInterest(c, 0);
+      return StreamStep::kWait;
+    }
+    const bool failed = s.failed;
+    lock.unlock();
+    streams_.erase(c.id);
+    c.stream.reset();
+    return failed ? StreamStep::kCut : StreamStep::kComplete;
+  }
+
+  // Lets every waiting stream take what its producer wrote.
+  void PumpStreams() {
+    const std::vector<std::uint64_t> ids(streams_.begin(), streams_.end());
+    for (std::uint64_t id : ids) {
+      Connection* c = Find(id);
+      if (c != nullptr && c->stream != nullptr && c->out_offset == c->out.size()) Flush(*c);
+    }
+  }
+
+  // Tells a producer its client is gone.
+  static void EndStream(Stream& s) {
+    {
+      std::lock_guard<std::mutex> lock(s.mu);
+      s.gone = true;
+    }
+    s.cv.notify_all();
   }
 
   void StartDrain(Connection& c) {
@@ -658,7 +790,15 @@ class Server::Impl {
     }
     for (Done& d : done) {
       Connection* c = Find(d.id);
-      if (c != nullptr && c->state == State::kWaitingWorker) SendReply(*c, std::move(d.reply));
+      if (c == nullptr || c->state != State::kWaitingWorker) {
+        if (d.stream) EndStream(*d.stream);  // the client left while the handler ran
+        continue;
+      }
+      if (d.stream) {
+        c->stream = d.stream;
+        streams_.insert(c->id);
+      }
+      SendReply(*c, std::move(d.reply), d.streamed);
     }
   }
 
@@ -682,6 +822,10 @@ class Server::Impl {
   }
 
   void Close(Connection& c, CloseReason reason) {
+    if (c.stream != nullptr) {
+      EndStream(*c.stream);
+      streams_.erase(c.id);
+    }
     if (c.ssl != nullptr) {
       if (reason == CloseReason::kDone) {
         ERR_clear_error();
@@ -713,14 +857,77 @@ class Server::Impl {
         jobs_.pop_front();
       }
       ServerReply reply = Handle(job.request);
+      std::function<void(BodyWriter&)> produce = std::move(reply.stream);
+      reply.stream = nullptr;
+      std::shared_ptr<Stream> stream;
+      if (produce && !job.head_only) stream = std::make_shared<Stream>();
       {
         std::lock_guard<std::mutex> lock(mu_);
-        done_.push_back({job.id, std::move(reply)});
-        --in_flight_;
+        if (io_stopped_ && stream) {
+          stream->gone = true;  // nobody will write it
+        } else {
+          done_.push_back({job.id, std::move(reply), produce != nullptr, stream});
+        }
+        if (!stream) --in_flight_;
       }
       Wake();
+      if (!stream) continue;
+      // The worker stays busy (counted in flight) until the body is written or abandoned.
+      Produce(produce, *stream, job.chunked);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        --in_flight_;
+      }
     }
   }
+
+  // Runs a producer into its stream and marks the end.
+  void Produce(const std::function<void(BodyWriter&)>& produce, Stream& s, bool chunked) {
+    bool failed = false;
+    try {
+      StreamWriter writer(*this, s, chunked);
+      produce(writer);
+    } catch (const ClientGone&) {  // nothing more to do: the connection is closed
+    } catch (...) {
+      failed = true;  // a bug of the producer's, seen mid-body: the client gets a cut body
+    }
+    {
+      std::lock_guard<std::mutex> lock(s.mu);
+      if (!failed && chunked && !s.gone) s.pending += "0\r\n\r\n";  // the last chunk
+      s.done = true;
+      s.failed = failed;
+    }
+    Wake();
+  }
+
+  // The producer's side of a stream: frames each piece and waits for room.
+  class StreamWriter final : public BodyWriter {
+   public:
+    StreamWriter(Impl& server, Stream& s, bool chunked) : server_(server), s_(s), chunked_(chunked) {}
+    void Write(std::string_view data) override {
+      if (data.empty() || thrown_) return;  // an empty chunk would end a chunked body
+      std::unique_lock<std::mutex> lock(s_.mu);
+      s_.cv.wait(lock, [&] { return s_.gone || s_.pending.size() < kStreamBuffer; });
+      if (s_.gone) {
+        thrown_ = true;
+        throw ClientGone();
+      }
+      const bool was_empty = s_.pending.empty();
+      if (chunked_) s_.pending += fmt::format("{:x}\r\n", data.size());
+      s_.pending += data;
+      if (chunked_) s_.pending += "\r\n";
+      lock.unlock();
+      // The I/O thread takes pending bytes when it has written the previous ones: when there
+      // were none, it may be waiting for these.
+      if (was_empty) server_.Wake();
+    }
+
+   private:
+    Impl& server_;
+    Stream& s_;
+    const bool chunked_;
+    bool thrown_ = false;
+  };
 
   const ServerOptions options_;
   const RequestHandler& handler_;
@@ -737,6 +944,7 @@ class Server::Impl {
   std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
   std::uint64_t next_id_ = 2;  // after kListenerId and kWakeId
   std::vector<std::uint64_t> runnable_;
+  std::set<std::uint64_t> streams_;  // connections writing a streamed reply
   bool accept_paused_ = false;
 
   // Shared with the workers.
@@ -744,8 +952,9 @@ class Server::Impl {
   std::condition_variable jobs_cv_;
   std::deque<Job> jobs_;
   std::vector<Done> done_;
-  std::size_t in_flight_ = 0;  // requests queued or being handled
+  std::size_t in_flight_ = 0;  // requests queued or being handled (or streaming)
   bool workers_stop_ = false;
+  bool io_stopped_ = false;  // the I/O thread has ended: no stream can be written
 };
 
 base::Expected<std::unique_ptr<Server>, std::string> Server::Start(ServerOptions options,

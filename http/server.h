@@ -1,9 +1,11 @@
 #pragma once
 
 #include <cstddef>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -27,11 +29,37 @@ struct ServerRequest {
   bool tls = false;   // arrived over TLS
 };
 
+// Where a streamed reply's body goes, piece by piece, on the worker thread that produces it.
+class BodyWriter {
+ public:
+  virtual ~BodyWriter() = default;
+  // Sends `data` (best a few KiB to 64 KiB) as the next piece of the body. Waits while the
+  // client has more than a small bound of earlier pieces unsent, so that a producer never runs
+  // far ahead of its client. Throws ClientGone once the connection is closed (the client left,
+  // stopped reading for the write timeout, or the server stops); after that, calls return at
+  // once, so that a destructor flushing into it on the way out does not throw again.
+  virtual void Write(std::string_view data) = 0;
+};
+
+// Thrown out of a producer by BodyWriter::Write when its client is gone: unwinding ends the
+// producer (which must therefore hold its resources by RAII). The server catches it.
+class ClientGone : public std::exception {
+ public:
+  const char* what() const noexcept override { return "the client is gone"; }
+};
+
 struct ServerReply {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // besides Content-Type/-Length
+  // When set, the body is what this writes instead of `body`, sent as it is produced, without
+  // Content-Length: `Transfer-Encoding: chunked` to an HTTP/1.1 client, delimited by closing
+  // the connection for HTTP/1.0. It runs on the worker after Handle returns (for a request
+  // answered on the I/O thread, into memory), and not at all for HEAD. For bodies too large to
+  // hold (a scrape of per-object families). Another exception than ClientGone out of it cuts
+  // the connection: the client sees a truncated body rather than a complete wrong one.
+  std::function<void(BodyWriter&)> stream;
 };
 
 class RequestHandler {
@@ -93,7 +121,8 @@ struct ServerOptions {
   // A keep-alive connection may wait this long for its next request: longer than Prometheus'
   // default 1 min scrape interval, so a scraper's connection is not closed just as it is reused.
   base::Millis idle_timeout{120'000};
-  // A reply must be taken by the client within this time.
+  // A reply must be taken by the client within this time; a streamed reply's deadline restarts
+  // whenever the client takes some of it (a slow but moving client is served).
   base::Millis write_timeout{10'000};
   // How often deadlines are checked: a deadline is enforced within this much of its time.
   base::Millis tick{100};
@@ -113,8 +142,8 @@ struct ServerOptions {
 
 // An HTTP/1.1 server for a handful of endpoints: one epoll thread owns every socket (accept,
 // TLS, reads within the limits, parsing, keep-alive, deadlines, writes); cheap requests are
-// answered on it directly, others by a small worker pool whose replies it writes. No request
-// bodies (413), no chunked encoding, no files.
+// answered on it directly, others by a small worker pool whose replies it writes, whole or
+// streamed (ServerReply::stream). No request bodies (413), no files.
 class Server {
  public:
   // Binds and starts serving; fails with a readable message naming the address (e.g. the port

@@ -61,14 +61,10 @@ constexpr std::array<std::string_view, 5> kPhases = {"Pending", "Succeeded", "Fa
 constexpr std::array<std::string_view, 3> kQosClasses = {"BestEffort", "Burstable", "Guaranteed"};
 
 struct PodRecord {
-  Interned ns;
-  // Name and UID in one allocation: every series of every family starts with both, and one
-  // fewer cache miss per series counts at 10k pods x 59 families.
-  std::string name_uid;
-  std::uint32_t name_size = 0;
-  bool name_uid_verbatim = false;  // neither needs escaping (the API server validates both)
-  std::string_view name() const { return std::string_view(name_uid).substr(0, name_size); }
-  std::string_view uid() const { return std::string_view(name_uid).substr(name_size); }
+  // namespace="…",pod="…",uid="…", rendered once (AppendLabelPair): every series of every family
+  // starts with it, so at 10k pods x 59 families one copy of ~90 bytes replaces three labels
+  // written from three places in memory.
+  std::string id;
   Interned node, host_ip, created_by_kind, created_by_name, priority_class, restart_policy, runtime_class,
       service_account, scheduler;
   std::string pod_ip;
@@ -167,11 +163,11 @@ std::optional<PodRecord> Extract(const rapidjson::Value& o, ExtractContext& ctx)
   if (!json::HasMetadata(o)) return std::nullopt;
   auto& pool = ctx.pool;
   PodRecord r;
-  r.ns = pool.Intern(json::Str(json::Path(o, {"metadata", "namespace"})));
-  r.name_uid = json::Name(o);
-  r.name_size = static_cast<std::uint32_t>(r.name_uid.size());
-  r.name_uid += json::Str(json::Path(o, {"metadata", "uid"}));
-  r.name_uid_verbatim = !NeedsEscaping(r.name_uid);
+  const std::string pod_name(json::Name(o));
+  AppendLabelPair(r.id, "namespace", json::Str(json::Path(o, {"metadata", "namespace"})));
+  AppendLabelPair(r.id, "pod", pod_name);
+  AppendLabelPair(r.id, "uid", json::Str(json::Path(o, {"metadata", "uid"})));
+  r.id.shrink_to_fit();
   r.created = TimeOf(json::Path(o, {"metadata", "creationTimestamp"}));
   r.deleted = TimeOf(json::Path(o, {"metadata", "deletionTimestamp"}));
   bool have_controller = false;
@@ -227,7 +223,7 @@ std::optional<PodRecord> Extract(const rapidjson::Value& o, ExtractContext& ctx)
       r.volumes.push_back({std::string(name), std::string(json::Str(json::Member(*pvc, "claimName"))), false,
                            json::IsTrue(json::Member(*pvc, "readOnly"))});
     } else if (const auto* eph = json::Member(v, "ephemeral"); eph != nullptr && eph->IsObject()) {
-      r.volumes.push_back({std::string(name), std::string(r.name()) + "-" + std::string(name), true, false});
+      r.volumes.push_back({std::string(name), pod_name + "-" + std::string(name), true, false});
     }
   });
   // DRA claims: the status resolves a template's claim name.
@@ -320,10 +316,7 @@ std::optional<PodRecord> Extract(const rapidjson::Value& o, ExtractContext& ctx)
 }
 
 TextWriter& Id(TextWriter& w, std::string_view name, const PodRecord& r) {
-  w.Begin(name).Label("namespace", r.ns);
-  // Every series of every family starts here: names and UIDs checked once at extraction.
-  if (r.name_uid_verbatim) return w.LabelVerbatim("pod", r.name()).LabelVerbatim("uid", r.uid());
-  return w.Label("pod", r.name()).Label("uid", r.uid());
+  return w.Begin(name).Labels(r.id);
 }
 
 using R = PodRecord;

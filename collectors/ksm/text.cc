@@ -7,74 +7,103 @@
 
 namespace kube9::collectors::ksm {
 
-void AppendGoFloat(std::string& out, double v) {
+namespace {
+
+char* WriteExponent(char* p, int exp) {
+  *p++ = 'e';
+  *p++ = exp < 0 ? '-' : '+';
+  const int a = exp < 0 ? -exp : exp;
+  if (a < 10) *p++ = '0';
+  return std::to_chars(p, p + 4, a).ptr;
+}
+
+}  // namespace
+
+char* WriteGoFloat(char* p, double v) {
   if (v == 0) {
-    out += '0';  // also -0, as Go's writer special-cases it
-    return;
+    *p++ = '0';  // also -0, as Go's writer special-cases it
+    return p;
   }
   if (std::isnan(v)) {
-    out += "NaN";
-    return;
+    std::memcpy(p, "NaN", 3);
+    return p + 3;
   }
   if (std::isinf(v)) {
-    out += v > 0 ? "+Inf" : "-Inf";
-    return;
+    std::memcpy(p, v > 0 ? "+Inf" : "-Inf", 4);
+    return p + 4;
   }
-  // Whole numbers below 1e6 print as integers in Go's %g: the common case (counts, flags).
-  if (v > -1e6 && v < 1e6 && v == static_cast<double>(static_cast<std::int64_t>(v))) {
-    char buf[24];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), static_cast<std::int64_t>(v));
-    (void)ec;
-    out.append(buf, end);
-    return;
+  // Whole numbers, the common case (counts, flags, bytes, timestamps). Below 2^53 every integer
+  // is a double of its own, so its shortest digits are its own digits without trailing zeros.
+  constexpr double k2p53 = 9007199254740992.0;
+  if (v > -k2p53 && v < k2p53 && v == static_cast<double>(static_cast<std::int64_t>(v))) {
+    const auto i = static_cast<std::int64_t>(v);
+    // Go's %g with the shortest precision uses %e from an exponent of 6 (strconv: "if shortest
+    // { eprec = 6 }"): below 1e6 the integer as it is.
+    if (i > -1000000 && i < 1000000) return std::to_chars(p, p + 8, i).ptr;
+    if (i < 0) *p++ = '-';
+    char digits[20] = {};
+    char* end = std::to_chars(digits, digits + sizeof(digits), i < 0 ? -static_cast<std::uint64_t>(i)
+                                                                      : static_cast<std::uint64_t>(i)).ptr;
+    const int exp = static_cast<int>(end - digits) - 1;
+    while (end > digits + 1 && end[-1] == '0') --end;
+    *p++ = digits[0];
+    if (end > digits + 1) {
+      *p++ = '.';
+      std::memcpy(p, digits + 1, static_cast<std::size_t>(end - digits - 1));
+      p += end - digits - 1;
+    }
+    return WriteExponent(p, exp);
   }
   // The shortest digits that read back as `v`, in scientific form: [-]d[.ddd]e[+-]x.
   char sci[32];
-  auto [end, ec] = std::to_chars(sci, sci + sizeof(sci), v, std::chars_format::scientific);
-  (void)ec;  // 32 bytes always hold a double
-  const char* p = sci;
-  if (*p == '-') {
-    out += '-';
-    ++p;
+  const char* const end = std::to_chars(sci, sci + sizeof(sci), v, std::chars_format::scientific).ptr;
+  const char* s = sci;
+  if (*s == '-') {
+    *p++ = '-';
+    ++s;
   }
-  const char* e = std::find(p, static_cast<const char*>(end), 'e');
-  std::string digits;  // the significant digits without the point
-  for (const char* c = p; c < e; ++c) {
-    if (*c != '.') digits += *c;
+  const char* const e = std::find(s, end, 'e');
+  char digits[24] = {};  // the significant digits without the point
+  std::size_t n = 0;
+  for (const char* c = s; c < e; ++c) {
+    if (*c != '.') digits[n++] = *c;
   }
   int exp = 0;
   std::from_chars(e[1] == '+' ? e + 2 : e + 1, end, exp);
-  // Go's %g with the shortest precision uses %e when the exponent is below -4 or at least 6
-  // (strconv: "if shortest { eprec = 6 }"), %f otherwise.
-  if (exp < -4 || exp >= 6) {
-    out += digits[0];
-    if (digits.size() > 1) {
-      out += '.';
-      out.append(digits, 1);
+  if (exp < -4 || exp >= 6) {  // %e
+    *p++ = digits[0];
+    if (n > 1) {
+      *p++ = '.';
+      std::memcpy(p, digits + 1, n - 1);
+      p += n - 1;
     }
-    out += 'e';
-    out += exp < 0 ? '-' : '+';
-    const int a = exp < 0 ? -exp : exp;
-    if (a < 10) out += '0';
-    out += std::to_string(a);
-    return;
+    return WriteExponent(p, exp);
   }
   // %f with just the digits needed.
   if (exp < 0) {
-    out += "0.";
-    out.append(static_cast<std::size_t>(-exp - 1), '0');
-    out += digits;
-    return;
+    *p++ = '0';
+    *p++ = '.';
+    for (int z = 0; z < -exp - 1; ++z) *p++ = '0';
+    std::memcpy(p, digits, n);
+    return p + n;
   }
   const auto int_digits = static_cast<std::size_t>(exp) + 1;
-  if (digits.size() <= int_digits) {
-    out += digits;
-    out.append(int_digits - digits.size(), '0');
-  } else {
-    out.append(digits, 0, int_digits);
-    out += '.';
-    out.append(digits, int_digits);
+  if (n <= int_digits) {
+    std::memcpy(p, digits, n);
+    p += n;
+    for (std::size_t z = n; z < int_digits; ++z) *p++ = '0';
+    return p;
   }
+  std::memcpy(p, digits, int_digits);
+  p += int_digits;
+  *p++ = '.';
+  std::memcpy(p, digits + int_digits, n - int_digits);
+  return p + (n - int_digits);
+}
+
+void AppendGoFloat(std::string& out, double v) {
+  char buf[kMaxGoFloat];
+  out.append(buf, WriteGoFloat(buf, v));
 }
 
 void AppendEscaped(std::string& out, std::string_view v) {
@@ -92,25 +121,49 @@ void AppendEscaped(std::string& out, std::string_view v) {
   out.append(run, static_cast<std::size_t>(end - run));
 }
 
+void AppendLabelPair(std::string& out, std::string_view key, std::string_view value) {
+  if (!out.empty()) out += ',';
+  out += key;
+  out += "=\"";
+  AppendEscaped(out, value);
+  out += '"';
+}
+
+void TextWriter::PutLong(std::string_view s) {
+  Flush();
+  if (s.size() > kCapacity) {
+    sink_(s);  // a huge label value (an annotation) goes as it is
+    return;
+  }
+  std::memcpy(p_, s.data(), s.size());
+  p_ += s.size();
+}
+
+void TextWriter::PutEscapedSlow(std::string_view v) {
+  std::string escaped;
+  AppendEscaped(escaped, v);
+  Put(escaped);
+}
+
 void TextWriter::Header(std::string_view name, std::string_view help, bool stable, std::string_view type) {
-  buf_ += "# HELP ";
-  buf_ += name;
-  buf_ += ' ';
-  if (stable) buf_ += "[STABLE] ";
+  Put("# HELP ");
+  Put(name);
+  Put(' ');
+  if (stable) Put("[STABLE] ");
   // HELP text escapes '\\' and '\n' only (kube-state-metrics' escapeHelp).
   for (char c : help) {
     if (c == '\\')
-      buf_ += "\\\\";
+      Put("\\\\");
     else if (c == '\n')
-      buf_ += "\\n";
+      Put("\\n");
     else
-      buf_ += c;
+      Put(c);
   }
-  buf_ += "\n# TYPE ";
-  buf_ += name;
-  buf_ += ' ';
-  buf_ += type;
-  buf_ += '\n';
+  Put("\n# TYPE ");
+  Put(name);
+  Put(' ');
+  Put(type);
+  Put('\n');
 }
 
 }  // namespace kube9::collectors::ksm

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -14,22 +16,32 @@ namespace kube9::collectors::ksm {
 // Appends `v` as Go's strconv.FormatFloat(v, 'g', -1, 64) does: "3", "0.5", "1e+06",
 // "1.7649312e+09", "NaN", "+Inf".
 void AppendGoFloat(std::string& out, double v);
+// The same into `p`, which has room for kMaxGoFloat bytes; returns the end.
+inline constexpr std::size_t kMaxGoFloat = 32;
+char* WriteGoFloat(char* p, double v);
 
 // Appends a label value with '\\', '\n' and '"' escaped.
 void AppendEscaped(std::string& out, std::string_view v);
 // Whether `v` holds a byte AppendEscaped changes.
 inline bool NeedsEscaping(std::string_view v) { return v.find_first_of("\\\n\"") != std::string_view::npos; }
 
+// Appends `key="value"` (escaped) to pre-rendered label pairs, after a comma unless first: for
+// TextWriter::Labels.
+void AppendLabelPair(std::string& out, std::string_view key, std::string_view value);
+
 // Receives the text in pieces of about `kChunk` bytes (the HTTP reply, a gzip stream, a test's
-// string). Called on the scraping thread.
+// string). Called on the scraping thread. A piece may end inside a series.
 using TextSink = std::function<void(std::string_view)>;
 
 // Writes series into a buffer that is handed to a sink whenever it passes kChunk, so a scrape
 // never holds the whole text: one family's series of one object at a time go through it.
+// Tens of millions of small appends per scrape at 10k pods: each is a bounds check and a copy
+// into a fixed buffer (a std::string's append costs several times that).
 class TextWriter {
  public:
   static constexpr std::size_t kChunk = 64 * 1024;
-  explicit TextWriter(TextSink sink) : sink_(std::move(sink)) { buf_.reserve(kChunk + 4096); }
+  explicit TextWriter(TextSink sink)
+      : sink_(std::move(sink)), buf_(new char[kCapacity]), p_(buf_.get()), end_(buf_.get() + kCapacity) {}
   ~TextWriter() { Flush(); }
   TextWriter(const TextWriter&) = delete;
   TextWriter& operator=(const TextWriter&) = delete;
@@ -39,47 +51,88 @@ class TextWriter {
 
   // A series: Begin(name), then Label(k, v) for each label in order, then Value(v).
   TextWriter& Begin(std::string_view name) {
-    buf_ += name;
+    Put(name);
     sep_ = '{';
     return *this;
   }
   TextWriter& Label(std::string_view key, std::string_view value) {
     LabelStart(key);
-    AppendEscaped(buf_, value);
-    buf_ += '"';
+    PutEscaped(value);
+    Put('"');
+    return *this;
+  }
+  // Labels rendered beforehand by AppendLabelPair (an object's identity, the same in each of
+  // its series), as the first labels.
+  TextWriter& Labels(std::string_view pairs) {
+    Put('{');
+    Put(pairs);
+    sep_ = ',';
     return *this;
   }
   // A label whose value the caller has checked needs no escaping (NeedsEscaping is false).
   TextWriter& LabelVerbatim(std::string_view key, std::string_view value) {
     LabelStart(key);
-    buf_ += value;
-    buf_ += '"';
+    Put(value);
+    Put('"');
     return *this;
   }
   void Value(double v) {
-    if (sep_ == ',') buf_ += '}';
-    buf_ += ' ';
-    AppendGoFloat(buf_, v);
-    buf_ += '\n';
-    if (buf_.size() >= kChunk) Flush();
+    if (static_cast<std::size_t>(end_ - p_) < kMaxGoFloat + 3) Flush();
+    if (sep_ == ',') *p_++ = '}';
+    *p_++ = ' ';
+    p_ = WriteGoFloat(p_, v);
+    *p_++ = '\n';
+    if (static_cast<std::size_t>(p_ - buf_.get()) >= kChunk) Flush();
   }
 
   void Flush() {
-    if (buf_.empty()) return;
-    sink_(buf_);
-    buf_.clear();
+    if (p_ == buf_.get()) return;
+    sink_(std::string_view(buf_.get(), static_cast<std::size_t>(p_ - buf_.get())));
+    p_ = buf_.get();
   }
 
  private:
+  // A chunk and room for the series that crosses kChunk; a longer one is handed over in parts.
+  static constexpr std::size_t kCapacity = kChunk + 16 * 1024;
+
+  void Put(char c) {
+    if (p_ == end_) Flush();
+    *p_++ = c;
+  }
+  void Put(std::string_view s) {
+    if (s.size() > static_cast<std::size_t>(end_ - p_)) {
+      PutLong(s);
+      return;
+    }
+    std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
+  }
+  void PutLong(std::string_view s);
+  void PutEscaped(std::string_view v) {
+    for (char c : v) {
+      if (c == '\\' || c == '\n' || c == '"') {
+        PutEscapedSlow(v);
+        return;
+      }
+    }
+    Put(v);
+  }
+  void PutEscapedSlow(std::string_view v);
   void LabelStart(std::string_view key) {
-    buf_ += sep_;
-    buf_ += key;
-    buf_ += "=\"";
+    if (key.size() + 3 > static_cast<std::size_t>(end_ - p_)) Flush();
+    *p_++ = sep_;
+    std::memcpy(p_, key.data(), key.size());
+    p_ += key.size();
+    p_[0] = '=';
+    p_[1] = '"';
+    p_ += 2;
     sep_ = ',';
   }
 
   TextSink sink_;
-  std::string buf_;
+  std::unique_ptr<char[]> buf_;
+  char* p_;
+  char* end_;
   char sep_ = '{';
 };
 

@@ -83,6 +83,37 @@ def test_prometheus_scrapes_and_queries_kube9_pods(api, namespace, start_operato
     assert len(mine) == 1 and mine[0]["health"] == "up" and not mine[0]["lastError"], mine
 
 
+def test_prometheus_scrapes_the_streamed_per_object_families(api, namespace, start_operator, start_prometheus):
+    """With --kube-state-metrics, /metrics is a streamed reply (chunked, no Content-Length, gzip
+    when asked, as Prometheus does): Prometheus takes it whole."""
+    assert Path(PROMETHEUS).is_file(), f"{PROMETHEUS} not installed (Debian package prometheus)"
+    populate(api, namespace)
+    op = start_operator(namespace, interval="5s",
+                        args=["--sample-interval=1s", "--kube-state-metrics", "--resources=namespaces,deployments,pods"])
+    reply = op.get("/metrics")
+    assert reply.status == 200 and "content-length" not in reply.headers, reply.headers
+    assert reply.headers.get("transfer-encoding") == "chunked", reply.headers
+    job = f"kube9-ksm-{namespace}"
+    prom = start_prometheus(f"127.0.0.1:{op.port}", job)
+    prom.wait_ready(20)
+
+    def scraped():
+        up = prom.query(f'up{{job="{job}"}}')["result"]
+        pods = prom.query(f'count(kube_pod_info{{job="{job}",namespace="{namespace}"}})')["result"]
+        ours = prom.query(f'sum(kube9_pods{{job="{job}",namespace="{namespace}"}})')["result"]
+        got = ([r["value"][1] for r in up], [r["value"][1] for r in pods], [r["value"][1] for r in ours])
+        return got == (["1"], ["3"], ["3"]), got
+
+    try:
+        wait_for(scraped, 30, "Prometheus to scrape the aggregates and the per-object families", interval=0.5,
+                 operator=op)
+    except AssertionError as e:
+        raise AssertionError(f"{e}\n{prom.describe()}") from None
+    targets = prom.api("/api/v1/targets")["activeTargets"]
+    mine = [t for t in targets if t["labels"].get("job") == job]
+    assert len(mine) == 1 and mine[0]["health"] == "up" and not mine[0]["lastError"], mine
+
+
 def test_promtool_check_metrics_is_clean(api, namespace, start_operator):
     assert Path(PROMTOOL).is_file(), f"{PROMTOOL} not installed (Debian package prometheus)"
     populate(api, namespace)

@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+#include <rapidjson/document.h>
+
 #include "base/gzip.h"
 
 namespace kube9::exporter {
@@ -26,6 +29,21 @@ class EndpointsTest : public ::testing::Test {
         health_(clock_),
         endpoints_("/metrics", {&registry_}, health_, metrics_,
                    [] { return LandingInfo{"operated", "free", "healthy", "kube9-system"}; }) {}
+
+  // The body as a client gets it, streamed or not.
+  static std::string Body(const HttpReply& r) {
+    if (!r.stream) return r.body;
+    struct Collect : http::BodyWriter {
+      std::string text;
+      std::size_t pieces = 0;
+      void Write(std::string_view data) override {
+        text += data;
+        ++pieces;
+      }
+    } out;
+    r.stream(out);
+    return out.text;
+  }
 
   std::string Header(const HttpReply& r, const std::string& name) {
     for (const auto& [k, v] : r.headers) {
@@ -55,11 +73,11 @@ TEST_F(EndpointsTest, MetricsAreText004WithSelfMetrics) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "text/plain; version=0.0.4; charset=utf-8");
   EXPECT_EQ(Header(r, "Content-Encoding"), "");
-  EXPECT_THAT(r.body, HasSubstr("kube9_operator_build_info{commit="));
-  EXPECT_THAT(r.body, HasSubstr("kube9_operator_status_writes_total{result=\"success\"} 1"));
-  EXPECT_THAT(r.body, HasSubstr("kube9_operator_status_writes_total{result=\"failure\"} 0"));
-  EXPECT_THAT(r.body, HasSubstr("kube9_operator_status_last_success_timestamp_seconds 1795774800"));
-  EXPECT_THAT(r.body, HasSubstr("kube9_operator_kubernetes_api_requests_total{code=\"201\",resource=\"configmaps\",verb=\"apply\"} 1"));
+  EXPECT_THAT(Body(r), HasSubstr("kube9_operator_build_info{commit="));
+  EXPECT_THAT(Body(r), HasSubstr("kube9_operator_status_writes_total{result=\"success\"} 1"));
+  EXPECT_THAT(Body(r), HasSubstr("kube9_operator_status_writes_total{result=\"failure\"} 0"));
+  EXPECT_THAT(Body(r), HasSubstr("kube9_operator_status_last_success_timestamp_seconds 1795774800"));
+  EXPECT_THAT(Body(r), HasSubstr("kube9_operator_kubernetes_api_requests_total{code=\"201\",resource=\"configmaps\",verb=\"apply\"} 1"));
 }
 
 TEST_F(EndpointsTest, MetricsAreGzippedWhenAccepted) {
@@ -67,9 +85,55 @@ TEST_F(EndpointsTest, MetricsAreGzippedWhenAccepted) {
   auto r = endpoints_.Handle(Request("GET", "/metrics", "deflate, gzip;q=0.9"));
   EXPECT_EQ(Header(r, "Content-Encoding"), "gzip");
   std::string body;
-  ASSERT_TRUE(base::GzipDecompress(r.body, body));
+  ASSERT_TRUE(base::GzipDecompress(Body(r), body));
   EXPECT_THAT(body, HasSubstr("# TYPE kube9_operator_build_info gauge"));
   EXPECT_EQ(Header(endpoints_.Handle(Request("GET", "/metrics", "gzip;q=0")), "Content-Encoding"), "");
+}
+
+TEST_F(EndpointsTest, PerObjectFamiliesAreStreamedInPiecesPlainOrGzipped) {
+  collectors::ksm::KsmStores ksm({"namespaces"}, collectors::ksm::Options{});
+  kube::ReflectorHandler* namespaces = ksm.HandlerFor("namespaces");
+  namespaces->OnSyncStart();
+  for (int i = 0; i < 3000; ++i) {  // about 0.5 MB of text
+    rapidjson::Document d;
+    d.Parse(fmt::format(R"({{"metadata":{{"name":"ns-{}","uid":"u-{}","creationTimestamp":"2026-12-05T10:00:00Z"}},
+                            "status":{{"phase":"Active"}}}})",
+                        i, i)
+                .c_str());
+    namespaces->OnListed(d);
+  }
+  namespaces->OnSynced();
+  endpoints_.AddKsmFamilies(&ksm);
+
+  const HttpReply plain = endpoints_.Handle(Request("GET", "/metrics", ""));
+  ASSERT_TRUE(plain.stream) << "a body of this size is not built whole";
+  EXPECT_EQ(plain.body, "");
+  EXPECT_EQ(Header(plain, "Content-Encoding"), "");
+  struct Pieces : http::BodyWriter {
+    std::string text;
+    std::size_t largest = 0, count = 0;
+    void Write(std::string_view data) override {
+      text += data;
+      largest = std::max(largest, data.size());
+      ++count;
+    }
+  } out;
+  plain.stream(out);
+  EXPECT_GT(out.count, 5u);
+  EXPECT_LE(out.largest, 72u * 1024) << "pieces of about 64 KiB";
+  // (Not HasSubstr: a failure would print half a megabyte.)
+  EXPECT_NE(out.text.find("# TYPE kube9_operator_build_info gauge\n"), std::string::npos);
+  EXPECT_NE(out.text.find("\nkube_namespace_created{namespace=\"ns-2999\"} 1.7964648e+09\n"), std::string::npos);
+  EXPECT_TRUE(out.text.ends_with("\n"));
+
+  const HttpReply gzipped = endpoints_.Handle(Request("GET", "/metrics", "gzip"));
+  ASSERT_TRUE(gzipped.stream);
+  EXPECT_EQ(Header(gzipped, "Content-Encoding"), "gzip");
+  std::string text;
+  ASSERT_TRUE(base::GzipDecompress(Body(gzipped), text));
+  // The same per-object families (the self metrics in front count the scrapes in between).
+  const auto families = [](const std::string& t) { return t.substr(t.find("# HELP kube_namespace")); };
+  EXPECT_EQ(families(text), families(out.text));
 }
 
 TEST(AcceptsGzipTest, HeaderForms) {
@@ -144,7 +208,7 @@ TEST_F(EndpointsTest, BasicAuthGuardsEverythingButTheProbes) {
 
   auto r = endpoints_.Handle(WithAuthorization(Request("GET", "/metrics", ""), good));
   EXPECT_EQ(r.status, 200);
-  EXPECT_THAT(r.body, HasSubstr("kube9_operator_build_info"));
+  EXPECT_THAT(Body(r), HasSubstr("kube9_operator_build_info"));
   EXPECT_EQ(endpoints_.Handle(WithAuthorization(Request("GET", "/", ""), good)).status, 200);
 
   // Kubelet probes cannot send credentials.
@@ -171,7 +235,7 @@ TEST_F(EndpointsTest, ConfiguredHeadersOnEveryReply) {
 TEST_F(EndpointsTest, ScrapesAreTimed) {
   endpoints_.Handle(Request("GET", "/metrics", ""));
   auto r = endpoints_.Handle(Request("GET", "/metrics", ""));
-  EXPECT_THAT(r.body, HasSubstr("kube9_operator_scrape_duration_seconds_count 1"));
+  EXPECT_THAT(Body(r), HasSubstr("kube9_operator_scrape_duration_seconds_count 1"));
 }
 
 }  // namespace

@@ -9,11 +9,13 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -73,12 +75,50 @@ class RecordingObserver : public ServerObserver {
   std::map<int, int> replies_;
 };
 
-// /healthz is cheap; /slow blocks its worker until released; /big is 32 MiB; anything else
+// The byte at `offset` of a streamed test body: a pattern a lost or repeated piece would break.
+char PatternAt(std::size_t offset) { return static_cast<char>('a' + (offset * 7 + offset / 65536) % 26); }
+
+// /healthz is cheap; /slow blocks its worker until released; /big is 32 MiB; /stream streams
+// "a", "bb", "" and "ccc"; /stream-big streams `query` pieces of 64 KiB of PatternAt (forever
+// when the query is empty, up to 256 MiB); /stream-fail throws after a piece; anything else
 // echoes the method, path, query and whether it came over TLS.
 class TestHandler : public RequestHandler {
  public:
+  static constexpr std::size_t kPiece = 64 * 1024;
+
   bool IsCheap(const ServerRequest& r) const override { return r.path == "/healthz"; }
   ServerReply Handle(const ServerRequest& r) const override {
+    if (r.path == "/stream") {
+      return {200, "text/plain", "ignored", {}, [](BodyWriter& w) {
+                w.Write("a");
+                w.Write("bb");
+                w.Write("");
+                w.Write("ccc");
+              }};
+    }
+    if (r.path == "/stream-fail") {
+      return {200, "text/plain", "", {}, [](BodyWriter& w) {
+                w.Write("partial");
+                throw std::runtime_error("a bug");
+              }};
+    }
+    if (r.path == "/stream-big") {
+      const std::size_t pieces = r.query.empty() ? (256u << 20) / kPiece : std::stoul(r.query);
+      return {200, "application/octet-stream", "", {}, [this, pieces](BodyWriter& w) {
+                ++producers_started_;
+                std::string piece(kPiece, 0);
+                try {
+                  for (std::size_t i = 0; i < pieces; ++i) {
+                    for (std::size_t j = 0; j < kPiece; ++j) piece[j] = PatternAt(i * kPiece + j);
+                    w.Write(piece);
+                    produced_ += kPiece;
+                  }
+                } catch (const ClientGone&) {
+                  ++producers_stopped_;
+                  throw;
+                }
+              }};
+    }
     if (r.path == "/slow") {
       std::unique_lock<std::mutex> lock(mu_);
       ++blocked_;
@@ -89,6 +129,9 @@ class TestHandler : public RequestHandler {
     if (r.path == "/big") return {200, "application/octet-stream", std::string(32 << 20, 'x'), {}};
     return {200, "text/plain", r.method + " " + r.path + " " + r.query + (r.tls ? " tls" : ""), {{"X-Test", "1"}}};
   }
+  std::size_t produced() const { return produced_.load(); }
+  int producers_started() const { return producers_started_.load(); }
+  int producers_stopped() const { return producers_stopped_.load(); }
   bool WaitBlocked(int n) const {
     std::unique_lock<std::mutex> lock(mu_);
     return cv_.wait_for(lock, kSafety, [&] { return blocked_ >= n; });
@@ -106,7 +149,20 @@ class TestHandler : public RequestHandler {
   mutable std::condition_variable cv_;
   mutable int blocked_ = 0;
   mutable bool released_ = false;
+  mutable std::atomic<std::size_t> produced_{0};  // bytes the /stream-big producers wrote
+  mutable std::atomic<int> producers_started_{0};
+  mutable std::atomic<int> producers_stopped_{0};  // by ClientGone
 };
+
+// Waits (up to kSafety) until `done` holds.
+bool Eventually(const std::function<bool()>& done) {
+  const auto until = std::chrono::steady_clock::now() + kSafety;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
 
 // A blocking client socket whose reads give up after kSafety.
 class Client {
@@ -156,6 +212,48 @@ class Client {
     return reply;
   }
 
+  // One chunked reply: its head, and its body decoded; `complete` when the last chunk came.
+  struct Chunked {
+    std::string head;
+    std::string body;
+    bool complete = false;
+  };
+  // `each` is called after every read, with the bytes of body decoded so far.
+  Chunked ReadChunked(const std::function<void(std::size_t)>& each = nullptr) {
+    Chunked out;
+    while (buffer_.find("\r\n\r\n") == std::string::npos) {
+      if (!Fill()) return out;
+    }
+    const std::size_t head_end = buffer_.find("\r\n\r\n") + 4;
+    out.head = buffer_.substr(0, head_end);
+    buffer_.erase(0, head_end);
+    while (true) {
+      const std::size_t line = buffer_.find("\r\n");
+      if (line != std::string::npos) {
+        const std::size_t size = std::stoul(buffer_.substr(0, line), nullptr, 16);
+        if (buffer_.size() >= line + 2 + size + 2) {
+          if (buffer_.compare(line + 2 + size, 2, "\r\n") != 0) return out;  // bad framing
+          out.body.append(buffer_, line + 2, size);
+          buffer_.erase(0, line + 2 + size + 2);
+          if (size == 0) {
+            out.complete = true;
+            return out;
+          }
+          continue;
+        }
+      }
+      if (!Fill()) return out;
+      if (each) each(out.body.size());
+    }
+  }
+
+  // Everything until the server closes the connection.
+  std::string ReadToClose() {
+    while (Fill()) {
+    }
+    return std::exchange(buffer_, "");
+  }
+
   // True when the server closed the connection (EOF or reset) before kSafety.
   bool WaitClosed() {
     char buf[4096];
@@ -168,7 +266,7 @@ class Client {
 
  private:
   bool Fill() {
-    char buf[16384];
+    char buf[65536];
     const ssize_t n = recv(fd_, buf, sizeof(buf), 0);
     if (n <= 0) return false;
     buffer_.append(buf, static_cast<std::size_t>(n));
@@ -377,6 +475,148 @@ TEST_F(ServerTest, StopsPromptlyWithConnectionsOpen) {
   EXPECT_TRUE(clients[0]->WaitClosed());
 }
 
+
+// --- streamed replies --------------------------------------------------------------------
+
+TEST_F(ServerTest, AStreamedReplyIsChunkedAndTheConnectionIsKeptAlive) {
+  Start();
+  Client c(server_->port());
+  c.Send("GET /stream HTTP/1.1\r\nHost: a\r\n\r\n");
+  const Client::Chunked r = c.ReadChunked();
+  EXPECT_EQ(r.head, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n");
+  EXPECT_EQ(r.body, "abbccc");  // "ignored" (the reply's `body`) is not sent; the empty piece is no chunk
+  EXPECT_TRUE(r.complete);
+  c.Send("GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("HTTP/1.1 200 OK\r\n"));
+}
+
+TEST_F(ServerTest, TheExactChunkFraming) {
+  Start();
+  Client c(server_->port());
+  c.Send("GET /stream HTTP/1.1\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(c.ReadToClose(),
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            "1\r\na\r\n2\r\nbb\r\n3\r\nccc\r\n0\r\n\r\n");
+  EXPECT_TRUE(observer_.WaitClosed(CloseReason::kDone, 1));
+}
+
+TEST_F(ServerTest, AStreamedReplyToHttp10EndsWithTheConnection) {
+  Start();
+  Client c(server_->port());
+  c.Send("GET /stream HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(c.ReadToClose(), "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nabbccc");
+}
+
+TEST_F(ServerTest, HeadOfAStreamedReplyHasItsHeadAndNoBodyAndDoesNotRunTheProducer) {
+  Start();
+  Client c(server_->port());
+  c.Send("HEAD /stream-big?4 HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(c.ReadReply(true),
+            "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n");
+  c.Send("GET /stream HTTP/1.1\r\n\r\n");  // nothing was left behind on the connection
+  EXPECT_EQ(c.ReadChunked().body, "abbccc");
+  EXPECT_EQ(handler_.producers_started(), 0);
+}
+
+TEST_F(ServerTest, ALargeStreamArrivesWholeAndInOrder) {
+  Start();
+  Client c(server_->port());
+  c.Send("GET /stream-big?300 HTTP/1.1\r\n\r\n");  // 18.75 MiB
+  const Client::Chunked r = c.ReadChunked();
+  ASSERT_TRUE(r.complete);
+  ASSERT_EQ(r.body.size(), 300 * TestHandler::kPiece);
+  std::size_t wrong = 0;
+  for (std::size_t i = 0; i < r.body.size(); ++i) wrong += r.body[i] != PatternAt(i) ? 1 : 0;
+  EXPECT_EQ(wrong, 0u);
+}
+
+TEST_F(ServerTest, ASlowButMovingReaderIsNotCutByTheWriteDeadline) {
+  options_.write_timeout = base::Millis(10'000);
+  Start();
+  Client c(server_->port(), 16384);
+  c.Send("GET /stream-big?256 HTTP/1.1\r\n\r\n");  // 16 MiB
+  // 3 s pass whenever the producer got to write more, which it can only do after the server
+  // wrote what it had to the client: 256 pieces take far more than the 10 s deadline, but no
+  // 10 s pass without the client taking some.
+  std::size_t seen = 0;
+  const Client::Chunked r = c.ReadChunked([&](std::size_t) {
+    if (handler_.produced() != seen) {
+      seen = handler_.produced();
+      clock_.Advance(base::Millis(3'000));
+    }
+  });
+  EXPECT_TRUE(r.complete);
+  EXPECT_EQ(r.body.size(), 256 * TestHandler::kPiece);
+  EXPECT_GT(clock_.Now() - base::SteadyTime(), base::Millis(30'000));
+  EXPECT_EQ(observer_.closed(CloseReason::kWriteTimeout), 0);
+}
+
+TEST_F(ServerTest, AStalledReaderHoldsItsProducerBackAndIsClosedAtTheWriteDeadline) {
+  options_.write_timeout = base::Millis(10'000);
+  Start();
+  Client c(server_->port(), 4096);
+  c.Send("GET /stream-big HTTP/1.1\r\n\r\n");  // 256 MiB, never read
+  ASSERT_TRUE(Eventually([&] { return handler_.produced() > 0; }));
+  // The server may still be filling the socket's buffers when the clock moves (progress
+  // restarts the deadline): move it until the stalled connection is closed.
+  for (int i = 0; i < 200 && observer_.closed(CloseReason::kWriteTimeout) == 0; ++i) {
+    clock_.Advance(base::Millis(10'001));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(observer_.WaitClosed(CloseReason::kWriteTimeout, 1));
+  EXPECT_TRUE(Eventually([&] { return handler_.producers_stopped() == 1; }));
+  // Held back by the buffer bound: what it wrote is what the sockets hold and a few pieces.
+  EXPECT_LT(handler_.produced(), std::size_t{32} << 20);
+}
+
+TEST_F(ServerTest, AClientLeavingMidStreamStopsTheProducerAndFreesTheWorker) {
+  options_.workers = 1;
+  options_.queue_limit = 0;
+  Start();
+  {
+    Client c(server_->port());
+    c.Send("GET /stream-big HTTP/1.1\r\n\r\n");
+    ASSERT_TRUE(Eventually([&] { return handler_.produced() > 0; }));
+    // While it streams, the only worker is taken: another scrape is turned away, probes are not.
+    Client other(server_->port());
+    other.Send("GET /x HTTP/1.1\r\n\r\n");
+    EXPECT_THAT(other.ReadReply(), StartsWith("HTTP/1.1 503 "));
+    Client probe(server_->port());
+    probe.Send("GET /healthz HTTP/1.1\r\n\r\n");
+    EXPECT_THAT(probe.ReadReply(), StartsWith("HTTP/1.1 200 OK\r\n"));
+  }  // closed with unread bytes: a reset
+  EXPECT_TRUE(Eventually([&] { return handler_.producers_stopped() == 1; }));
+  EXPECT_TRUE(observer_.WaitClosed(CloseReason::kPeer, 1));
+  // The worker is free again once the producer has unwound (a moment after it stopped).
+  EXPECT_TRUE(Eventually([&] {
+    Client next(server_->port());
+    next.Send("GET /x HTTP/1.1\r\n\r\n");
+    return next.ReadReply().starts_with("HTTP/1.1 200 OK\r\n");
+  }));
+}
+
+TEST_F(ServerTest, AProducerThatFailsMidStreamCutsTheBody) {
+  Start();
+  Client c(server_->port());
+  c.Send("GET /stream-fail HTTP/1.1\r\n\r\n");
+  const Client::Chunked r = c.ReadChunked();
+  EXPECT_THAT(r.head, StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_EQ(r.body, "partial");
+  EXPECT_FALSE(r.complete);  // no last chunk: the client knows the body is not whole
+  EXPECT_TRUE(c.WaitClosed());
+}
+
+TEST_F(ServerTest, StopsPromptlyWhileStreaming) {
+  Start();
+  Client c(server_->port(), 4096);
+  c.Send("GET /stream-big HTTP/1.1\r\n\r\n");  // never read: the producer waits for room
+  ASSERT_TRUE(Eventually([&] { return handler_.produced() > 0; }));
+  const auto start = std::chrono::steady_clock::now();
+  server_.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  EXPECT_EQ(handler_.producers_stopped(), 1);
+}
+
 // --- TLS -----------------------------------------------------------------------------------
 
 // A throwaway self-signed P-256 certificate for 127.0.0.1, in a server context.
@@ -412,6 +652,18 @@ class TlsClient {
     SSL_CTX_free(ctx_);
   }
   bool handshake_ok() const { return handshake_ok_; }
+  // Everything until the server closes the connection (or kSafety).
+  std::string ExchangeToClose(std::string_view request) {
+    SSL_write(ssl_, request.data(), static_cast<int>(request.size()));
+    std::string reply;
+    char buf[16384];
+    while (true) {
+      const int n = SSL_read(ssl_, buf, sizeof(buf));
+      if (n <= 0) break;
+      reply.append(buf, static_cast<std::size_t>(n));
+    }
+    return reply;
+  }
   std::string Exchange(std::string_view request) {
     SSL_write(ssl_, request.data(), static_cast<int>(request.size()));
     std::string reply;
@@ -446,6 +698,22 @@ TEST_F(ServerTest, TlsHandshakeAndKeepAliveRequests) {
   EXPECT_THAT(tls.Exchange("GET /x?y HTTP/1.1\r\nHost: a\r\n\r\n"), HasSubstr("\r\n\r\nGET /x y tls"));
   EXPECT_THAT(tls.Exchange("GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"), HasSubstr("\r\n\r\nGET /healthz  tls"));
   EXPECT_EQ(observer_.replies(200), 2);
+}
+
+TEST_F(ServerTest, AStreamedReplyOverTls) {
+  auto ctx = SelfSignedContext();
+  options_.tls_context = [ctx] { return ctx; };
+  Start();
+  Client c(server_->port());
+  TlsClient tls(c);
+  ASSERT_TRUE(tls.handshake_ok());
+  const std::string reply = tls.ExchangeToClose("GET /stream-big?40 HTTP/1.1\r\nConnection: close\r\n\r\n");
+  EXPECT_THAT(reply, StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_THAT(reply, HasSubstr("Transfer-Encoding: chunked\r\n"));
+  // 40 pieces of 64 KiB, each framed: "10000\r\n" + data + "\r\n"; then "0\r\n\r\n".
+  const std::size_t head = reply.find("\r\n\r\n") + 4;
+  EXPECT_EQ(reply.size() - head, 40 * (7 + TestHandler::kPiece + 2) + 5);
+  EXPECT_TRUE(reply.ends_with("\r\n0\r\n\r\n"));
 }
 
 TEST_F(ServerTest, PlainHttpOnATlsPortIsATlsErrorAndAStalledHandshakeTimesOut) {

@@ -35,6 +35,15 @@ TEST(GoFloatTest, FormatsLikeGoShortestG) {
   EXPECT_EQ(Go(1.5e300), "1.5e+300");
   EXPECT_EQ(Go(0.25), "0.25");
   EXPECT_EQ(Go(123.456), "123.456");
+  // Whole numbers take a path of their own: the same text.
+  EXPECT_EQ(Go(-1234567), "-1.234567e+06");
+  EXPECT_EQ(Go(-999999), "-999999");
+  EXPECT_EQ(Go(1e15), "1e+15");
+  EXPECT_EQ(Go(123456789012), "1.23456789012e+11");
+  EXPECT_EQ(Go(9007199254740991), "9.007199254740991e+15");  // 2^53 - 1
+  EXPECT_EQ(Go(9007199254740992), "9.007199254740992e+15");  // 2^53: the general path
+  EXPECT_EQ(Go(-62135596800), "-6.21355968e+10");             // Go's zero time
+  EXPECT_EQ(Go(1e22), "1e+22");
   EXPECT_EQ(Go(std::numeric_limits<double>::quiet_NaN()), "NaN");
   EXPECT_EQ(Go(std::numeric_limits<double>::infinity()), "+Inf");
   EXPECT_EQ(Go(-std::numeric_limits<double>::infinity()), "-Inf");
@@ -51,6 +60,28 @@ TEST(TextWriterTest, WritesHeadersSeriesAndEscapes) {
   EXPECT_EQ(out,
             "# HELP kube_x [STABLE] Help with \\\\ and\\nnewline\n# TYPE kube_x gauge\n"
             "kube_x{a=\"q\\\"\\\\\\n\",b=\"\"} 1\nkube_y 2\n");
+}
+
+TEST(TextWriterTest, PreRenderedLabelsAndValuesLongerThanItsBuffer) {
+  std::string id;
+  AppendLabelPair(id, "namespace", "ns");
+  AppendLabelPair(id, "pod", "a\"b");
+  EXPECT_EQ(id, "namespace=\"ns\",pod=\"a\\\"b\"");
+  const std::string huge(200 * 1024, 'v');  // an annotation larger than the writer's buffer
+  std::string out;
+  {
+    TextWriter w([&](std::string_view s) { out += s; });
+    w.Begin("kube_a").Labels(id).Label("x", "1").Value(1);
+    w.Begin("kube_b").Labels(id).Value(2);
+    w.Begin("kube_c").Label("big", huge).Label("q", std::string(100 * 1024, '"')).Value(3);
+  }
+  EXPECT_EQ(out, "kube_a{namespace=\"ns\",pod=\"a\\\"b\",x=\"1\"} 1\n"
+                 "kube_b{namespace=\"ns\",pod=\"a\\\"b\"} 2\n"
+                 "kube_c{big=\"" + huge + "\",q=\"" + [] {
+                   std::string e;
+                   for (int i = 0; i < 100 * 1024; ++i) e += "\\\"";
+                   return e;
+                 }() + "\"} 3\n");
 }
 
 TEST(TextWriterTest, HandsTheTextOverInChunks) {
