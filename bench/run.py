@@ -27,7 +27,25 @@ For each size (pods:nodes) it:
     after, the rows, bytes and drops of its events history, how long the history took to catch
     up after the last write, and `query events list` on the result.
 
-Steps 5 to 8 are phases: BENCH_PHASES (cpu,relist,metrics,events) selects some of them, e.g.
+ 9. kube-state-metrics side by side (issue 14), once the operator above has exited: on the same
+    cluster, .local/bin/kube-state-metrics (`make tools`) and then build/kube9-operator
+    --kube-state-metrics, each with --resources set to the resources both serve (the operator's
+    family sets in collectors/ksm/registry.cc), one process at a time. For each: the steady
+    VmRSS BENCH_SETTLE_SECONDS after its watches are open (kube-state-metrics) or it is ready
+    (the operator), before any scrape, and VmHWM then (the peak of the initial LISTs); CPU over
+    BENCH_CPU_SECONDS with a gzip scrape every BENCH_SCRAPE_INTERVAL s (kube-state-metrics runs
+    with --enable-gzip-encoding so that both answer Prometheus' Accept-Encoding the same way;
+    the first scrape checks that every pod is served); the relist peak: VmHWM, reset just
+    before the bench API server is restarted, read BENCH_KSM_RELIST_SECONDS (20) s after it
+    is ready again, with no scrape in between, and the pods' LIST (or watch-list) counters
+    confirming the relist; then BENCH_KSM_SCRAPES (5) plain and as many gzip scrapes, each on
+    a new connection, timed to the last byte read (median, min, max), their bytes, the series
+    and families served, and VmHWM over those scrapes. The ratios ours / kube-state-metrics go
+    into the table and the issue's targets (RSS steady and at the relist <= 1/5, scrapes >= 3x
+    faster); the operator's aggregates-only figures are those of steps 4-8 (all collectors, no
+    --kube-state-metrics).
+
+Steps 5 to 9 are phases: BENCH_PHASES (cpu,relist,metrics,events,ksm) selects some of them, e.g.
 BENCH_SIZES=10000:500 BENCH_PHASES=events for the event storm alone. The operator runs with
 its events history on, in a fresh temporary --data.path per size (the image's emptyDir).
 
@@ -35,7 +53,8 @@ It prints one table (plus the PERFORMANCE.md targets that apply, met or missed) 
 bench/results/<timestamp>.json; the operator's and the control plane's logs of the run are kept
 in bench/results/<timestamp>-logs/.
 
-Environment: BENCH_SIZES (1000:100,10000:500), BENCH_PHASES (cpu,relist,metrics,events),
+Environment: BENCH_SIZES (1000:100,10000:500), BENCH_PHASES (cpu,relist,metrics,events,ksm),
+BENCH_KSM_SCRAPES (5), BENCH_KSM_RELIST_SECONDS (20),
 BENCH_EVENTS (50000), BENCH_EVENTS_REPEATS (0.2), BENCH_EVENTS_MIN_PODS (10000),
 BENCH_EVENTS_HISTORY (1; 0 runs the operator without its events history, for comparison),
 BENCH_NAMESPACES (50), BENCH_LOAD_WORKERS (32),
