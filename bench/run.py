@@ -1145,7 +1145,8 @@ def targets(results: list[dict]) -> list[tuple[str, str, str, bool]]:
             x = r["ksm"]["ratios"]
             out.append((size, "ksm: steady RSS <= 1/5 of KSM", f"{x['steady_rss']:.2f}x", x["steady_rss"] <= 0.2))
             out.append((size, "ksm: relist peak <= 1/5 of KSM", f"{x['relist_peak']:.2f}x", x["relist_peak"] <= 0.2))
-            out.append((size, "ksm: scrape >= 3x faster (plain)", f"{x['plain_speedup']:.2f}x", x["plain_speedup"] >= 3))
+            out.append((size, "ksm: scrape >= 3x faster (plain)", f"{x['plain_speedup']:.2f}x",
+                        x["plain_speedup"] >= 3))
             out.append((size, "ksm: scrape >= 3x faster (gzip)", f"{x['gzip_speedup']:.2f}x", x["gzip_speedup"] >= 3))
         if "events" in r:
             e = r["events"]
@@ -1282,7 +1283,8 @@ def ksm_table(r: dict) -> str:
         ("VmRSS after the CPU window (MiB)", mib(k["after_cpu"]["VmRSS"]), mib(o["after_cpu"]["VmRSS"]), ""),
         ("relist peak: VmHWM over an API server restart (MiB)", mib(k["relist"]["peak_kib"]),
          mib(o["relist"]["peak_kib"]), ratio(x["relist_peak"])),
-        ("  pods listed (or watch-listed) again", str(k["relist"]["relisted"]).lower(), str(o["relist"]["relisted"]).lower(), ""),
+        ("  pods listed (or watch-listed) again", str(k["relist"]["relisted"]).lower(),
+         str(o["relist"]["relisted"]).lower(), ""),
         ("scrape peak: VmHWM over the scrapes (MiB)", mib(k["after_scrapes"]["VmHWM"]),
          mib(o["after_scrapes"]["VmHWM"]), ratio(x["scrape_peak"])),
         ("VmRSS after the scrapes (MiB)", mib(k["after_scrapes"]["VmRSS"]), mib(o["after_scrapes"]["VmRSS"]), ""),
@@ -1294,8 +1296,8 @@ def ksm_table(r: dict) -> str:
          f"{x['gzip_speedup']:.2f}x faster"),
         ("scrape bytes plain / gzip (MB)", f"{k['plain']['bytes'] / 1e6:.2f} / {k['gzip']['bytes'] / 1e6:.2f}",
          f"{o['plain']['bytes'] / 1e6:.2f} / {o['gzip']['bytes'] / 1e6:.2f}", ""),
-        ("operator without --kube-state-metrics: steady VmRSS (MiB)", "", mib(r["ksm"]["aggregates_only_steady_kib"]["VmRSS"]),
-         ""),
+        ("operator without --kube-state-metrics: steady VmRSS (MiB)", "",
+         mib(r["ksm"]["aggregates_only_steady_kib"]["VmRSS"]), ""),
     ]
     head = (f"{r['pods']} pods / {r['nodes']} nodes, --resources={','.join(r['ksm']['resources'])}",
             "kube-state-metrics", "kube9-operator", "ours / KSM")
