@@ -510,7 +510,11 @@ def bench_size(pods: int, nodes: int, binary: Path, logs_dir: Path, phases: list
         # has exited, so that the processes never share the 2 cores (or the API server).
         try:
             if "ksm" in phases and operator_done:
-                r["ksm"] = measure_ksm(pods, nodes, cluster, binary, logs_dir, label, r, env)
+                try:
+                    r["ksm"] = measure_ksm(pods, nodes, cluster, binary, logs_dir, label, r, env)
+                except (Exception, SystemExit) as e:  # keep this size's other figures
+                    log(f"ksm: side by side failed: {e}")
+                    r["ksm_error"] = str(e)
         finally:
             cluster.save_logs(label)
             if os.environ.get("BENCH_KEEP_CLUSTER", "0") != "1":
@@ -1386,6 +1390,8 @@ def main() -> None:
     for t in doc["targets"]:
         print(f"  {'met   ' if t['met'] else 'MISSED'}  {t['size']:<12} {t['target']:<30} {t['measured']}")
     for r in doc["sizes"]:
+        if r.get("ksm_error"):
+            print(f"  WARNING: at {r['pods']} pods the kube-state-metrics side by side failed: {r['ksm_error']}")
         if not r["check"]["ok"]:
             print(f"  WARNING: at {r['pods']} pods the aggregates did not match the load: {r['check']}")
     print()
