@@ -85,7 +85,9 @@ def progressing(status: str, reason: str) -> dict:
 def create_sample(api, ns: str, nodes: list[str]) -> None:
     """Two nodes (one Ready, one NotReady with memory pressure and cordoned); pods running,
     crash looping after an OOM kill, pending, and done (a Job's); three Deployments (healthy,
-    short of replicas and stuck, and with a change not rolled out); a failed Job; a pending PVC."""
+    short of replicas and stuck, and with a change not rolled out) and the ReplicaSet of web's pods;
+    a StatefulSet with a replica not ready, a DaemonSet not scheduled everywhere, an HPA at its
+    maximum, a PDB allowing no disruption; a failed Job; a pending PVC."""
     ready, notready = nodes
     make_node(api, ready, {"Ready": "True", "MemoryPressure": "False"},
               {"cpu": "4", "memory": "8Gi", "pods": "110"}, "")
@@ -105,7 +107,7 @@ def create_sample(api, ns: str, nodes: list[str]) -> None:
              ("ReplicaSet", "web-1a"))
     make_pod(api, ns, "done", [container("app", {"cpu": "2"})],
              {"phase": "Succeeded", "containerStatuses": [cstatus("app", terminated("Completed", 0))]}, ready,
-             ("Job", "nightly"))
+             ("Job", "migrate"))
     make_deployment(api, ns, "healthy", 2, {"observedGeneration": 1, "replicas": 2, "updatedReplicas": 2,
                                             "readyReplicas": 2, "availableReplicas": 2,
                                             "conditions": [progressing("True", "NewReplicaSetAvailable")]})
@@ -118,6 +120,47 @@ def create_sample(api, ns: str, nodes: list[str]) -> None:
     # A change of the pod template: generation 2, which the (absent) controller never observes.
     patch_object(api, f"/apis/apps/v1/namespaces/{ns}/deployments/api",
                  {"spec": {"template": {"metadata": {"annotations": {"changed": "1"}}}}})
+    # The ReplicaSet of the web pods, owned by the Deployment web.
+    create_object(api, f"/apis/apps/v1/namespaces/{ns}/replicasets", {
+        "apiVersion": "apps/v1", "kind": "ReplicaSet",
+        "metadata": {"name": "web-1a", "ownerReferences": [{
+            "apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "controller": True,
+            "uid": f"6f0b0b1e-0000-4000-8000-{secrets.token_hex(6)}"}]},
+        "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "web"}},
+                 "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [container("c")]}}},
+    })
+    create_object(api, f"/apis/apps/v1/namespaces/{ns}/statefulsets", {
+        "apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db"},
+        "spec": {"replicas": 3, "serviceName": "db", "selector": {"matchLabels": {"app": "db"}},
+                 "template": {"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [container("c")]}}},
+    })
+    patch_status(api, f"/apis/apps/v1/namespaces/{ns}/statefulsets/db",
+                 {"observedGeneration": 1, "replicas": 3, "readyReplicas": 2, "currentReplicas": 3,
+                  "updatedReplicas": 3, "availableReplicas": 2})
+    create_object(api, f"/apis/apps/v1/namespaces/{ns}/daemonsets", {
+        "apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent"},
+        "spec": {"selector": {"matchLabels": {"app": "agent"}},
+                 "template": {"metadata": {"labels": {"app": "agent"}}, "spec": {"containers": [container("c")]}}},
+    })
+    patch_status(api, f"/apis/apps/v1/namespaces/{ns}/daemonsets/agent",
+                 {"observedGeneration": 1, "desiredNumberScheduled": 3, "currentNumberScheduled": 2,
+                  "numberReady": 2, "numberAvailable": 2, "updatedNumberScheduled": 2, "numberMisscheduled": 0})
+    create_object(api, f"/apis/autoscaling/v2/namespaces/{ns}/horizontalpodautoscalers", {
+        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "web"},
+        "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+                 "minReplicas": 1, "maxReplicas": 4,
+                 "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
+                     "type": "Utilization", "averageUtilization": 80}}}]},
+    })
+    patch_status(api, f"/apis/autoscaling/v2/namespaces/{ns}/horizontalpodautoscalers/web",
+                 {"currentReplicas": 4, "desiredReplicas": 4})
+    create_object(api, f"/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets", {
+        "apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "web"},
+        "spec": {"minAvailable": 3, "selector": {"matchLabels": {"app": "web"}}},
+    })
+    patch_status(api, f"/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets/web",
+                 {"observedGeneration": 1, "disruptionsAllowed": 0, "currentHealthy": 2, "desiredHealthy": 3,
+                  "expectedPods": 3})
     make_job(api, ns, "migrate", {"startTime": now_rfc3339(), "failed": 1,
                                   "conditions": [job_condition("FailureTarget"), job_condition("Failed")]})
     make_pvc(api, ns, "data", None)  # no status: Pending
@@ -128,6 +171,10 @@ SAMPLE_OBJECTS = [
     "/api/v1/namespaces/{ns}/pods/pending", "/api/v1/namespaces/{ns}/pods/done",
     "/apis/apps/v1/namespaces/{ns}/deployments/healthy", "/apis/apps/v1/namespaces/{ns}/deployments/web",
     "/apis/apps/v1/namespaces/{ns}/deployments/api", "/apis/batch/v1/namespaces/{ns}/jobs/migrate",
+    "/apis/apps/v1/namespaces/{ns}/replicasets/web-1a", "/apis/apps/v1/namespaces/{ns}/statefulsets/db",
+    "/apis/apps/v1/namespaces/{ns}/daemonsets/agent",
+    "/apis/autoscaling/v2/namespaces/{ns}/horizontalpodautoscalers/web",
+    "/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets/web",
     "/api/v1/namespaces/{ns}/persistentvolumeclaims/data",
 ]
 
@@ -163,13 +210,19 @@ def expected_alerts(ns: str, nodes: list[str]) -> dict[str, tuple[set[str], set[
         "NamespaceTerminatingStuck": ({"kube_namespace_status_phase"}, set()),
         "JobFailed": ({"kube_job_failed"}, {(ns, "migrate")}),
         "PersistentVolumeClaimPending": ({"kube_persistentvolumeclaim_status_phase"}, {(ns, "data")}),
+        "StatefulSetReplicasMismatch": ({"kube_statefulset_replicas"}, {(ns, "db")}),
+        "DaemonSetNotScheduled": ({"kube_daemonset_status_desired_number_scheduled"}, {(ns, "agent")}),
+        "HorizontalPodAutoscalerMaxedOut": ({"kube_horizontalpodautoscaler_spec_max_replicas"}, {(ns, "web")}),
+        "PodDisruptionBudgetAtLimit": ({"kube_poddisruptionbudget_status_pod_disruptions_allowed"}, {(ns, "web")}),
     }
 
 
 def identity(labels: dict[str, str]) -> tuple[str, ...]:
     """The object an alert is about, from its labels."""
     for keys in (("namespace", "pod", "container"), ("namespace", "pod"), ("namespace", "deployment"),
-                 ("namespace", "job_name"), ("namespace", "persistentvolumeclaim"), ("node",), ("namespace",)):
+                 ("namespace", "statefulset"), ("namespace", "daemonset"), ("namespace", "horizontalpodautoscaler"),
+                 ("namespace", "poddisruptionbudget"), ("namespace", "job_name"),
+                 ("namespace", "persistentvolumeclaim"), ("node",), ("namespace",)):
         if all(k in labels for k in keys):
             return tuple(labels[k] for k in keys)
     return ()
@@ -264,7 +317,7 @@ def test_rules_written_for_kube_state_metrics_evaluate_on_the_operator(sample):
             sorted(s.served)
 
         rules = s.wait_rules_healthy()
-        assert len(rules) == 21, [r["name"] for r in rules]
+        assert len(rules) == 26, [r["name"] for r in rules]
 
         # A restart while Prometheus watches: 3 -> 5.
         patch_status(s.api, f"/api/v1/namespaces/{ns}/pods/crashy", {"containerStatuses": [
@@ -302,13 +355,17 @@ def test_rules_written_for_kube_state_metrics_evaluate_on_the_operator(sample):
         allocatable = values(f'node_resource:kube_node_status_allocatable:sum{{node="{nodes[0]}"}}', "resource")
         assert allocatable == pytest.approx({"cpu": 4, "memory": 8 * 2**30, "pods": 110}), allocatable
         owners = values(f'namespace_owner:kube_pod_owner:count{{namespace="{ns}"}}', "owner_name")
-        assert owners == {"web-1a": 3, "crashy-2b": 1, "nightly": 1}, owners
+        assert owners == {"web-1a": 3, "crashy-2b": 1, "migrate": 1}, owners
         on_nodes = values(f'node:kube_pod_info:count{{node=~"{nodes[0]}|{nodes[1]}"}}', "node")
         assert on_nodes == {nodes[0]: 3, nodes[1]: 1}, on_nodes
         readiness = values(f'node:kube_node_ready:bool{{node=~"{nodes[0]}|{nodes[1]}"}}', "node")
         assert readiness == {nodes[0]: 1, nodes[1]: 0}, readiness
         available = values(f'namespace_deployment:kube_deployment_available:ratio{{namespace="{ns}"}}', "deployment")
         assert available == {"healthy": 1, "web": 0.5, "api": 1}, available
+        if "kube_replicaset_owner" in s.served:
+            by_deployment = {(r["metric"]["deployment"], r["metric"]["pod"]) for r in prom.query(
+                f'namespace_deployment_pod:kube_pod_owner:relabel{{namespace="{ns}"}}')["result"]}
+            assert by_deployment == {("web", "web-1"), ("web", "web-2"), ("web", "pending")}, by_deployment
     except (AssertionError, PrometheusError) as e:
         raise AssertionError(f"{e}\n{s.describe()}") from None
 
