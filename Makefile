@@ -118,8 +118,10 @@ chart-test: build release cluster-up
 	  $(PYTEST) -q tests/chart
 
 # Benchmark v1 (docs/benchmarks.md), not a test: loads synthetic clusters into a separate
-# control plane (.local/bench-cluster, ports 26443/22379/22380), measures the operator and
-# writes bench/results/<timestamp>.json. Sizes as pods:nodes: BENCH_SIZES=1000:100,10000:500.
+# control plane (.local/bench-cluster, ports 26443/22379/22380), measures the operator, then
+# kube-state-metrics and the operator with --kube-state-metrics side by side (phase ksm), and
+# writes bench/results/<timestamp>.json. Sizes as pods:nodes: BENCH_SIZES=1000:100,10000:500;
+# phases: BENCH_PHASES=cpu,relist,metrics,events,ksm.
 bench: build tools
 	KUBE9_BINARY=$(abspath $(BUILD_DIR))/kube9-operator python3 bench/run.py
 

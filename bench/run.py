@@ -27,7 +27,25 @@ For each size (pods:nodes) it:
     after, the rows, bytes and drops of its events history, how long the history took to catch
     up after the last write, and `query events list` on the result.
 
-Steps 5 to 8 are phases: BENCH_PHASES (cpu,relist,metrics,events) selects some of them, e.g.
+ 9. kube-state-metrics side by side (issue 14), once the operator above has exited: on the same
+    cluster, .local/bin/kube-state-metrics (`make tools`) and then build/kube9-operator
+    --kube-state-metrics, each with --resources set to the resources both serve (the operator's
+    family sets in collectors/ksm/registry.cc), one process at a time. For each: the steady
+    VmRSS BENCH_SETTLE_SECONDS after its watches are open (kube-state-metrics) or it is ready
+    (the operator), before any scrape, and VmHWM then (the peak of the initial LISTs); CPU over
+    BENCH_CPU_SECONDS with a gzip scrape every BENCH_SCRAPE_INTERVAL s (kube-state-metrics runs
+    with --enable-gzip-encoding so that both answer Prometheus' Accept-Encoding the same way;
+    the first scrape checks that every pod is served); the relist peak: VmHWM, reset just
+    before the bench API server is restarted, read BENCH_KSM_RELIST_SECONDS (20) s after it
+    is ready again, with no scrape in between, and the pods' LIST (or watch-list) counters
+    confirming the relist; then BENCH_KSM_SCRAPES (5) plain and as many gzip scrapes, each on
+    a new connection, timed to the last byte read (median, min, max), their bytes, the series
+    and families served, and VmHWM over those scrapes. The ratios ours / kube-state-metrics go
+    into the table and the issue's targets (RSS steady and at the relist <= 1/5, scrapes >= 3x
+    faster); the operator's aggregates-only figures are those of steps 4-8 (all collectors, no
+    --kube-state-metrics).
+
+Steps 5 to 9 are phases: BENCH_PHASES (cpu,relist,metrics,events,ksm) selects some of them, e.g.
 BENCH_SIZES=10000:500 BENCH_PHASES=events for the event storm alone. The operator runs with
 its events history on, in a fresh temporary --data.path per size (the image's emptyDir).
 
@@ -35,7 +53,8 @@ It prints one table (plus the PERFORMANCE.md targets that apply, met or missed) 
 bench/results/<timestamp>.json; the operator's and the control plane's logs of the run are kept
 in bench/results/<timestamp>-logs/.
 
-Environment: BENCH_SIZES (1000:100,10000:500), BENCH_PHASES (cpu,relist,metrics,events),
+Environment: BENCH_SIZES (1000:100,10000:500), BENCH_PHASES (cpu,relist,metrics,events,ksm),
+BENCH_KSM_SCRAPES (5), BENCH_KSM_RELIST_SECONDS (20),
 BENCH_EVENTS (50000), BENCH_EVENTS_REPEATS (0.2), BENCH_EVENTS_MIN_PODS (10000),
 BENCH_EVENTS_HISTORY (1; 0 runs the operator without its events history, for comparison),
 BENCH_NAMESPACES (50), BENCH_LOAD_WORKERS (32),
@@ -80,7 +99,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 MIB = 2**20
 # What runs after start-to-ready and the steady state, in this order (BENCH_PHASES selects).
-PHASES = ("cpu", "relist", "metrics", "events")
+PHASES = ("cpu", "relist", "metrics", "events", "ksm")
 # The event storm runs at this size and above (BENCH_EVENTS_MIN_PODS).
 EVENTS_MIN_PODS = int(os.environ.get("BENCH_EVENTS_MIN_PODS", "10000"))
 
@@ -411,6 +430,7 @@ def bench_size(pods: int, nodes: int, binary: Path, logs_dir: Path, phases: list
     sampler = Sampler(proc.pid)
     sampler.start()
     http_ = Http(port)
+    operator_done = False
     try:
         # --- start to ready
         deadline = t0 + 300
@@ -472,6 +492,7 @@ def bench_size(pods: int, nodes: int, binary: Path, logs_dir: Path, phases: list
         if "events" in phases and pods >= EVENTS_MIN_PODS:
             r["events"] = measure_events(proc, http_, sampler, target, binary, data_dir, nodes, env)
         r["cpu_seconds_total"] = round(cpu_ticks(proc.pid) / CLK_TCK, 2)
+        operator_done = True
     finally:
         sampler.stop.set()
         http_.close()
@@ -485,9 +506,19 @@ def bench_size(pods: int, nodes: int, binary: Path, logs_dir: Path, phases: list
         r["operator_exit_code"] = proc.returncode
         op_log.close()
         shutil.rmtree(data_dir, ignore_errors=True)
-        cluster.save_logs(label)
-        if os.environ.get("BENCH_KEEP_CLUSTER", "0") != "1":
-            cluster.sh("down")
+        # The kube-state-metrics side by side runs on the same cluster once the operator above
+        # has exited, so that the processes never share the 2 cores (or the API server).
+        try:
+            if "ksm" in phases and operator_done:
+                try:
+                    r["ksm"] = measure_ksm(pods, nodes, cluster, binary, logs_dir, label, r, env)
+                except (Exception, SystemExit) as e:  # keep this size's other figures
+                    log(f"ksm: side by side failed: {e}")
+                    r["ksm_error"] = str(e)
+        finally:
+            cluster.save_logs(label)
+            if os.environ.get("BENCH_KEEP_CLUSTER", "0") != "1":
+                cluster.sh("down")
     r["loadavg_end"] = loadavg()
     r["assessment"] = assessment_bench(pods, nodes)
     return r
@@ -689,6 +720,278 @@ def measure_metrics(r: dict, proc: subprocess.Popen, http_: Http, port: int) -> 
         f" (RssAnon {r['after_scrape_burst']['RssAnon'] / 1024:.1f})")
 
 
+# --- kube-state-metrics side by side (issue 14) ------------------------------------------------
+
+KSM_BINARY = REPO_ROOT / ".local" / "bin" / "kube-state-metrics"
+KSM_REGISTRY = REPO_ROOT / "collectors" / "ksm" / "registry.cc"
+# kube-state-metrics' resources whose families the operator can serve (its --resources list).
+KSM_RESOURCES = ("certificatesigningrequests", "configmaps", "cronjobs", "daemonsets", "deployments",
+                 "endpointslices", "horizontalpodautoscalers", "ingresses", "jobs", "leases", "limitranges",
+                 "mutatingwebhookconfigurations", "namespaces", "networkpolicies", "nodes", "persistentvolumeclaims",
+                 "persistentvolumes", "poddisruptionbudgets", "pods", "replicasets", "replicationcontrollers",
+                 "resourcequotas", "secrets", "services", "statefulsets", "storageclasses",
+                 "validatingwebhookconfigurations", "volumeattachments")
+
+
+def ksm_resources() -> list[str]:
+    """The resources both serve: the operator's family sets (collectors/ksm/registry.cc, one
+    `{"resource", &Maker}` line each) that kube-state-metrics also has, in registry order."""
+    ours = re.findall(r'\{"([a-z]+)",\s*&\w+\}', KSM_REGISTRY.read_text())
+    if not ours:
+        raise SystemExit(f"ksm: no family set found in {KSM_REGISTRY}")
+    return [r for r in ours if r in KSM_RESOURCES]
+
+
+def scrape(port: int, path: str = "/metrics", gzip_ok: bool = False, timeout: float = 120) -> tuple[float, bytes, dict]:
+    """One GET on a new connection: (seconds until the whole body was read, body, headers)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        s0 = time.perf_counter()
+        conn.request("GET", path, headers={"Accept-Encoding": "gzip"} if gzip_ok else {})
+        resp = conn.getresponse()
+        body = resp.read()
+        seconds = time.perf_counter() - s0
+        if resp.status != 200:
+            raise RuntimeError(f"{path} on :{port}: HTTP {resp.status}")
+        return seconds, body, {k.lower(): v for k, v in resp.getheaders()}
+    finally:
+        conn.close()
+
+
+def exposition_counts(text: str) -> dict:
+    """Series (all, and kube_* ones) and kube_* families of a text exposition."""
+    series = kube_series = 0
+    families: set[str] = set()
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        series += 1
+        if line.startswith("kube_"):
+            kube_series += 1
+            families.add(line.split("{", 1)[0].split(" ", 1)[0])
+    return {"series": series, "kube_series": kube_series, "kube_families": sorted(families)}
+
+
+class KsmSubject:
+    """One of the two processes compared: how to start it, when it is ready, and how many
+    times it has listed pods (to confirm the forced relist)."""
+
+    def __init__(self, name: str, cmd: list[str], port: int, env: dict[str, str] | None = None):
+        self.name, self.cmd, self.port, self.env = name, cmd, port, env
+
+    def ready(self) -> bool:
+        raise NotImplementedError
+
+    def pod_lists(self) -> float | None:
+        raise NotImplementedError
+
+
+class KubeStateMetricsSubject(KsmSubject):
+    def __init__(self, kubeconfig: str, resources: list[str]):
+        port, self.telemetry, self.resources = free_port(), free_port(), resources
+        # gzip on (off by default in kube-state-metrics) so that both answer Prometheus'
+        # `Accept-Encoding: gzip` the same way; a plain request is answered as without it.
+        super().__init__("kube-state-metrics", [
+            str(KSM_BINARY), f"--kubeconfig={kubeconfig}", "--host=127.0.0.1", f"--port={port}",
+            "--telemetry-host=127.0.0.1", f"--telemetry-port={self.telemetry}", f"--resources={','.join(resources)}",
+            "--enable-gzip-encoding"], port)
+
+    def _telemetry(self) -> str:
+        return scrape(self.telemetry, timeout=10)[1].decode()
+
+    def ready(self) -> bool:
+        # Its /readyz only says that self metrics exist. A reflector starts its watch once its
+        # LIST is in the store: a successful watch of every resource means every store is
+        # filled (with the watch-list protocol the initial events come on that watch; the
+        # settle time that follows covers them, and the first scrape checks the pods).
+        ok = {labels.get("resource") for labels, v in samples(self._telemetry(), "kube_state_metrics_watch_total")
+              if labels.get("result") == "success" and v > 0}
+        return len(ok) >= len(self.resources)
+
+    def pod_lists(self) -> float | None:
+        t = self._telemetry()
+        lists = sum(v for labels, v in samples(t, "kube_state_metrics_list_total")
+                    if labels.get("resource") == "*v1.Pod" and labels.get("result") == "success")
+        watches = sum(v for labels, v in samples(t, "kube_state_metrics_watch_total")
+                      if labels.get("resource") == "*v1.Pod" and labels.get("result") == "success")
+        return lists + watches
+
+
+class OperatorSubject(KsmSubject):
+    def __init__(self, binary: Path, kubeconfig: str, resources: list[str], env: dict[str, str]):
+        port = free_port()
+        super().__init__("kube9-operator", [
+            str(binary), "--kubeconfig", kubeconfig, "--namespace", "kube9-system",
+            "--web.listen-address", f"127.0.0.1:{port}", "--sample-interval", "15s", "--log.level", "warn",
+            "--kube-state-metrics", "--resources", ",".join(resources)], port, env)
+
+    def ready(self) -> bool:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+        try:
+            conn.request("GET", "/readyz")
+            return conn.getresponse().status == 200
+        finally:
+            conn.close()
+
+    def pod_lists(self) -> float | None:
+        # The whole /metrics (the kube_* families too): called only where its buffers do not
+        # count (before the HWM is reset, after the peak was read).
+        text = gzip.decompress(scrape(self.port, gzip_ok=True)[1]).decode()
+        return by_label(text, "kube9_operator_relists_total", "resource").get("pods", 0)
+
+
+def ksm_run(subject: KsmSubject, cluster: BenchCluster, logs_dir: Path, label: str, pods: int) -> dict:
+    """Start, settle, CPU window, forced relist, scrape series, stop: one process alone on the cluster."""
+    settle = env_int("BENCH_SETTLE_SECONDS", 20)
+    cpu_seconds = env_int("BENCH_CPU_SECONDS", 60)
+    interval = env_int("BENCH_SCRAPE_INTERVAL", 15)
+    n = env_int("BENCH_KSM_SCRAPES", 5)
+    relist_wait = env_int("BENCH_KSM_RELIST_SECONDS", 20)
+    out: dict = {"command": " ".join(subject.cmd)}
+    log_path = logs_dir / f"{subject.name}-ksm-{label}.log"
+    log(f"ksm: starting {subject.name} on 127.0.0.1:{subject.port}")
+    with open(log_path, "wb") as logf:
+        t0 = time.monotonic()
+        proc = subprocess.Popen(subject.cmd, stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                env=subject.env, start_new_session=True)
+        sampler = Sampler(proc.pid)
+        sampler.start()
+        try:
+            deadline = t0 + 300
+            while True:
+                if proc.poll() is not None:
+                    raise SystemExit(f"ksm: {subject.name} exited with {proc.returncode}; see {log_path}")
+                try:
+                    if subject.ready():
+                        break
+                except (OSError, RuntimeError, http.client.HTTPException):
+                    pass
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"ksm: {subject.name} not ready within 300 s; see {log_path}")
+                time.sleep(0.05)
+            out["start_to_ready_seconds"] = round(time.monotonic() - t0, 3)
+            time.sleep(settle)
+            # Before any scrape: VmRSS is the steady state, VmHWM the start's peak (the initial LISTs).
+            out["steady"] = proc_status(proc.pid)
+            out["steady_smaps_top"] = smaps_by_mapping(proc.pid, top=6)
+            log(f"ksm: {subject.name} ready after {out['start_to_ready_seconds']:.2f} s; steady VmRSS"
+                f" {out['steady']['VmRSS'] / 1024:.1f} MiB (anon {out['steady']['RssAnon'] / 1024:.1f}),"
+                f" VmHWM since start {out['steady']['VmHWM'] / 1024:.1f} MiB")
+
+            # CPU: a gzip scrape every `interval` s, as Prometheus would; the first one checks the pods.
+            ticks0, c0 = cpu_ticks(proc.pid), time.monotonic()
+            next_scrape, scrapes = c0, 0
+            while time.monotonic() < c0 + cpu_seconds:
+                if time.monotonic() >= next_scrape:
+                    _, body, hdrs = scrape(subject.port, gzip_ok=True)
+                    if scrapes == 0:
+                        text = (gzip.decompress(body) if hdrs.get("content-encoding") == "gzip" else body).decode()
+                        out["pod_info_series"] = sum(1 for line in text.splitlines()
+                                                     if line.startswith("kube_pod_info{"))
+                        out["complete"] = out["pod_info_series"] == pods
+                        del text
+                    scrapes += 1
+                    next_scrape += interval
+                time.sleep(max(0.0, min(next_scrape, c0 + cpu_seconds) - time.monotonic()))
+            ticks1, c1 = cpu_ticks(proc.pid), time.monotonic()
+            out["cpu"] = {"seconds": round(c1 - c0, 2), "ticks": ticks1 - ticks0, "scrapes": scrapes,
+                          "millicores": round((ticks1 - ticks0) / CLK_TCK / (c1 - c0) * 1000, 2)}
+            out["after_cpu"] = proc_status(proc.pid)
+            log(f"ksm: {subject.name} CPU {out['cpu']['millicores']} m over {c1 - c0:.0f} s ({scrapes} gzip scrapes);"
+                f" kube_pod_info {out['pod_info_series']}/{pods}; VmRSS {out['after_cpu']['VmRSS'] / 1024:.1f} MiB")
+
+            # Forced relist: the API server restarted under the watches. The peak is VmHWM, reset just
+            # before, read `relist_wait` s after the API server is ready, with no scrape in between.
+            lists0 = subject.pod_lists()
+            time.sleep(2)
+            pre = proc_status(proc.pid)
+            hwm_reset = reset_hwm(proc.pid)
+            t_stop = time.monotonic()
+            cluster.sh("stop-apiserver")
+            cluster.sh("start-apiserver")
+            t_api = time.monotonic()
+            time.sleep(relist_wait)
+            after = proc_status(proc.pid)
+            window = sampler.window(t_stop, time.monotonic())
+            peak_sampled = max((s[1] for s in window), default=after["VmRSS"])
+            peak = max(after["VmHWM"], peak_sampled) if hwm_reset else peak_sampled
+            lists1 = subject.pod_lists()
+            out["relist"] = {"hwm_reset": hwm_reset, "before_kib": pre, "after_kib": after, "peak_kib": peak,
+                             "peak_vmrss_sampled_kib": peak_sampled, "wait_after_api_ready_seconds": relist_wait,
+                             "outage_seconds": round(t_api - t_stop, 1),
+                             "pod_lists_before": lists0, "pod_lists_after": lists1,
+                             "relisted": lists1 is not None and lists0 is not None and lists1 > lists0}
+            log(f"ksm: {subject.name} relist peak {peak / 1024:.1f} MiB (VmRSS before {pre['VmRSS'] / 1024:.1f},"
+                f" after {after['VmRSS'] / 1024:.1f}); pods listed again: {out['relist']['relisted']}")
+
+            # Scrapes: `n` plain then `n` gzip, one at a time, each on a new connection; the peak of
+            # the burst is VmHWM, reset before it.
+            time.sleep(2)
+            reset_hwm(proc.pid)
+            for mode in ("plain", "gzip"):
+                times, sizes = [], []
+                for _ in range(n):
+                    seconds, body, hdrs = scrape(subject.port, gzip_ok=(mode == "gzip"))
+                    if (mode == "gzip") != (hdrs.get("content-encoding") == "gzip"):
+                        raise SystemExit(f"ksm: {subject.name} {mode}: Content-Encoding {hdrs.get('content-encoding')}")
+                    times.append(seconds)
+                    sizes.append(len(body))
+                out[mode] = {"scrapes": n, "median_ms": round(statistics.median(times) * 1000, 1),
+                             "min_ms": round(min(times) * 1000, 1), "max_ms": round(max(times) * 1000, 1),
+                             "bytes": int(statistics.median(sizes))}
+                if mode == "plain":
+                    out["exposition"] = exposition_counts(body.decode())
+                del body
+                log(f"ksm: {subject.name} {mode} scrape median {out[mode]['median_ms']} ms"
+                    f" ({out[mode]['min_ms']}-{out[mode]['max_ms']}), {out[mode]['bytes']} bytes")
+            out["after_scrapes"] = proc_status(proc.pid)
+            out["cpu_seconds_total"] = round(cpu_ticks(proc.pid) / CLK_TCK, 2)
+        finally:
+            sampler.stop.set()
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+            out["exit_code"] = proc.returncode
+    return out
+
+
+def measure_ksm(pods: int, nodes: int, cluster: BenchCluster, binary: Path, logs_dir: Path, label: str, r: dict,
+                env: dict[str, str]) -> dict | None:
+    """kube-state-metrics, then the operator with --kube-state-metrics, on the same families."""
+    if not os.access(KSM_BINARY, os.X_OK):
+        log(f"ksm: {KSM_BINARY} is not built (make tools): no side by side")
+        return None
+    resources = ksm_resources()
+    log(f"ksm: side by side on --resources={','.join(resources)}")
+    kubeconfig = cluster.kubeconfig()
+    out: dict = {"resources": resources}
+    out["kube_state_metrics"] = ksm_run(KubeStateMetricsSubject(kubeconfig, resources), cluster, logs_dir, label, pods)
+    out["kube9_operator"] = ksm_run(OperatorSubject(binary, kubeconfig, resources, env), cluster, logs_dir, label, pods)
+    k, o = out["kube_state_metrics"], out["kube9_operator"]
+    fam_k, fam_o = set(k["exposition"]["kube_families"]), set(o["exposition"]["kube_families"])
+    out["families_only_in_kube_state_metrics"] = sorted(fam_k - fam_o)
+    out["families_only_in_kube9_operator"] = sorted(fam_o - fam_k)
+    out["ratios"] = {
+        "steady_rss": round(o["steady"]["VmRSS"] / k["steady"]["VmRSS"], 3),
+        "steady_rss_anon": round(o["steady"]["RssAnon"] / k["steady"]["RssAnon"], 3),
+        "start_peak": round(o["steady"]["VmHWM"] / k["steady"]["VmHWM"], 3),
+        "relist_peak": round(o["relist"]["peak_kib"] / k["relist"]["peak_kib"], 3),
+        "scrape_peak": round(o["after_scrapes"]["VmHWM"] / k["after_scrapes"]["VmHWM"], 3),
+        "cpu": round(o["cpu"]["millicores"] / k["cpu"]["millicores"], 3) if k["cpu"]["millicores"] else None,
+        "plain_speedup": round(k["plain"]["median_ms"] / o["plain"]["median_ms"], 2),
+        "gzip_speedup": round(k["gzip"]["median_ms"] / o["gzip"]["median_ms"], 2),
+    }
+    # The operator without --kube-state-metrics, every collector, measured above on this cluster.
+    out["aggregates_only_steady_kib"] = r["steady"]
+    log(f"ksm: ours/KSM steady RSS {out['ratios']['steady_rss']}, relist peak {out['ratios']['relist_peak']},"
+        f" plain scrape {out['ratios']['plain_speedup']}x faster, gzip {out['ratios']['gzip_speedup']}x")
+    return out
+
+
 def events_counters(http_: Http) -> dict:
     text = metrics_text(http_)
     one = lambda name: sum(v for _, v in samples(text, name))  # noqa: E731
@@ -842,6 +1145,13 @@ def targets(results: list[dict]) -> list[tuple[str, str, str, bool]]:
             lim = r["reference_list"]["seconds"] + 1
             out.append((size, "ready <= LIST + 1 s", f"{r['start_to_ready_seconds']:.2f} s (limit {lim:.2f} s)",
                         r["start_to_ready_seconds"] <= lim))
+        if r.get("ksm"):
+            x = r["ksm"]["ratios"]
+            out.append((size, "ksm: steady RSS <= 1/5 of KSM", f"{x['steady_rss']:.2f}x", x["steady_rss"] <= 0.2))
+            out.append((size, "ksm: relist peak <= 1/5 of KSM", f"{x['relist_peak']:.2f}x", x["relist_peak"] <= 0.2))
+            out.append((size, "ksm: scrape >= 3x faster (plain)", f"{x['plain_speedup']:.2f}x",
+                        x["plain_speedup"] >= 3))
+            out.append((size, "ksm: scrape >= 3x faster (gzip)", f"{x['gzip_speedup']:.2f}x", x["gzip_speedup"] >= 3))
         if "events" in r:
             e = r["events"]
             a = EVENTS_RSS_ALLOWANCE_MIB
@@ -949,6 +1259,62 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def ksm_table(r: dict) -> str:
+    """kube-state-metrics against the operator with --kube-state-metrics, at one size."""
+    k, o, x = r["ksm"]["kube_state_metrics"], r["ksm"]["kube9_operator"], r["ksm"]["ratios"]
+
+    def mib(kib: float) -> str:
+        return f"{kib / 1024:.1f}"
+
+    def scrape_cell(d: dict, mode: str) -> str:
+        return f"{d[mode]['median_ms']:.0f} ms ({d[mode]['min_ms']:.0f}-{d[mode]['max_ms']:.0f})"
+
+    def ratio(v: float | None) -> str:
+        return "-" if v is None else f"{v:.2f}x"
+
+    rows = [
+        ("kube_* series (families)", *(f"{d['exposition']['kube_series']} ({len(d['exposition']['kube_families'])})"
+                                      for d in (k, o)), ""),
+        ("all series", str(k["exposition"]["series"]), str(o["exposition"]["series"]), ""),
+        ("start to watches open / to ready (s)", f"{k['start_to_ready_seconds']:.2f}",
+         f"{o['start_to_ready_seconds']:.2f}", ""),
+        ("steady VmRSS, before any scrape (MiB)", mib(k["steady"]["VmRSS"]), mib(o["steady"]["VmRSS"]),
+         ratio(x["steady_rss"])),
+        ("  RssAnon / RssFile (MiB)", f"{mib(k['steady']['RssAnon'])} / {mib(k['steady']['RssFile'])}",
+         f"{mib(o['steady']['RssAnon'])} / {mib(o['steady']['RssFile'])}", ratio(x["steady_rss_anon"])),
+        ("start peak: VmHWM through the initial LISTs (MiB)", mib(k["steady"]["VmHWM"]), mib(o["steady"]["VmHWM"]),
+         ratio(x["start_peak"])),
+        ("VmRSS after the CPU window (MiB)", mib(k["after_cpu"]["VmRSS"]), mib(o["after_cpu"]["VmRSS"]), ""),
+        ("relist peak: VmHWM over an API server restart (MiB)", mib(k["relist"]["peak_kib"]),
+         mib(o["relist"]["peak_kib"]), ratio(x["relist_peak"])),
+        ("  pods listed (or watch-listed) again", str(k["relist"]["relisted"]).lower(),
+         str(o["relist"]["relisted"]).lower(), ""),
+        ("scrape peak: VmHWM over the scrapes (MiB)", mib(k["after_scrapes"]["VmHWM"]),
+         mib(o["after_scrapes"]["VmHWM"]), ratio(x["scrape_peak"])),
+        ("VmRSS after the scrapes (MiB)", mib(k["after_scrapes"]["VmRSS"]), mib(o["after_scrapes"]["VmRSS"]), ""),
+        (f"CPU, {k['cpu']['seconds']:.0f} s, gzip scrape every {env_int('BENCH_SCRAPE_INTERVAL', 15)} s",
+         f"{k['cpu']['millicores']:.1f} m", f"{o['cpu']['millicores']:.1f} m", ratio(x["cpu"])),
+        (f"scrape plain, median of {k['plain']['scrapes']} (min-max)", scrape_cell(k, "plain"),
+         scrape_cell(o, "plain"), f"{x['plain_speedup']:.2f}x as fast"),
+        (f"scrape gzip, median of {k['gzip']['scrapes']} (min-max)", scrape_cell(k, "gzip"), scrape_cell(o, "gzip"),
+         f"{x['gzip_speedup']:.2f}x as fast"),
+        ("scrape bytes plain / gzip (MB)", f"{k['plain']['bytes'] / 1e6:.2f} / {k['gzip']['bytes'] / 1e6:.2f}",
+         f"{o['plain']['bytes'] / 1e6:.2f} / {o['gzip']['bytes'] / 1e6:.2f}", ""),
+        ("operator without --kube-state-metrics: steady VmRSS (MiB)", "",
+         mib(r["ksm"]["aggregates_only_steady_kib"]["VmRSS"]), ""),
+    ]
+    head = (f"{r['pods']} pods / {r['nodes']} nodes", "kube-state-metrics", "kube9-operator", "ours / KSM")
+    ws = [max(len(head[i]), *(len(row[i]) for row in rows)) for i in range(4)]
+    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(head, ws)) + " |",
+             "|" + "|".join("-" * (w + 2) for w in ws) + "|"]
+    lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(row, ws)) + " |" for row in rows]
+    lines.append(f"both with --resources={','.join(r['ksm']['resources'])}")
+    only = r["ksm"]["families_only_in_kube_state_metrics"] + r["ksm"]["families_only_in_kube9_operator"]
+    if only:
+        lines.append(f"families served by one only: {', '.join(only)}")
+    return "\n".join(lines)
+
+
 def machine() -> dict:
     cpu = ""
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -1015,11 +1381,17 @@ def main() -> None:
           f"{' (dirty)' if doc['machine']['git_dirty'] else ''}")
     print()
     print(table(doc["sizes"]))
+    for r in doc["sizes"]:
+        if r.get("ksm"):
+            print()
+            print(ksm_table(r))
     print()
     print("PERFORMANCE.md targets measured here:")
     for t in doc["targets"]:
         print(f"  {'met   ' if t['met'] else 'MISSED'}  {t['size']:<12} {t['target']:<30} {t['measured']}")
     for r in doc["sizes"]:
+        if r.get("ksm_error"):
+            print(f"  WARNING: at {r['pods']} pods the kube-state-metrics side by side failed: {r['ksm_error']}")
         if not r["check"]["ok"]:
             print(f"  WARNING: at {r['pods']} pods the aggregates did not match the load: {r['check']}")
     print()
