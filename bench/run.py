@@ -33,8 +33,8 @@ For each size (pods:nodes) it:
     family sets in collectors/ksm/registry.cc), one process at a time. For each: the steady
     VmRSS BENCH_SETTLE_SECONDS after its watches are open (kube-state-metrics) or it is ready
     (the operator), before any scrape, and VmHWM then (the peak of the initial LISTs); CPU over
-    BENCH_CPU_SECONDS with a gzip scrape every BENCH_SCRAPE_INTERVAL s (kube-state-metrics runs
-    with --enable-gzip-encoding so that both answer Prometheus' Accept-Encoding the same way;
+    BENCH_CPU_SECONDS with a gzip scrape every BENCH_SCRAPE_INTERVAL s (both run with
+    --enable-gzip-encoding so that both answer Prometheus' Accept-Encoding the same way;
     the first scrape checks that every pod is served); the relist peak: VmHWM, reset just
     before the bench API server is restarted, read BENCH_KSM_RELIST_SECONDS (20) s after it
     is ready again, with no scrape in between, and the pods' LIST (or watch-list) counters
@@ -823,7 +823,7 @@ class OperatorSubject(KsmSubject):
         super().__init__("kube9-operator", [
             str(binary), "--kubeconfig", kubeconfig, "--namespace", "kube9-system",
             "--web.listen-address", f"127.0.0.1:{port}", "--sample-interval", "15s", "--log.level", "warn",
-            "--kube-state-metrics", "--resources", ",".join(resources)], port, env)
+            "--kube-state-metrics", "--resources", ",".join(resources), "--enable-gzip-encoding"], port, env)
 
     def ready(self) -> bool:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)

@@ -391,7 +391,7 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
                                 });
   if (web->basic_auth) endpoints.RequireBasicAuth(web->basic_auth.get());
   endpoints.AddHeaders(web->headers);
-  endpoints.AddKsmFamilies(ksm.get());
+  endpoints.AddKsmFamilies(ksm.get(), cfg.ksm_gzip);
   http::ServerOptions server_options;
   server_options.host = cfg.listen_host;
   server_options.port = cfg.listen_port;

@@ -271,6 +271,16 @@ const std::vector<Option>& Options() {
       {"--metric-denylist", "", "regexes",
        "Comma-separated regular expressions: serve no kube_* family whose name matches one.", "",
        Patterns(&Config::ksm_metric_denylist)},
+      {"--enable-gzip-encoding", "", "bool",
+       "With --kube-state-metrics: gzip /metrics when the client asks (Accept-Encoding), as kube-state-metrics' "
+       "flag of the same name. Without the kube_* families the small reply is always gzipped when asked. "
+       "A bare --enable-gzip-encoding means true.",
+       "false",
+       [](const std::string& v, Config& c) -> std::string {
+         if (v != "true" && v != "false") return "must be true or false";
+         c.ksm_gzip = v == "true";
+         return "";
+       }},
       {"--shard", "", "n|auto",
        "This instance's shard (from 0) of the objects: the kube_* series it serves and the kube9_* counts; "
        "only shard 0 writes the status and uploads. auto: the trailing ordinal of $POD_NAME (a StatefulSet pod).",
@@ -521,10 +531,10 @@ base::Expected<Config, Problems> ParseServeConfig(const std::vector<std::string>
     if (!o.flag.empty()) valued.push_back(o.flag);
   }
   valued.push_back("-n");
-  // The one boolean flag: bare, it means true (as kube-state-metrics' users expect).
+  // The boolean flags: bare, they mean true (as kube-state-metrics' users expect).
   std::vector<std::string> expanded = args;
   for (auto& a : expanded) {
-    if (a == "--kube-state-metrics") a += "=true";
+    if (a == "--kube-state-metrics" || a == "--enable-gzip-encoding") a += "=true";
   }
   ParsedArgs parsed = SplitArgs(expanded, valued);
   Problems problems = parsed.problems;

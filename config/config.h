@@ -48,6 +48,10 @@ struct Config {
   // --metric-allowlist / --metric-denylist: regular expressions over family names.
   std::vector<std::string> ksm_metric_allowlist;
   std::vector<std::string> ksm_metric_denylist;
+  // --enable-gzip-encoding: with the kube_* families on, /metrics is gzipped (when the client
+  // asks) only with this flag, as in kube-state-metrics: compressing tens of MB costs more CPU
+  // and time than sending them plain on the cluster network.
+  bool ksm_gzip = false;
   // --shard / --total-shards: this instance serves the kube_* series of the objects whose UID
   // hashes to `ksm_shard` (kube-state-metrics' FNV-1a and jump hash), and counts only those in
   // its kube9_* aggregates. `--shard=auto` takes the trailing ordinal of $POD_NAME (a

@@ -116,7 +116,7 @@ HttpReply Endpoints::Metrics(std::string_view accept_encoding) const {
   HttpReply reply;
   // Text format 0.0.4 whatever the Accept header asks: every Prometheus accepts it.
   reply.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  const bool gzip = AcceptsGzip(accept_encoding);
+  const bool gzip = AcceptsGzip(accept_encoding) && (ksm_ == nullptr || ksm_gzip_);
   if (gzip) reply.headers.emplace_back("Content-Encoding", "gzip");
   reply.headers.emplace_back("Vary", "Accept-Encoding");
   if (ksm_ == nullptr) {

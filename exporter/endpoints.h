@@ -44,8 +44,12 @@ class Endpoints : public http::RequestHandler {
   // before the server starts.
   void AddHeaders(std::vector<std::pair<std::string, std::string>> headers) { extra_headers_ = std::move(headers); }
   // The kube-state-metrics-compatible families, written after the others on /metrics (off:
-  // null). Called before the server starts.
-  void AddKsmFamilies(const collectors::ksm::KsmStores* ksm) { ksm_ = ksm; }
+  // null). Called before the server starts. `gzip`: whether a reply with the families is
+  // gzipped when the client asks (--enable-gzip-encoding); without them it always is.
+  void AddKsmFamilies(const collectors::ksm::KsmStores* ksm, bool gzip) {
+    ksm_ = ksm;
+    ksm_gzip_ = gzip;
+  }
 
  private:
   HttpReply Route(const http::ServerRequest& request) const;
@@ -63,6 +67,7 @@ class Endpoints : public http::RequestHandler {
   const http::BasicAuth* basic_auth_ = nullptr;
   std::vector<std::pair<std::string, std::string>> extra_headers_;
   const collectors::ksm::KsmStores* ksm_ = nullptr;
+  bool ksm_gzip_ = false;
 };
 
 // True when an Accept-Encoding header value allows gzip (and does not refuse it with q=0).

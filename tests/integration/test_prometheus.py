@@ -83,16 +83,20 @@ def test_prometheus_scrapes_and_queries_kube9_pods(api, namespace, start_operato
     assert len(mine) == 1 and mine[0]["health"] == "up" and not mine[0]["lastError"], mine
 
 
-def test_prometheus_scrapes_the_streamed_per_object_families(api, namespace, start_operator, start_prometheus):
-    """With --kube-state-metrics, /metrics is a streamed reply (chunked, no Content-Length, gzip
-    when asked, as Prometheus does): Prometheus takes it whole."""
+@pytest.mark.parametrize("gzip_flag", [False, True], ids=["plain", "enable-gzip-encoding"])
+def test_prometheus_scrapes_the_streamed_per_object_families(api, namespace, start_operator, start_prometheus,
+                                                             gzip_flag):
+    """With --kube-state-metrics, /metrics is a streamed reply (chunked, no Content-Length):
+    plain whatever the client asks, as kube-state-metrics answers, or gzipped when asked (as
+    Prometheus does) with --enable-gzip-encoding. Prometheus takes it whole either way."""
     assert Path(PROMETHEUS).is_file(), f"{PROMETHEUS} not installed (Debian package prometheus)"
     populate(api, namespace)
-    op = start_operator(namespace, interval="5s",
-                        args=["--sample-interval=1s", "--kube-state-metrics", "--resources=namespaces,deployments,pods"])
-    reply = op.get("/metrics")
+    args = ["--sample-interval=1s", "--kube-state-metrics", "--resources=namespaces,deployments,pods"]
+    op = start_operator(namespace, interval="5s", args=args + (["--enable-gzip-encoding"] if gzip_flag else []))
+    reply = op.get("/metrics", headers={"Accept-Encoding": "gzip"})
     assert reply.status == 200 and "content-length" not in reply.headers, reply.headers
     assert reply.headers.get("transfer-encoding") == "chunked", reply.headers
+    assert reply.headers.get("content-encoding") == ("gzip" if gzip_flag else None), reply.headers
     job = f"kube9-ksm-{namespace}"
     prom = start_prometheus(f"127.0.0.1:{op.port}", job)
     prom.wait_ready(20)

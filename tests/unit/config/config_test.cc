@@ -213,12 +213,17 @@ TEST(ConfigTest, KubeStateMetricsFlagsKeepTheirMeaning) {
   EXPECT_EQ(c->ksm_labels_allowlist.at("nodes"), (std::vector<std::string>{"*"}));
   EXPECT_EQ(c->ksm_annotations_allowlist.at("*"), (std::vector<std::string>{"owner"}));
   EXPECT_FALSE(ParseServeConfig({"--kube-state-metrics=false"}, {})->ksm_enabled);
+  EXPECT_FALSE(c->ksm_gzip) << "plain by default, as in kube-state-metrics";
+  EXPECT_TRUE(ParseServeConfig({"--enable-gzip-encoding"}, {})->ksm_gzip);
+  EXPECT_FALSE(ParseServeConfig({"--enable-gzip-encoding=false"}, {})->ksm_gzip);
 
   auto bad = ParseServeConfig({"--kube-state-metrics=yes", "--metric-allowlist=a", "--metric-denylist=b",
-                               "--metric-labels-allowlist=pods=app", "--metric-allowlist=(unclosed"},
+                               "--metric-labels-allowlist=pods=app", "--metric-allowlist=(unclosed",
+                               "--enable-gzip-encoding=1"},
                               {});
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(bad.error(), Contains(HasSubstr("--kube-state-metrics=yes: must be true or false")));
+  EXPECT_THAT(bad.error(), Contains(HasSubstr("--enable-gzip-encoding=1: must be true or false")));
   EXPECT_THAT(bad.error(), Contains(HasSubstr("--metric-labels-allowlist=pods=app: must be of the form")));
   EXPECT_THAT(bad.error(), Contains(HasSubstr("is not a valid regular expression")));
   EXPECT_FALSE(ParseServeConfig({"--metric-allowlist=a", "--metric-denylist=b"}, {}).ok()) << "mutually exclusive";

@@ -103,7 +103,7 @@ TEST_F(EndpointsTest, PerObjectFamiliesAreStreamedInPiecesPlainOrGzipped) {
     namespaces->OnListed(d);
   }
   namespaces->OnSynced();
-  endpoints_.AddKsmFamilies(&ksm);
+  endpoints_.AddKsmFamilies(&ksm, /*gzip=*/true);
 
   const HttpReply plain = endpoints_.Handle(Request("GET", "/metrics", ""));
   ASSERT_TRUE(plain.stream) << "a body of this size is not built whole";
@@ -134,6 +134,14 @@ TEST_F(EndpointsTest, PerObjectFamiliesAreStreamedInPiecesPlainOrGzipped) {
   // The same per-object families (the self metrics in front count the scrapes in between).
   const auto families = [](const std::string& t) { return t.substr(t.find("# HELP kube_namespace")); };
   EXPECT_EQ(families(text), families(out.text));
+
+  // Without --enable-gzip-encoding the families go plain whatever the client asks, as in
+  // kube-state-metrics: compressing them costs more than sending them.
+  endpoints_.AddKsmFamilies(&ksm, /*gzip=*/false);
+  const HttpReply unasked = endpoints_.Handle(Request("GET", "/metrics", "gzip"));
+  ASSERT_TRUE(unasked.stream);
+  EXPECT_EQ(Header(unasked, "Content-Encoding"), "");
+  EXPECT_EQ(families(Body(unasked)), families(out.text));
 }
 
 TEST(AcceptsGzipTest, HeaderForms) {
