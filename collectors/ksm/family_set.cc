@@ -167,7 +167,10 @@ std::optional<double> QuantityFloat(std::string_view text) {
   shifted += '.';
   shifted += digits.substr(digits.size() - 3);
   std::string_view rest = text.substr(int_end);
-  if (!rest.empty() && rest.front() == '.') rest.remove_prefix(1);  // its fraction follows the three digits
+  const bool fraction = !rest.empty() && rest.front() == '.';
+  if (fraction) rest.remove_prefix(1);  // its fraction follows the three digits
+  // A number needs a digit ("", ".", "Mi", "e5" are not quantities, though padded they would be).
+  if (int_end == pos && (!fraction || rest.empty() || rest.front() < '0' || rest.front() > '9')) return std::nullopt;
   shifted += rest;
   auto q = ParseQuantity(shifted);
   if (!q) return std::nullopt;

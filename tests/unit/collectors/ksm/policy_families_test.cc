@@ -47,6 +47,10 @@ TEST(KsmQuantityFloatTest, ThousandthsAsKubeStateMetricsConvertsThem) {
   EXPECT_EQ(QuantityFloat("1e19"), std::nullopt);  // beyond 64 bits even in whole units
   EXPECT_EQ(QuantityFloat("abc"), std::nullopt);
   EXPECT_EQ(QuantityFloat(""), std::nullopt);
+  EXPECT_EQ(QuantityFloat("Mi"), std::nullopt);
+  EXPECT_EQ(QuantityFloat("e5"), std::nullopt);
+  EXPECT_EQ(QuantityFloat(".5Pi"), 562949953421312.0);
+  EXPECT_EQ(QuantityFloat("10.5Pi"), 11821949021847552.0);
 }
 
 TEST(KsmNetworkPolicyFamiliesTest, EveryFamilyInKubeStateMetricsOrder) {
