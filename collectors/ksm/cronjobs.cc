@@ -1,5 +1,4 @@
 // kube-state-metrics' cronjob families (its internal/store/cronjob.go, v2.20).
-#include <charconv>
 
 #include "collectors/json_fields.h"
 #include "collectors/ksm/cron.h"
@@ -22,14 +21,6 @@ struct CronJobRecord {
   bool schedule_invalid = false;
   LabelPairs labels, annotations;
 };
-
-// metadata.resourceVersion as Go's strconv.ParseFloat reads it; nothing when it does not.
-std::optional<double> ResourceVersion(std::string_view rv) {
-  double v = 0;
-  auto [end, ec] = std::from_chars(rv.data(), rv.data() + rv.size(), v);
-  if (ec != std::errc() || end != rv.data() + rv.size() || rv.empty()) return std::nullopt;
-  return v;
-}
 
 std::optional<CronJobRecord> Extract(const rapidjson::Value& o, ExtractContext& ctx) {
   if (!json::HasMetadata(o)) return std::nullopt;

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 
 #include "base/time_format.h"
 #include "collectors/json_fields.h"
 #include "collectors/ksm/labels.h"
+#include "collectors/quantity.h"
 
 namespace kube9::collectors::ksm {
 
@@ -148,6 +150,38 @@ std::vector<ResourceAmount> ExtractAmounts(const rapidjson::Value* list, InternP
     for (Unit u : units) out.push_back({pool.Intern(SanitizeName(name)), u, value});
   });
   return out;
+}
+
+std::optional<double> QuantityFloat(std::string_view text) {
+  if (auto q = ParseQuantity(text)) return static_cast<double>(q->milli) / 1000;
+  // Too large for thousandths (or not a quantity): the same text with its number divided by
+  // 1000 (the decimal point three places to the left) has as thousandths the whole units
+  // rounded up, which is Value().
+  std::size_t pos = 0;
+  std::string shifted;
+  if (!text.empty() && (text[0] == '+' || text[0] == '-')) shifted += text[pos++];
+  const std::size_t int_end = std::min(text.find_first_not_of("0123456789", pos), text.size());
+  std::string digits(text.substr(pos, int_end - pos));
+  if (digits.size() < 3) digits.insert(0, 3 - digits.size(), '0');
+  shifted += digits.substr(0, digits.size() - 3);
+  shifted += '.';
+  shifted += digits.substr(digits.size() - 3);
+  std::string_view rest = text.substr(int_end);
+  const bool fraction = !rest.empty() && rest.front() == '.';
+  if (fraction) rest.remove_prefix(1);  // its fraction follows the three digits
+  // A number needs a digit ("", ".", "Mi", "e5" are not quantities, though padded they would be).
+  if (int_end == pos && (!fraction || rest.empty() || rest.front() < '0' || rest.front() > '9')) return std::nullopt;
+  shifted += rest;
+  auto q = ParseQuantity(shifted);
+  if (!q) return std::nullopt;
+  return static_cast<double>(q->milli);
+}
+
+std::optional<double> ResourceVersion(std::string_view rv) {
+  double v = 0;
+  auto [end, ec] = std::from_chars(rv.data(), rv.data() + rv.size(), v);
+  if (ec != std::errc() || end != rv.data() + rv.size() || rv.empty()) return std::nullopt;
+  return v;
 }
 
 }  // namespace kube9::collectors::ksm

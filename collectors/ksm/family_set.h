@@ -232,6 +232,14 @@ struct ResourceAmount {
 // report "pods", and rounds all but CPU up to whole units (Value()).
 enum class AmountsOf : std::uint8_t { kNode, kContainer };
 std::vector<ResourceAmount> ExtractAmounts(const rapidjson::Value* list, InternPool& pool, AmountsOf of);
+// kube-state-metrics' convertValueToFloat64 of a quantity (resource quotas, limit ranges): its
+// thousandths (MilliValue()/1000, "100m" 0.1, "1.5Gi" 1610612736), or, for a quantity whose
+// thousandths do not fit 64 bits (above about 9.2e15), its whole units rounded up (Value()).
+// nullopt for text that is not a quantity or beyond 64 bits even in whole units.
+std::optional<double> QuantityFloat(std::string_view text);
+// metadata.resourceVersion as Go's strconv.ParseFloat reads it (kube-state-metrics'
+// `_metadata_resource_version`); nothing when it does not.
+std::optional<double> ResourceVersion(std::string_view rv);
 // kube-state-metrics' SanitizeLabelName: every character outside [a-zA-Z0-9_] becomes '_'.
 std::string SanitizeName(std::string_view s);
 

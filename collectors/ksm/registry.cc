@@ -19,6 +19,10 @@ const std::vector<FamilySetRegistration>& FamilySets() {
       {"replicasets", &ReplicaSetFamilies},
       {"jobs", &JobFamilies},
       {"cronjobs", &CronJobFamilies},
+      {"networkpolicies", &NetworkPolicyFamilies},
+      {"resourcequotas", &ResourceQuotaFamilies},
+      {"limitranges", &LimitRangeFamilies},
+      {"configmaps", &ConfigMapFamilies},  // opt-in collector: only when --collectors names it
   };
   return all;
 }

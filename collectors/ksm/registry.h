@@ -30,6 +30,10 @@ std::unique_ptr<FamilyStore> DaemonSetFamilies(const Options&, const FamilyFilte
 std::unique_ptr<FamilyStore> ReplicaSetFamilies(const Options&, const FamilyFilter&);
 std::unique_ptr<FamilyStore> JobFamilies(const Options&, const FamilyFilter&);
 std::unique_ptr<FamilyStore> CronJobFamilies(const Options&, const FamilyFilter&);
+std::unique_ptr<FamilyStore> NetworkPolicyFamilies(const Options&, const FamilyFilter&);
+std::unique_ptr<FamilyStore> ResourceQuotaFamilies(const Options&, const FamilyFilter&);
+std::unique_ptr<FamilyStore> LimitRangeFamilies(const Options&, const FamilyFilter&);
+std::unique_ptr<FamilyStore> ConfigMapFamilies(const Options&, const FamilyFilter&);
 
 // The family stores of the enabled collectors that have a family set. Each is fed by its
 // collector's reflector (HandlerFor), and all render at scrape time (Render, any thread).

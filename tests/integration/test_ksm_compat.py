@@ -41,6 +41,16 @@ WORKLOAD_PREFIXES = ("kube_statefulset_", "kube_daemonset_", "kube_replicaset_",
 FAMILY_PREFIXES += WORKLOAD_PREFIXES
 LABELS_ALLOWLIST += ",statefulsets=[app],daemonsets=[*],replicasets=[app],jobs=[*],cronjobs=[team]"
 ANNOTATIONS_ALLOWLIST += ",statefulsets=[*],daemonsets=[*],replicasets=[*],jobs=[note],cronjobs=[*]"
+# Policies and configuration: resource -> the identity label of its series. configmaps is an
+# opt-in collector: --resources names it for both.
+POLICIES = {"networkpolicies": "networkpolicy", "resourcequotas": "resourcequota", "limitranges": "limitrange",
+            "configmaps": "configmap"}
+RESOURCES += [*POLICIES]
+POLICY_PREFIXES = ("kube_networkpolicy_", "kube_resourcequota", "kube_limitrange", "kube_configmap_")
+FAMILY_PREFIXES += POLICY_PREFIXES
+# limitranges has no _labels/_annotations family in kube-state-metrics: allowlisting it adds none.
+LABELS_ALLOWLIST += ",networkpolicies=[*],resourcequotas=[team],limitranges=[*],configmaps=[*]"
+ANNOTATIONS_ALLOWLIST += ",networkpolicies=[note],resourcequotas=[*],limitranges=[*],configmaps=[owner]"
 # family -> why it differs (docs/ksm-compatibility.md "Differences"). Empty: none.
 KNOWN_DIFFERENCES: dict[str, str] = {}
 
@@ -242,6 +252,9 @@ def make_objects(api, ns: str) -> dict[str, list[str]]:
     make_pods(api, ns, suffix, names)
     make_services_claims_autoscalers_budgets(api, ns, names)
     make_workloads(api, ns, names)
+    # Last: the API server's ResourceQuota and LimitRanger admission would check (and default)
+    # the objects created after them.
+    make_policies(api, ns, names)
     return names
 
 
@@ -373,7 +386,8 @@ def make_pods(api, ns: str, suffix: str, names: dict[str, list[str]]) -> None:
 def other_objects(names: dict[str, list[str]]) -> list[tuple[str, str]]:
     """(identity label, name) of the services, claims, autoscalers and budgets make_objects made."""
     labels = {"services": "service", "persistentvolumeclaims": "persistentvolumeclaim",
-              "horizontalpodautoscalers": "horizontalpodautoscaler", "poddisruptionbudgets": "poddisruptionbudget"}
+              "horizontalpodautoscalers": "horizontalpodautoscaler", "poddisruptionbudgets": "poddisruptionbudget",
+              **POLICIES}
     return [(label, n) for key, label in labels.items() for n in names.get(key, [])]
 
 
@@ -658,6 +672,79 @@ def make_workloads(api, ns: str, names: dict[str, list[str]]) -> None:
         names["cronjobs"].append(name)
 
 
+def make_policies(api, ns: str, names: dict[str, list[str]]) -> None:
+    """Network policies with ingress and egress rules or none, resource quotas with status.hard
+    and status.used patched (there is no quota controller; kube-state-metrics reads the status),
+    one never observed, limit ranges of every type and constraint, and configmaps with labels,
+    annotations and contents (which must never show). Quantities with odd values: thousandths,
+    binary suffixes, micro-units rounded up, and one beyond what thousandths hold in 64 bits."""
+    for name, spec, labels, annotations in [
+        ("np-deny-all", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}, {"policy": "deny"},
+         {"note": "default \"deny\"\n"}),
+        ("np-web", {"podSelector": {"matchLabels": {"app": "web"}},
+                    "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "front"}}}],
+                                 "ports": [{"protocol": "TCP", "port": 8080}]},
+                                {"from": [{"namespaceSelector": {"matchLabels": {"team": "payments"}}}]},
+                                {"from": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}}]}],
+                    "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"protocol": "UDP", "port": 53}]},
+                               {}],
+                    "policyTypes": ["Ingress", "Egress"]}, {"app": "web", "a.b/c": "d"}, {}),
+        ("np-egress-only", {"podSelector": {}, "egress": [{"to": [{"podSelector": {}}]}], "policyTypes": ["Egress"]},
+         {}, {"note": "x"}),
+    ]:
+        create_object(api, f"/apis/networking.k8s.io/v1/namespaces/{ns}/networkpolicies", {
+            "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": name, "labels": labels, "annotations": annotations}, "spec": spec})
+        names.setdefault("networkpolicies", []).append(name)
+
+    for name, hard, status, labels in [
+        # Resources no object of the test is created or updated under afterwards (admission).
+        ("rq-compute", {"requests.cpu": "2", "requests.memory": "1.5Gi", "limits.memory": "3Gi",
+                        "limits.cpu": "2500u", "limits.ephemeral-storage": "10Pi"},
+         {"hard": {"requests.cpu": "2", "requests.memory": "1.5Gi", "limits.memory": "3Gi", "limits.cpu": "2500u",
+                   "limits.ephemeral-storage": "10Pi"},
+          "used": {"requests.cpu": "100m", "requests.memory": "100M", "limits.memory": "0", "limits.cpu": "1n",
+                   "limits.ephemeral-storage": "12345678901234567"}},
+         {"team": "payments", "x": "y"}),
+        ("rq-objects", {"count/deployments.apps": "5", "requests.example.com/gpu": "4", "count/jobs.batch": "3"},
+         {"hard": {"count/deployments.apps": "5", "requests.example.com/gpu": "4", "count/jobs.batch": "3"},
+          "used": {"count/deployments.apps": "4", "requests.example.com/gpu": "1"}},
+         {}),
+        ("rq-unobserved", {"count/cronjobs.batch": "100"}, None, {"team": "ops"}),
+    ]:
+        create_object(api, f"/api/v1/namespaces/{ns}/resourcequotas", {
+            "apiVersion": "v1", "kind": "ResourceQuota",
+            "metadata": {"name": name, "labels": labels, "annotations": {"owner": name}}, "spec": {"hard": hard}})
+        if status is not None:
+            patch_status(api, f"/api/v1/namespaces/{ns}/resourcequotas/{name}", status)
+        names.setdefault("resourcequotas", []).append(name)
+
+    for name, limits in [
+        ("lr-containers", [
+            {"type": "Container", "min": {"cpu": "10m", "memory": "4Mi"}, "max": {"cpu": "4", "memory": "8Gi"},
+             "default": {"cpu": "500m", "memory": "1.5Gi"}, "defaultRequest": {"cpu": "100m", "memory": "256Mi"},
+             "maxLimitRequestRatio": {"cpu": "10", "memory": "6500m"}},
+            {"type": "Pod", "max": {"cpu": "8", "memory": "16Gi"}, "maxLimitRequestRatio": {"cpu": "3"}},
+        ]),
+        ("lr-claims", [{"type": "PersistentVolumeClaim", "min": {"storage": "1Mi"}, "max": {"storage": "10Pi"}}]),
+    ]:
+        create_object(api, f"/api/v1/namespaces/{ns}/limitranges", {
+            "apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": name, "labels": {"lr": name}},
+            "spec": {"limits": limits}})
+        names.setdefault("limitranges", []).append(name)
+
+    for name, labels, annotations, contents in [
+        ("cm-app", {"app.kubernetes.io/name": "shop", "tier": "back-end"}, {"owner": "team \"a\"\n", "x": "y"},
+         {"data": {"password": "ksm-compat-must-not-show", "app.yaml": "key: value\n"}}),
+        ("cm-binary", {}, {}, {"binaryData": {"blob": "a3NtLWNvbXBhdC1iaW5hcnk="}}),
+        ("cm-empty", {"empty": ""}, {"owner": ""}, {}),
+    ]:
+        create_object(api, f"/api/v1/namespaces/{ns}/configmaps", {
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": name, "labels": labels, "annotations": annotations}, **contents})
+        names.setdefault("configmaps", []).append(name)
+
+
 # --- the test --------------------------------------------------------------------------------
 
 
@@ -700,9 +787,12 @@ def test_families_equal_kube_state_metrics_series_for_series(api, namespace, sta
     assert observed["families"] >= 160, observed
     assert observed["series"] >= 300, observed
     # Every family of services, claims, autoscalers, budgets and workloads had series to compare.
+    final = op.metrics()
     empty = [name for name, f in families(ksm.metrics()).items()
-             if name.startswith(OTHER_PREFIXES + WORKLOAD_PREFIXES) and not f["series"]]
+             if name.startswith(OTHER_PREFIXES + WORKLOAD_PREFIXES + POLICY_PREFIXES) and not f["series"]]
     assert not empty, f"families without series: {empty}"
+    # ConfigMaps: metadata only, never their contents.
+    assert "ksm-compat-must-not-show" not in final and "app.yaml" not in final and "a3NtLWNvbXBhdC1iaW5hcnk" not in final
 
 
 def test_shards_split_objects_as_kube_state_metrics_does(api, namespace, start_operator, kube_state_metrics):
