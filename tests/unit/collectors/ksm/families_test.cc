@@ -6,33 +6,15 @@
 #include <fmt/format.h>
 
 #include "collectors/ksm/registry.h"
+#include "testing/ksm_stores.h"
 
 namespace kube9::collectors::ksm {
 namespace {
 
 using ::testing::HasSubstr;
+using testing::List;
+using testing::Render;
 using ::testing::Not;
-
-std::string Render(const KsmStores& stores) {
-  std::string out;
-  {
-    TextWriter w([&](std::string_view s) { out += s; });
-    stores.Render(w);
-  }
-  return out;
-}
-
-void List(const KsmStores& stores, const char* resource, std::initializer_list<const char*> objects) {
-  auto* h = stores.HandlerFor(resource);
-  ASSERT_NE(h, nullptr);
-  h->OnSyncStart();
-  for (const char* o : objects) {
-    rapidjson::Document d;
-    d.Parse(o);
-    h->OnListed(d);
-  }
-  h->OnSynced();
-}
 
 constexpr const char* kDeployment = R"({
   "metadata": {"name": "web", "namespace": "shop", "uid": "0b7c3b2e-1111-4c4d-9e9f-000000000001",

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "collectors/ksm/registry.h"
+#include "testing/ksm_stores.h"
 
 // The statefulset, daemonset, replicaset, job and cronjob families: exact series for
 // representative objects (kube-state-metrics' internal/store/*.go v2.20 and their tests).
@@ -11,29 +12,9 @@ namespace kube9::collectors::ksm {
 namespace {
 
 using ::testing::HasSubstr;
+using testing::List;
+using testing::Render;
 using ::testing::Not;
-
-std::string Render(const KsmStores& stores) {
-  std::string out;
-  {
-    TextWriter w([&](std::string_view s) { out += s; });
-    stores.Render(w);
-  }
-  return out;
-}
-
-void List(const KsmStores& stores, const char* resource, std::initializer_list<const char*> objects) {
-  auto* h = stores.HandlerFor(resource);
-  ASSERT_NE(h, nullptr) << resource;
-  h->OnSyncStart();
-  for (const char* o : objects) {
-    rapidjson::Document d;
-    d.Parse(o);
-    ASSERT_FALSE(d.HasParseError()) << o;
-    h->OnListed(d);
-  }
-  h->OnSynced();
-}
 
 std::string RenderOne(const char* resource, std::initializer_list<const char*> objects, Options options = {}) {
   KsmStores stores({resource}, options);
