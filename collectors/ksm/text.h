@@ -104,6 +104,7 @@ class TextWriter {
       PutLong(s);
       return;
     }
+    if (s.empty()) return;  // an empty view's data() may be null, which memcpy must not get
     std::memcpy(p_, s.data(), s.size());
     p_ += s.size();
   }
