@@ -5,6 +5,7 @@
 #include "collectors/json_fields.h"
 #include "collectors/ksm/family_set.h"
 #include "collectors/ksm/registry.h"
+#include "collectors/ksm/workloads.h"
 
 namespace kube9::collectors::ksm {
 namespace {
@@ -43,11 +44,6 @@ bool AllowedReason(std::string_view r) {
                                                   "MinimumReplicasUnavailable",
                                                   ""};
   return std::find(std::begin(kReasons), std::end(kReasons), r) != std::end(kReasons);
-}
-
-std::optional<std::int64_t> OptionalInt(const rapidjson::Value* v) {
-  if (v == nullptr || !v->IsInt64()) return std::nullopt;
-  return v->GetInt64();
 }
 
 // intstr.GetScaledValueFromIntOrPercent: an integer as is, "N%" of `total` rounded up or

@@ -7,8 +7,8 @@
 #include "collectors/json_fields.h"
 #include "collectors/ksm/family_set.h"
 
-// Fields the workload family sets (statefulsets, daemonsets, replicasets, jobs, cronjobs)
-// share: optional integers and owner references as kube-state-metrics reports them.
+// Fields the workload family sets (deployments, statefulsets, daemonsets, replicasets, jobs,
+// cronjobs) share: optional integers and owner references as kube-state-metrics reports them.
 namespace kube9::collectors::ksm {
 
 // A pointer field of kube-state-metrics' Go types (spec.replicas, ...): nothing when unset.
