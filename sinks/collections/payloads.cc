@@ -1,5 +1,7 @@
 #include "sinks/collections/payloads.h"
 
+#include <algorithm>
+#include <array>
 #include <map>
 
 #include <rapidjson/document.h>
@@ -120,6 +122,21 @@ void ClusterMetadata(Writer& w, const Snapshot& s) {
   }
 }
 
+// Services per type. Only the types the API server accepts are sent by name; any other string
+// (a patched API server, a type added later) is counted as "Other", so that no free-form text from
+// an object leaves the cluster.
+std::map<std::string_view, std::int64_t> ServiceTypeCounts(const Snapshot& s) {
+  static constexpr std::array<std::string_view, 4> kKnown = {"ClusterIP", "ExternalName", "LoadBalancer", "NodePort"};
+  std::map<std::string_view, std::int64_t> counts;
+  if (const auto* store = s.stores.Find(collectors::kServices)) {
+    store->ForEach([&](const collectors::ServiceInfo& svc) {
+      const auto known = std::find(kKnown.begin(), kKnown.end(), svc.type);
+      ++counts[known == kKnown.end() ? std::string_view("Other") : *known];
+    });
+  }
+  return counts;
+}
+
 void ResourceInventory(Writer& w, const Snapshot& s, const ClusterIdentity& identity) {
   const auto& a = s.aggregates;
   // Hashed ids sort differently from names; the map keeps the output in a stable order.
@@ -157,8 +174,7 @@ void ResourceInventory(Writer& w, const Snapshot& s, const ClusterIdentity& iden
   Field(w, "jobs", collectors::SizeOf(s.stores.Find(collectors::kJobs)));
   Field(w, "cronjobs", collectors::SizeOf(s.stores.Find(collectors::kCronJobs)));
   Field(w, "persistentVolumeClaims", collectors::SizeOf(s.stores.Find(collectors::kPersistentVolumeClaims)));
-  std::map<std::string, std::int64_t> service_types;
-  if (const auto* store = s.stores.Find(collectors::kServices)) store->ForEach([&](const collectors::ServiceInfo& svc) { ++service_types[svc.type]; });
+  const auto service_types = ServiceTypeCounts(s);
   Key(w, "services");
   w.StartObject();
   Field(w, "total", collectors::SizeOf(s.stores.Find(collectors::kServices)));
@@ -242,8 +258,7 @@ void ConfigurationPatterns(Writer& w, const Snapshot& s) {
            buckets);
   }
   w.EndObject();
-  std::map<std::string, std::int64_t> service_types;
-  if (const auto* store = s.stores.Find(collectors::kServices)) store->ForEach([&](const collectors::ServiceInfo& svc) { ++service_types[svc.type]; });
+  const auto service_types = ServiceTypeCounts(s);
   CountObject(w, "serviceTypes", service_types);
   if (s.assessment != nullptr) {
     // Per pillar, how many checks of the last Well-Architected assessment run are in each status,

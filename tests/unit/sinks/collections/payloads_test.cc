@@ -204,6 +204,23 @@ TEST_F(PayloadsTest, ResourceInventoryCountsWithHashedNamespaces) {
   EXPECT_EQ(data["services"]["byType"]["ClusterIP"].GetInt(), 1);
 }
 
+// The API server accepts four service types; a type it does not (a patched server, a future type)
+// is counted as "Other" and its string is never sent.
+TEST_F(PayloadsTest, UnknownServiceTypeIsCountedAsOtherNotSent) {
+  Populate();
+  Add(*stores_.Find(collectors::kServices),
+      R"({"metadata":{"uid":"s3","name":"x","namespace":"default"},"spec":{"type":"LoadBalancer-SECRETMARK"}})");
+  for (const auto type : {CollectionType::kResourceInventory, CollectionType::kResourceConfigurationPatterns}) {
+    auto d = Build(type);
+    const auto& data = d["data"];
+    const auto& types = type == CollectionType::kResourceInventory ? data["services"]["byType"] : data["serviceTypes"];
+    EXPECT_EQ(types["Other"].GetInt(), 1);
+    EXPECT_EQ(types["LoadBalancer"].GetInt(), 1);
+    EXPECT_EQ(types.MemberCount(), 3u);
+    EXPECT_THAT(json_, Not(HasSubstr("LoadBalancer-SECRETMARK")));
+  }
+}
+
 TEST_F(PayloadsTest, ConfigurationPatterns) {
   Populate();
   auto d = Build(CollectionType::kResourceConfigurationPatterns);
