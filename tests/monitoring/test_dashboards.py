@@ -23,6 +23,7 @@ from kube9_monitoring import (
     metric_selectors,
     query_panels,
     substitute,
+    unsummed_shares,
     variable_query,
     variables_used,
 )
@@ -204,6 +205,16 @@ def test_cluster_dashboard_filters_every_namespaced_family_by_namespace():
     wanted = NAMESPACED_FAMILIES | {"kube9_health_score", "kube9_health_check_affected", "kube9_nodes",
                                     "kube9_node_allocatable", "kube9_node_conditions", "kube9_cluster_info"}
     assert wanted <= covered, f"families without a panel: {sorted(wanted - covered)}"
+
+
+def test_queries_sum_the_per_shard_shares(dashboard):
+    """Sharded (docs/monitoring.md "With sharding"), every shard exports its share of the
+    cluster families: a panel that shows them without summing over the shards draws one line
+    per shard, or one shard's part as if it were the cluster's value."""
+    path, d = dashboard
+    problems = [f"{p['title']!r} {t['refId']}: {problem}"
+                for p in query_panels(d) for t in p["targets"] for problem in unsummed_shares(t["expr"])]
+    assert not problems, f"{path.name}:\n" + "\n".join(problems)
 
 
 def test_operator_dashboard_covers_the_self_metrics():
