@@ -28,7 +28,9 @@ def test_kube_state_metrics_off_by_default(render):
     args = container_of(one(objects, "Deployment"))["args"]
     assert not [a for a in args if a.startswith(("--kube-state-metrics", "--metric-", "--shard", "--total-shards"))]
     endpoint = one(objects, "ServiceMonitor")["spec"]["endpoints"][0]
-    assert "honorLabels" not in endpoint, "the aggregates-only scrape is unchanged"
+    # kube9_pods{namespace="shop"} and the other per-namespace families keep their namespace
+    # (the alerts and the dashboards' namespace filter read it) instead of the operator's.
+    assert endpoint["honorLabels"] is True, "without honorLabels the namespace becomes exported_namespace"
 
 
 def test_kube_state_metrics_flags_and_a_service_monitor_that_keeps_their_labels(render):

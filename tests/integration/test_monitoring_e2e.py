@@ -12,7 +12,9 @@ HTTP API:
 - with two Pro tier operators against the fake kube9-server, one with a wrong API key: the Pro
   tier panels show registration, collections, uploads and the spool, the wrong key raises
   Kube9OperatorRegistrationRejected for its instance only, and the other Pro tier alerts stay
-  silent (skipped while the binary has no upload sink, as in test_pro_tier.py).
+  silent (skipped while the binary has no upload sink, as in test_pro_tier.py);
+- with 3 shards of the operator as 3 targets of the job: each alert of the sample is active
+  once, the cluster health ones without a shard's label and with the cluster's count.
 """
 
 from __future__ import annotations
@@ -330,6 +332,73 @@ def test_dashboards_and_alerts_against_real_prometheus(api, namespace, start_ope
             prom.stop()
         delete_sample(api, ns, nodes)
         gitops_crds.uninstall_all(api)  # and with them the GitOps sample
+
+
+# --- sharded -------------------------------------------------------------------------------------
+
+SHARDS = 3
+# Crash-looping pods of the sharded sample, spread over the shards by their UIDs.
+EXTRA_CRASHY = ["crashy-2", "crashy-3", "crashy-4"]
+# The alerts whose rules sum the per-shard shares: once each, with no label of a shard.
+SUMMED_ALERTS = {"Kube9PodsCrashLooping", "Kube9ImagePullFailures", "Kube9ContainersOOMKilled",
+                 "Kube9WorkloadReplicasUnavailable", "Kube9PVCsPending", "Kube9JobsFailed", "Kube9NodesNotReady"}
+
+
+def test_sharded_alerts_fire_once_against_real_prometheus(api, namespace, start_operator, tmp_path):
+    """3 shards (--shard=k --total-shards=3) of the failing sample, each a target of the same job
+    (docs/monitoring.md "With sharding"): every cluster health alert is active once, without
+    instance or pod, with the cluster's count (4 crash-looping pods spread over the shards by
+    their UIDs give one alert of 4, not one per shard); the GitOps alerts come once, from shard
+    0; and the status alert stays silent although shards 1 and 2 write no status."""
+    assert Path(PROMETHEUS).is_file(), f"{PROMETHEUS} not installed (Debian package prometheus)"
+    ns = namespace
+    tag = secrets.token_hex(3)
+    nodes = [f"it-mon-{tag}-ready", f"it-mon-{tag}-notready"]
+    common = ["--sample-interval=1s", "--gitops.discovery-interval=1s", f"--total-shards={SHARDS}"]
+    shards = [start_operator(ns, interval="5s", args=[*common, f"--shard={k}"]) for k in range(SHARDS)]
+    prom = None
+    try:
+        create_failing_sample(api, ns, nodes)
+        for name in EXTRA_CRASHY:
+            make_pod(api, ns, name, [container("app")], status={"phase": "Running", "containerStatuses": [
+                cstatus("app", waiting("CrashLoopBackOff"), restarts=3)]})
+        create_gitops_sample(api, ns)
+        prom = start_prometheus(tmp_path, [f"127.0.0.1:{op.port}" for op in shards])
+        expected = [(name, {k: v.format(ns=ns) for k, v in labels.items()}) for name, labels in EXPECTED_ALERTS.items()]
+        wait_alerts(prom, expected, "the sample workload's alerts to be pending or firing, sharded")
+        # Every shard's share is in: the crash loops of all 4 pods are counted, in one alert.
+        def all_counted():
+            got = [a for a in prom.alerts() if a["labels"]["alertname"] == "Kube9PodsCrashLooping"
+                   and a["labels"].get("namespace") == ns]
+            return [float(a["value"]) for a in got] == [1.0 + len(EXTRA_CRASHY)], [(a["labels"], a["value"]) for a in got]
+
+        wait_for(all_counted, 30, "one crash-loop alert counting every shard's pods", interval=0.5, operator=shards[0])
+        active = prom.alerts()
+        problems = []
+        for name, want in expected:
+            matching = [a for a in active if a["labels"]["alertname"] == name
+                        and all(a["labels"].get(k) == v for k, v in want.items())]
+            if len(matching) != 1:
+                problems.append(f"{name} {want}: {len(matching)} alerts {[a['labels'] for a in matching]}")
+                continue
+            labels = matching[0]["labels"]
+            if name in SUMMED_ALERTS and ({"instance", "pod"} & set(labels)):
+                problems.append(f"{name}: fires with a shard's label {labels}")
+            if name.startswith("Kube9GitOps") and labels.get("instance") != f"127.0.0.1:{shards[0].port}":
+                problems.append(f"{name}: not from shard 0: {labels}")
+        assert not problems, "\n".join(problems)
+        assert_silent(prom, SILENT_ALERTS)
+    except (AssertionError, PrometheusError) as e:
+        raise AssertionError(f"{e}\n{prom.describe() if prom else ''}\n"
+                             + "\n".join(op.describe() for op in shards)) from None
+    finally:
+        if prom is not None:
+            prom.stop()
+        for name in EXTRA_CRASHY:
+            api.request("DELETE", f"/api/v1/namespaces/{ns}/pods/{name}",
+                        {"apiVersion": "v1", "kind": "DeleteOptions", "gracePeriodSeconds": 0})
+        delete_sample(api, ns, nodes)
+        gitops_crds.uninstall_all(api)
 
 
 # --- Pro tier ------------------------------------------------------------------------------------

@@ -23,7 +23,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD_DIR = REPO_ROOT / "dashboards"
 RULES_FILE = REPO_ROOT / "alerts" / "kube9-operator.rules.yml"
 RULES_TEST_FILE = REPO_ROOT / "alerts" / "tests" / "kube9-operator.test.yml"
+# The same rules with 3 shards (--total-shards=3): docs/monitoring.md "With sharding".
+RULES_SHARDED_TEST_FILE = REPO_ROOT / "alerts" / "tests" / "kube9-operator-sharded.test.yml"
 RUNBOOKS = REPO_ROOT / "docs" / "runbooks.md"
+KSM_DOC = REPO_ROOT / "docs" / "ksm-compatibility.md"
 # Where the metric families and the alerts are documented (tables whose first column names them).
 METRICS_DOC = REPO_ROOT / "docs" / "metrics.md"
 MONITORING_DOC = REPO_ROOT / "docs" / "monitoring.md"
@@ -61,6 +64,20 @@ NAMESPACED_FAMILIES = {
     "kube9_gitops_applications", "kube9_gitops_applications_unhealthy", "kube9_gitops_applications_out_of_sync",
     "kube9_gitops_applications_reconcile_failing",
 }
+
+# Sharded (--total-shards > 1, docs/ksm-compatibility.md "Sharding"), each shard exports its
+# share of these: summed over the shards' instances they give the cluster's value, so a query
+# or rule must `sum` them (without instance and pod) before showing or comparing them.
+PER_SHARD_FAMILIES = {
+    "kube9_nodes", "kube9_node_conditions", "kube9_node_allocatable", "kube9_pods", "kube9_containers_waiting",
+    "kube9_container_restarts", "kube9_containers_oom_killed", "kube9_resource_requests", "kube9_resource_limits",
+    "kube9_workload_replicas", "kube9_pvcs", "kube9_jobs", "kube9_health_check_affected",
+}
+# Labels that tell the shards of one operator apart: the target's address, and its pod with
+# the chart's ServiceMonitor.
+SHARD_LABELS = ("instance", "pod")
+AGGREGATORS = {"sum", "min", "max", "avg", "group", "stddev", "stdvar", "count", "count_values", "bottomk", "topk",
+               "quantile"}
 
 
 # --- documented metric names -------------------------------------------------------------------
@@ -112,6 +129,100 @@ def metric_selectors(expr: str) -> list[tuple[str, str]]:
         i += 1
     text = "".join(without_strings_outside_braces)
     return [(m.group(1), m.group(2) or "") for m in _SELECTOR_RE.finditer(text)]
+
+
+def sharded_family_rows() -> dict[str, str]:
+    """Family -> what docs/ksm-compatibility.md's sharding table says it is across shards."""
+    rows: dict[str, str] = {}
+    in_table = False
+    for line in KSM_DOC.read_text().splitlines():
+        if line.startswith("| families | across shards |"):
+            in_table = True
+            continue
+        if in_table:
+            if not line.startswith("|"):
+                break
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if len(cells) < 2 or set(cells[0]) <= {"-"}:
+                continue
+            for name in re.findall(r"`(kube9?_[a-zA-Z0-9_*]+)`", cells[0]):
+                rows[name] = cells[1]
+    return rows
+
+
+def _without_strings(expr: str) -> str:
+    """expr with every string literal blanked to spaces of the same length (positions kept)."""
+    out = list(expr)
+    for m in _STRING_RE.finditer(expr):
+        out[m.start():m.end()] = " " * (m.end() - m.start())
+    return "".join(out)
+
+
+_GROUPING_BEFORE_RE = re.compile(r"(\w+)\s*(by|without)\s*\(([^()]*)\)\s*$")
+_NAME_BEFORE_RE = re.compile(r"(\w+)\s*$")
+_GROUPING_AFTER_RE = re.compile(r"^\s*(by|without)\s*\(([^()]*)\)")
+
+
+def innermost_aggregations(expr: str, families: set[str]) -> list[tuple[str, str | None, str | None, set[str]]]:
+    """For each selector of `families` in a PromQL expr: (metric, aggregator, by|without|None,
+    grouping labels) of the innermost aggregation enclosing it, or (metric, None, None, set())
+    when none does. A small reader of PromQL's parentheses, enough for rules and panel queries:
+    `sum by (a) (x)`, `sum(x) by (a)`, functions (rate, topk, ...) and plain grouping."""
+    text = _without_strings(expr)
+    pairs: list[tuple[int, int]] = []
+    stack: list[int] = []
+    depth_braces = 0
+    for i, c in enumerate(text):
+        if c == "{":
+            depth_braces += 1
+        elif c == "}":
+            depth_braces -= 1
+        elif depth_braces == 0 and c == "(":
+            stack.append(i)
+        elif depth_braces == 0 and c == ")":
+            pairs.append((stack.pop(), i))
+    result = []
+    for m in _SELECTOR_RE.finditer(text):
+        name = m.group(1)
+        if name not in families:
+            continue
+        enclosing = sorted(((o, c) for o, c in pairs if o < m.start() and m.end() <= c), reverse=True)
+        found = (name, None, None, set())
+        for open_, close in enclosing:
+            before = text[:open_]
+            g = _GROUPING_BEFORE_RE.search(before)
+            if g and g.group(1) in AGGREGATORS:
+                found = (name, g.group(1), g.group(2), {x.strip() for x in g.group(3).split(",") if x.strip()})
+                break
+            n = _NAME_BEFORE_RE.search(before)
+            if n and n.group(1) in AGGREGATORS:
+                after = _GROUPING_AFTER_RE.match(text[close + 1:])
+                if after:
+                    found = (name, n.group(1), after.group(1),
+                             {x.strip() for x in after.group(2).split(",") if x.strip()})
+                else:
+                    found = (name, n.group(1), None, set())
+                break
+        result.append(found)
+    return result
+
+
+def unsummed_shares(expr: str) -> list[str]:
+    """The selectors of per-shard families in expr that are not summed over the shards: whose
+    innermost aggregation is not a `sum` that drops instance and pod (`sum(x)`, `sum by (a)
+    (x)` without those labels in `by`, or `sum without (instance, pod, ...)`). A max, count or
+    topk of the shares, or a bare share, is one shard's part, not the cluster's value."""
+    problems = []
+    for name, agg, mode, labels in innermost_aggregations(expr, PER_SHARD_FAMILIES):
+        if agg is None:
+            problems.append(f"{name}: not aggregated over the shards")
+        elif agg != "sum":
+            problems.append(f"{name}: {agg} of the per-shard shares (sum them first)")
+        elif mode == "by" and labels & set(SHARD_LABELS):
+            problems.append(f"{name}: sum by {sorted(labels)} keeps the shards apart")
+        elif mode == "without" and not set(SHARD_LABELS) <= labels:
+            problems.append(f"{name}: sum without {sorted(labels)} keeps {sorted(set(SHARD_LABELS) - labels)}")
+    return problems
 
 
 # --- dashboards ----------------------------------------------------------------------------------

@@ -14,14 +14,19 @@ import pytest
 import yaml
 
 from kube9_monitoring import (
+    PER_SHARD_FAMILIES,
     PROMTOOL,
     MONITORING_DOC,
     RULES_FILE,
+    RULES_SHARDED_TEST_FILE,
     RULES_TEST_FILE,
     RUNBOOK_BASE,
+    SHARD_LABELS,
     known_metrics,
     metric_selectors,
     runbook_sections,
+    sharded_family_rows,
+    unsummed_shares,
 )
 
 SEVERITIES = {"critical", "warning"}
@@ -55,8 +60,9 @@ def test_promtool_check_rules():
     assert f"SUCCESS: {sum(1 for _ in ALERTS)} rules found" in out.stdout, out.stdout
 
 
-def test_promtool_unit_tests_pass():
-    out = promtool("test", "rules", str(RULES_TEST_FILE))
+@pytest.mark.parametrize("test_file", [RULES_TEST_FILE, RULES_SHARDED_TEST_FILE], ids=["one-instance", "3-shards"])
+def test_promtool_unit_tests_pass(test_file):
+    out = promtool("test", "rules", str(test_file))
     assert out.returncode == 0 and "SUCCESS" in out.stdout, f"promtool test rules:\n{out.stdout}{out.stderr}"
 
 
@@ -141,3 +147,91 @@ def test_docs_list_every_alert_with_its_severity_and_for():
     wrong = [(n, documented[n], actual[n]) for n in actual
              if documented[n][0] != actual[n][0] or {documented[n][1]} != actual[n][1]]
     assert not wrong, f"docs/monitoring.md rows that disagree with the rules (docs, rules): {wrong}"
+
+
+# --- sharding (docs/monitoring.md "With sharding") ----------------------------------------------
+
+
+def test_per_shard_families_are_the_shares_the_sharding_doc_lists():
+    """The families the checks below treat as per-shard shares are exactly the kube9_* rows of
+    docs/ksm-compatibility.md's sharding table that are neither shard 0's nor about the shard
+    itself: a new share documented there is checked here too."""
+    rows = sharded_family_rows()
+    shares = {name for name, what in rows.items()
+              if name.startswith("kube9_") and "*" not in name
+              and "shard 0 only" not in what and "about itself" not in what}
+    assert shares == PER_SHARD_FAMILIES, (
+        f"documented shares {sorted(shares)} vs PER_SHARD_FAMILIES {sorted(PER_SHARD_FAMILIES)}")
+
+
+@pytest.mark.parametrize("expr, problem", [
+    ('kube9_pods{job=~"$job"} > 0', "not aggregated"),
+    ("count(kube9_health_check_affected > 0)", "count of the per-shard shares"),
+    ("max by (namespace) (kube9_pvcs)", "max of the per-shard shares"),
+    ("topk(5, kube9_resource_requests)", "topk of the per-shard shares"),
+    ("sum without (instance) (kube9_jobs) > 0", "keeps ['pod']"),
+    ("sum by (instance, namespace) (kube9_pods)", "keeps the shards apart"),
+    ("sum(kube9_pods) by (pod)", "keeps the shards apart"),
+    ('kube9_health_score < 80 and on (job) kube9_nodes{ready="false"} > 0', "kube9_nodes: not aggregated"),
+])
+def test_the_share_check_catches_a_share_that_is_not_summed(expr, problem):
+    problems = unsummed_shares(expr)
+    assert any(problem in p for p in problems), problems
+
+
+@pytest.mark.parametrize("expr", [
+    "sum without (instance, pod, ready) (kube9_nodes{ready!=\"true\"}) > 0",
+    "count(sum by (check) (kube9_health_check_affected) > 0) or vector(0)",
+    "topk(10, sum by (namespace) (kube9_resource_requests{resource=\"cpu\"}))",
+    "sum(kube9_pods) by (phase) / (sum(kube9_node_allocatable) > 0)",
+    "kube9_health_score < 80",
+])
+def test_the_share_check_accepts_summed_shares(expr):
+    assert unsummed_shares(expr) == []
+
+
+def test_rules_sum_the_per_shard_shares_before_comparing():
+    """Sharded, a rule on a bare share would fire once per shard with that shard's part of the
+    count; each must sum over the shards first (and so fire once, with the cluster's value)."""
+    problems = [f"{r['alert']} ({r['labels']['severity']}): {p}" for r in ALERTS for p in unsummed_shares(r["expr"])]
+    assert not problems, "\n".join(problems)
+
+
+def alerts_on_shares() -> list[str]:
+    return sorted({r["alert"] for r in ALERTS if any(n in PER_SHARD_FAMILIES for n, _ in metric_selectors(r["expr"]))})
+
+
+def test_every_alert_on_shares_fires_once_from_3_shards_in_the_sharded_tests():
+    """For each alert that reads a per-shard family, the 3-shard unit tests have a case whose
+    input splits that family over 3 instances and in which the alert fires, without the labels
+    that tell shards apart (promtool itself checks that there is exactly that one alert)."""
+    doc = yaml.safe_load(RULES_SHARDED_TEST_FILE.read_text())
+    assert doc["rule_files"] == ["../kube9-operator.rules.yml"], doc["rule_files"]
+    on_shares = alerts_on_shares()
+    assert len(on_shares) >= 8, on_shares  # the cluster health alerts
+    proven: set[str] = set()
+    problems = []
+    for group in doc["tests"]:
+        instances: dict[str, set[str]] = defaultdict(set)
+        for s in group["input_series"]:
+            for name, matchers in metric_selectors(s["series"]):
+                m = re.search(r'instance="([^"]+)"', matchers)
+                if m:
+                    instances[name].add(m.group(1))
+        for case in group.get("alert_rule_test", []):
+            name = case["alertname"]
+            assert name in ALERT_NAMES, f"test {group['name']!r} checks unknown alert {name!r}"
+            if name not in on_shares or not case.get("exp_alerts"):
+                continue
+            families = {n for r in ALERTS if r["alert"] == name for n, _ in metric_selectors(r["expr"])
+                        if n in PER_SHARD_FAMILIES}
+            if not any(len(instances[f]) >= 3 for f in families):
+                problems.append(f"{name} in {group['name']!r}: its input is not split over 3 shards")
+                continue
+            for a in case["exp_alerts"]:
+                kept = set(a.get("exp_labels", {})) & set(SHARD_LABELS)
+                if kept:
+                    problems.append(f"{name} in {group['name']!r}: fires with {sorted(kept)}, once per shard")
+            proven.add(name)
+    problems += [f"{n}: no 3-shard case where it fires" for n in on_shares if n not in proven]
+    assert not problems, "\n".join(problems)
