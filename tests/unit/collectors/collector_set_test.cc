@@ -155,7 +155,7 @@ TEST_F(OptionalCollectorsTest, StartsWhenItsApiIsServedAndStopsWhenItGoesWithout
   EXPECT_TRUE(set->RunningOptional().empty());
   EXPECT_EQ(set->FindOptional(kArgoCdApplications), nullptr);
 
-  set->SetServedApis({"argoproj.io/v1alpha1", "v1"});
+  set->SetServedApis({"argoproj.io/v1alpha1/applications", "argoproj.io/v1alpha1", "v1"});
   transport_.WaitWatching(kApps, 1);
   EXPECT_EQ(set->RunningOptional(), std::vector<std::string>{"applications"});
   auto store = set->FindOptional(kArgoCdApplications);
@@ -166,7 +166,7 @@ TEST_F(OptionalCollectorsTest, StartsWhenItsApiIsServedAndStopsWhenItGoesWithout
   for (const auto& s : set->Stats()) listed |= s.resource == "applications" && s.objects == 1;
   EXPECT_TRUE(listed) << "a running optional collector has self metrics";
 
-  set->SetServedApis({"argoproj.io/v1alpha1", "v1"});  // the same again: nothing restarts
+  set->SetServedApis({"argoproj.io/v1alpha1/applications", "argoproj.io/v1alpha1", "v1"});  // the same again: nothing restarts
   EXPECT_EQ(set->FindOptional(kArgoCdApplications), store);
 
   set->SetServedApis({"v1"});  // Argo CD removed
@@ -177,7 +177,7 @@ TEST_F(OptionalCollectorsTest, StartsWhenItsApiIsServedAndStopsWhenItGoesWithout
   EXPECT_EQ(store->size(), 1u) << "a reader still holding the store keeps it alive";
   transport_.WaitWatching(kApps, 0);
 
-  set->SetServedApis({"argoproj.io/v1alpha1", "v1"});  // installed again
+  set->SetServedApis({"argoproj.io/v1alpha1/applications", "argoproj.io/v1alpha1", "v1"});  // installed again
   transport_.WaitWatching(kApps, 1);
   EXPECT_NE(set->FindOptional(kArgoCdApplications), nullptr);
   stop_.Stop();
@@ -188,7 +188,7 @@ TEST_F(OptionalCollectorsTest, StartsWhenItsApiIsServedAndStopsWhenItGoesWithout
 
 TEST_F(OptionalCollectorsTest, WhatDiscoveryFoundBeforeTheStartIsStartedThenAndADisabledOneNever) {
   auto set = Make({"namespaces", "kustomizations"});
-  set->SetServedApis({"argoproj.io/v1alpha1", "kustomize.toolkit.fluxcd.io/v1"});
+  set->SetServedApis({"argoproj.io/v1alpha1/applications", "kustomize.toolkit.fluxcd.io/v1"});
   EXPECT_TRUE(set->RunningOptional().empty()) << "nothing runs before Start";
   set->Start(stop_, base::LogOnlyThreadFailures());
   EXPECT_EQ(set->RunningOptional(), std::vector<std::string>{"kustomizations"}) << "applications is not enabled";
