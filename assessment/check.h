@@ -69,10 +69,13 @@ struct Inputs {
   // Collectors that are enabled but not synced (their first LIST never completed: RBAC denied,
   // API errors) when the run went ahead without them: their stores count as not collected.
   std::vector<std::string> unsynced;
-  // The API groups the server served at start (collectors/discovery.h), for checks about
-  // add-ons (VPA, External Secrets); null when discovery did not run or failed: such checks
+  // The API groups the latest API discovery found served (collectors/discovery.h), for checks
+  // about add-ons (VPA, External Secrets); null when no discovery has completed: such checks
   // are then skipped.
   const collectors::ApiGroups* api_groups = nullptr;
+  // The optional collectors' stores (VPA, Argo CD, Flux) running and synced when the run
+  // started (CollectorSet::SyncedOptional); null: none. Collected() looks here too.
+  const collectors::OptionalStores* optional = nullptr;
   // The Argo CD and Flux applications the GitOps collectors watch (collectors/gitops_summary.h);
   // nullopt when no tool is watched (not installed, switched off, or still listing).
   std::optional<collectors::DeliverySignals> gitops;
@@ -84,7 +87,8 @@ struct Inputs {
     for (const auto& name : unsynced) {
       if (name == r.kind.name) return nullptr;
     }
-    return stores.Find(r);
+    if (const auto* store = stores.Find(r)) return store;
+    return optional != nullptr ? optional->Find(r) : nullptr;
   }
 };
 

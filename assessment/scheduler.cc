@@ -15,18 +15,34 @@ ScheduledAssessment::ScheduledAssessment(const collectors::ClusterStores& stores
       last_(last),
       on_run_(std::move(on_run)) {}
 
+void ScheduledAssessment::SetDiscovered(std::optional<collectors::ApiGroups> groups,
+                                        collectors::OptionalStores optional) {
+  std::string coverage = groups ? "groups:" : "groups unknown";
+  if (groups) {
+    for (const auto& g : groups->served) coverage += " " + g;
+  }
+  coverage += "; collected:";
+  for (const auto& name : optional.Names()) coverage += " " + name;
+  api_groups_ = std::move(groups);
+  optional_ = std::move(optional);
+  coverage_ = std::move(coverage);
+}
+
 bool ScheduledAssessment::OnSample(const collectors::ClusterAggregates& sample,
                                    const std::vector<std::string>& unsynced) {
   const base::SteadyTime now = clock_.Now();
   if (!first_sample_) first_sample_ = now;
   if (!unsynced.empty() && now - *first_sample_ < unsynced_grace_) return false;  // a partial picture
-  const bool due = !last_start_ || now - *last_start_ >= interval_ || (last_run_partial_ && unsynced.empty());
+  const bool due = !last_start_ || now - *last_start_ >= interval_ || (last_run_partial_ && unsynced.empty()) ||
+                   (last_coverage_ != coverage_ && unsynced.empty());
   if (!due) return false;
   last_start_ = now;
   last_run_partial_ = !unsynced.empty();
+  last_coverage_ = coverage_;
   Inputs in{stores_, clock_.WallNow(), self_, &sample};
   in.unsynced = unsynced;
-  in.api_groups = api_groups_;
+  in.api_groups = api_groups_ ? &*api_groups_ : nullptr;
+  in.optional = &optional_;
   in.gitops = gitops_;
   Report report = Run(checks_, {}, in, clock_);
   const Totals t = report.totals();

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <optional>
+#include <string>
 
 #include "assessment/engine.h"
 #include "base/clock.h"
@@ -32,9 +33,12 @@ class ScheduledAssessment {
   static constexpr std::chrono::minutes kUnsyncedGrace{3};
 
   base::Millis interval() const { return interval_; }
-  // The API groups discovery found served (Inputs::api_groups), for the add-on checks; null:
-  // unknown, and those checks are skipped. Set before the sampler's thread starts.
-  void SetApiGroups(const collectors::ApiGroups* groups) { api_groups_ = groups; }
+  // What the latest API discovery found: its API groups (Inputs::api_groups; nullopt until one
+  // has completed, and the add-on checks are skipped) and the optional collectors (VPA, Argo
+  // CD, Flux) synced now (Inputs::optional). Called on the sampler's thread before OnSample.
+  // A change (VPA installed or removed) makes the next OnSample with nothing unsynced run the
+  // catalogue again, instead of an interval later: those checks follow the cluster.
+  void SetDiscovered(std::optional<collectors::ApiGroups> groups, collectors::OptionalStores optional);
   // The GitOps applications of the latest sample (Inputs::gitops); called on the sampler's
   // thread before OnSample.
   void SetGitOps(std::optional<collectors::DeliverySignals> signals) { gitops_ = signals; }
@@ -46,7 +50,10 @@ class ScheduledAssessment {
   const base::Millis unsynced_grace_;
   const SelfFacts self_;
   LastRun& last_;
-  const collectors::ApiGroups* api_groups_ = nullptr;
+  std::optional<collectors::ApiGroups> api_groups_;
+  collectors::OptionalStores optional_;
+  std::string coverage_;                     // api_groups_ and optional_, in one comparable text
+  std::optional<std::string> last_coverage_;  // coverage_ at the last run
   std::optional<collectors::DeliverySignals> gitops_;
   std::function<void(const Report&)> on_run_;
   std::optional<base::SteadyTime> last_start_;

@@ -1,7 +1,9 @@
 #include <unistd.h>
 
+#include <algorithm>
 #include <initializer_list>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -345,17 +347,33 @@ int RunOnce(const std::vector<std::string>& args, const config::Environment& env
   if (!access.ok()) return ReportClusterAccessProblem("assess run", access.error());
   http::CurlTransport transport(access->trust, std::string("kube9-operator/") + base::kVersion);
   kube::Client client(std::move(access).value(), transport, clock);
-  // Add-on APIs (VPA): collected only where served; their checks, and those about external
-  // secret managers, are skipped when discovery fails.
-  auto api_groups = collectors::DiscoverApiGroups(client);
-  const collectors::ApiGroups* groups = api_groups.ok() ? &*api_groups : nullptr;
-  collectors::DropUnserved(collector_names, groups);
+  // Add-on APIs (VPA): their optional collectors run where discovery finds them served, as in
+  // the operator; their checks, and those about external secret managers, are skipped when
+  // discovery fails.
+  auto discovered = collectors::DiscoverOnce(client, clock);
+  std::optional<collectors::ApiGroups> api_groups;
   collectors::CollectorSet set(collector_names, client, clock, nullptr);
+  if (discovered.ok()) {
+    api_groups = collectors::GroupsOf(discovered->groups);
+    set.SetServedApis(collectors::ServedApisOf(*discovered));
+  }
   base::StopSignal stop;
   set.Start(stop, base::LogOnlyThreadFailures());  // a one-shot command: a failure shows as unsynced
   const auto deadline = clock.Now() + timeout;
-  while (!set.Unsynced().empty() && clock.Now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // An optional collector that fails (RBAC denies it) is not waited for: its checks are skipped.
+  auto optional_pending = [&] {
+    std::vector<std::string> failing;
+    for (const auto& f : set.Failures()) failing.push_back(f.collector);
+    for (const auto& name : set.UnsyncedOptional()) {
+      if (std::find(failing.begin(), failing.end(), name) == failing.end()) return true;
+    }
+    return false;
+  };
+  while ((!set.Unsynced().empty() || optional_pending()) && clock.Now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   const std::vector<std::string> unsynced = set.Unsynced();
+  const collectors::OptionalStores optional = set.SyncedOptional();
   std::shared_ptr<const collectors::ClusterAggregates> sample;
   collectors::Sampler sampler(set, client, clock, std::chrono::seconds(60),
                               {[&](const std::shared_ptr<const collectors::ClusterAggregates>& a,
@@ -372,7 +390,8 @@ int RunOnce(const std::vector<std::string>& args, const config::Environment& env
   // Facts about a serving operator do not apply to this one-shot process: left unjudged.
   const assessment::SelfFacts self{true, true, ""};
   assessment::Inputs inputs{set.stores(), clock.WallNow(), self, sample.get()};
-  inputs.api_groups = groups;
+  inputs.api_groups = api_groups ? &*api_groups : nullptr;
+  inputs.optional = &optional;
   const assessment::Report report = assessment::Run(assessment::CatalogueChecks(), common.selection, inputs, clock);
   if (common.format == "table") {
     std::vector<std::vector<std::string>> rows = {{"STATUS", "SEVERITY", "CHECK", "MESSAGE"}};

@@ -64,19 +64,6 @@ constexpr int kCollectorFailureIntervals = 3;
 // The resource-tree probe waits no longer than this for Argo CD (PRODUCT.md §11).
 constexpr base::Millis kArgoCdProbeTimeout{5'000};
 
-// What discovery found served, for the optional collectors: each served version of Argo CD's
-// applications and of the Flux groups.
-collectors::ServedApis ServedApisOf(const gitops::GitOpsSnapshot& snapshot) {
-  collectors::ServedApis out;
-  if (snapshot.argocd.detected) {
-    for (const auto& v : snapshot.argocd.api_versions) out.insert(std::string(gitops::kArgoCdGroup) + "/" + v);
-  }
-  for (const auto& group : snapshot.flux.groups) {
-    for (const auto& v : group.versions) out.insert(group.name + "/" + v);
-  }
-  return out;
-}
-
 }  // namespace
 
 // Where the concrete classes meet. Threads: main (waits for a signal), the status loop, the
@@ -158,19 +145,24 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   kube::Client client(std::move(access).value(), kube_transport, clock, &metrics);
 
   sinks::StatusModel model(cfg.pod_namespace, cfg.api_key_configured());
-  // GitOps awareness (§11): discovery for Argo CD and Flux, and the resource-tree probe, on
-  // their own thread so that neither can hold up a status write.
+  // API discovery, at start and then every --discovery-interval, on the gitops thread: the
+  // optional collectors (VPA, Argo CD, Flux) start and stop with their APIs, the GitOps
+  // detection and the assessment's add-on checks read it (collectors/discovery.h).
+  kube::ApiDiscovery api_discovery(client, clock);
+  collectors::ListOptionalResources(api_discovery);
+  // GitOps awareness (§11): Argo CD and Flux as discovery shows them, and the resource-tree
+  // probe, on their own thread so that neither can hold up a status write.
   http::CurlTransport argocd_transport(gitops::ArgoCdTrust(*argocd_settings),
                                        std::string("kube9-operator/") + base::kVersion);
   gitops::ArgoCdApi argocd_api(*argocd_settings, argocd_transport);
-  gitops::Detector gitops_detector(client, clock, argocd_settings->ns);
+  gitops::Detector gitops_detector(api_discovery, client, clock, argocd_settings->ns);
   const base::Millis gitops_budget =
-      3 * std::max(cfg.status_interval, cfg.gitops_discovery_interval) + std::chrono::minutes(3);
+      3 * std::max(cfg.status_interval, cfg.discovery_interval) + std::chrono::minutes(3);
   if (writer) health.RegisterLoop(gitops::GitOpsLoop::kLoopName, gitops_budget);
   gitops::GitOpsLoop gitops_loop(
       gitops_detector,
       [&argocd_api](base::Millis timeout, const base::StopSignal* cancel) { return argocd_api.Probe(timeout, cancel); },
-      clock, {cfg.gitops_discovery_interval, cfg.status_interval, kArgoCdProbeTimeout},
+      clock, {cfg.discovery_interval, cfg.status_interval, kArgoCdProbeTimeout},
       [&model](const gitops::GitOpsSnapshot& snapshot, const std::optional<gitops::ResourceTreeProbe>& probe) {
         auto blocks = sinks::BlocksFromDetection(snapshot, probe);
         model.SetGitOps(std::move(blocks.argocd), std::move(blocks.gitops));
@@ -203,21 +195,7 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   events_metrics.SetEnabled(history != nullptr);
   // A thread that cannot be restarted stops the operator the way SIGTERM does.
   ThreadSupervisor supervisor(metrics, model, clock, [] { kill(getpid(), SIGTERM); });
-  // Collectors of an add-on's API (VPA) run only when the API server serves it, checked once here.
-  std::vector<std::string> enabled_collectors = cfg.collectors;
-  auto discovered = collectors::DiscoverApiGroups(client);
-  if (!discovered.ok()) {
-    log::Warn("API discovery failed: collectors of optional API groups stay off until a restart",
-              {{"error", discovered.error().ToString()}});
-  }
-  // The assessment's checks of add-ons read it too: assessment::Inputs::api_groups, null when
-  // discovery failed.
-  const collectors::ApiGroups* api_groups = discovered.ok() ? &*discovered : nullptr;
-  for (const auto& name : collectors::DropUnserved(enabled_collectors, api_groups)) {
-    log::Info(api_groups ? "collector off: its API group is not served (checked at start only)"
-                         : "collector off: API discovery failed",
-              {{"collector", name}});
-  }
+  const std::vector<std::string>& enabled_collectors = cfg.collectors;
   // The kube-state-metrics-compatible families: their own compact stores, fed by the same watches.
   std::unique_ptr<collectors::ksm::KsmStores> ksm;
   if (cfg.ksm_enabled) {
@@ -237,9 +215,9 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
       enabled_collectors, client, clock, &metrics, 500, history.get(),
       [&ksm](std::string_view resource) { return ksm ? ksm->HandlerFor(resource) : nullptr; },
       collectors::Sharding{cfg.ksm_shard, cfg.ksm_total_shards, writer});
-  // Argo CD or Flux installed or removed: their collectors start or stop (docs/metrics.md).
-  gitops_detector.OnChange([&collector_set](const gitops::GitOpsSnapshot& snapshot) {
-    collector_set.SetServedApis(ServedApisOf(snapshot));
+  // VPA, Argo CD or Flux installed or removed: their collectors start or stop (docs/metrics.md).
+  api_discovery.OnChange([&collector_set](const kube::DiscoverySnapshot& snapshot) {
+    collector_set.SetServedApis(collectors::ServedApisOf(snapshot));
   });
 
   // Collections: built in both tiers; sent only in Pro tier, kept in a memory ring otherwise.
@@ -315,7 +293,6 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
       // Collectors that never sync hold the assessment back as long as the status takes to call
       // them failing; then it runs without them (their checks skipped).
       kCollectorFailureIntervals * cfg.sample_interval);
-  scheduled_assessment.SetApiGroups(api_groups);
   sinks::DashboardModel dashboard;  // the sampler's counts, written with the status (§12)
   health.SetCondition("collectors", false, "waiting for the first LIST of every collector");
   // The sampler samples at least once an interval, synced or not: a silent one is stuck.
@@ -338,7 +315,18 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
             collector_set.Failures(), kCollectorFailureIntervals * cfg.sample_interval));
         if (writer) {
           scheduled_assessment.SetGitOps(collectors::ReadDeliverySignals(gitops_apps));
-          scheduled_assessment.OnSample(*sample, unsynced);  // waits for the sync, or a grace period
+          // The add-on checks follow discovery: VPA installed later is assessed once its
+          // collector has listed, without waiting for the next interval.
+          const kube::DiscoverySnapshot discovered = api_discovery.Snapshot();
+          scheduled_assessment.SetDiscovered(
+              discovered.looked ? std::optional(collectors::GroupsOf(discovered.groups)) : std::nullopt,
+              collector_set.SyncedOptional());
+          // The first run waits for discovery and the optional collectors' first LIST too (or
+          // the grace period), so that it does not judge VPA's checks without VPA's objects.
+          std::vector<std::string> waiting = unsynced;
+          for (auto& name : collector_set.UnsyncedOptional()) waiting.push_back(std::move(name));
+          if (!discovered.looked) waiting.emplace_back("API discovery");
+          scheduled_assessment.OnSample(*sample, waiting);  // waits for the sync, or a grace period
         }
         if (!unsynced.empty()) {
           std::string names;

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "collectors/resource.h"
 #include "collectors/store.h"
@@ -49,6 +50,30 @@ class ClusterStores {
  private:
   Sharding sharding_;
   std::map<std::string, std::unique_ptr<StoreBase>, std::less<>> stores_;
+};
+
+// The optional collectors' stores that were running and synced at one moment
+// (CollectorSet::SyncedOptional), held alive while a reader uses them: a collector stopped
+// meanwhile (its API removed) drops its store only when the last holder lets it go.
+class OptionalStores {
+ public:
+  void Add(std::string_view name, std::shared_ptr<const StoreBase> store) {
+    stores_[std::string(name)] = std::move(store);
+  }
+  template <typename T>
+  const Store<T>* Find(const Resource<T>& r) const {
+    auto it = stores_.find(r.kind.name);
+    return it == stores_.end() ? nullptr : static_cast<const Store<T>*>(it->second.get());
+  }
+  // Their collectors' names, in name order.
+  std::vector<std::string> Names() const {
+    std::vector<std::string> out;
+    for (const auto& [name, store] : stores_) out.push_back(name);
+    return out;
+  }
+
+ private:
+  std::map<std::string, std::shared_ptr<const StoreBase>, std::less<>> stores_;
 };
 
 // The number of objects in `store`, 0 when its collector is disabled.

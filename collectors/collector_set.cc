@@ -1,6 +1,7 @@
 #include "collectors/collector_set.h"
 
 #include <algorithm>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -94,14 +95,14 @@ void CollectorSet::Start(const base::StopSignal& stop, base::ThreadFailureHandle
     r.thread = base::StartRestartingThread(
         "w:" + r.name, [&r, &stop] { r.reflector->Run(stop); }, failures, clock_, stop);
   }
-  ServedApis served;
+  std::optional<ServedApis> served;
   {
     std::lock_guard change(change_mu_);
     global_stop_ = &stop;
     failures_ = &failures;
     served = served_;
   }
-  SetServedApis(served);  // what discovery found before the start
+  if (served) SetServedApis(*served);  // what discovery found before the start
 }
 
 void CollectorSet::Join() {
@@ -143,8 +144,14 @@ void CollectorSet::SetServedApis(const ServedApis& served) {
   std::lock_guard change(change_mu_);
   served_ = served;
   if (joined_ || global_stop_ == nullptr) return;  // not started yet, or stopping for good
+  const bool report_off = !std::exchange(reported_off_, true);
   for (const Registration* reg : optional_enabled_) {
-    const bool wanted = served.contains(GroupVersionOf(reg->kind));
+    const bool wanted = served.contains(ServedKeyOf(*reg));
+    if (!wanted && report_off) {
+      // Once, so that an operator without VPA or Argo CD says why their collectors do not run.
+      log::Info("optional collector off: its API is not served (API discovery looks again every interval)",
+                {{"collector", std::string(reg->kind.name)}, {"api", ServedKeyOf(*reg)}});
+    }
     std::unique_ptr<OptionalRunning> stopping;
     {
       std::lock_guard lock(optional_mu_);
@@ -159,7 +166,7 @@ void CollectorSet::SetServedApis(const ServedApis& served) {
     const std::string name(reg->kind.name);
     if (stopping) {
       log::Info("optional collector stopped: its API is no longer served",
-                {{"collector", name}, {"api", std::string(GroupVersionOf(reg->kind))}});
+                {{"collector", name}, {"api", ServedKeyOf(*reg)}});
       StopOptional(*stopping);
       continue;
     }
@@ -168,8 +175,7 @@ void CollectorSet::SetServedApis(const ServedApis& served) {
     OptionalRunning& ref = *r;
     r->thread = base::StartRestartingThread(
         "w:" + name, [&ref] { ref.reflector->Run(*ref.stop); }, *failures_, clock_, *ref.stop);
-    log::Info("optional collector started: its API is served",
-              {{"collector", name}, {"api", std::string(GroupVersionOf(reg->kind))}});
+    log::Info("optional collector started: its API is served", {{"collector", name}, {"api", ServedKeyOf(*reg)}});
     std::lock_guard lock(optional_mu_);
     // Registry order, so that Stats and Failures list collectors in a stable order.
     auto pos = std::find_if(optional_.begin(), optional_.end(), [&](const auto& o) { return o->reg > reg; });
@@ -189,6 +195,24 @@ std::vector<std::string> CollectorSet::RunningOptional() const {
   std::lock_guard lock(optional_mu_);
   std::vector<std::string> out;
   for (const auto& r : optional_) out.emplace_back(r->reg->kind.name);
+  return out;
+}
+
+OptionalStores CollectorSet::SyncedOptional() const {
+  std::lock_guard lock(optional_mu_);
+  OptionalStores out;
+  for (const auto& r : optional_) {
+    if (r->reflector->synced()) out.Add(r->reg->kind.name, r->store);
+  }
+  return out;
+}
+
+std::vector<std::string> CollectorSet::UnsyncedOptional() const {
+  std::lock_guard lock(optional_mu_);
+  std::vector<std::string> out;
+  for (const auto& r : optional_) {
+    if (!r->reflector->synced()) out.emplace_back(r->reg->kind.name);
+  }
   return out;
 }
 

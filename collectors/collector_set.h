@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/thread.h"
 #include "collectors/cluster_stores.h"
+#include "collectors/discovery.h"
 #include "collectors/registry.h"
 #include "collectors/store.h"
 #include "kube/client.h"
@@ -34,9 +35,6 @@ struct CollectorFailure {
 std::optional<std::string> DescribeCollectorFailures(const std::vector<CollectorFailure>& failures,
                                                      base::Millis threshold);
 
-// What API discovery finds served now, as "group/version" (e.g. "argoproj.io/v1alpha1").
-using ServedApis = std::set<std::string, std::less<>>;
-
 // The enabled collectors: a store and a reflector each, one named thread each ("w:<resource>",
 // restarted after a failure). The events collector feeds `events_history` (sinks/events)
 // instead of a store, and runs only with one. `also_feed(resource)` names a second handler fed
@@ -44,9 +42,9 @@ using ServedApis = std::set<std::string, std::less<>>;
 // LIST and one WATCH per resource whatever consumes it.
 //
 // Optional collectors (Registration::optional) run only while their API is served: each
-// SetServedApis starts those whose group/version appeared and stops those whose went away
+// SetServedApis starts those whose API (ServedKeyOf) appeared and stops those whose went away
 // (thread joined, store dropped, their series gone through ReflectorObserver::OnStopped), so
-// installing or removing Argo CD or Flux needs no restart. They never hold readiness
+// installing or removing VPA, Argo CD or Flux needs no restart. They never hold readiness
 // (Unsynced) back, and count as failing (Failures) only while started, and not for "not
 // found": the API going away between two discoveries is not a fault.
 //
@@ -82,6 +80,11 @@ class CollectorSet {
   std::shared_ptr<const StoreBase> FindOptionalByName(std::string_view name) const;
   // The optional collectors running now (synced or not), in registry order.
   std::vector<std::string> RunningOptional() const;
+  // The stores of the optional collectors running now whose first LIST has completed.
+  OptionalStores SyncedOptional() const;
+  // The optional collectors running now whose first LIST has not completed (they hold neither
+  // readiness nor the samples back; the assessment's first run waits for them).
+  std::vector<std::string> UnsyncedOptional() const;
   // Aggregate collectors whose first LIST has not completed yet (not the events history's).
   std::vector<std::string> Unsynced() const;
   // Collectors whose list/watch is failing now (see kube::Reflector::failing), in order.
@@ -125,10 +128,11 @@ class CollectorSet {
   // thread happens under it, never under optional_mu_, so readers are not held up.
   std::mutex change_mu_;
   std::vector<const Registration*> optional_enabled_;  // in registry order
-  ServedApis served_;                                  // the latest SetServedApis
+  std::optional<ServedApis> served_;                   // the latest SetServedApis
   const base::StopSignal* global_stop_ = nullptr;      // set by Start
   base::ThreadFailureHandler* failures_ = nullptr;     // set by Start
   bool joined_ = false;
+  bool reported_off_ = false;  // the optional collectors off at the first discovery were logged
   mutable std::mutex optional_mu_;
   std::vector<std::unique_ptr<OptionalRunning>> optional_;  // in registry order
 };

@@ -1,8 +1,6 @@
 #include "collectors/discovery.h"
 
-#include <algorithm>
-
-#include "collectors/registry.h"
+#include <fmt/format.h>
 
 namespace kube9::collectors {
 
@@ -12,22 +10,32 @@ ApiGroups GroupsOf(const std::vector<kube::ServedGroup>& served) {
   return out;
 }
 
-base::Expected<ApiGroups, kube::ApiError> DiscoverApiGroups(kube::Client& client) {
-  auto served = kube::ServedGroups(client, nullptr);
-  if (!served.ok()) return base::Unexpected(served.error());
-  return GroupsOf(*served);
+ServedApis ServedApisOf(const kube::DiscoverySnapshot& discovery) {
+  ServedApis out;
+  for (const auto& g : discovery.groups) {
+    for (const auto& v : g.versions) out.insert(fmt::format("{}/{}", g.name, v));
+  }
+  out.insert(discovery.resources.begin(), discovery.resources.end());
+  return out;
 }
 
-std::vector<std::string> DropUnserved(std::vector<std::string>& enabled, const ApiGroups* groups) {
-  std::vector<std::string> dropped;
+std::string ServedKeyOf(const Registration& reg) {
+  const std::string_view gv = GroupVersionOf(reg.kind);
+  return reg.by_resource ? fmt::format("{}/{}", gv, ResourceOf(reg.kind)) : std::string(gv);
+}
+
+void ListOptionalResources(kube::ApiDiscovery& discovery) {
   for (const Registration& r : Registry()) {
-    if (!r.needs_discovery || (groups != nullptr && groups->Serves(r.kind.api_group))) continue;
-    auto it = std::find(enabled.begin(), enabled.end(), r.kind.name);
-    if (it == enabled.end()) continue;
-    dropped.push_back(*it);
-    enabled.erase(it);
+    if (r.optional() && r.by_resource) discovery.ListResourcesOf(std::string(r.kind.api_group));
   }
-  return dropped;
+}
+
+base::Expected<kube::DiscoverySnapshot, kube::ApiError> DiscoverOnce(kube::Client& client,
+                                                                     const base::Clock& clock) {
+  kube::ApiDiscovery discovery(client, clock);
+  ListOptionalResources(discovery);
+  if (auto looked = discovery.Refresh(nullptr); !looked.ok()) return base::Unexpected(looked.error());
+  return discovery.Snapshot();
 }
 
 }  // namespace kube9::collectors

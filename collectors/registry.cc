@@ -40,11 +40,12 @@ const std::vector<Registration>& Registry() {
       Register<kClusterRoles>(),
       Register<kRoleBindings>(),
       Register<kClusterRoleBindings>(),
-      Register<kVerticalPodAutoscalers>().IfServed(),
+      // Optional (RegisterOptional): each runs while discovery finds its API served (VPA, Argo
+      // CD, Flux installed), wherever it stands in this list (the order of `rbac` and the docs).
+      RegisterOptional<kVerticalPodAutoscalers>(),
       Register<kConfigMaps>().OptIn(),
       {kEvents, nullptr},  // the events history's (sinks/events), not a store
-      // Optional: each runs while discovery finds its API served (Argo CD, Flux installed).
-      RegisterOptional<kArgoCdApplications>(),
+      RegisterOptional<kArgoCdApplications>().ByResource(),
       RegisterOptional<kFluxKustomizations>(),
       RegisterOptional<kFluxHelmReleases>(),
   };
@@ -60,6 +61,11 @@ std::string_view GroupVersionOf(const ResourceKind& kind) {
   std::size_t end = path.find('/');
   if (!core && end != std::string_view::npos) end = path.find('/', end + 1);
   return path.substr(0, end);
+}
+
+std::string_view ResourceOf(const ResourceKind& kind) {
+  const auto slash = kind.path.rfind('/');
+  return slash == std::string_view::npos ? kind.path : kind.path.substr(slash + 1);
 }
 
 const std::vector<ResourceKind>& AllResources() {

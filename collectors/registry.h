@@ -17,27 +17,29 @@ struct Registration {
   // objects go to a handler outside the stores (events: the events history).
   StoreBase* (*add_store)(ClusterStores& stores) = nullptr;
   // An optional collector (RegisterOptional) reads an API that a cluster may not serve (a
-  // custom resource: Argo CD, Flux). It runs only while API discovery finds its group and
-  // version served (CollectorSet::SetServedApis), so it is started and stopped at run time,
-  // and its store lives outside ClusterStores (CollectorSet::FindOptional).
+  // custom resource: Argo CD, Flux, VPA). It runs only while the periodic API discovery finds
+  // its API served (collectors/discovery.h, CollectorSet::SetServedApis): started and stopped
+  // at run time, never holding readiness back, with its store outside ClusterStores
+  // (CollectorSet::FindOptional). Adding one is this line in registry.cc; its RBAC rule is
+  // granted whether or not the API is served.
   std::shared_ptr<StoreBase> (*make_store)() = nullptr;
+  // An optional collector whose API group other tools share (argoproj.io: Argo CD, Workflows,
+  // Rollouts) needs its resource listed by discovery, not only its group/version served.
+  bool by_resource = false;
 
   bool optional() const { return make_store != nullptr; }
   // Off unless --collectors names it: what it reads is beyond the default grant (ConfigMaps
   // cluster-wide, PRODUCT.md §10).
   bool opt_in = false;
-  // Started only when API discovery at start shows its API group (an add-on's API such as
-  // VPA's; collectors/discovery.h). Its RBAC rule is granted either way.
-  bool needs_discovery = false;
 
   Registration OptIn() const {
     Registration r = *this;
     r.opt_in = true;
     return r;
   }
-  Registration IfServed() const {
+  Registration ByResource() const {
     Registration r = *this;
-    r.needs_discovery = true;
+    r.by_resource = true;
     return r;
   }
 };
@@ -59,6 +61,8 @@ Registration RegisterOptional() {
 // "group/version" of a resource's path ("/apis/argoproj.io/v1alpha1/applications" ->
 // "argoproj.io/v1alpha1"; "/api/v1/pods" -> "v1"): what discovery must serve for it.
 std::string_view GroupVersionOf(const ResourceKind& kind);
+// The resource of a path, its last segment ("applications").
+std::string_view ResourceOf(const ResourceKind& kind);
 
 // Every collector, in the order of `kube9-operator rbac` and the docs.
 const std::vector<Registration>& Registry();

@@ -391,10 +391,13 @@ const std::vector<Option>& Options() {
          c.collection_initial_delay = *d;
          return "";
        }},
-      {"--gitops.discovery-interval", "", "duration",
-       "How often API discovery looks for Argo CD and Flux, so that installing or removing either is noticed "
-       "without a restart (1s to 1h).",
-       "3m", Duration(&Config::gitops_discovery_interval, std::chrono::seconds(1), std::chrono::hours(1))},
+      {"--discovery-interval", "", "duration",
+       "How often API discovery looks for the optional APIs (VPA, Argo CD, Flux), so that installing or removing "
+       "one starts or stops its collector without a restart (1s to 1h).",
+       "3m", Duration(&Config::discovery_interval, std::chrono::seconds(1), std::chrono::hours(1))},
+      {"--gitops.discovery-interval", "", "duration", "Same as --discovery-interval (its earlier name).",
+       "as --discovery-interval",
+       Duration(&Config::discovery_interval, std::chrono::seconds(1), std::chrono::hours(1))},
       {"", "ARGOCD_NAMESPACE", "name", "Namespace Argo CD runs in (its argocd-server Deployment and Service).",
        "argocd",
        [](const std::string& v, Config& c) -> std::string {

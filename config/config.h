@@ -86,10 +86,12 @@ struct Config {
   base::Millis events_retention{std::chrono::hours(168)};
   std::uint64_t events_max_bytes = 64ull << 20;
 
-  // GitOps awareness (docs/PRODUCT.md §11): how often API discovery looks for Argo CD and
-  // Flux, and how to reach Argo CD's API for the resource-tree probe (the same variables the
-  // `query argocd` command reads; gitops::MakeArgoCdSettings checks them).
-  base::Millis gitops_discovery_interval{std::chrono::minutes(3)};
+  // How often API discovery looks again for the optional APIs (VPA, Argo CD, Flux: their
+  // collectors start and stop with them, collectors/discovery.h).
+  base::Millis discovery_interval{std::chrono::minutes(3)};
+  // GitOps awareness (docs/PRODUCT.md §11): how to reach Argo CD's API for the resource-tree
+  // probe (the same variables the `query argocd` command reads; gitops::MakeArgoCdSettings
+  // checks them).
   std::string argocd_namespace;     // ARGOCD_NAMESPACE; "" = argocd
   std::string argocd_api_base_url;  // ARGOCD_API_BASE_URL; "" = https://argocd-server.<namespace>.svc
   std::string argocd_token_file;    // ARGOCD_API_TOKEN_FILE

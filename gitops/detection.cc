@@ -73,8 +73,11 @@ std::optional<std::string> ArgoCdVersionFromDeployment(const rapidjson::Value& d
   return tag;
 }
 
-Detector::Detector(kube::Client& client, const base::Clock& clock, std::string argocd_namespace)
-    : client_(client), clock_(clock), argocd_namespace_(std::move(argocd_namespace)) {}
+Detector::Detector(kube::ApiDiscovery& discovery, kube::Client& client, const base::Clock& clock,
+                   std::string argocd_namespace)
+    : discovery_(discovery), client_(client), clock_(clock), argocd_namespace_(std::move(argocd_namespace)) {
+  discovery_.ListResourcesOf(std::string(kArgoCdGroup));
+}
 
 std::optional<std::string> Detector::ReadArgoCdVersion(const base::StopSignal* cancel) {
   // A LIST narrowed to the one Deployment: the operator may list deployments everywhere (its
@@ -134,40 +137,46 @@ base::Expected<std::vector<std::string>, kube::ApiError> ArgoCdApiVersions(kube:
   return serving;
 }
 
-base::Expected<ArgoCdDetection, kube::ApiError> Detector::LookForArgoCd(const std::vector<kube::ServedGroup>& groups,
-                                                                        const base::StopSignal* cancel) {
+std::vector<std::string> ArgoCdApiVersions(const kube::DiscoverySnapshot& discovery) {
+  std::vector<std::string> serving;
+  const kube::ServedGroup* group = discovery.Group(kArgoCdGroup);
+  if (group == nullptr) return serving;
+  // argoproj.io also holds Argo Workflows and Rollouts: Argo CD is there when one of its
+  // versions serves applications. The preferred version first.
+  std::vector<std::string> versions = group->versions;
+  if (auto p = std::find(versions.begin(), versions.end(), group->preferred_version); p != versions.end()) {
+    std::rotate(versions.begin(), p, p + 1);
+  }
+  for (const auto& version : versions) {
+    if (discovery.ServesResource(kArgoCdGroup, version, kArgoCdApplications)) serving.push_back(version);
+  }
+  return serving;
+}
+
+base::Expected<base::Ok, kube::ApiError> Detector::Refresh(const base::StopSignal* cancel) {
+  if (auto looked = discovery_.Refresh(cancel); !looked.ok()) {
+    std::lock_guard lock(mu_);
+    snapshot_.last_error = looked.error().ToString();
+    return base::Unexpected(looked.error());
+  }
+  const kube::DiscoverySnapshot discovery = discovery_.Snapshot();
   ArgoCdDetection argocd;
-  auto versions = ArgoCdApiVersions(client_, groups, cancel);
-  if (!versions.ok()) return base::Unexpected(versions.error());
-  argocd.api_versions = std::move(versions).value();
+  argocd.api_versions = ArgoCdApiVersions(discovery);
   argocd.detected = !argocd.api_versions.empty();
   if (argocd.detected) {
     argocd.ns = argocd_namespace_;
     argocd.version = ReadArgoCdVersion(cancel);
   }
-  return argocd;
-}
-
-base::Expected<base::Ok, kube::ApiError> Detector::Refresh(const base::StopSignal* cancel) {
-  auto fail = [&](const kube::ApiError& error) -> base::Expected<base::Ok, kube::ApiError> {
-    std::lock_guard lock(mu_);
-    snapshot_.last_error = error.ToString();
-    return base::Unexpected(error);
-  };
-  auto groups = kube::ServedGroups(client_, cancel);
-  if (!groups.ok()) return fail(groups.error());
-  auto argocd = LookForArgoCd(*groups, cancel);
-  if (!argocd.ok()) return fail(argocd.error());
-  FluxDetection flux = DetectFlux(*groups);
+  FluxDetection flux = DetectFlux(discovery.groups);
   GitOpsSnapshot changed;
   bool notify = false;
   {
     std::lock_guard lock(mu_);
-    notify = !snapshot_.looked || snapshot_.argocd != *argocd || snapshot_.flux != flux;
+    notify = !snapshot_.looked || snapshot_.argocd != argocd || snapshot_.flux != flux;
     if (notify) ++snapshot_.generation;
     snapshot_.looked = true;
-    snapshot_.last_checked = clock_.WallNow();
-    snapshot_.argocd = std::move(argocd).value();
+    snapshot_.last_checked = clock_.WallNow();  // after the version, too, was read
+    snapshot_.argocd = std::move(argocd);
     snapshot_.flux = std::move(flux);
     snapshot_.last_error.clear();
     changed = snapshot_;

@@ -85,6 +85,8 @@ FluxDetection DetectFlux(const std::vector<kube::ServedGroup>& groups);
 base::Expected<std::vector<std::string>, kube::ApiError> ArgoCdApiVersions(kube::Client& client,
                                                                            const std::vector<kube::ServedGroup>& groups,
                                                                            const base::StopSignal* cancel);
+// The same, from a discovery that listed argoproj.io's resources (Detector makes it so).
+std::vector<std::string> ArgoCdApiVersions(const kube::DiscoverySnapshot& discovery);
 
 // Pure: the argocd-server Deployment's version, from its app.kubernetes.io/version label or
 // else the tag of its argocd-server container's image (the first container's when none has
@@ -95,17 +97,22 @@ std::optional<std::string> ArgoCdVersionFromDeployment(const rapidjson::Value& d
 std::string ImageTag(std::string_view image);
 
 // Looks (Refresh) and remembers what it found. Refresh runs on one thread (the gitops loop);
-// Snapshot from any thread.
+// Snapshot from any thread. The API discovery it refreshes is the operator's one
+// (kube::ApiDiscovery), which the optional collectors follow too: Argo CD and Flux are what
+// that discovery shows, read the GitOps way.
 class Detector final : public GitOpsDetection {
  public:
   using Listener = std::function<void(const GitOpsSnapshot&)>;
 
-  Detector(kube::Client& client, const base::Clock& clock, std::string argocd_namespace);
+  // Makes `discovery` list argoproj.io's resources (Argo CD shares the group).
+  Detector(kube::ApiDiscovery& discovery, kube::Client& client, const base::Clock& clock,
+           std::string argocd_namespace);
 
-  // One look: GET /apis, GET /apis/argoproj.io/<version> when that group is served, and the
-  // argocd-server Deployment when Argo CD is. A failed look keeps what the last completed one
-  // found (and says why in last_error), so that an API server outage never reads as "Argo
-  // CD removed". Not reading the version is not a failure: the version is then unknown.
+  // One look: a discovery (GET /apis, GET /apis/argoproj.io/<version> when that group is
+  // served: kube::ApiDiscovery::Refresh), and the argocd-server Deployment when Argo CD is
+  // there. A failed look keeps what the last completed one found (and says why in
+  // last_error), so that an API server outage never reads as "Argo CD removed". Not reading
+  // the version is not a failure: the version is then unknown.
   base::Expected<base::Ok, kube::ApiError> Refresh(const base::StopSignal* cancel);
 
   GitOpsSnapshot Snapshot() const override;
@@ -115,10 +122,9 @@ class Detector final : public GitOpsDetection {
   void OnChange(Listener listener) { listeners_.push_back(std::move(listener)); }
 
  private:
-  base::Expected<ArgoCdDetection, kube::ApiError> LookForArgoCd(const std::vector<kube::ServedGroup>& groups,
-                                                                const base::StopSignal* cancel);
   std::optional<std::string> ReadArgoCdVersion(const base::StopSignal* cancel);
 
+  kube::ApiDiscovery& discovery_;
   kube::Client& client_;
   const base::Clock& clock_;
   const std::string argocd_namespace_;

@@ -1,5 +1,7 @@
 #include "kube/discovery.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <rapidjson/document.h>
 
@@ -85,6 +87,71 @@ base::Expected<std::vector<std::string>, ApiError> ServedResources(Client& clien
   auto resources = ParseApiResourceList(*body);
   if (!resources.ok()) return base::Unexpected(ApiError{ErrorKind::kDecode, 0, path + " " + resources.error(), {}});
   return std::move(resources).value();
+}
+
+const ServedGroup* DiscoverySnapshot::Group(std::string_view name) const {
+  auto it = std::find_if(groups.begin(), groups.end(), [&](const ServedGroup& g) { return g.name == name; });
+  return it == groups.end() ? nullptr : &*it;
+}
+
+bool DiscoverySnapshot::ServesGroupVersion(std::string_view group, std::string_view version) const {
+  const ServedGroup* g = Group(group);
+  return g != nullptr && std::find(g->versions.begin(), g->versions.end(), version) != g->versions.end();
+}
+
+bool DiscoverySnapshot::ServesResource(std::string_view group, std::string_view version,
+                                       std::string_view resource) const {
+  return resources.contains(fmt::format("{}/{}/{}", group, version, resource));
+}
+
+base::Expected<base::Ok, ApiError> ApiDiscovery::Refresh(const base::StopSignal* cancel) {
+  auto fail = [&](const ApiError& error) -> base::Expected<base::Ok, ApiError> {
+    std::lock_guard lock(mu_);
+    snapshot_.last_error = error.ToString();
+    return base::Unexpected(error);
+  };
+  auto groups = ServedGroups(client_, cancel);
+  if (!groups.ok()) return fail(groups.error());
+  std::set<std::string, std::less<>> resources;
+  for (const ServedGroup& group : *groups) {
+    if (!listed_groups_.contains(group.name)) continue;
+    for (const auto& version : group.versions) {
+      auto served = ServedResources(client_, group.name, version, cancel);
+      if (!served.ok()) {
+        // The version went away between the two requests (a CRD being deleted): not served.
+        if (served.error().kind == ErrorKind::kNotFound) continue;
+        return fail(served.error());
+      }
+      for (const auto& r : *served) resources.insert(fmt::format("{}/{}/{}", group.name, version, r));
+    }
+  }
+  auto same_groups = [](const std::vector<ServedGroup>& a, const std::vector<ServedGroup>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const ServedGroup& x, const ServedGroup& y) {
+      return x.name == y.name && x.versions == y.versions && x.preferred_version == y.preferred_version;
+    });
+  };
+  DiscoverySnapshot changed;
+  bool notify = false;
+  {
+    std::lock_guard lock(mu_);
+    notify = !snapshot_.looked || !same_groups(snapshot_.groups, *groups) || snapshot_.resources != resources;
+    if (notify) ++snapshot_.generation;
+    snapshot_.looked = true;
+    snapshot_.last_checked = clock_.WallNow();
+    snapshot_.groups = std::move(groups).value();
+    snapshot_.resources = std::move(resources);
+    snapshot_.last_error.clear();
+    if (notify) changed = snapshot_;
+  }
+  if (notify) {
+    for (const auto& listener : listeners_) listener(changed);
+  }
+  return base::Ok{};
+}
+
+DiscoverySnapshot ApiDiscovery::Snapshot() const {
+  std::lock_guard lock(mu_);
+  return snapshot_;
 }
 
 }  // namespace kube9::kube

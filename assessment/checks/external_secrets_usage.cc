@@ -18,7 +18,7 @@ const CheckInfo& ExternalSecretsUsage::info() const {
 }
 
 Result ExternalSecretsUsage::Run(const Inputs& in) const {
-  if (in.api_groups == nullptr) return {Status::kSkipped, "not known: API discovery did not run or failed at start"};
+  if (in.api_groups == nullptr) return {Status::kSkipped, "not known: API discovery has not completed"};
   static constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kManagers = {{
       {"external-secrets.io", "External Secrets Operator"},
       {"secrets-store.csi.x-k8s.io", "Secrets Store CSI driver"},

@@ -35,9 +35,11 @@ void AddNames(std::set<Target>& out, std::string_view kind, const collectors::St
 }  // namespace
 
 Result VpaConfigurationSanity::Run(const Inputs& in) const {
-  if (in.api_groups == nullptr) return {Status::kSkipped, "not known: API discovery did not run or failed at start"};
+  if (in.api_groups == nullptr) return {Status::kSkipped, "not known: API discovery has not completed"};
+  // Discovery runs again every --discovery-interval: a VPA installed later is collected then,
+  // and this check evaluated at the assessment's next run.
   if (!in.api_groups->Serves(collectors::kVerticalPodAutoscalers.kind.api_group)) {
-    return {Status::kSkipped, "VPA API not served (autoscaling.k8s.io, checked when the operator started)"};
+    return {Status::kSkipped, "VPA API not served (autoscaling.k8s.io)"};
   }
   const auto* vpas = Collected(in, collectors::kVerticalPodAutoscalers);
   if (auto skipped = SkippedUnlessCollected({{vpas, "verticalpodautoscalers"}})) return *skipped;

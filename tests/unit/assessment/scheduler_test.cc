@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "collectors/resources/vertical_pod_autoscalers.h"
 #include "fixture.h"
 
 namespace kube9::assessment::testing {
@@ -62,6 +63,49 @@ TEST(ScheduledAssessment, RunsWithoutUnsyncedCollectorsAfterAGracePeriod) {
   EXPECT_FALSE(s.OnSample(sample, {"deployments"}));
   EXPECT_TRUE(s.OnSample(sample, {}));  // synced: at once, not an hour later
   EXPECT_EQ(Find(*last.Get(), "sustainability.workload-consolidation-signals").result.status, Status::kPassing);
+}
+
+// VPA installed while the operator runs: once discovery shows its API and its optional
+// collector has listed, the next sample runs the catalogue again (not an interval later) and
+// vpa-configuration-sanity is evaluated; VPA removed, it is skipped again at the next sample.
+TEST(ScheduledAssessment, AddOnChecksFollowDiscoveryWithoutWaitingForTheInterval) {
+  Cluster c;
+  c.Deployment("shop", "web", 2, Containers(R"({"name":"a"})"));
+  base::FakeClock clock;
+  LastRun last;
+  ScheduledAssessment s(c.stores(), clock, std::chrono::hours(1), {}, last);
+  const auto sample = collectors::Aggregate(c.stores(), clock.WallNow(), "");
+  constexpr std::string_view kVpaCheck = "performance-efficiency.vpa-configuration-sanity";
+  collectors::ApiGroups without_vpa;
+  without_vpa.served = {"apps"};
+  s.SetDiscovered(without_vpa, {});
+  ASSERT_TRUE(s.OnSample(sample, {}));
+  EXPECT_EQ(Find(*last.Get(), kVpaCheck).result.status, Status::kSkipped);
+  EXPECT_THAT(Find(*last.Get(), kVpaCheck).result.message, ::testing::HasSubstr("VPA API not served"));
+  clock.Advance(std::chrono::seconds(15));
+  EXPECT_FALSE(s.OnSample(sample, {})) << "nothing changed: the interval rules";
+
+  collectors::ApiGroups with_vpa = without_vpa;
+  with_vpa.served.insert("autoscaling.k8s.io");
+  auto vpas = std::make_shared<collectors::Store<collectors::VpaInfo>>(collectors::kVerticalPodAutoscalers.extract);
+  rapidjson::Document vpa;
+  vpa.Parse(R"({"metadata":{"namespace":"shop","name":"web"},"spec":{"targetRef":{"kind":"Deployment","name":"web"}}})");
+  vpas->OnListed(vpa);
+  collectors::OptionalStores optional;
+  optional.Add("verticalpodautoscalers", vpas);
+  s.SetDiscovered(with_vpa, {});
+  clock.Advance(std::chrono::seconds(15));
+  EXPECT_FALSE(s.OnSample(sample, {"verticalpodautoscalers"})) << "its collector has not listed yet";
+  s.SetDiscovered(with_vpa, optional);
+  EXPECT_TRUE(s.OnSample(sample, {}));
+  EXPECT_EQ(Find(*last.Get(), kVpaCheck).result.status, Status::kPassing) << Find(*last.Get(), kVpaCheck).result.message;
+  EXPECT_THAT(Find(*last.Get(), kVpaCheck).result.message, ::testing::HasSubstr("1 VerticalPodAutoscaler"));
+
+  s.SetDiscovered(without_vpa, {});
+  clock.Advance(std::chrono::seconds(15));
+  EXPECT_TRUE(s.OnSample(sample, {}));
+  EXPECT_EQ(Find(*last.Get(), kVpaCheck).result.status, Status::kSkipped);
+  EXPECT_EQ(last.runs(), 3u);
 }
 
 }  // namespace

@@ -3,12 +3,16 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <fmt/format.h>
 
 #include "collectors/resources/argocd_applications.h"
 #include "collectors/resources/flux_kustomizations.h"
+#include "collectors/resources/vertical_pod_autoscalers.h"
+#include "gitops/gitops_loop.h"
 #include "kube/credentials.h"
 
 namespace kube9::collectors {
@@ -50,9 +54,24 @@ TEST(DescribeCollectorFailuresTest, SeveralCollectorsAreNamedFirstSoThatTruncati
 class ParkingTransport final : public http::Transport {
  public:
   std::map<std::string, std::string> lists;
+  // Discovery documents (GET /apis, GET /apis/<group>/<version>) by path; 404 when absent.
+  std::map<std::string, std::string> discovery;
 
-  base::Expected<http::Response, http::TransportError> Send(const http::Request&) override {
-    return base::Unexpected(http::TransportError{"not used"});
+  base::Expected<http::Response, http::TransportError> Send(const http::Request& request) override {
+    std::string path = request.url.substr(0, request.url.find('?'));
+    path.erase(0, path.find("/api"));
+    std::lock_guard lock(mu_);
+    auto it = discovery.find(path);
+    if (it == discovery.end()) return http::Response{404, {}, R"({"kind":"Status","reason":"NotFound","code":404})"};
+    return http::Response{200, {}, it->second};
+  }
+  void SetDiscovery(const std::string& path, std::optional<std::string> body) {
+    std::lock_guard lock(mu_);
+    if (body) {
+      discovery[path] = *body;
+    } else {
+      discovery.erase(path);
+    }
   }
   base::Expected<int, http::TransportError> Stream(const http::Request& request, http::StreamHandler& handler,
                                                    const base::StopSignal& stop) override {
@@ -155,7 +174,7 @@ TEST_F(OptionalCollectorsTest, StartsWhenItsApiIsServedAndStopsWhenItGoesWithout
   EXPECT_TRUE(set->RunningOptional().empty());
   EXPECT_EQ(set->FindOptional(kArgoCdApplications), nullptr);
 
-  set->SetServedApis({"argoproj.io/v1alpha1", "v1"});
+  set->SetServedApis({"argoproj.io/v1alpha1/applications", "argoproj.io/v1alpha1", "v1"});
   transport_.WaitWatching(kApps, 1);
   EXPECT_EQ(set->RunningOptional(), std::vector<std::string>{"applications"});
   auto store = set->FindOptional(kArgoCdApplications);
@@ -166,7 +185,7 @@ TEST_F(OptionalCollectorsTest, StartsWhenItsApiIsServedAndStopsWhenItGoesWithout
   for (const auto& s : set->Stats()) listed |= s.resource == "applications" && s.objects == 1;
   EXPECT_TRUE(listed) << "a running optional collector has self metrics";
 
-  set->SetServedApis({"argoproj.io/v1alpha1", "v1"});  // the same again: nothing restarts
+  set->SetServedApis({"argoproj.io/v1alpha1/applications", "argoproj.io/v1alpha1", "v1"});  // the same again: nothing restarts
   EXPECT_EQ(set->FindOptional(kArgoCdApplications), store);
 
   set->SetServedApis({"v1"});  // Argo CD removed
@@ -177,7 +196,7 @@ TEST_F(OptionalCollectorsTest, StartsWhenItsApiIsServedAndStopsWhenItGoesWithout
   EXPECT_EQ(store->size(), 1u) << "a reader still holding the store keeps it alive";
   transport_.WaitWatching(kApps, 0);
 
-  set->SetServedApis({"argoproj.io/v1alpha1", "v1"});  // installed again
+  set->SetServedApis({"argoproj.io/v1alpha1/applications", "argoproj.io/v1alpha1", "v1"});  // installed again
   transport_.WaitWatching(kApps, 1);
   EXPECT_NE(set->FindOptional(kArgoCdApplications), nullptr);
   stop_.Stop();
@@ -188,7 +207,7 @@ TEST_F(OptionalCollectorsTest, StartsWhenItsApiIsServedAndStopsWhenItGoesWithout
 
 TEST_F(OptionalCollectorsTest, WhatDiscoveryFoundBeforeTheStartIsStartedThenAndADisabledOneNever) {
   auto set = Make({"namespaces", "kustomizations"});
-  set->SetServedApis({"argoproj.io/v1alpha1", "kustomize.toolkit.fluxcd.io/v1"});
+  set->SetServedApis({"argoproj.io/v1alpha1/applications", "kustomize.toolkit.fluxcd.io/v1"});
   EXPECT_TRUE(set->RunningOptional().empty()) << "nothing runs before Start";
   set->Start(stop_, base::LogOnlyThreadFailures());
   EXPECT_EQ(set->RunningOptional(), std::vector<std::string>{"kustomizations"}) << "applications is not enabled";
@@ -209,6 +228,112 @@ TEST_F(OptionalCollectorsTest, AFailingOptionalCollectorCountsAsFailingOnlyWhile
   EXPECT_TRUE(set->Failures().empty());
   stop_.Stop();
   set->Join();
+}
+
+// The one mechanism for every optional collector: the gitops thread's discovery, every
+// --discovery-interval on the simulated clock, starts VPA's collector when the API server
+// begins to serve autoscaling.k8s.io and stops it when it stops, as it does Argo CD's (which
+// needs applications listed: Argo Workflows alone shares its group).
+class PeriodicDiscoveryTest : public OptionalCollectorsTest {
+ protected:
+  static constexpr const char* kVpas = "/apis/autoscaling.k8s.io/v1/verticalpodautoscalers";
+  static std::string Apis(const std::vector<std::string>& groups) {
+    std::string out = R"({"kind":"APIGroupList","groups":[)";
+    for (const auto& g : groups) {
+      const auto slash = g.find('/');
+      out += (out.ends_with("[") ? "" : ",") +
+             fmt::format(R"({{"name":"{0}","versions":[{{"version":"{1}"}}],"preferredVersion":{{"version":"{1}"}}}})",
+                         g.substr(0, slash), g.substr(slash + 1));
+    }
+    return out + "]}";
+  }
+  PeriodicDiscoveryTest() {
+    transport_.lists[kVpas] =
+        R"({"kind":"VerticalPodAutoscalerList","metadata":{"resourceVersion":"9"},"items":[{"metadata":{"name":"web",
+        "namespace":"shop"},"spec":{"targetRef":{"kind":"Deployment","name":"web"}}}]})";
+    transport_.SetDiscovery("/apis", Apis({"apps/v1"}));
+    collectors::ListOptionalResources(discovery_);
+    discovery_.OnChange([this](const kube::DiscoverySnapshot& s) { set_->SetServedApis(ServedApisOf(s)); });
+    set_ = Make({"namespaces", "verticalpodautoscalers", "applications"});
+    set_->Start(stop_, base::LogOnlyThreadFailures());
+  }
+  ~PeriodicDiscoveryTest() override {
+    stop_.Stop();
+    set_->Join();
+  }
+  kube::ApiDiscovery discovery_{*client_, clock_};
+  gitops::Detector detector_{discovery_, *client_, clock_, "argocd"};
+  gitops::GitOpsLoop loop_{detector_,
+                           [](base::Millis, const base::StopSignal*) -> base::Expected<base::Ok, gitops::ArgoCdError> {
+                             return base::Ok{};
+                           },
+                           clock_,
+                           {std::chrono::minutes(3), std::chrono::minutes(1), std::chrono::seconds(5)},
+                           [](const gitops::GitOpsSnapshot&, const std::optional<gitops::ResourceTreeProbe>&) {}};
+  std::unique_ptr<CollectorSet> set_;
+};
+
+TEST_F(PeriodicDiscoveryTest, VpaStartsAndStopsWithItsApiWithinOneIntervalWithoutARestart) {
+  loop_.RunOnce(stop_);
+  EXPECT_TRUE(set_->RunningOptional().empty()) << "autoscaling.k8s.io not served";
+
+  transport_.SetDiscovery("/apis", Apis({"apps/v1", "autoscaling.k8s.io/v1"}));  // VPA's CRDs installed
+  clock_.Advance(std::chrono::minutes(2));
+  loop_.RunOnce(stop_);
+  EXPECT_TRUE(set_->RunningOptional().empty()) << "the next discovery is 3 minutes after the last";
+  clock_.Advance(std::chrono::minutes(1));
+  loop_.RunOnce(stop_);
+  EXPECT_EQ(set_->RunningOptional(), std::vector<std::string>{"verticalpodautoscalers"});
+  transport_.WaitWatching(kVpas, 1);  // listed
+  auto vpas = set_->SyncedOptional().Find(kVerticalPodAutoscalers);
+  ASSERT_NE(vpas, nullptr);
+  EXPECT_EQ(vpas->size(), 1u);
+  EXPECT_TRUE(set_->Unsynced().empty()) << "never part of readiness";
+
+  transport_.SetDiscovery("/apis", Apis({"apps/v1"}));  // VPA's CRDs deleted
+  clock_.Advance(std::chrono::minutes(3));
+  loop_.RunOnce(stop_);
+  EXPECT_TRUE(set_->RunningOptional().empty());
+  EXPECT_EQ(set_->SyncedOptional().Find(kVerticalPodAutoscalers), nullptr);
+  EXPECT_EQ(observer_.Stopped(), std::vector<std::string>{"verticalpodautoscalers"}) << "its series go";
+  transport_.WaitWatching(kVpas, 0);
+}
+
+TEST_F(PeriodicDiscoveryTest, ASharedGroupStartsItsCollectorOnlyWhenTheResourceItselfIsServed) {
+  transport_.SetDiscovery("/apis", Apis({"argoproj.io/v1alpha1"}));
+  transport_.SetDiscovery("/apis/argoproj.io/v1alpha1", R"({"resources":[{"name":"workflows"}]})");
+  loop_.RunOnce(stop_);
+  EXPECT_TRUE(set_->RunningOptional().empty()) << "Argo Workflows alone is not Argo CD";
+  EXPECT_FALSE(detector_.Snapshot().argocd.detected);
+
+  transport_.SetDiscovery("/apis/argoproj.io/v1alpha1",
+                          R"({"resources":[{"name":"workflows"},{"name":"applications"}]})");
+  transport_.lists["/apis/apps/v1/namespaces/argocd/deployments"] =
+      R"({"kind":"DeploymentList","metadata":{"resourceVersion":"1"},"items":[]})";
+  clock_.Advance(std::chrono::minutes(3));
+  loop_.RunOnce(stop_);
+  EXPECT_EQ(set_->RunningOptional(), std::vector<std::string>{"applications"});
+  EXPECT_TRUE(detector_.Snapshot().argocd.detected) << "the GitOps detection reads the same discovery";
+}
+
+TEST(ServedApisTest, AnOptionalCollectorIsServedByItsGroupVersionOrByItsResource) {
+  kube::DiscoverySnapshot s;
+  s.looked = true;
+  s.groups = {{"autoscaling.k8s.io", {"v1", "v1beta2"}, "v1"}, {"argoproj.io", {"v1alpha1"}, "v1alpha1"}};
+  s.resources = {"argoproj.io/v1alpha1/workflows"};
+  const ServedApis served = ServedApisOf(s);
+  auto registration = [](std::string_view name) {
+    for (const auto& r : Registry()) {
+      if (r.kind.name == name) return r;
+    }
+    ADD_FAILURE() << name;
+    return Registration{};
+  };
+  EXPECT_EQ(ServedKeyOf(registration("verticalpodautoscalers")), "autoscaling.k8s.io/v1");
+  EXPECT_TRUE(served.contains(ServedKeyOf(registration("verticalpodautoscalers"))));
+  EXPECT_EQ(ServedKeyOf(registration("applications")), "argoproj.io/v1alpha1/applications");
+  EXPECT_FALSE(served.contains(ServedKeyOf(registration("applications")))) << "the group alone is not enough";
+  EXPECT_FALSE(served.contains(ServedKeyOf(registration("kustomizations"))));
 }
 
 TEST(GroupVersionOfTest, NamedGroupsAndTheCoreGroup) {

@@ -114,12 +114,15 @@ TEST(RegistryTest, NoCollectorsGivenMeansEveryDefaultCollector) {
   EXPECT_EQ(ResolveCollectorNames(opted), "");
 }
 
-TEST(RegistryTest, OnlyTheAddOnApisWaitForDiscovery) {
+TEST(RegistryTest, OnlyTheAddOnApisFollowDiscovery) {
+  std::vector<std::string> optional;
   for (const auto& r : Registry()) {
-    if (r.optional()) continue;  // started by discovery at run time (SetServedApis)
-    EXPECT_EQ(r.needs_discovery, r.kind.name == "verticalpodautoscalers") << r.kind.name;
     EXPECT_EQ(r.opt_in, r.kind.name == "configmaps") << r.kind.name;
+    EXPECT_TRUE(!r.by_resource || r.optional()) << r.kind.name;
+    if (r.optional()) optional.emplace_back(r.kind.name);  // started by discovery (SetServedApis)
   }
+  EXPECT_EQ(optional, (std::vector<std::string>{"verticalpodautoscalers", "applications", "kustomizations",
+                                                "helmreleases"}));
 }
 
 TEST(RegistryTest, UnknownCollectorsAreAllNamedWithTheKnownOnes) {

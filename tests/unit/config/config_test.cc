@@ -149,10 +149,10 @@ TEST(ConfigTest, UsageListsEveryFlagAndVariable) {
 namespace kube9::config {
 namespace {
 
-TEST(ConfigTest, GitOpsDiscoveryIntervalAndArgoCdSettings) {
+TEST(ConfigTest, DiscoveryIntervalAndArgoCdSettings) {
   auto d = ParseServeConfig({}, {});
   ASSERT_TRUE(d.ok());
-  EXPECT_EQ(d->gitops_discovery_interval, std::chrono::minutes(3));
+  EXPECT_EQ(d->discovery_interval, std::chrono::minutes(3));
   EXPECT_EQ(d->argocd_namespace, "");
   EXPECT_EQ(d->argocd_token_file, "");
   auto c = ParseServeConfig({"--gitops.discovery-interval=2s", "--argocd.ca-file=/etc/argocd/ca.crt"},
@@ -161,18 +161,21 @@ TEST(ConfigTest, GitOpsDiscoveryIntervalAndArgoCdSettings) {
                              {"ARGOCD_API_TOKEN_FILE", "/var/run/secrets/argocd/token"},
                              {"ARGOCD_CA_FILE", "/ignored/the/flag/wins"}});
   ASSERT_TRUE(c.ok());
-  EXPECT_EQ(c->gitops_discovery_interval, std::chrono::seconds(2));
+  EXPECT_EQ(c->discovery_interval, std::chrono::seconds(2));
   EXPECT_EQ(c->argocd_namespace, "gitops");
   EXPECT_EQ(c->argocd_api_base_url, "https://argocd.example");
   EXPECT_EQ(c->argocd_token_file, "/var/run/secrets/argocd/token");
   EXPECT_EQ(c->argocd_ca_file, "/etc/argocd/ca.crt");
+  auto renamed = ParseServeConfig({"--discovery-interval=90s"}, {});
+  ASSERT_TRUE(renamed.ok());
+  EXPECT_EQ(renamed->discovery_interval, std::chrono::seconds(90)) << "the generic name; the old one is an alias";
   auto bad = ParseServeConfig({"--gitops.discovery-interval=0s", "--argocd.ca-file="}, {});
   ASSERT_FALSE(bad.ok());
   ASSERT_EQ(bad.error().size(), 2u);
   EXPECT_THAT(bad.error()[0], HasSubstr("--gitops.discovery-interval=0s: must be from 1s to 1h"));
   EXPECT_THAT(bad.error()[1], HasSubstr("--argocd.ca-file=: must not be empty"));
   const std::string u = ServeUsage();
-  for (const char* name : {"--gitops.discovery-interval", "ARGOCD_NAMESPACE", "ARGOCD_API_BASE_URL",
+  for (const char* name : {"--discovery-interval", "--gitops.discovery-interval", "ARGOCD_NAMESPACE", "ARGOCD_API_BASE_URL",
                            "ARGOCD_API_TOKEN_FILE", "--argocd.ca-file", "ARGOCD_CA_FILE"}) {
     EXPECT_THAT(u, HasSubstr(name));
   }

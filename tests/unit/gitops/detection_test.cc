@@ -40,12 +40,14 @@ class DetectorTest : public ::testing::Test {
     access.server = "https://127.0.0.1:6443";
     access.credentials = std::make_shared<kube::StaticCredentials>(kube::Credential{"tok3n", "", ""});
     client_ = std::make_unique<kube::Client>(access, transport_, clock_);
-    detector_ = std::make_unique<Detector>(*client_, clock_, "gitops");
+    discovery_ = std::make_unique<kube::ApiDiscovery>(*client_, clock_);
+    detector_ = std::make_unique<Detector>(*discovery_, *client_, clock_, "gitops");
     detector_->OnChange([this](const GitOpsSnapshot& s) { changes_.push_back(s); });
   }
   testing::FakeTransport transport_;
   base::FakeClock clock_;
   std::unique_ptr<kube::Client> client_;
+  std::unique_ptr<kube::ApiDiscovery> discovery_;
   std::unique_ptr<Detector> detector_;
   std::vector<GitOpsSnapshot> changes_;
 };

@@ -22,7 +22,8 @@ class GitOpsLoopTest : public ::testing::Test {
     access.server = "https://127.0.0.1:6443";
     access.credentials = std::make_shared<kube::StaticCredentials>(kube::Credential{"tok3n", "", ""});
     client_ = std::make_unique<kube::Client>(access, transport_, clock_);
-    detector_ = std::make_unique<Detector>(*client_, clock_, "argocd");
+    discovery_ = std::make_unique<kube::ApiDiscovery>(*client_, clock_);
+    detector_ = std::make_unique<Detector>(*discovery_, *client_, clock_, "argocd");
   }
   GitOpsLoop Loop(GitOpsLoop::Options options) {
     return GitOpsLoop(
@@ -45,6 +46,7 @@ class GitOpsLoopTest : public ::testing::Test {
   base::FakeClock clock_;
   base::StopSignal stop_;
   std::unique_ptr<kube::Client> client_;
+  std::unique_ptr<kube::ApiDiscovery> discovery_;
   std::unique_ptr<Detector> detector_;
   bool probe_ok_ = false;
   std::vector<base::Millis> probe_timeouts_;

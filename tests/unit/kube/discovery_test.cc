@@ -99,5 +99,81 @@ TEST(DiscoveryTest, RequestsGoToTheDiscoveryPathsAndBadRepliesAreDecodeErrors) {
   EXPECT_EQ(requests[0].max_response_bytes, kDiscoveryJson.max_bytes);
 }
 
+class ApiDiscoveryTest : public ::testing::Test {
+ protected:
+  ApiDiscoveryTest() {
+    ClusterAccess access;
+    access.server = "https://127.0.0.1:6443";
+    access.credentials = std::make_shared<StaticCredentials>(Credential{"tok3n", "", ""});
+    client_ = std::make_unique<Client>(access, transport_, clock_);
+    discovery_ = std::make_unique<ApiDiscovery>(*client_, clock_);
+    discovery_->ListResourcesOf("argoproj.io");
+    discovery_->OnChange([this](const DiscoverySnapshot& s) { changes_.push_back(s); });
+  }
+  testing::FakeTransport transport_;
+  base::FakeClock clock_;
+  std::unique_ptr<Client> client_;
+  std::unique_ptr<ApiDiscovery> discovery_;
+  std::vector<DiscoverySnapshot> changes_;
+};
+
+TEST_F(ApiDiscoveryTest, ListsResourcesOnlyOfTheGroupsAskedForAndTellsListenersOfChangesOnly) {
+  EXPECT_FALSE(discovery_->Snapshot().looked) << "nothing known before the first discovery";
+  transport_.Reply(200, kApis);
+  transport_.Reply(200, kArgoprojV1alpha1);
+  ASSERT_TRUE(discovery_->Refresh(nullptr).ok());
+  DiscoverySnapshot s = discovery_->Snapshot();
+  EXPECT_TRUE(s.looked);
+  EXPECT_EQ(s.last_checked, clock_.WallNow());
+  EXPECT_TRUE(s.ServesGroupVersion("kustomize.toolkit.fluxcd.io", "v1beta2"));
+  EXPECT_FALSE(s.ServesGroupVersion("kustomize.toolkit.fluxcd.io", "v2"));
+  EXPECT_TRUE(s.ServesResource("argoproj.io", "v1alpha1", "applications"));
+  EXPECT_FALSE(s.ServesResource("argoproj.io", "v1alpha1", "applications/status"));
+  const auto requests = transport_.requests();
+  ASSERT_EQ(requests.size(), 2u) << "flux's groups are not listed: their group/version says enough";
+  EXPECT_EQ(requests[1].url, "https://127.0.0.1:6443/apis/argoproj.io/v1alpha1");
+  ASSERT_EQ(changes_.size(), 1u);
+  EXPECT_EQ(changes_[0].generation, 1u);
+
+  clock_.Advance(std::chrono::minutes(3));
+  transport_.Reply(200, kApis);
+  transport_.Reply(200, kArgoprojV1alpha1);
+  ASSERT_TRUE(discovery_->Refresh(nullptr).ok());
+  EXPECT_EQ(changes_.size(), 1u) << "the same again is no change";
+  EXPECT_EQ(discovery_->Snapshot().generation, 1u);
+  EXPECT_EQ(discovery_->Snapshot().last_checked, clock_.WallNow());
+
+  // VPA installed: a group appears.
+  std::string with_vpa = kApis;
+  with_vpa.insert(with_vpa.find("{\"versions\": []}"),
+                  R"({"name": "autoscaling.k8s.io", "versions": [{"version": "v1"}], "preferredVersion": {"version": "v1"}},)");
+  transport_.Reply(200, with_vpa);
+  transport_.Reply(200, kArgoprojV1alpha1);
+  ASSERT_TRUE(discovery_->Refresh(nullptr).ok());
+  ASSERT_EQ(changes_.size(), 2u);
+  EXPECT_EQ(changes_[1].generation, 2u);
+  EXPECT_TRUE(changes_[1].ServesGroupVersion("autoscaling.k8s.io", "v1"));
+}
+
+TEST_F(ApiDiscoveryTest, AFailedDiscoveryKeepsWhatTheLastOneFoundAndAVersionGoneMeanwhileIsNotServed) {
+  transport_.Reply(200, kApis);
+  transport_.Reply(200, kArgoprojV1alpha1);
+  ASSERT_TRUE(discovery_->Refresh(nullptr).ok());
+  transport_.Reply(503, R"({"kind":"Status","code":503})");
+  ASSERT_FALSE(discovery_->Refresh(nullptr).ok());
+  DiscoverySnapshot s = discovery_->Snapshot();
+  EXPECT_TRUE(s.ServesResource("argoproj.io", "v1alpha1", "applications")) << "an outage is not a removal";
+  EXPECT_FALSE(s.last_error.empty());
+  EXPECT_EQ(changes_.size(), 1u);
+
+  transport_.Reply(200, kApis);
+  transport_.Reply(404, R"({"kind":"Status","code":404,"reason":"NotFound"})");  // the CRD being deleted
+  ASSERT_TRUE(discovery_->Refresh(nullptr).ok());
+  s = discovery_->Snapshot();
+  EXPECT_TRUE(s.last_error.empty());
+  EXPECT_FALSE(s.ServesResource("argoproj.io", "v1alpha1", "applications"));
+  EXPECT_EQ(changes_.size(), 2u);
+}
+
 }  // namespace
 }  // namespace kube9::kube

@@ -205,22 +205,11 @@ TEST(ExtractVpaTest, TargetModeAndBounds) {
   EXPECT_TRUE(dflt->target_name.empty());
 }
 
-TEST(DiscoveryTest, ServedGroupsAndCollectorsOfUnservedGroupsDropped) {
+TEST(DiscoveryTest, ServedGroups) {
   const ApiGroups groups = GroupsOf({{"apps", {"v1"}, "v1"}, {"external-secrets.io", {"v1beta1"}, "v1beta1"}});
   EXPECT_TRUE(groups.Serves("apps"));
   EXPECT_TRUE(groups.Serves("")) << "the core group";
   EXPECT_FALSE(groups.Serves("autoscaling.k8s.io"));
-
-  std::vector<std::string> enabled = {"pods", "verticalpodautoscalers"};
-  EXPECT_EQ(DropUnserved(enabled, &groups), std::vector<std::string>{"verticalpodautoscalers"});
-  EXPECT_EQ(enabled, std::vector<std::string>{"pods"});
-  ApiGroups vpa;
-  vpa.served.insert("autoscaling.k8s.io");
-  enabled = {"pods", "verticalpodautoscalers"};
-  EXPECT_TRUE(DropUnserved(enabled, &vpa).empty());
-  EXPECT_EQ(enabled.size(), 2u);
-  EXPECT_EQ(DropUnserved(enabled, nullptr), std::vector<std::string>{"verticalpodautoscalers"})
-      << "discovery failed: optional collectors off";
 }
 
 }  // namespace
