@@ -8,11 +8,13 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
@@ -273,6 +275,11 @@ class Server::Impl {
     bool done = false;           // the producer returned: `pending` holds the last bytes
     bool failed = false;         // ... by an exception: the body is cut short
     bool gone = false;           // the connection closed: the producer is to stop
+    // The plain (not TLS) socket, while the I/O thread has written everything it took and
+    // waits for more: the producer may then send its bytes itself, without waking it (see
+    // StreamWriter). -1 otherwise. The I/O thread closes the socket only after `gone` is set,
+    // under `mu`, so a send under `mu` with `gone` false cannot reach another connection.
+    int idle_fd = -1;
   };
 
   struct Connection {
@@ -714,6 +721,7 @@ class Server::Impl {
       c.out.clear();
       c.out.swap(s.pending);  // the two buffers trade places: neither is reallocated
       c.out_offset = 0;
+      s.idle_fd = -1;
       lock.unlock();
       s.cv.notify_all();
       c.write_started = clock_.Now();
@@ -722,7 +730,9 @@ class Server::Impl {
     }
     if (!s.done) {
       // The producer is behind the client: nothing to write, no deadline (the producer is ours
-      // and always finishes); its next bytes wake this thread (PumpStreams).
+      // and always finishes); it sends its next bytes itself while the socket takes them, and
+      // hands over what it does not take, which wakes this thread (PumpStreams).
+      if (c.ssl == nullptr) s.idle_fd = c.fd;
       c.deadline = base::SteadyTime::max();
       SetInterest(c, 0);
       return StreamStep::kWait;
@@ -900,7 +910,11 @@ class Server::Impl {
     Wake();
   }
 
-  // The producer's side of a stream: frames each piece and waits for room.
+  // The producer's side of a stream: frames each piece and waits for room. While the I/O
+  // thread has nothing left to write (Stream::idle_fd), a piece goes straight into the socket
+  // from the producer's buffer, without a copy or a wake-up: a client that keeps up costs the
+  // I/O thread nothing. What the socket does not take is handed over as before, and the I/O
+  // thread writes it, waits for the client and enforces the write deadline.
   class StreamWriter final : public BodyWriter {
    public:
     StreamWriter(Impl& server, Stream& s, bool chunked) : server_(server), s_(s), chunked_(chunked) {}
@@ -912,10 +926,22 @@ class Server::Impl {
         thrown_ = true;
         throw ClientGone();
       }
+      char size_line[24];
+      std::size_t size_length = 0;
+      if (chunked_) {
+        size_length = static_cast<std::size_t>(fmt::format_to(size_line, "{:x}\r\n", data.size()) - size_line);
+      }
+      const std::string_view framing[3] = {{size_line, size_length}, data, chunked_ ? "\r\n" : ""};
+      std::size_t sent = 0;
+      if (s_.idle_fd >= 0 && s_.pending.empty()) sent = SendNow(framing);
       const bool was_empty = s_.pending.empty();
-      if (chunked_) s_.pending += fmt::format("{:x}\r\n", data.size());
-      s_.pending += data;
-      if (chunked_) s_.pending += "\r\n";
+      for (std::string_view part : framing) {  // the rest, after the `sent` bytes
+        const std::size_t skip = std::min(sent, part.size());
+        sent -= skip;
+        s_.pending.append(part.substr(skip));
+      }
+      if (s_.pending.empty()) return;  // all sent: the I/O thread goes on waiting
+      s_.idle_fd = -1;
       lock.unlock();
       // The I/O thread takes pending bytes when it has written the previous ones: when there
       // were none, it may be waiting for these.
@@ -923,6 +949,24 @@ class Server::Impl {
     }
 
    private:
+    // Sends what the socket takes now, under s_.mu; returns the bytes sent. An error sends
+    // nothing: the I/O thread meets it again when it writes the rest, and closes.
+    std::size_t SendNow(const std::string_view (&parts)[3]) {
+      iovec iov[3];
+      int count = 0;
+      for (std::string_view part : parts) {
+        if (part.empty()) continue;
+        iov[count].iov_base = const_cast<char*>(part.data());
+        iov[count].iov_len = part.size();
+        ++count;
+      }
+      msghdr msg{};
+      msg.msg_iov = iov;
+      msg.msg_iovlen = static_cast<std::size_t>(count);
+      const ssize_t n = sendmsg(s_.idle_fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+      return n > 0 ? static_cast<std::size_t>(n) : 0;
+    }
+
     Impl& server_;
     Stream& s_;
     const bool chunked_;

@@ -22,8 +22,29 @@ char* WriteGoFloat(char* p, double v);
 
 // Appends a label value with '\\', '\n' and '"' escaped.
 void AppendEscaped(std::string& out, std::string_view v);
-// Whether `v` holds a byte AppendEscaped changes.
-inline bool NeedsEscaping(std::string_view v) { return v.find_first_of("\\\n\"") != std::string_view::npos; }
+// Whether `v` holds a byte AppendEscaped changes. Eight bytes at a time: every label value of a
+// scrape goes through it (tens of millions at 10k pods), and a byte-by-byte loop was a tenth of
+// the scrape's time.
+inline bool NeedsEscaping(std::string_view v) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+  // Non-zero when a byte of `x` is `c` (a zero byte of x ^ c; exact as to whether there is one).
+  auto has = [](std::uint64_t x, char c) {
+    const std::uint64_t y = x ^ (kOnes * static_cast<unsigned char>(c));
+    return (y - kOnes) & ~y & kHighs;
+  };
+  const char* p = v.data();
+  std::size_t n = v.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t x;
+    std::memcpy(&x, p, 8);
+    if ((has(x, '\\') | has(x, '\n') | has(x, '"')) != 0) return true;
+  }
+  for (; n > 0; ++p, --n) {
+    if (*p == '\\' || *p == '\n' || *p == '"') return true;
+  }
+  return false;
+}
 
 // Appends `key="value"` (escaped) to pre-rendered label pairs, after a comma unless first: for
 // TextWriter::Labels.
@@ -110,11 +131,9 @@ class TextWriter {
   }
   void PutLong(std::string_view s);
   void PutEscaped(std::string_view v) {
-    for (char c : v) {
-      if (c == '\\' || c == '\n' || c == '"') {
-        PutEscapedSlow(v);
-        return;
-      }
+    if (NeedsEscaping(v)) {
+      PutEscapedSlow(v);
+      return;
     }
     Put(v);
   }

@@ -551,6 +551,29 @@ TEST_F(ServerTest, ASlowButMovingReaderIsNotCutByTheWriteDeadline) {
   EXPECT_EQ(observer_.closed(CloseReason::kWriteTimeout), 0);
 }
 
+// A reader that keeps up is written to by the producer itself; one that pauses makes the
+// producer hand its bytes to the I/O thread, and the producer writes itself again once that is
+// drained. Switching between the two many times must neither lose, repeat nor reorder a byte.
+TEST_F(ServerTest, AReaderThatPausesAndResumesGetsTheWholeBodyInOrder) {
+  Start();
+  Client c(server_->port(), 16384);
+  constexpr std::size_t kPieces = 400;  // 25 MiB
+  c.Send("GET /stream-big?" + std::to_string(kPieces) + " HTTP/1.1\r\n\r\n");
+  std::size_t reads = 0;
+  const Client::Chunked r = c.ReadChunked([&](std::size_t decoded) {
+    // Every 64th read, stop reading until the producer is 3 pieces ahead (more than the
+    // server's stream buffer): the sockets fill up and the rest waits for the I/O thread.
+    if (++reads % 64 != 0) return;
+    const std::size_t target = std::min(decoded + 3 * TestHandler::kPiece, kPieces * TestHandler::kPiece);
+    Eventually([&] { return handler_.produced() >= target; });
+  });
+  ASSERT_TRUE(r.complete);
+  ASSERT_EQ(r.body.size(), kPieces * TestHandler::kPiece);
+  std::size_t wrong = 0;
+  for (std::size_t i = 0; i < r.body.size(); ++i) wrong += r.body[i] != PatternAt(i) ? 1 : 0;
+  EXPECT_EQ(wrong, 0u);
+}
+
 TEST_F(ServerTest, AStalledReaderHoldsItsProducerBackAndIsClosedAtTheWriteDeadline) {
   options_.write_timeout = base::Millis(10'000);
   Start();

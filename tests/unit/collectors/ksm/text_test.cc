@@ -49,6 +49,26 @@ TEST(GoFloatTest, FormatsLikeGoShortestG) {
   EXPECT_EQ(Go(-std::numeric_limits<double>::infinity()), "-Inf");
 }
 
+// The check reads eight bytes at a time and then the tail: each escaped byte is found at every
+// position of values of every length up to a few words, and bytes that merely resemble it
+// (UTF-8, the neighbours of '"' and '\\') are not.
+TEST(TextWriterTest, NeedsEscapingFindsEachByteAtEveryPosition) {
+  for (std::size_t length = 0; length <= 40; ++length) {
+    const std::string plain(length, 'a');
+    EXPECT_FALSE(NeedsEscaping(plain)) << length;
+    EXPECT_FALSE(NeedsEscaping(std::string(length, '\xc3'))) << length;  // high bytes
+    EXPECT_FALSE(NeedsEscaping(std::string(length, '!'))) << length;     // '"' - 1
+    EXPECT_FALSE(NeedsEscaping(std::string(length, ']'))) << length;     // '\\' + 1
+    for (std::size_t at = 0; at < length; ++at) {
+      for (char c : {'\\', '\n', '"'}) {
+        std::string v = plain;
+        v[at] = c;
+        EXPECT_TRUE(NeedsEscaping(v)) << length << " " << at << " " << static_cast<int>(c);
+      }
+    }
+  }
+}
+
 TEST(TextWriterTest, WritesHeadersSeriesAndEscapes) {
   std::string out;
   {
