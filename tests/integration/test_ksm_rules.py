@@ -411,6 +411,12 @@ def filters(expr: str) -> bool:
     return re.search(r"(==|!=|>=|<=|>|<)(?!\s*bool\b)", text) is not None
 
 
+def joins(expr: str) -> bool:
+    """Whether an expression matches two vectors (`on`, `ignoring`, `and`, `unless`, `group_*`)."""
+    text = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)
+    return re.search(r"\b(on|ignoring|group_left|group_right|and|unless)\b", text) is not None
+
+
 def inputs(expr: str) -> set[str]:
     """The metric names an expression selects."""
     return {sel.split("{", 1)[0] for sel in selectors(expr)}
@@ -453,8 +459,11 @@ def rule_report(s: Sample) -> dict:
         if r["type"] != "recording":
             continue
         needed = selectors(r["query"])
-        if filters(r["query"]):
-            continue  # `up == 0` may rightly be empty though `up` has series
+        if filters(r["query"]) or joins(r["query"]):
+            # `up == 0` may rightly be empty though `up` has series, and so may a join whose
+            # sides have series for different objects (a ReplicaSet without owner elsewhere in
+            # the shared cluster, no pod of it here).
+            continue
         if needed and all(s.prom.query(f"count({sel})")["result"] for sel in needed) and \
                 not s.prom.query(r["query"])["result"]:
             empty.append((r["name"], r["query"]))
