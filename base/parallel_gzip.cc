@@ -60,17 +60,17 @@ class RawDeflater {
       throw std::runtime_error("deflateSetDictionary failed");
     }
     b.crc = crc32(0, reinterpret_cast<const Bytef*>(b.in.data()), static_cast<uInt>(b.in.size()));
-    const std::size_t bound = deflateBound(&zs_, static_cast<uLong>(b.in.size())) + 64;  // + the sync marker
-    if (b.out_capacity < bound) {
-      b.out.reset(new char[bound]);
-      b.out_capacity = bound;
+    // Room for what text usually becomes (a fifteenth at level 1), grown when that is short.
+    if (b.out_capacity == 0) {
+      b.out_capacity = b.in.size() / 8 + 4096;
+      b.out.reset(new char[b.out_capacity]);
     }
     const int flush = b.last ? Z_FINISH : Z_SYNC_FLUSH;
     zs_.next_in = reinterpret_cast<Bytef*>(b.in.data());
     zs_.avail_in = static_cast<uInt>(b.in.size());
     b.out_size = 0;
     while (true) {
-      if (b.out_size == b.out_capacity) {  // beyond the bound: not expected, but harmless
+      if (b.out_size == b.out_capacity) {
         const std::size_t capacity = b.out_capacity * 2;
         std::unique_ptr<char[]> grown(new char[capacity]);
         std::copy_n(b.out.get(), b.out_size, grown.get());
@@ -154,8 +154,12 @@ class ParallelGzipWriter::Impl {
  private:
   std::unique_ptr<Block> NewBlock() {
     if (free_.empty()) {
+      // Allocated here rather than on a worker, so that the memory comes from (and returns to)
+      // the scraping thread's malloc arena, not one per short-lived worker.
       auto b = std::make_unique<Block>();
       b->in.reserve(o_.block_size);
+      b->out_capacity = o_.block_size / 8 + 4096;
+      b->out.reset(new char[b->out_capacity]);
       return b;
     }
     auto b = std::move(free_.back());
@@ -201,7 +205,10 @@ class ParallelGzipWriter::Impl {
   void StartWorkers() {
     try {
       for (int i = 0; i < o_.threads; ++i) {
-        workers_.push_back(StartThread("gzip-" + std::to_string(i + 1), [this] { Work(); }, LogOnlyThreadFailures()));
+        deflaters_.push_back(std::make_unique<RawDeflater>(o_.level));  // as the blocks: this thread's arena
+        RawDeflater* deflater = deflaters_.back().get();
+        workers_.push_back(
+            StartThread("gzip-" + std::to_string(i + 1), [this, deflater] { Work(*deflater); }, LogOnlyThreadFailures()));
       }
     } catch (const std::system_error&) {  // no thread to be had: the ones started, or this one
       workers_failed_ = true;
@@ -263,8 +270,7 @@ class ParallelGzipWriter::Impl {
     free_.push_back(std::move(owned));
   }
 
-  void Work() {
-    std::optional<RawDeflater> deflater;
+  void Work(RawDeflater& deflater) {
     std::unique_lock lock(mu_);
     while (true) {
       work_cv_.wait(lock, [&] { return stop_ || !todo_.empty(); });
@@ -274,8 +280,7 @@ class ParallelGzipWriter::Impl {
       lock.unlock();
       std::exception_ptr error;
       try {
-        if (!deflater) deflater.emplace(o_.level);
-        deflater->Compress(*b);
+        deflater.Compress(*b);
       } catch (...) {
         error = std::current_exception();
       }
@@ -298,6 +303,7 @@ class ParallelGzipWriter::Impl {
   std::deque<std::unique_ptr<Block>> in_flight_;  // in stream order
   std::vector<std::unique_ptr<Block>> free_;
   std::optional<RawDeflater> inline_deflater_;
+  std::vector<std::unique_ptr<RawDeflater>> deflaters_;  // one a worker
   std::vector<std::thread> workers_;
   bool workers_failed_ = false;
   bool header_sent_ = false;
