@@ -8,8 +8,10 @@
 
 #include <map>
 #include <string>
+#include <thread>
 
 #include "base/parallel_gzip.h"
+#include "base/thread.h"
 #include "bench/micro/synthetic_cluster.h"
 #include "collectors/ksm/registry.h"
 
@@ -67,6 +69,18 @@ BENCHMARK(BM_Gzip)
     ->Args({10000, 2, 128})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+// What starting the two workers per scrape costs (against a persistent pool, which would idle
+// between scrapes): StartThread and join, twice.
+void BM_StartAndJoinTwoThreads(benchmark::State& state) {
+  for (auto _ : state) {
+    std::thread a = base::StartThread("gzip-1", [] {}, base::LogOnlyThreadFailures());
+    std::thread b = base::StartThread("gzip-2", [] {}, base::LogOnlyThreadFailures());
+    a.join();
+    b.join();
+  }
+}
+BENCHMARK(BM_StartAndJoinTwoThreads)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 }  // namespace
 }  // namespace kube9
