@@ -254,8 +254,9 @@ class ParallelGzipWriter::Impl {
     if (!header_sent_ || b.last) {  // a small copy, to hand the sink one piece
       piece_.clear();
       if (!header_sent_) {
-        // Magic, deflate, no flags, no time, XFL 4 ("fastest") at level 1 as zlib writes it, Unix.
-        const char header[10] = {'\x1f', '\x8b', 8, 0, 0, 0, 0, 0, o_.level == 1 ? '\x04' : '\x00', 3};
+        // Magic, deflate, no flags, no time, XFL ("fastest" 4, "best" 2) as zlib writes it, Unix.
+        const char xfl = o_.level == 1 ? 4 : o_.level == 9 ? 2 : 0;
+        const char header[10] = {'\x1f', '\x8b', 8, 0, 0, 0, 0, 0, xfl, 3};
         piece_.append(header, sizeof(header));
         header_sent_ = true;
       }
