@@ -54,9 +54,8 @@ class RawDeflater {
   // block, with the final deflate block: the blocks' outputs concatenate into one stream.
   void Compress(Block& b) {
     if (deflateReset(&zs_) != Z_OK) throw std::runtime_error("deflateReset failed");
-    if (!b.dict.empty() &&
-        deflateSetDictionary(&zs_, reinterpret_cast<const Bytef*>(b.dict.data()), static_cast<uInt>(b.dict.size())) !=
-            Z_OK) {
+    if (!b.dict.empty() && deflateSetDictionary(&zs_, reinterpret_cast<const Bytef*>(b.dict.data()),
+                                                static_cast<uInt>(b.dict.size())) != Z_OK) {
       throw std::runtime_error("deflateSetDictionary failed");
     }
     b.crc = crc32(0, reinterpret_cast<const Bytef*>(b.in.data()), static_cast<uInt>(b.in.size()));
@@ -207,8 +206,8 @@ class ParallelGzipWriter::Impl {
       for (int i = 0; i < o_.threads; ++i) {
         deflaters_.push_back(std::make_unique<RawDeflater>(o_.level));  // as the blocks: this thread's arena
         RawDeflater* deflater = deflaters_.back().get();
-        workers_.push_back(
-            StartThread("gzip-" + std::to_string(i + 1), [this, deflater] { Work(*deflater); }, LogOnlyThreadFailures()));
+        workers_.push_back(StartThread(
+            "gzip-" + std::to_string(i + 1), [this, deflater] { Work(*deflater); }, LogOnlyThreadFailures()));
       }
     } catch (const std::system_error&) {  // no thread to be had: the ones started, or this one
       workers_failed_ = true;

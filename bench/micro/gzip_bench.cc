@@ -74,8 +74,10 @@ BENCHMARK(BM_Gzip)
 // between scrapes): StartThread and join, twice.
 void BM_StartAndJoinTwoThreads(benchmark::State& state) {
   for (auto _ : state) {
-    std::thread a = base::StartThread("gzip-1", [] {}, base::LogOnlyThreadFailures());
-    std::thread b = base::StartThread("gzip-2", [] {}, base::LogOnlyThreadFailures());
+    std::thread a = base::StartThread(
+        "gzip-1", [] {}, base::LogOnlyThreadFailures());
+    std::thread b = base::StartThread(
+        "gzip-2", [] {}, base::LogOnlyThreadFailures());
     a.join();
     b.join();
   }

@@ -23,9 +23,9 @@ std::string PrometheusText(std::size_t size, std::uint32_t seed = 1) {
   text.reserve(size + 256);
   for (int i = 0; text.size() < size; ++i) {
     if (i % 500 == 0) text += "# HELP kube_pod_info Information about pod.\n# TYPE kube_pod_info gauge\n";
-    text += "kube_pod_info{namespace=\"ns-" + std::to_string(rng() % 40) + "\",pod=\"web-" + std::to_string(i) +
-            "-" + std::to_string(rng() % 100000) + "\",uid=\"" + std::to_string(rng()) + "-" +
-            std::to_string(rng()) + "\",node=\"node-" + std::to_string(rng() % 100) + "\"} 1\n";
+    text += "kube_pod_info{namespace=\"ns-" + std::to_string(rng() % 40) + "\",pod=\"web-" + std::to_string(i) + "-" +
+            std::to_string(rng() % 100000) + "\",uid=\"" + std::to_string(rng()) + "-" + std::to_string(rng()) +
+            "\",node=\"node-" + std::to_string(rng() % 100) + "\"} 1\n";
   }
   text.resize(size);
   return text;
@@ -57,7 +57,8 @@ bool InflateInOnePass(const std::string& gz, const std::string& expected) {
 // Writes `text` in pieces of `piece` bytes (0: sizes drawn at random up to 3 blocks).
 std::string Compress(std::string_view text, std::size_t piece, int threads, std::size_t block = kBlock) {
   std::string gz;
-  ParallelGzipWriter w([&gz](std::string_view data) { gz += data; }, {.level = 1, .threads = threads, .block_size = block});
+  ParallelGzipWriter w([&gz](std::string_view data) { gz += data; },
+                       {.level = 1, .threads = threads, .block_size = block});
   std::mt19937 rng(7);
   for (std::size_t at = 0; at < text.size();) {
     const std::size_t n = piece != 0 ? piece : rng() % (3 * block) + 1;
@@ -65,7 +66,7 @@ std::string Compress(std::string_view text, std::size_t piece, int threads, std:
     at += n;
   }
   w.Finish();
-  w.Finish();  // once is enough
+  w.Finish();       // once is enough
   w.Write("late");  // ignored
   return gz;
 }
@@ -89,17 +90,26 @@ std::size_t ThreadCountSettled(std::size_t expected) {
 }
 
 TEST(ParallelGzipTest, DecompressesToTheInputAtEverySizeAndSplitting) {
-  const std::vector<std::size_t> sizes = {0,          1,          2,         100,           kBlock - 1,
-                                          kBlock,     kBlock + 1, 2 * kBlock, 2 * kBlock + 1, 3 * kBlock - 1,
-                                          5 * kBlock, 7 * kBlock + 12345};
+  const std::vector<std::size_t> sizes = {0,
+                                          1,
+                                          2,
+                                          100,
+                                          kBlock - 1,
+                                          kBlock,
+                                          kBlock + 1,
+                                          2 * kBlock,
+                                          2 * kBlock + 1,
+                                          3 * kBlock - 1,
+                                          5 * kBlock,
+                                          7 * kBlock + 12345};
   for (const int threads : {1, 2, 3}) {
     for (const std::size_t size : sizes) {
       for (const bool text : {true, false}) {
         const std::string input = text ? PrometheusText(size) : RandomBytes(size);
         for (const std::size_t piece : {std::size_t{0}, std::size_t{1}, kBlock - 1, kBlock, kBlock + 1, size}) {
           if (piece == 1 && size > 3 * kBlock) continue;  // a byte at a time: slow, and covered below that
-          SCOPED_TRACE(testing::Message() << "threads " << threads << " size " << size << " text " << text
-                                          << " piece " << piece);
+          SCOPED_TRACE(testing::Message()
+                       << "threads " << threads << " size " << size << " text " << text << " piece " << piece);
           const std::string gz = Compress(input, piece, threads);
           std::string back;
           ASSERT_TRUE(GzipDecompress(gz, back));
@@ -125,7 +135,8 @@ TEST(ParallelGzipTest, OneMemberWithTheInputsCrcAndLength) {
     for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(gz[at + static_cast<std::size_t>(i)]);
     return v;
   };
-  EXPECT_EQ(le32(gz.size() - 8), crc32(0, reinterpret_cast<const Bytef*>(input.data()), static_cast<uInt>(input.size())));
+  EXPECT_EQ(le32(gz.size() - 8),
+            crc32(0, reinterpret_cast<const Bytef*>(input.data()), static_cast<uInt>(input.size())));
   EXPECT_EQ(le32(gz.size() - 4), static_cast<std::uint32_t>(input.size()));
   // Exactly one member: inflate ends with the stream's last byte, nothing after it.
   EXPECT_TRUE(InflateInOnePass(gz, input));
