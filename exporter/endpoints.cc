@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "base/gzip.h"
+#include "base/parallel_gzip.h"
 #include "base/version.h"
 #include "exporter/text_format.h"
 
@@ -147,23 +148,17 @@ void Endpoints::StreamMetrics(http::BodyWriter& out, std::string_view aggregates
     w.Flush();
     return;
   }
-  // Compressed as it is written; the compressed bytes leave in pieces of about kPiece.
-  std::string compressed;
-  compressed.reserve(kPiece + 16 * 1024);
-  base::GzipWriter z(compressed, 1);
-  auto compress = [&](std::string_view plain) {
-    z.Write(plain);
-    if (compressed.size() >= kPiece) {
-      out.Write(compressed);
-      compressed.clear();
-    }
-  };
+  // Compressed as it is written, at level 1 (scrapes are frequent), on two threads when the
+  // body passes one block: deflating is most of a gzip scrape's time (~270 MB/s a core, where
+  // rendering runs at GB/s). The compressed bytes leave on this thread, so the client's pace
+  // holds the compression back too.
+  base::ParallelGzipWriter z([&out](std::string_view compressed) { out.Write(compressed); });
+  auto compress = [&z](std::string_view plain) { z.Write(plain); };
   pieces(aggregates, compress);
   TextWriter w(compress);
   ksm_->Render(w);
   w.Flush();
   z.Finish();
-  out.Write(compressed);
 }
 
 HttpReply Endpoints::Landing() const {
