@@ -28,6 +28,7 @@
 #include <fmt/format.h>
 
 #include "base/bytes.h"
+#include "base/thread.h"
 
 namespace kube9::http {
 namespace {
@@ -363,6 +364,7 @@ struct OpenSslTransport::Exchange {
   bool declined = false;             // the handler asked to end the stream
   bool reusable = false;             // the response ended cleanly on a keep-alive connection
   bool got_response_bytes = false;   // any byte of the response arrived (a stale reused connection has none)
+  bool stack_released = false;       // a quiet stream gave its thread's unused stack back
   std::optional<TransportError> error;
 
   bool Fail(std::string message, bool timed_out = false) {
@@ -418,6 +420,12 @@ struct OpenSslTransport::Exchange {
       const auto ms = std::chrono::ceil<std::chrono::milliseconds>(until - now).count();
       const int r = poll(&pfd, 1, static_cast<int>(std::max<long long>(ms, 1)));
       if (r > 0) return true;  // ready, or an error the next read or write reports
+      if (r == 0 && handler != nullptr && !stack_released) {
+        // A stream quiet for a tick (a watch between events): its thread waits here for most of
+        // its life, so the stack the handshake and the LIST pages used deeper is given back.
+        stack_released = true;
+        base::ReleaseUnusedStack();
+      }
       if (r < 0 && errno != EINTR) return Fail(fmt::format("poll failed: {}", std::strerror(errno)));
     }
   }
