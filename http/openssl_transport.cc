@@ -29,6 +29,7 @@
 
 #include "base/bytes.h"
 #include "base/thread.h"
+#include "http/response_reader.h"
 
 namespace kube9::http {
 namespace {
@@ -36,10 +37,6 @@ namespace {
 using Steady = std::chrono::steady_clock;
 
 constexpr std::size_t kMaxIdleConnections = 4;
-// What one read asks for; the buffer exists only while bytes are arriving (see ReadSome).
-constexpr std::size_t kReadChunk = 16 << 10;
-// A response head (status line and headers) longer than this is refused.
-constexpr std::size_t kMaxHeadBytes = 256 << 10;
 // How often a wait wakes up to look at the stop and cancel signals.
 constexpr auto kStopTick = std::chrono::milliseconds(1'000);
 // Where Debian (and the distroless image) keep the system's CAs; libcurl's built-in default.
@@ -363,7 +360,6 @@ struct OpenSslTransport::Exchange {
   bool stopped = false;              // the stop or cancel signal fired
   bool declined = false;             // the handler asked to end the stream
   bool reusable = false;             // the response ended cleanly on a keep-alive connection
-  bool got_response_bytes = false;   // any byte of the response arrived (a stale reused connection has none)
   bool stack_released = false;       // a quiet stream gave its thread's unused stack back
   std::optional<TransportError> error;
 
@@ -513,203 +509,25 @@ long ReadSome(Connection& c, char* buf, std::size_t cap, Exchange& ex) {
   }
 }
 
-// Bytes from a connection, read in pieces. The piece buffer exists only while bytes arrive: an
-// idle watch (most of the operator's connections, most of the time) holds none.
-class Input {
+// A connection's bytes for a ResponseReader, each wait bounded by the exchange's limits.
+class ConnectionSource final : public ByteSource {
  public:
-  Input(Connection& c, Exchange& ex) : c_(c), ex_(ex) {}
-  // The unread bytes, refilled (waiting) when empty. Empty: closed, failed or stopped (`eof()`
-  // tells a clean close).
-  std::string_view Peek() {
-    if (pos_ < len_) return {buf_.get() + pos_, len_ - pos_};
-    pos_ = len_ = 0;
-    if (c_.ssl() == nullptr || SSL_has_pending(c_.ssl()) != 1) {
-      buf_.reset();  // about to wait: hold nothing meanwhile
-      if (!ex_.Wait(c_.fd(), POLLIN)) return {};
-    }
-    if (!buf_) buf_ = std::make_unique<char[]>(kReadChunk);
-    const long n = ReadSome(c_, buf_.get(), kReadChunk, ex_);
-    if (n == 0) eof_ = true;
-    if (n <= 0) return {};
-    ex_.got_response_bytes = true;
-    len_ = static_cast<std::size_t>(n);
-    return {buf_.get(), len_};
+  ConnectionSource(Connection& c, Exchange& ex) : c_(c), ex_(ex) {}
+  bool WaitReadable() override {
+    if (c_.ssl() != nullptr && SSL_has_pending(c_.ssl()) == 1) return true;  // already decrypted
+    return ex_.Wait(c_.fd(), POLLIN);
   }
-  void Consume(std::size_t n) { pos_ += n; }
-  bool eof() const { return eof_; }
-  bool empty() const { return pos_ >= len_; }
+  long Read(char* buf, std::size_t cap) override { return ReadSome(c_, buf, cap, ex_); }
 
  private:
   Connection& c_;
   Exchange& ex_;
-  std::unique_ptr<char[]> buf_;
-  std::size_t pos_ = 0;
-  std::size_t len_ = 0;
-  bool eof_ = false;
 };
 
-struct Head {
-  int status = 0;
-  bool http10 = false;
-  Headers headers;
-};
-
-// Reads a response head (status line, headers, blank line). False: closed, failed, or malformed.
-bool ReadHead(Input& in, Exchange& ex, Head& head) {
-  std::string text;
-  for (;;) {
-    const std::string_view data = in.Peek();
-    if (data.empty()) {
-      if (in.eof()) {
-        return ex.Fail(text.empty() ? "Empty reply from server" : "Connection closed in the middle of the response head");
-      }
-      return false;
-    }
-    // Take up to the end of the head, not beyond: the rest is the body.
-    const std::size_t before = text.size();
-    text.append(data);
-    const auto end = text.find("\r\n\r\n", before >= 3 ? before - 3 : 0);
-    if (end != std::string::npos) {
-      in.Consume(end + 4 - before);
-      text.resize(end + 2);
-      break;
-    }
-    in.Consume(data.size());
-    if (text.size() > kMaxHeadBytes) return ex.Fail("response head too large");
-  }
-  std::string_view rest(text);
-  const auto eol = rest.find("\r\n");
-  const std::string_view status_line = rest.substr(0, eol);
-  rest.remove_prefix(eol + 2);
-  // HTTP/1.1 200 OK
-  if (!status_line.starts_with("HTTP/1.") || status_line.size() < 12 || status_line[8] != ' ') {
-    return ex.Fail("Unsupported response from server (not HTTP/1.x)");
-  }
-  head.http10 = status_line[7] == '0';
-  int status = 0;
-  for (int i = 9; i < 12; ++i) {
-    const char c = status_line[static_cast<std::size_t>(i)];
-    if (c < '0' || c > '9') return ex.Fail("Unsupported response from server (bad status)");
-    status = status * 10 + (c - '0');
-  }
-  head.status = status;
-  while (!rest.empty()) {
-    const auto line_end = rest.find("\r\n");
-    const std::string_view line = rest.substr(0, line_end);
-    rest.remove_prefix(line_end == std::string_view::npos ? rest.size() : line_end + 2);
-    const auto colon = line.find(':');
-    if (colon == std::string_view::npos || colon == 0) continue;
-    head.headers.Add(Trim(line.substr(0, colon)), Trim(line.substr(colon + 1)));
-  }
-  return true;
-}
-
-bool HasToken(std::string_view value, std::string_view token) {
-  while (!value.empty()) {
-    const auto comma = value.find(',');
-    if (IEquals(Trim(value.substr(0, comma)), token)) return true;
-    if (comma == std::string_view::npos) break;
-    value.remove_prefix(comma + 1);
-  }
+// A response the reader found at fault: the exchange fails with its reason.
+bool ReaderFailed(const ResponseReader& reader, Exchange& ex) {
+  if (!reader.error().empty()) ex.Fail(reader.error());
   return false;
-}
-
-// Reads a body as the head frames it and hands it to `sink` in pieces; the sink returns false
-// to stop. True when the body ended as framed (or the sink stopped it).
-bool ReadBody(Input& in, Exchange& ex, const Head& head, const std::function<bool(std::string_view)>& sink,
-              bool& complete_and_reusable) {
-  complete_and_reusable = false;
-  const bool keep_alive = head.http10 ? HasToken(head.headers.Get("connection"), "keep-alive")
-                                      : !HasToken(head.headers.Get("connection"), "close");
-  if (head.status == 204 || head.status == 304 || ex.request->method == "HEAD") {
-    complete_and_reusable = keep_alive;
-    return true;
-  }
-  if (HasToken(head.headers.Get("transfer-encoding"), "chunked")) {
-    for (;;) {
-      // The size line: hex digits, maybe extensions, CRLF.
-      std::string line;
-      for (;;) {
-        const std::string_view data = in.Peek();
-        if (data.empty()) return in.eof() ? ex.Fail("Connection closed in the middle of a chunked body") : false;
-        const auto nl = data.find('\n');
-        line.append(data.substr(0, nl));
-        in.Consume(nl == std::string_view::npos ? data.size() : nl + 1);
-        if (nl != std::string_view::npos) break;
-        if (line.size() > 1024) return ex.Fail("bad chunk size line");
-      }
-      std::size_t size = 0;
-      std::size_t digits = 0;
-      for (char c : line) {
-        const int v = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
-                      : (c >= 'a' && c <= 'f')                      ? c - 'a' + 10
-                      : (c >= 'A' && c <= 'F')                      ? c - 'A' + 10
-                                                                     : -1;
-        if (v < 0) break;
-        if (++digits > 15) return ex.Fail("bad chunk size");
-        size = size * 16 + static_cast<std::size_t>(v);
-      }
-      if (digits == 0) return ex.Fail("bad chunk size line");
-      if (size == 0) {
-        // Trailers, if any, up to the blank line.
-        std::string trailer;
-        for (;;) {
-          const std::string_view data = in.Peek();
-          if (data.empty()) return in.eof() ? ex.Fail("Connection closed in the chunked trailer") : false;
-          const auto nl = data.find('\n');
-          trailer.append(data.substr(0, nl));
-          in.Consume(nl == std::string_view::npos ? data.size() : nl + 1);
-          if (nl == std::string_view::npos) continue;
-          if (Trim(trailer).empty()) break;
-          trailer.clear();
-        }
-        complete_and_reusable = keep_alive;
-        return true;
-      }
-      while (size > 0) {
-        const std::string_view data = in.Peek();
-        if (data.empty()) return in.eof() ? ex.Fail("Connection closed in the middle of a chunk") : false;
-        const std::string_view piece = data.substr(0, std::min(size, data.size()));
-        in.Consume(piece.size());
-        size -= piece.size();
-        if (!sink(piece)) return true;
-      }
-      // The CRLF after the data.
-      for (std::size_t want = 2; want > 0;) {
-        const std::string_view data = in.Peek();
-        if (data.empty()) return in.eof() ? ex.Fail("Connection closed in the middle of a chunk") : false;
-        const std::size_t take = std::min(want, data.size());
-        in.Consume(take);
-        want -= take;
-      }
-    }
-  }
-  if (const std::string_view length = head.headers.Get("content-length"); !length.empty()) {
-    std::uint64_t left = 0;
-    for (char c : length) {
-      if (c < '0' || c > '9' || left > (1ull << 50)) return ex.Fail("bad Content-Length");
-      left = left * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    while (left > 0) {
-      const std::string_view data = in.Peek();
-      if (data.empty()) {
-        return in.eof() ? ex.Fail(fmt::format("transfer closed with {} bytes remaining to read", left)) : false;
-      }
-      const std::string_view piece = data.substr(0, static_cast<std::size_t>(std::min<std::uint64_t>(left, data.size())));
-      in.Consume(piece.size());
-      left -= piece.size();
-      if (!sink(piece)) return true;
-    }
-    complete_and_reusable = keep_alive;
-    return true;
-  }
-  // Neither: the body runs to the end of the connection.
-  for (;;) {
-    const std::string_view data = in.Peek();
-    if (data.empty()) return in.eof();
-    in.Consume(data.size());
-    if (!sink(data)) return true;
-  }
 }
 
 // Resolves and connects to host:port, trying each address in turn.
@@ -826,11 +644,12 @@ bool Tunnel(Connection& c, const Proxy& proxy, const Url& url, const std::string
   if (!proxy.authorization.empty()) req += "Proxy-Authorization: " + proxy.authorization + "\r\n";
   req += fmt::format("User-Agent: {}\r\nProxy-Connection: Keep-Alive\r\n\r\n", user_agent);
   if (!WriteAll(c, req, ex)) return false;
-  Input in(c, ex);
-  Head head;
-  if (!ReadHead(in, ex, head)) return false;
+  ConnectionSource source(c, ex);
+  ResponseReader reader(source);
+  ResponseHead head;
+  if (!reader.ReadHead(head)) return ReaderFailed(reader, ex);
   if (head.status / 100 != 2) return ex.Fail(fmt::format("CONNECT tunnel failed, response {}", head.status));
-  if (!in.empty()) return ex.Fail("the proxy sent data after its CONNECT response");
+  if (!reader.empty()) return ex.Fail("the proxy sent data after its CONNECT response");
   return true;
 }
 
@@ -976,66 +795,31 @@ base::Expected<int, TransportError> OpenSslTransport::Run(const Request& request
       ex.connect_deadline.reset();
       ex.last_progress = Steady::now();
     }
-    ex.got_response_bytes = false;
-    Input in(*conn, ex);
-    Head response_head;
-    bool sent = WriteAll(*conn, head, ex);
-    bool got_head = sent;
-    // Skip interim (1xx) responses.
-    while (got_head) {
-      got_head = ReadHead(in, ex, response_head);
-      if (!got_head || response_head.status >= 200 || response_head.status == 101) break;
-      response_head = Head();
-    }
-    if (!got_head) {
-      // A kept-alive connection the server had closed fails before any byte of a response: the
-      // request was not processed, so it is sent again once on a new connection.
-      if (conn->reused && !ex.stopped && !ex.got_response_bytes) {
-        ex.error.reset();
-        continue;
-      }
-      break;
-    }
-    ex.response.status = response_head.status;
-    ex.response.headers = response_head.headers;  // a copy: ReadBody reads the framing from the head
+    ConnectionSource source(*conn, ex);
+    ResponseReader reader(source);
     bool reusable = false;
-    bool ok = false;
-    if (ex.handler == nullptr) {
-      // Send(): a Content-Length over the limit fails before any of the body is read.
-      const std::string_view length = ex.response.headers.Get("content-length");
-      if (!length.empty() && std::strtoull(std::string(length).c_str(), nullptr, 10) > request.max_response_bytes) {
-        TransportError e{fmt::format("response body larger than {}", base::FormatBytes(request.max_response_bytes)), true,
-                         ex.response.status};
-        return base::Unexpected(std::move(e));
-      }
-      bool too_large = false;
-      ok = ReadBody(in, ex, response_head, [&](std::string_view piece) {
-        if (piece.size() > request.max_response_bytes - ex.response.body.size()) {
-          too_large = true;
-          return false;
-        }
-        ex.response.body.append(piece);
-        return true;
-      }, reusable);
-      if (too_large) {
-        return base::Unexpected(TransportError{
-            fmt::format("response body larger than {}", base::FormatBytes(request.max_response_bytes)), true,
-            ex.response.status});
-      }
-    } else {
-      if (!ex.handler->OnHeaders(ex.response.status, ex.response.headers)) {
-        ex.declined = true;
-        return ex.response.status;  // the connection, mid-response, is dropped
-      }
-      ok = ReadBody(in, ex, response_head, [&](std::string_view piece) {
-        if (ex.handler->OnData(piece)) return true;
-        ex.declined = true;
-        return false;
-      }, reusable);
-      if (ex.declined) return ex.response.status;
+    const ReadOutcome outcome =
+        WriteAll(*conn, head, ex)
+            ? ReadResponse(reader, request.method, ex.handler, request.max_response_bytes, ex.response, reusable)
+            : ReadOutcome::kNoHead;
+    ReaderFailed(reader, ex);
+    // A kept-alive connection the server had closed fails before any byte of a response: the
+    // request was not processed, so it is sent again once on a new connection.
+    if (outcome == ReadOutcome::kNoHead && conn->reused && !ex.stopped && !reader.got_bytes()) {
+      ex.error.reset();
+      continue;
     }
-    if (!ok) break;
-    if (reusable && in.empty()) Release(std::move(conn));
+    if (outcome == ReadOutcome::kTooLarge) {
+      return base::Unexpected(TransportError{
+          fmt::format("response body larger than {}", base::FormatBytes(request.max_response_bytes)), true,
+          ex.response.status});
+    }
+    if (outcome == ReadOutcome::kDeclined) {
+      ex.declined = true;
+      return ex.response.status;  // the connection, mid-response, is dropped
+    }
+    if (outcome != ReadOutcome::kComplete) break;
+    if (reusable && reader.empty()) Release(std::move(conn));
     return ex.response.status;
   }
   if (ex.stopped) {
