@@ -184,6 +184,18 @@ TEST(ResponseReaderTest, AContentLengthOverTheLimitIsRefusedBeforeTheBodyIsRead)
   EXPECT_LT(source.read(), 200u) << "only the head was read";
 }
 
+// Found by the fuzz target (as a property of its own check): a body without framing crosses the
+// limit at a different piece for every split, and is refused the same way each time.
+TEST(ResponseReaderTest, ABodyToTheEndOverTheLimitIsRefusedWhateverTheSplit) {
+  for (std::size_t piece : {1, 2, 3, 0}) {
+    const Read r = Send("HTTP/1.1 200 OK\r\nX: y\r\n\r\nlonger than the limit of five", piece, "GET", 5);
+    EXPECT_EQ(r.outcome, ReadOutcome::kTooLarge) << "piece " << piece;
+    EXPECT_LE(r.response.body.size(), 5u);
+    EXPECT_EQ(r.response.status, 200);
+    EXPECT_FALSE(r.reusable);
+  }
+}
+
 TEST(ResponseReaderTest, AHugeChunkIsCutOffAtTheLimitAndAnOverlongChunkSizeRefused) {
   const Read big =
       Send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffff\r\n" + std::string(5000, 'x'), 0,
