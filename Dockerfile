@@ -15,7 +15,7 @@ FROM debian:${DEBIAN_RELEASE} AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       make cmake ninja-build g++ pkg-config git ca-certificates \
-      libcurl4-openssl-dev libssl-dev zlib1g-dev rapidjson-dev libfmt-dev libspdlog-dev \
+      libssl-dev zlib1g-dev rapidjson-dev libfmt-dev libspdlog-dev \
       libyaml-cpp-dev prometheus-cpp-dev libcrypt-dev libsqlite3-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -33,11 +33,6 @@ RUN set -eu; \
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /rootfs/ /
 USER 65532:65532
-# Debian's libcurl links librtmp, which links GnuTLS, whose constructor initialises it (and
-# p11-kit's trust modules) in every process that loads it: about 0.8 MiB of resident memory. The
-# operator never uses GnuTLS (TLS is OpenSSL's; curl is limited to http and https), so this
-# skips that implicit initialisation. bench/run.py runs the operator with these ENV lines too.
-ENV GNUTLS_NO_IMPLICIT_INIT=1
 EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/kube9-operator"]
 CMD ["serve"]

@@ -1,6 +1,8 @@
 #include "base/thread.h"
 
 #include <pthread.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <exception>
@@ -114,6 +116,23 @@ std::thread StartRestartingThread(std::string name, std::function<void()> body, 
     SetName(name);
     RunRestarting(name, body, failures, clock, stop, policy);
   });
+}
+
+void ReleaseUnusedStack() {
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
+  void* stack = nullptr;
+  std::size_t size = 0;
+  const int rc = pthread_attr_getstack(&attr, &stack, &size);
+  pthread_attr_destroy(&attr);
+  if (rc != 0 || stack == nullptr) return;
+  const auto low = reinterpret_cast<std::uintptr_t>(stack);
+  volatile char here = 0;  // in this frame, a little above the stack pointer
+  const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  // Two pages of margin below this frame, for the frames of the call below.
+  const std::uintptr_t end = (reinterpret_cast<std::uintptr_t>(&here) - 2 * page) & ~(page - 1);
+  if (end <= low || end - low > size) return;
+  madvise(reinterpret_cast<void*>(low), end - low, MADV_DONTNEED);
 }
 
 ThreadFailureHandler& LogOnlyThreadFailures() {

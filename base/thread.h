@@ -44,6 +44,12 @@ void RunRestarting(const std::string& name, const std::function<void()>& body, T
 std::thread StartRestartingThread(std::string name, std::function<void()> body, ThreadFailureHandler& failures,
                                   const Clock& clock, const StopSignal& stop, RestartPolicy policy = {});
 
+// Gives the kernel back the calling thread's stack pages below the current frame. Deep calls (a
+// TLS handshake, a LIST page's decoding) touch them once and would keep them resident for the
+// thread's life: about 16 KiB per watch thread, 20 of them. One madvise; a page the stack needs
+// again comes back zeroed. Call it where a thread settles into a long wait.
+void ReleaseUnusedStack();
+
 // Logs only (StartThread logs every failure already): for components used without a supervisor.
 ThreadFailureHandler& LogOnlyThreadFailures();
 

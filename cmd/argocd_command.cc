@@ -9,7 +9,7 @@
 #include "cmd/commands.h"
 #include "gitops/argocd_api.h"
 #include "gitops/detection.h"
-#include "http/curl_transport.h"
+#include "http/openssl_transport.h"
 #include "kube/client.h"
 #include "kube/cluster_access.h"
 #include "kube/discovery.h"
@@ -60,7 +60,7 @@ ArgoCdError ExplainUnreachable(ArgoCdError error, const config::Environment& env
     log::Debug("cannot ask the API server whether Argo CD is installed", {{"error", access.error()}});
     return error;
   }
-  http::CurlTransport transport(access->trust, std::string("kube9-operator/") + base::kVersion);
+  http::OpenSslTransport transport(access->trust, std::string("kube9-operator/") + base::kVersion);
   kube::Client client(std::move(access).value(), transport, clock);
   auto groups = kube::ServedGroups(client, nullptr);
   if (!groups.ok()) return error;
@@ -123,7 +123,7 @@ int ResourceTreeGet(const std::vector<std::string>& args, const config::Environm
                                                     {"namespace", app_namespace},
                                                     {"base_url", settings->base_url},
                                                     {"timeout", base::FormatDuration(timeout)}});
-  http::CurlTransport transport(gitops::ArgoCdTrust(*settings), std::string("kube9-operator/") + base::kVersion);
+  http::OpenSslTransport transport(gitops::ArgoCdTrust(*settings), std::string("kube9-operator/") + base::kVersion);
   gitops::ArgoCdApi api(*settings, transport);
   auto tree = api.ResourceTree(app, app_namespace, timeout);
   if (!tree.ok()) {

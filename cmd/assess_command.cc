@@ -25,7 +25,7 @@
 #include "collectors/discovery.h"
 #include "collectors/registry.h"
 #include "collectors/sampler.h"
-#include "http/curl_transport.h"
+#include "http/openssl_transport.h"
 #include "kube/client.h"
 #include "kube/cluster_access.h"
 #include "kube/limits.h"
@@ -345,7 +345,7 @@ int RunOnce(const std::vector<std::string>& args, const config::Environment& env
   base::SystemClock clock;
   auto access = kube::ResolveClusterAccess(kubeconfig, context, env, clock);
   if (!access.ok()) return ReportClusterAccessProblem("assess run", access.error());
-  http::CurlTransport transport(access->trust, std::string("kube9-operator/") + base::kVersion);
+  http::OpenSslTransport transport(access->trust, std::string("kube9-operator/") + base::kVersion);
   kube::Client client(std::move(access).value(), transport, clock);
   // Add-on APIs (VPA): their optional collectors run where discovery finds them served, as in
   // the operator; their checks, and those about external secret managers, are skipped when
@@ -443,7 +443,7 @@ int Summary(const std::vector<std::string>& args, const config::Environment& env
   base::SystemClock clock;
   auto access = kube::ResolveClusterAccess(kubeconfig, context, env, clock);
   if (!access.ok()) return ReportClusterAccessProblem("assess summary", access.error());
-  http::CurlTransport transport(access->trust, std::string("kube9-operator/") + base::kVersion);
+  http::OpenSslTransport transport(access->trust, std::string("kube9-operator/") + base::kVersion);
   kube::Client client(std::move(access).value(), transport, clock);
   auto cm = client.GetConfigMap(ns, sinks::kStatusConfigMapName);
   if (!cm.ok()) {

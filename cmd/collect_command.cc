@@ -10,7 +10,7 @@
 #include "collectors/discovery.h"
 #include "collectors/registry.h"
 #include "collectors/sampler.h"
-#include "http/curl_transport.h"
+#include "http/openssl_transport.h"
 #include "kube/client.h"
 #include "kube/cluster_access.h"
 #include "sinks/collections/identity.h"
@@ -90,7 +90,7 @@ int Collect(const std::vector<std::string>& args, const config::Environment& env
   base::SystemClock clock;
   auto access = kube::ResolveClusterAccess(kubeconfig, context, env, clock);
   if (!access.ok()) return ReportClusterAccessProblem("collect", access.error());
-  http::CurlTransport transport(access->trust, std::string("kube9-operator/") + base::kVersion);
+  http::OpenSslTransport transport(access->trust, std::string("kube9-operator/") + base::kVersion);
   kube::Client client(std::move(access).value(), transport, clock);
   // The optional collectors (VPA, Argo CD, Flux) are not started: no payload reads them, and
   // the assessment's counts below judge no add-on (no discovery: those checks are skipped).

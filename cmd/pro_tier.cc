@@ -43,7 +43,7 @@ constexpr std::size_t kMaxCaBundleBytes = 4u << 20;
 // The CAs trusted for kube9-server: the system's, plus --server-ca-file when given.
 base::Expected<http::TlsTrust, std::string> ServerTrust(const std::string& extra_ca_file) {
   http::TlsTrust trust;
-  if (extra_ca_file.empty()) return trust;  // libcurl's default: the system bundle
+  if (extra_ca_file.empty()) return trust;  // the transport's default: the system bundle
   auto extra = base::ReadFile(extra_ca_file, kMaxCaBundleBytes);
   if (!extra.ok() || !AllCertificates(*extra)) {
     return base::Unexpected("--server-ca-file " + extra_ca_file + " cannot be read as a PEM certificate");

@@ -10,7 +10,7 @@
 #include "base/thread.h"
 #include "config/config.h"
 #include "exporter/pro_metrics.h"
-#include "http/curl_transport.h"
+#include "http/openssl_transport.h"
 #include "sinks/collections/scheduler.h"
 #include "sinks/registration/registrar.h"
 #include "sinks/upload/spool.h"
@@ -48,7 +48,7 @@ class ProTier final : public sinks::collections::PayloadSink {
   const base::Clock& clock_;
   sinks::registration::ApiKeySource key_;
   std::unique_ptr<sinks::upload::Spool> spool_;
-  http::CurlTransport transport_;
+  http::OpenSslTransport transport_;
   std::unique_ptr<sinks::registration::Registrar> registrar_;
   std::unique_ptr<sinks::upload::Uploader> uploader_;
   std::thread registration_thread_, upload_thread_;

@@ -37,7 +37,7 @@
 #include "gitops/argocd_api.h"
 #include "gitops/detection.h"
 #include "gitops/gitops_loop.h"
-#include "http/curl_transport.h"
+#include "http/openssl_transport.h"
 #include "http/server.h"
 #include "kube/client.h"
 #include "kube/cluster_access.h"
@@ -141,7 +141,7 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   exporter::ProcessMetrics process_metrics;
   exporter::HealthState health(clock);
 
-  http::CurlTransport kube_transport(access->trust, std::string("kube9-operator/") + base::kVersion);
+  http::OpenSslTransport kube_transport(access->trust, std::string("kube9-operator/") + base::kVersion);
   kube::Client client(std::move(access).value(), kube_transport, clock, &metrics);
 
   sinks::StatusModel model(cfg.pod_namespace, cfg.api_key_configured());
@@ -152,8 +152,8 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   collectors::ListOptionalResources(api_discovery);
   // GitOps awareness (§11): Argo CD and Flux as discovery shows them, and the resource-tree
   // probe, on their own thread so that neither can hold up a status write.
-  http::CurlTransport argocd_transport(gitops::ArgoCdTrust(*argocd_settings),
-                                       std::string("kube9-operator/") + base::kVersion);
+  http::OpenSslTransport argocd_transport(gitops::ArgoCdTrust(*argocd_settings),
+                                          std::string("kube9-operator/") + base::kVersion);
   gitops::ArgoCdApi argocd_api(*argocd_settings, argocd_transport);
   gitops::Detector gitops_detector(api_discovery, client, clock, argocd_settings->ns);
   const base::Millis gitops_budget =

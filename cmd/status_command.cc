@@ -7,7 +7,7 @@
 #include "base/time_format.h"
 #include "base/version.h"
 #include "cmd/commands.h"
-#include "http/curl_transport.h"
+#include "http/openssl_transport.h"
 #include "kube/client.h"
 #include "kube/cluster_access.h"
 #include "kube/limits.h"
@@ -68,7 +68,7 @@ int Status(const std::vector<std::string>& args, const config::Environment& env)
   base::SystemClock clock;
   auto access = kube::ResolveClusterAccess(kubeconfig, context, env, clock);
   if (!access.ok()) return ReportClusterAccessProblem("status", access.error());
-  http::CurlTransport transport(access->trust, std::string("kube9-operator/") + base::kVersion);
+  http::OpenSslTransport transport(access->trust, std::string("kube9-operator/") + base::kVersion);
   kube::Client client(std::move(access).value(), transport, clock);
   auto cm = client.GetConfigMap(ns, sinks::kStatusConfigMapName);
   if (!cm.ok()) {

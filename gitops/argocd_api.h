@@ -8,7 +8,7 @@
 #include "base/expected.h"
 #include "base/json.h"
 #include "config/config.h"
-#include "http/curl_transport.h"
+#include "http/openssl_transport.h"
 #include "http/transport.h"
 
 // The Argo CD API as `kube9-operator query argocd resource-tree get` and the status probe

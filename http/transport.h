@@ -75,7 +75,7 @@ class StreamHandler {
 };
 
 // How the operator speaks HTTP: to the Kubernetes API and to kube9-server. Tests substitute
-// recorded responses; production uses CurlTransport. Implementations are thread-safe.
+// recorded responses; production uses OpenSslTransport. Implementations are thread-safe.
 class Transport {
  public:
   virtual ~Transport() = default;

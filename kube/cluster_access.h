@@ -10,7 +10,7 @@
 #include "base/clock.h"
 #include "base/expected.h"
 #include "config/config.h"
-#include "http/curl_transport.h"
+#include "http/openssl_transport.h"
 #include "kube/credentials.h"
 
 namespace kube9::kube {

@@ -126,8 +126,8 @@ base::Expected<Credential, std::string> ExecCredentials::Get() {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  // serve blocks SIGTERM/SIGINT in every thread (it takes them with sigwait) and libcurl may
-  // ignore SIGPIPE; a child inherits both, which would make a stuck plugin unkillable by
+  // serve blocks SIGTERM/SIGINT in every thread (it takes them with sigwait) and the HTTP client
+  // blocks SIGPIPE while it writes; a child inherits both, which would make a stuck plugin unkillable by
   // anything but SIGKILL. Start it with no signal blocked and those three at their defaults.
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);

@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build g++ clang clang-format libclang-rt-14-dev ccache pkg-config git curl openssl ca-certificates
-  libcurl4-openssl-dev libssl-dev zlib1g-dev rapidjson-dev libfmt-dev libspdlog-dev
+  libssl-dev zlib1g-dev rapidjson-dev libfmt-dev libspdlog-dev
   libyaml-cpp-dev prometheus-cpp-dev libcrypt-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus

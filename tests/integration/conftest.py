@@ -180,7 +180,7 @@ def run(args: list[str], timeout: float, env: dict[str, str] | None = None, **kw
 
 # Everything stays on loopback: a proxy from the caller's environment must not be used, by the
 # operator (clean_env) or by the suite's own clients (no_proxies_in_the_test_process). Compared
-# in lower case: libcurl and urllib read both spellings. Tests that want a proxy add it.
+# in lower case: the operator and urllib read both spellings. Tests that want a proxy add it.
 PROXY_ENV_VARS = {p.lower() for p in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")}
 
 

@@ -9,7 +9,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "http/curl_transport.h"
+#include "http/openssl_transport.h"
 #include "kube/client.h"
 #include "kube/cluster_access.h"
 #include "kube/reflector.h"
@@ -27,7 +27,7 @@ class KubeIntegrationTest : public ::testing::Test {
     auto access = LoadKubeconfig(kc, "", clock_);
     ASSERT_TRUE(access.ok()) << access.error();
     access_ = *access;
-    transport_ = std::make_unique<http::CurlTransport>(access_.trust, "kube9-operator-test");
+    transport_ = std::make_unique<http::OpenSslTransport>(access_.trust, "kube9-operator-test");
     client_ = std::make_unique<Client>(access_, *transport_, clock_);
     run_ = fmt::format("{:08x}", std::random_device{}());
   }
@@ -52,7 +52,7 @@ class KubeIntegrationTest : public ::testing::Test {
   base::SystemClock clock_;
   base::StopSignal stop_;
   ClusterAccess access_;
-  std::unique_ptr<http::CurlTransport> transport_;
+  std::unique_ptr<http::OpenSslTransport> transport_;
   std::unique_ptr<Client> client_;
   std::string run_;
 };
@@ -232,9 +232,9 @@ class SilentServer {
   std::thread thread_;
 };
 
-TEST(CurlTransportTest, AHungServerIsAbandonedAfterTheStallTimeout) {
+TEST(OpenSslTransportTest, AHungServerIsAbandonedAfterTheStallTimeout) {
   SilentServer server;
-  CurlTransport transport({}, "test");
+  OpenSslTransport transport({}, "test");
   Request req;
   req.url = fmt::format("http://127.0.0.1:{}/api/v1/pods", server.port());
   req.stall_timeout = std::chrono::seconds(1);
@@ -246,9 +246,9 @@ TEST(CurlTransportTest, AHungServerIsAbandonedAfterTheStallTimeout) {
   EXPECT_LT(took, std::chrono::seconds(4)) << "not the 30 s total timeout";
 }
 
-TEST(CurlTransportTest, AQuietStreamEndsWhenStopped) {
+TEST(OpenSslTransportTest, AQuietStreamEndsWhenStopped) {
   SilentServer server;
-  CurlTransport transport({}, "test");
+  OpenSslTransport transport({}, "test");
   Request req;
   req.url = fmt::format("http://127.0.0.1:{}/api/v1/pods?watch=true", server.port());
   req.stall_timeout = base::Millis(0);  // watches may be quiet

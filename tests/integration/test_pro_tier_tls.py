@@ -191,7 +191,8 @@ def test_host_name_is_verified_even_with_a_trusted_ca(api, namespace, start_oper
     """The CA is trusted, but the certificate names kube9-server.invalid, not 127.0.0.1."""
     server = wrong_name_server
     op = start_pro(start_operator, namespace, server, tmp_path, extra=[f"--server-ca-file={pki.ca}"])
-    # libcurl checks the name after the handshake: the server sees it complete, then a hang-up.
+    # The name is checked in the handshake: the server sees it fail (or, with libcurl, complete
+    # and then a hang-up).
     server.wait_for(lambda: server.tls_handshakes or server.tls_failures, 30, "the operator to connect")
     status = wait_status(api, namespace, op,
                          lambda s: s.get("health") == "degraded" and CERT_PROBLEM_RE.search(s.get("error") or ""),

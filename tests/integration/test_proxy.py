@@ -2,9 +2,9 @@
 HTTPS_PROXY/NO_PROXY"), end to end: the real binary, the local control plane, the fake
 kube9-server in TLS mode and a recording forward proxy (forward_proxy.py) on loopback.
 
-How the hosts are told apart. libcurl (7.88, the version the operator is built and shipped
-with) reads the proxy variables itself, matches NO_PROXY entries against the host *name* of
-the URL (an IP entry, optionally CIDR, against an IP literal; a name against the name and its
+How the hosts are told apart. The operator's HTTP client (http/openssl_transport.h) reads the
+proxy variables as libcurl 7.88, which it replaced, did: it matches NO_PROXY entries against the
+host *name* of the URL (an IP entry, optionally CIDR, against an IP literal; a name against the name and its
 subdomains) and never bypasses the proxy for loopback or `localhost` on its own. So:
 
 - the kube-apiserver is https://127.0.0.1:16443 (the kubeconfig's address), excluded with
@@ -242,7 +242,7 @@ def test_proxy_refusal_degrades_the_status_and_leaks_nothing(api, namespace, sta
     assert_secret_nowhere(password, op, api, namespace)
 
 
-# --- plain http:// (loopback only): libcurl reads http_proxy in lower case only -------------------
+# --- plain http:// (loopback only): http_proxy is read in lower case only, as libcurl did -------------------
 
 
 @pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy"])
@@ -257,7 +257,7 @@ def test_plain_http_server_url_uses_lowercase_http_proxy_only(api, namespace, st
         server.wait_for(server.successful_registrations, 30, "a successful registration")
         wait_status(api, namespace, op, lambda s: s.get("registered") is True, 15, "the status to say registered")
         if variable == "HTTP_PROXY":
-            # Upper case is ignored (libcurl's defence against "httpoxy"): a direct request.
+            # Upper case is ignored (the "httpoxy" defence): a direct request.
             assert proxy.records() == [], proxy.summary()
         else:
             forwarded = [r for r in proxy.records() if r.method == "POST"]

@@ -1,8 +1,14 @@
 #include "base/thread.h"
 
 #include <pthread.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
@@ -231,6 +237,47 @@ TEST(TerminateHandlerTest, LogsTheActiveExceptionBeforeAborting) {
         }
       },
       "terminating.*escaped a destructor");
+}
+
+// Resident KiB of the mapping that holds `address` (/proc/self/smaps).
+long ResidentKibAround(const void* address) {
+  const auto a = reinterpret_cast<std::uintptr_t>(address);
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  bool inside = false;
+  while (std::getline(smaps, line)) {
+    unsigned long lo = 0, hi = 0;
+    if (std::sscanf(line.c_str(), "%lx-%lx ", &lo, &hi) == 2 && line.find(':') > line.find(' ')) {
+      inside = lo <= a && a < hi;
+    } else if (inside && line.starts_with("Rss:")) {
+      return std::stol(line.substr(4));
+    }
+  }
+  return -1;
+}
+
+// Touches `kib` KiB of stack below the caller.
+[[gnu::noinline]] int TouchStack(int kib) {
+  volatile char block[1024];
+  std::memset(const_cast<char*>(block), 1, sizeof(block));
+  return kib > 1 ? TouchStack(kib - 1) + block[0] : block[0];
+}
+
+TEST(ReleaseUnusedStackTest, GivesBackWhatDeeperCallsTouched) {
+  long before = 0, deep = 0, after = 0;
+  std::thread t([&] {
+    volatile char here = 0;
+    before = ResidentKibAround(const_cast<const char*>(&here));
+    TouchStack(256);
+    deep = ResidentKibAround(const_cast<const char*>(&here));
+    ReleaseUnusedStack();
+    after = ResidentKibAround(const_cast<const char*>(&here));
+    EXPECT_EQ(TouchStack(8), 8) << "the stack is usable afterwards";
+  });
+  t.join();
+  ASSERT_GT(before, 0);
+  EXPECT_GE(deep, before + 200) << "the recursion touched 256 KiB";
+  EXPECT_LE(after, before + 16) << "all but a small margin below the frame is given back";
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "http/curl_transport.h"
+#include "http/openssl_transport.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -39,7 +39,7 @@ TEST(HeadersTest, NamesAreCaseInsensitiveAndTheFirstValueWins) {
 
 // A plain-HTTP server on 127.0.0.1 and a kernel-chosen port, one connection at a time: it
 // reads a request (headers and a Content-Length body), hands it to `reply`, which writes to
-// the socket, and closes the connection. What is sent over loopback is real libcurl traffic.
+// the socket, and closes the connection. What is sent over loopback is the transport's real traffic.
 class LoopbackServer {
  public:
   using Reply = std::function<void(int fd, const std::string& request, const std::atomic<bool>& stopping)>;
@@ -162,19 +162,19 @@ class Recorder final : public StreamHandler {
   int accept_chunks_;
 };
 
-// Chunked transfer encoding: each chunk reaches libcurl, and so the handler, on its own.
+// Chunked transfer encoding: each chunk reaches the transport, and so the handler, on its own.
 void WriteChunk(int fd, std::string_view data) {
   char size[32];
   std::snprintf(size, sizeof(size), "%zx\r\n", data.size());
   LoopbackServer::Write(fd, std::string(size) + std::string(data) + "\r\n");
 }
 
-class CurlTransportTest : public ::testing::Test {
+class OpenSslTransportTest : public ::testing::Test {
  protected:
-  CurlTransport transport_{TlsTrust{}, "kube9-operator/test"};
+  OpenSslTransport transport_{TlsTrust{}, "kube9-operator/test"};
 };
 
-TEST_F(CurlTransportTest, SendReturnsStatusHeadersAndBodyAndSendsTheRequestAsGiven) {
+TEST_F(OpenSslTransportTest, SendReturnsStatusHeadersAndBodyAndSendsTheRequestAsGiven) {
   LoopbackServer server([](int fd, const std::string&, const std::atomic<bool>&) {
     LoopbackServer::Write(fd,
                           "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nX-Multi: first\r\n"
@@ -200,7 +200,7 @@ TEST_F(CurlTransportTest, SendReturnsStatusHeadersAndBodyAndSendsTheRequestAsGiv
   EXPECT_THAT(requests[0], ::testing::EndsWith("\r\n\r\n{\"a\":1}"));
 }
 
-TEST_F(CurlTransportTest, AnErrorStatusIsAResponseNotATransportError) {
+TEST_F(OpenSslTransportTest, AnErrorStatusIsAResponseNotATransportError) {
   LoopbackServer server([](int fd, const std::string&, const std::atomic<bool>&) {
     LoopbackServer::Write(fd,
                           "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 7\r\nContent-Length: 4\r\n"
@@ -215,7 +215,7 @@ TEST_F(CurlTransportTest, AnErrorStatusIsAResponseNotATransportError) {
   EXPECT_EQ(resp->body, "busy");
 }
 
-TEST_F(CurlTransportTest, StreamDeliversHeadersThenEveryChunk) {
+TEST_F(OpenSslTransportTest, StreamDeliversHeadersThenEveryChunk) {
   LoopbackServer server([](int fd, const std::string&, const std::atomic<bool>&) {
     LoopbackServer::Write(fd,
                           "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
@@ -239,7 +239,7 @@ TEST_F(CurlTransportTest, StreamDeliversHeadersThenEveryChunk) {
   EXPECT_EQ(rec.body, "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n");
 }
 
-TEST_F(CurlTransportTest, StreamOfAnEmptyBodyStillDeliversTheHeaders) {
+TEST_F(OpenSslTransportTest, StreamOfAnEmptyBodyStillDeliversTheHeaders) {
   LoopbackServer server([](int fd, const std::string&, const std::atomic<bool>&) {
     LoopbackServer::Write(fd, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
   });
@@ -254,7 +254,7 @@ TEST_F(CurlTransportTest, StreamOfAnEmptyBodyStillDeliversTheHeaders) {
   EXPECT_EQ(rec.header_calls, 1);
 }
 
-TEST_F(CurlTransportTest, AHandlerThatDeclinesEndsTheStreamWithoutAnError) {
+TEST_F(OpenSslTransportTest, AHandlerThatDeclinesEndsTheStreamWithoutAnError) {
   LoopbackServer server([](int fd, const std::string&, const std::atomic<bool>& stopping) {
     LoopbackServer::Write(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
     WriteChunk(fd, "first\n");
@@ -277,7 +277,7 @@ TEST_F(CurlTransportTest, AHandlerThatDeclinesEndsTheStreamWithoutAnError) {
   }
 }
 
-TEST_F(CurlTransportTest, StopEndsAQuietStreamWithinAboutASecond) {
+TEST_F(OpenSslTransportTest, StopEndsAQuietStreamWithinAboutASecond) {
   LoopbackServer server([](int fd, const std::string&, const std::atomic<bool>& stopping) {
     LoopbackServer::Write(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
     WriteChunk(fd, "{}\n");
@@ -304,7 +304,7 @@ TEST_F(CurlTransportTest, StopEndsAQuietStreamWithinAboutASecond) {
   EXPECT_LT(took, std::chrono::milliseconds(2'500));
 }
 
-TEST_F(CurlTransportTest, CancelAbandonsASendThatGetsNoAnswer) {
+TEST_F(OpenSslTransportTest, CancelAbandonsASendThatGetsNoAnswer) {
   LoopbackServer server(
       [](int, const std::string&, const std::atomic<bool>& stopping) { LoopbackServer::Hang(stopping); });
   base::StopSignal cancel;
@@ -323,9 +323,7 @@ TEST_F(CurlTransportTest, CancelAbandonsASendThatGetsNoAnswer) {
   EXPECT_LT(took, std::chrono::milliseconds(2'500));
 }
 
-TEST_F(CurlTransportTest, AServerThatAcceptsAndThenHangsIsAbandonedAfterTheStallTimeout) {
-  // (libcurl judges the speed over a window of a few seconds, so a server that stalls after
-  // sending some bytes is abandoned a few seconds after the stall timeout rather than at it.)
+TEST_F(OpenSslTransportTest, AServerThatAcceptsAndThenHangsIsAbandonedAfterTheStallTimeout) {
   LoopbackServer server(
       [](int, const std::string&, const std::atomic<bool>& stopping) { LoopbackServer::Hang(stopping); });
   Request req;
@@ -336,7 +334,7 @@ TEST_F(CurlTransportTest, AServerThatAcceptsAndThenHangsIsAbandonedAfterTheStall
   auto resp = transport_.Send(req);
   const auto took = Steady::now() - t0;
   ASSERT_FALSE(resp.ok());
-  EXPECT_THAT(resp.error().message, HasSubstr("too slow")) << "the low-speed limit decided it, not the timeout";
+  EXPECT_THAT(resp.error().message, HasSubstr("too slow")) << "the stall limit decided it, not the timeout";
   EXPECT_TRUE(resp.error().timed_out) << "a stall is a timeout to callers that tell the two apart";
   EXPECT_GE(took, std::chrono::milliseconds(900));
   EXPECT_LT(took, std::chrono::seconds(5));
@@ -345,7 +343,7 @@ TEST_F(CurlTransportTest, AServerThatAcceptsAndThenHangsIsAbandonedAfterTheStall
 // Request::max_response_bytes: a body at the limit is returned; beyond it the exchange ends
 // with a TransportError marked response_too_large, whether the server announced its length
 // (refused before the body is read) or streams it chunked (cut off once it passes the limit).
-TEST_F(CurlTransportTest, ABodyOverTheRequestsLimitIsRefusedAndNotBuffered) {
+TEST_F(OpenSslTransportTest, ABodyOverTheRequestsLimitIsRefusedAndNotBuffered) {
   const std::string big(2 << 20, 'x');
   LoopbackServer server([&big](int fd, const std::string& request, const std::atomic<bool>&) {
     if (request.starts_with("GET /length")) {
@@ -375,7 +373,7 @@ TEST_F(CurlTransportTest, ABodyOverTheRequestsLimitIsRefusedAndNotBuffered) {
   EXPECT_EQ(defaults.max_response_bytes, 16u << 20);
 }
 
-TEST_F(CurlTransportTest, ConnectionRefusedIsATransportError) {
+TEST_F(OpenSslTransportTest, ConnectionRefusedIsATransportError) {
   // A port that was just free: nothing listens on it.
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
@@ -397,6 +395,127 @@ TEST_F(CurlTransportTest, ConnectionRefusedIsATransportError) {
   auto streamed = transport_.Stream(req, rec, stop);
   ASSERT_FALSE(streamed.ok());
   EXPECT_EQ(rec.header_calls, 0);
+}
+
+// Reads one more request (head and Content-Length body) from `fd`; "" when the peer closed.
+std::string ReadAnotherRequest(int fd) {
+  std::string request;
+  char buf[4096];
+  for (;;) {
+    if (const auto end = request.find("\r\n\r\n"); end != std::string::npos) {
+      std::size_t body = 0;
+      if (const auto cl = request.find("Content-Length: "); cl != std::string::npos && cl < end) {
+        body = std::stoul(request.substr(cl + 16));
+      }
+      if (request.size() >= end + 4 + body) return request;
+    }
+    pollfd pfd{fd, POLLIN, 0};
+    if (poll(&pfd, 1, 2'000) <= 0) return "";
+    const ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) return "";
+    request.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+TEST_F(OpenSslTransportTest, AKeptAliveConnectionCarriesTheNextRequest) {
+  std::atomic<int> second_requests{0};
+  LoopbackServer server([&](int fd, const std::string&, const std::atomic<bool>&) {
+    LoopbackServer::Write(fd, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst");
+    if (ReadAnotherRequest(fd).starts_with("GET /second ")) {
+      ++second_requests;
+      LoopbackServer::Write(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nsecond\r\n0\r\n\r\n");
+    }
+  });
+  Request req;
+  req.url = server.url("/first");
+  auto first = transport_.Send(req);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->body, "first");
+  req.url = server.url("/second");
+  auto second = transport_.Send(req);
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_EQ(second->body, "second");
+  EXPECT_EQ(second_requests, 1) << "the second request came on the first connection";
+  EXPECT_EQ(server.requests().size(), 1u) << "one connection accepted";
+}
+
+TEST_F(OpenSslTransportTest, AKeptAliveConnectionTheServerClosedIsNotReused) {
+  LoopbackServer server([](int fd, const std::string&, const std::atomic<bool>&) {
+    // Keep-alive announced, then the connection closes (the server's idle timeout).
+    LoopbackServer::Write(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+  });
+  Request req;
+  req.url = server.url();
+  for (int i = 0; i < 3; ++i) {
+    auto resp = transport_.Send(req);
+    ASSERT_TRUE(resp.ok()) << i << ": " << resp.error().message;
+    EXPECT_EQ(resp->body, "ok");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(server.requests().size(), 3u);
+}
+
+TEST(OpenSslTransportProxyTest, PlainHttpGoesToTheProxyInAbsoluteFormWithItsCredentials) {
+  LoopbackServer proxy([](int fd, const std::string&, const std::atomic<bool>&) {
+    LoopbackServer::Write(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+  });
+  ProxySettings settings;
+  settings.http_proxy = "http://kube9:p%40ss@127.0.0.1:" + proxy.url().substr(proxy.url().rfind(':') + 1);
+  settings.http_proxy.pop_back();  // the trailing "/" of url()
+  OpenSslTransport transport(TlsTrust{}, "kube9-operator/test", settings);
+  Request req;
+  req.url = "http://kube9.example.invalid:8080/register?x=1";
+  auto resp = transport.Send(req);
+  ASSERT_TRUE(resp.ok()) << resp.error().message;
+  EXPECT_EQ(resp->body, "ok");
+  const auto requests = proxy.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_THAT(requests[0], ::testing::StartsWith("GET http://kube9.example.invalid:8080/register?x=1 HTTP/1.1\r\n"));
+  EXPECT_THAT(requests[0], HasSubstr("\r\nHost: kube9.example.invalid:8080\r\n"));
+  EXPECT_THAT(requests[0], HasSubstr("\r\nProxy-Authorization: Basic a3ViZTk6cEBzcw==\r\n")) << "kube9:p@ss";
+}
+
+TEST(OpenSslTransportProxyTest, HttpsIsTunnelledAndARefusedTunnelSaysWhy) {
+  LoopbackServer proxy([](int fd, const std::string&, const std::atomic<bool>&) {
+    LoopbackServer::Write(fd, "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
+  });
+  ProxySettings settings;
+  settings.https_proxy = proxy.url();
+  settings.no_proxy = "localhost, 10.0.0.0/8";
+  OpenSslTransport transport(TlsTrust{}, "kube9-operator/test", settings);
+  Request req;
+  req.url = "https://kube9.example.invalid/v1";
+  auto resp = transport.Send(req);
+  ASSERT_FALSE(resp.ok());
+  EXPECT_EQ(resp.error().message, "CONNECT tunnel failed, response 403");
+  const auto requests = proxy.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_THAT(requests[0], ::testing::StartsWith("CONNECT kube9.example.invalid:443 HTTP/1.1\r\n"));
+  EXPECT_THAT(requests[0], ::testing::Not(HasSubstr("/v1"))) << "nothing of the request crosses in clear";
+  // NO_PROXY covers 10.0.0.0/8: a direct (refused) connection, which the proxy never sees.
+  req.url = "https://10.255.255.1:1/";
+  req.connect_timeout = base::Millis(200);
+  EXPECT_FALSE(transport.Send(req).ok());
+  EXPECT_EQ(proxy.requests().size(), 1u);
+}
+
+TEST(NoProxyTest, NamesMatchThemselvesAndSubdomainsAndAddressesMatchTheirNetworks) {
+  const std::string list = " .cluster.local,example.com ,10.0.0.0/8, 192.168.1.7,[::1], fd00::/8";
+  EXPECT_TRUE(NoProxyCovers(list, "kubernetes.default.svc.cluster.local"));
+  EXPECT_TRUE(NoProxyCovers(list, "cluster.local"));
+  EXPECT_TRUE(NoProxyCovers(list, "EXAMPLE.com"));
+  EXPECT_TRUE(NoProxyCovers(list, "api.example.com"));
+  EXPECT_FALSE(NoProxyCovers(list, "badexample.com")) << "a suffix only at a dot";
+  EXPECT_TRUE(NoProxyCovers(list, "10.96.0.1"));
+  EXPECT_FALSE(NoProxyCovers(list, "11.0.0.1"));
+  EXPECT_TRUE(NoProxyCovers(list, "192.168.1.7"));
+  EXPECT_FALSE(NoProxyCovers(list, "192.168.1.8"));
+  EXPECT_TRUE(NoProxyCovers(list, "::1"));
+  EXPECT_TRUE(NoProxyCovers(list, "fd12::5"));
+  EXPECT_FALSE(NoProxyCovers(list, "localhost")) << "loopback is not special";
+  EXPECT_FALSE(NoProxyCovers("127.0.0.1", "localhost"));
+  EXPECT_TRUE(NoProxyCovers("*", "anything.example"));
+  EXPECT_FALSE(NoProxyCovers("", "anything.example"));
 }
 
 }  // namespace

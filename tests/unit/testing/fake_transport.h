@@ -59,7 +59,7 @@ class FakeTransport final : public http::Transport {
     Scripted s = Next(request);
     if (s.error) return base::Unexpected(*s.error);
     if (s.transport_error) return base::Unexpected(http::TransportError{"connection refused"});
-    if (s.body.size() > request.max_response_bytes) {  // as CurlTransport does
+    if (s.body.size() > request.max_response_bytes) {  // as OpenSslTransport does
       return base::Unexpected(http::TransportError{
           "response body larger than " + base::FormatBytes(request.max_response_bytes), true, s.status});
     }
