@@ -9,6 +9,7 @@
 #include "base/gzip.h"
 #include "base/parallel_gzip.h"
 #include "base/version.h"
+#include "exporter/gauge_family.h"
 #include "exporter/text_format.h"
 
 namespace kube9::exporter {
@@ -105,15 +106,17 @@ HttpReply Endpoints::Route(const http::ServerRequest& request) const {
 HttpReply Endpoints::Metrics(std::string_view accept_encoding) const {
   const auto start = std::chrono::steady_clock::now();
   metrics_.SetReady(health_.Ready().ok);
-  std::vector<prometheus::MetricFamily> families;
-  for (const auto* c : collectables_) {
-    auto f = c->Collect();
-    families.insert(families.end(), std::make_move_iterator(f.begin()), std::make_move_iterator(f.end()));
-  }
   std::string text;  // the aggregates and self metrics: about 0.5 MB at 10k pods
   text.reserve(64 * 1024);
-  AppendTextFormat(families, text);
-  families = {};
+  for (const auto* c : collectables_) {
+    // The aggregates come rendered from their last sample: appended, not copied and formatted
+    // again (a few hundred microseconds before the first byte at 1k pods).
+    if (const auto* prerendered = dynamic_cast<const PrerenderedFamilies*>(c)) {
+      prerendered->AppendText(text);
+    } else {
+      AppendTextFormat(c->Collect(), text);
+    }
+  }
   HttpReply reply;
   // Text format 0.0.4 whatever the Accept header asks: every Prometheus accepts it.
   reply.content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -9,6 +10,8 @@
 #include <prometheus/client_metric.h>
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
+
+#include "exporter/text_format.h"
 
 namespace kube9::exporter {
 
@@ -33,30 +36,37 @@ class GaugeFamily {
   prometheus::MetricFamily f_;
 };
 
-// A Collectable whose families are rendered once per sample (Publish) and copied by each
-// scrape, which so never walks the cluster's objects. Thread-safe.
+// A Collectable whose families are rendered once per sample (Publish), text included, so that
+// a scrape neither walks the cluster's objects nor copies and formats the families: it appends
+// the text (AppendText), before its first byte. Collect() still copies them. Thread-safe.
 class PrerenderedFamilies : public prometheus::Collectable {
  public:
-  std::vector<prometheus::MetricFamily> Collect() const override {
-    std::shared_ptr<const std::vector<prometheus::MetricFamily>> snapshot;
-    {
-      std::lock_guard lock(mu_);
-      snapshot = families_;
-    }
-    return *snapshot;
-  }
+  std::vector<prometheus::MetricFamily> Collect() const override { return Current()->families; }
+
+  // Appends what AppendTextFormat(Collect(), out) would.
+  void AppendText(std::string& out) const { out += Current()->text; }
 
  protected:
   void Publish(std::vector<prometheus::MetricFamily> families) {
-    auto rendered = std::make_shared<const std::vector<prometheus::MetricFamily>>(std::move(families));
+    auto rendered = std::make_shared<Rendered>();
+    AppendTextFormat(families, rendered->text);
+    rendered->families = std::move(families);
     std::lock_guard lock(mu_);
-    families_ = std::move(rendered);
+    rendered_ = std::move(rendered);
   }
 
  private:
+  struct Rendered {
+    std::vector<prometheus::MetricFamily> families;
+    std::string text;  // their text format
+  };
+  std::shared_ptr<const Rendered> Current() const {
+    std::lock_guard lock(mu_);
+    return rendered_;
+  }
+
   mutable std::mutex mu_;
-  std::shared_ptr<const std::vector<prometheus::MetricFamily>> families_ =
-      std::make_shared<const std::vector<prometheus::MetricFamily>>();
+  std::shared_ptr<const Rendered> rendered_ = std::make_shared<const Rendered>();
 };
 
 }  // namespace kube9::exporter

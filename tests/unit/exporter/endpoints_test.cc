@@ -7,6 +7,8 @@
 #include <rapidjson/document.h>
 
 #include "base/gzip.h"
+#include "exporter/gauge_family.h"
+#include "exporter/text_format.h"
 
 namespace kube9::exporter {
 namespace {
@@ -142,6 +144,36 @@ TEST_F(EndpointsTest, PerObjectFamiliesAreStreamedInPiecesPlainOrGzipped) {
   ASSERT_TRUE(unasked.stream);
   EXPECT_EQ(Header(unasked, "Content-Encoding"), "");
   EXPECT_EQ(families(Body(unasked)), families(out.text));
+}
+
+// Families published once per sample, as the aggregates are: a scrape appends their text
+// rendered at Publish, which must be the latest sample's, in the order of the collectables.
+class Published final : public PrerenderedFamilies {
+ public:
+  void Sample(double value) {
+    GaugeFamily f("kube9_test_prerendered", "A \\ help \"quoted\"\nline.");
+    f.Add({{"namespace", "a\"b"}}, value);
+    f.Add({{"namespace", "c"}}, 0.1);
+    Publish({f.Take()});
+  }
+};
+
+TEST_F(EndpointsTest, PrerenderedFamiliesAreServedAsTheTextOfTheirLastSample) {
+  Published published;
+  Endpoints endpoints("/metrics", {&published, &registry_}, health_, metrics_, [] { return LandingInfo{}; });
+  published.Sample(1);
+  published.Sample(13510798882111488);
+  const std::string body = Body(endpoints.Handle(Request("GET", "/metrics", "")));
+  std::string expected;
+  AppendTextFormat(published.Collect(), expected);
+  EXPECT_EQ(body.substr(0, expected.size()), expected);  // first, as its collectable
+  EXPECT_THAT(body, HasSubstr("kube9_test_prerendered{namespace=\"a\\\"b\"} 13510798882111488\n"));
+  EXPECT_THAT(body, Not(HasSubstr("kube9_test_prerendered{namespace=\"a\\\"b\"} 1\n")));
+  EXPECT_THAT(body, HasSubstr("kube9_operator_build_info{commit="));  // the registry's after it
+
+  std::string copied;
+  published.AppendText(copied);
+  EXPECT_EQ(copied, expected);
 }
 
 TEST(AcceptsGzipTest, HeaderForms) {
