@@ -29,6 +29,7 @@
 
 #include "base/bytes.h"
 #include "base/thread.h"
+#include "http/header_text.h"
 #include "http/response_reader.h"
 
 namespace kube9::http {
@@ -41,24 +42,6 @@ constexpr std::size_t kMaxIdleConnections = 4;
 constexpr auto kStopTick = std::chrono::milliseconds(1'000);
 // Where Debian (and the distroless image) keep the system's CAs; libcurl's built-in default.
 constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
-  return s;
-}
 
 bool ParsePort(std::string_view s, int& port) {
   if (s.empty() || s.size() > 5) return false;
@@ -168,7 +151,7 @@ struct Proxy {
 };
 
 base::Expected<Proxy, std::string> ParseProxy(std::string_view spec) {
-  std::string_view rest = Trim(spec);
+  std::string_view rest = TrimLine(spec);
   if (const auto sep = rest.find("://"); sep != std::string_view::npos) {
     const std::string scheme = Lower(rest.substr(0, sep));
     // The proxy's address only: what it is given is never in a message (it may hold a password).
@@ -290,7 +273,7 @@ bool NoProxyCovers(std::string_view no_proxy, std::string_view host) {
   const bool host_is_ip = IsIpLiteral(std::string(host));
   while (!no_proxy.empty()) {
     const auto comma = no_proxy.find(',');
-    std::string_view entry = Trim(no_proxy.substr(0, comma));
+    std::string_view entry = TrimLine(no_proxy.substr(0, comma));
     no_proxy = comma == std::string_view::npos ? std::string_view() : no_proxy.substr(comma + 1);
     if (entry.empty()) continue;
     if (entry == "*") return true;
@@ -308,9 +291,9 @@ bool NoProxyCovers(std::string_view no_proxy, std::string_view host) {
     if (entry.starts_with('.')) entry.remove_prefix(1);
     while (entry.ends_with('.')) entry.remove_suffix(1);
     if (entry.empty()) continue;
-    if (IEquals(host, entry)) return true;
+    if (EqualsIgnoreCase(host, entry)) return true;
     if (host.size() > entry.size() && host[host.size() - entry.size() - 1] == '.' &&
-        IEquals(host.substr(host.size() - entry.size()), entry)) {
+        EqualsIgnoreCase(host.substr(host.size() - entry.size()), entry)) {
       return true;
     }
   }
@@ -770,8 +753,8 @@ base::Expected<int, TransportError> OpenSslTransport::Run(const Request& request
                                  forward ? fmt::format("http://{}{}", url->host_header, url->target) : url->target);
   bool has_host = false, has_agent = false;
   for (const auto& [k, v] : request.headers) {
-    has_host = has_host || IEquals(k, "host");
-    has_agent = has_agent || IEquals(k, "user-agent");
+    has_host = has_host || EqualsIgnoreCase(k, "host");
+    has_agent = has_agent || EqualsIgnoreCase(k, "user-agent");
   }
   if (!has_host) head += "Host: " + url->host_header + "\r\n";
   if (!has_agent) head += "User-Agent: " + user_agent_ + "\r\n";

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "http/header_text.h"
+
 namespace kube9::http {
 namespace {
 
@@ -41,33 +43,6 @@ bool IsFieldValue(std::string_view s) {
     if ((u < 0x20 && u != '\t') || u == 0x7f) return false;
   }
   return true;
-}
-
-char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
-
-std::string_view TrimSpaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-// True when the comma-separated `value` holds `token` (any case), as in `Connection: close`.
-bool HasToken(std::string_view value, std::string_view token) {
-  while (!value.empty()) {
-    const auto comma = value.find(',');
-    if (EqualsIgnoreCase(TrimSpaces(value.substr(0, comma)), token)) return true;
-    if (comma == std::string_view::npos) break;
-    value.remove_prefix(comma + 1);
-  }
-  return false;
 }
 
 ParseResult Error(int status, std::string_view why) {

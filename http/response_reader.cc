@@ -9,38 +9,17 @@
 
 #include <fmt/format.h>
 
+#include "http/header_text.h"
+
 namespace kube9::http {
 namespace {
-
-bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
-    s.remove_suffix(1);
-  return s;
-}
-
-bool HasToken(std::string_view value, std::string_view token) {
-  while (!value.empty()) {
-    const auto comma = value.find(',');
-    if (IEquals(Trim(value.substr(0, comma)), token)) return true;
-    if (comma == std::string_view::npos) break;
-    value.remove_prefix(comma + 1);
-  }
-  return false;
-}
 
 // The last non-empty element of a comma-separated list.
 std::string_view LastToken(std::string_view value) {
   std::string_view last;
   while (!value.empty()) {
     const auto comma = value.find(',');
-    if (const std::string_view t = Trim(value.substr(0, comma)); !t.empty()) last = t;
+    if (const std::string_view t = TrimLine(value.substr(0, comma)); !t.empty()) last = t;
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);
   }
@@ -90,7 +69,7 @@ base::Expected<BodyFraming, std::string> FrameBody(const ResponseHead& head, std
       std::string_view list = value;
       do {
         const auto comma = list.find(',');
-        const auto v = ParseDecimal(Trim(list.substr(0, comma)));
+        const auto v = ParseDecimal(TrimLine(list.substr(0, comma)));
         if (!v || (length && *length != *v)) bad_length = true;
         if (v) length = v;
         list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
@@ -107,7 +86,7 @@ base::Expected<BodyFraming, std::string> FrameBody(const ResponseHead& head, std
   if (transfer_encoding) {
     // Content-Length is ignored beside Transfer-Encoding (RFC 9112 §6.3); a body whose last
     // coding is not chunked runs to the connection's end.
-    if (IEquals(*transfer_encoding, "chunked")) {
+    if (EqualsIgnoreCase(*transfer_encoding, "chunked")) {
       f.kind = BodyFraming::kChunked;
     } else {
       f.kind = BodyFraming::kClose;
@@ -213,7 +192,7 @@ bool ResponseReader::ReadHead(ResponseHead& head) {
       // Obsolete line folding continues the previous field's value (RFC 9112 §5.2): joined
       // with a space, never read as a field of its own.
       if (fields.empty()) return Fail("Unsupported response from server (folded line before any field)");
-      if (const std::string_view more = Trim(line); !more.empty()) {
+      if (const std::string_view more = TrimLine(line); !more.empty()) {
         if (!fields.back().second.empty()) fields.back().second += ' ';
         fields.back().second += more;
       }
@@ -221,7 +200,7 @@ bool ResponseReader::ReadHead(ResponseHead& head) {
     }
     const auto colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0) continue;
-    fields.emplace_back(Trim(line.substr(0, colon)), std::string(Trim(line.substr(colon + 1))));
+    fields.emplace_back(TrimLine(line.substr(0, colon)), std::string(TrimLine(line.substr(colon + 1))));
   }
   for (const auto& [name, value] : fields) head.headers.Add(name, value);
   return true;
@@ -248,7 +227,7 @@ bool ResponseReader::ReadBody(const BodyFraming& framing, const std::function<bo
           size = size * 16 + static_cast<std::uint64_t>(v);
         }
         if (digits == 0) return Fail("bad chunk size line");
-        const std::string_view after = Trim(std::string_view(line).substr(digits));
+        const std::string_view after = TrimLine(std::string_view(line).substr(digits));
         if (!after.empty() && after.front() != ';') return Fail("bad chunk size line");
         if (size == 0) {
           // Trailer fields, if any, up to the blank line; they are not kept.

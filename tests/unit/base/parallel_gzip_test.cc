@@ -5,8 +5,10 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -71,14 +73,31 @@ std::string Compress(std::string_view text, std::size_t piece, int threads, std:
   return gz;
 }
 
+// The writer's workers alive now: threads named `gzip-N` (the process may start others of its
+// own meanwhile, as ThreadSanitizer's background thread does).
 std::size_t ThreadCount() {
   std::size_t n = 0;
-  for ([[maybe_unused]] const auto& t : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  for (const auto& t : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(t.path() / "comm");
+    std::string name;
+    if (std::getline(comm, name) && name.starts_with("gzip-")) ++n;
+  }
   return n;
 }
 
 // A joined thread may linger in /proc a moment after pthread_join returns (the kernel wakes
 // the joiner before it removes the task): waits a bounded time for the count to come down.
+// A thread names itself once it runs: waits a bounded time for `expected` workers to show.
+std::size_t ThreadCountReaching(std::size_t expected) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  std::size_t n = ThreadCount();
+  while (n < expected && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+    n = ThreadCount();
+  }
+  return n;
+}
+
 std::size_t ThreadCountSettled(std::size_t expected) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   std::size_t n = ThreadCount();
@@ -221,8 +240,10 @@ TEST(ParallelGzipTest, ClientGoneMidStreamStopsAndJoinsTheWorkers) {
   {
     ParallelGzipWriter w(
         [&](std::string_view) {
-          during = std::max(during, ThreadCount());
-          if (++calls == 2) throw Gone();
+          if (++calls == 2) {
+            during = ThreadCountReaching(before + 2);
+            throw Gone();
+          }
         },
         {.level = 1, .threads = 2, .block_size = kBlock});
     try {
