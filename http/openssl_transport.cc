@@ -112,8 +112,12 @@ base::Expected<Url, std::string> ParseUrl(std::string_view url) {
   const auto path = rest.find_first_of("/?");
   const std::string_view authority = rest.substr(0, path);
   if (!SplitHostPort(authority, out.host, out.port)) return base::Unexpected(fmt::format("URL with a bad host: {}", url));
-  out.target = path == std::string_view::npos ? "/" : std::string(rest.substr(path));
-  if (out.target.front() == '?') out.target.insert(0, "/");
+  // The request target: the path and query, "/" when there is neither, "/?q" for a bare query.
+  // (Built whole rather than assigned or inserted into: GCC 12 at -O3 warns falsely about
+  // std::string's copies otherwise, bug 105329.)
+  out.target = path == std::string_view::npos ? std::string(1, '/')
+               : rest[path] == '?'           ? fmt::format("/{}", rest.substr(path))
+                                             : std::string(rest.substr(path));
   const bool default_port = out.port == (out.tls ? 443 : 80);
   const std::string bracketed = out.host.find(':') != std::string::npos ? "[" + out.host + "]" : out.host;
   out.host_header = default_port ? bracketed : fmt::format("{}:{}", bracketed, out.port);
