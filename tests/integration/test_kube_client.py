@@ -15,8 +15,8 @@ def test_kube_client_against_the_real_api_server(cluster: Cluster) -> None:
         os.environ.get("KUBE9_KUBE_INTEGRATION_TEST", REPO_ROOT / "build" / "tests" / "integration" / "kube_integration_test")
     )
     assert binary.exists(), f"{binary} is missing: run `make build`"
-    # WatchFromAnExpiredVersionIsGone watches from resourceVersion 1: right after the API server
-    # starts, its watch cache may not be ready and etcd would replay from an uncompacted 1.
+    # WatchFromAnExpiredVersionIsGone watches events, which etcd serves (no watch cache), from
+    # resourceVersion 1: gone once etcd is compacted, however young the cluster.
     compact_etcd()
     env = clean_env({"KUBECONFIG": str(cluster.kubeconfig)})
     result = subprocess.run([str(binary), "--gtest_brief=1"], env=env, capture_output=True, text=True, timeout=120)
