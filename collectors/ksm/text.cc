@@ -131,9 +131,11 @@ void AppendLabelPair(std::string& out, std::string_view key, std::string_view va
 
 void TextWriter::PutLong(std::string_view s) {
   Flush();
-  if (s.size() > kCapacity) {
-    sink_(s);  // a huge label value (an annotation) goes as it is
-    return;
+  while (s.size() > kCapacity) {  // a huge label value (an annotation): a buffer at a time
+    std::memcpy(p_, s.data(), kCapacity);
+    p_ += kCapacity;
+    s.remove_prefix(kCapacity);
+    Flush();
   }
   std::memcpy(p_, s.data(), s.size());
   p_ += s.size();

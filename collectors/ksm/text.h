@@ -54,15 +54,30 @@ void AppendLabelPair(std::string& out, std::string_view key, std::string_view va
 // string). Called on the scraping thread. A piece may end inside a series.
 using TextSink = std::function<void(std::string_view)>;
 
-// Writes series into a buffer that is handed to a sink whenever it passes kChunk, so a scrape
-// never holds the whole text: one family's series of one object at a time go through it.
+// Takes a TextWriter's full buffer (its first `size` bytes are text) and puts an empty one of
+// TextWriter::kCapacity bytes in its place: lets the text leave on another thread, with no copy,
+// while the writer goes on into the next buffer. Called on the writing thread. When it throws,
+// `buffer` is left as it was (its text is dropped).
+class BufferExchange {
+ public:
+  virtual ~BufferExchange() = default;
+  virtual void Exchange(std::unique_ptr<char[]>& buffer, std::size_t size) = 0;
+};
+
+// Writes series into a buffer that is handed to a sink (or exchanged) whenever it passes
+// kChunk, so a scrape never holds the whole text: one family's series of one object at a time
+// go through it.
 // Tens of millions of small appends per scrape at 10k pods: each is a bounds check and a copy
 // into a fixed buffer (a std::string's append costs several times that).
 class TextWriter {
  public:
   static constexpr std::size_t kChunk = 64 * 1024;
+  // A chunk and room for the series that crosses kChunk; a longer one is handed over in parts.
+  static constexpr std::size_t kCapacity = kChunk + 16 * 1024;
   explicit TextWriter(TextSink sink)
       : sink_(std::move(sink)), buf_(new char[kCapacity]), p_(buf_.get()), end_(buf_.get() + kCapacity) {}
+  explicit TextWriter(BufferExchange& exchange)
+      : exchange_(&exchange), buf_(new char[kCapacity]), p_(buf_.get()), end_(buf_.get() + kCapacity) {}
   ~TextWriter() { Flush(); }
   TextWriter(const TextWriter&) = delete;
   TextWriter& operator=(const TextWriter&) = delete;
@@ -108,13 +123,19 @@ class TextWriter {
 
   void Flush() {
     if (p_ == buf_.get()) return;
-    sink_(std::string_view(buf_.get(), static_cast<std::size_t>(p_ - buf_.get())));
+    const auto size = static_cast<std::size_t>(p_ - buf_.get());
+    if (exchange_ != nullptr) {
+      p_ = buf_.get();  // empty from here on, whatever Exchange does (it may throw)
+      exchange_->Exchange(buf_, size);
+      p_ = buf_.get();
+      end_ = p_ + kCapacity;
+      return;
+    }
+    sink_(std::string_view(buf_.get(), size));
     p_ = buf_.get();
   }
 
  private:
-  // A chunk and room for the series that crosses kChunk; a longer one is handed over in parts.
-  static constexpr std::size_t kCapacity = kChunk + 16 * 1024;
 
   void Put(char c) {
     if (p_ == end_) Flush();
@@ -149,7 +170,8 @@ class TextWriter {
     sep_ = ',';
   }
 
-  TextSink sink_;
+  TextSink sink_;                       // or
+  BufferExchange* exchange_ = nullptr;  // when set
   std::unique_ptr<char[]> buf_;
   char* p_;
   char* end_;
