@@ -19,9 +19,8 @@ namespace kube9::exporter {
 // next buffers. On one thread the two took turns, each about half of a plain scrape (on
 // loopback the sender also does the receiver's TCP work). A TextWriter hands its full buffers
 // over (BufferExchange) without a copy and gets back one the sender is done with. At most
-// kDepth buffers wait, so a slow client holds the writer back as before; the writer is woken
-// when half of them are sent, and the sender when there is something to send, not for every
-// buffer.
+// kDepth buffers wait, so a slow client holds the writer back as before; a waiting writer is
+// woken when half of them are sent (not for every buffer), a waiting sender when one arrives.
 //
 // `send` runs on the sending thread (or, when no thread can be had, on the caller's), one piece
 // at a time, in order. An exception out of it (the client is gone) stops the sending and drops

@@ -136,7 +136,6 @@ class TextWriter {
   }
 
  private:
-
   void Put(char c) {
     if (p_ == end_) Flush();
     *p_++ = c;

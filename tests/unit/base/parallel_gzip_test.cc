@@ -85,8 +85,6 @@ std::size_t ThreadCount() {
   return n;
 }
 
-// A joined thread may linger in /proc a moment after pthread_join returns (the kernel wakes
-// the joiner before it removes the task): waits a bounded time for the count to come down.
 // A thread names itself once it runs: waits a bounded time for `expected` workers to show.
 std::size_t ThreadCountReaching(std::size_t expected) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -98,6 +96,8 @@ std::size_t ThreadCountReaching(std::size_t expected) {
   return n;
 }
 
+// A joined thread may linger in /proc a moment after pthread_join returns (the kernel wakes
+// the joiner before it removes the task): waits a bounded time for the count to come down.
 std::size_t ThreadCountSettled(std::size_t expected) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   std::size_t n = ThreadCount();
