@@ -144,6 +144,18 @@ def registration_states(text: str) -> dict[str, float | None]:
     return {s: metric_value(text, "kube9_operator_registration_state", state=s) for s in REGISTRATION_STATES}
 
 
+def wait_registered(server: FakeKube9Server, op) -> None:
+    """Until both sides agree on the registration: the server has answered it and the operator
+    has read the answer. Stopping the server between the two cuts the reply short, and the
+    operator then never learns the server's settings (metrics on, the interval)."""
+    server.wait_for(server.successful_registrations, 20, "a successful registration")
+
+    def registered():
+        states = registration_states(op.metrics())
+        return states["registered"] == 1.0, states
+    wait_for(registered, 10, "the operator to count itself registered", operator=op)
+
+
 def assert_registration_state(op, want: str) -> None:
     states = registration_states(op.metrics())
     assert states == {s: (1.0 if s == want else 0.0) for s in REGISTRATION_STATES}, (
@@ -321,7 +333,7 @@ def test_server_down_then_back_delivers_every_produced_collection(api, namespace
     # the unit tests (OutageGateTest, UploaderTest) cover the default curve.
     op = start_pro(start_operator, namespace, server, tmp_path, initial_delay="6s", max_batch_age="2s",
                    extra=["--upload.max-backoff=2s"])
-    server.wait_for(server.successful_registrations, 20, "a successful registration")
+    wait_registered(server, op)
     server.stop()
     down_at = time.time()
 
@@ -360,7 +372,7 @@ def test_sigkill_with_spooled_payloads_then_restart_delivers_them(api, namespace
     vol.write(server.api_key)
     first = start_pro(start_operator, namespace, server, tmp_path, key_file=vol.path, spool=spool,
                       initial_delay="3s", max_batch_age="2s")
-    server.wait_for(server.successful_registrations, 20, "a successful registration")
+    wait_registered(server, first)
     server.stop()
     down_at = time.time()
 
