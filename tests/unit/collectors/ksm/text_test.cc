@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <memory>
+#include <string>
 
 namespace kube9::collectors::ksm {
 namespace {
@@ -67,6 +69,26 @@ TEST(TextWriterTest, NeedsEscapingFindsEachByteAtEveryPosition) {
       }
     }
   }
+}
+
+// The writer's inline copy takes a different path for each size class (1-3, 4-7, 8-16, up to
+// 128 in overlapping 16-byte moves, then memcpy): every length copies its bytes exactly, from
+// and to any alignment, and writes nothing outside its range. The source is its own heap block
+// of exactly `length` bytes, so under AddressSanitizer a read past either end fails too.
+TEST(TextWriterTest, CopyTextCopiesEveryLengthExactly) {
+  for (std::size_t length = 0; length <= 300; ++length) {
+    auto from = std::make_unique<char[]>(length);
+    for (std::size_t i = 0; i < length; ++i) from[i] = static_cast<char>('A' + (i * 7 + length) % 26);
+    for (std::size_t offset = 0; offset < 3; ++offset) {
+      std::string to(length + 8, '#');
+      char* end = CopyText(to.data() + offset, from.get(), length);
+      ASSERT_EQ(end, to.data() + offset + length) << length;
+      EXPECT_EQ(to.substr(0, offset), std::string(offset, '#')) << length << " " << offset;
+      EXPECT_EQ(to.substr(offset, length), std::string(from.get(), length)) << length << " " << offset;
+      EXPECT_EQ(to.substr(offset + length), std::string(8 - offset, '#')) << length << " " << offset;
+    }
+  }
+  EXPECT_EQ(CopyText(nullptr, nullptr, 0), nullptr);  // an empty view's data() may be null
 }
 
 TEST(TextWriterTest, WritesHeadersSeriesAndEscapes) {
