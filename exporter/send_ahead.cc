@@ -79,7 +79,9 @@ bool SendAhead::Push(Piece& piece) {
   RethrowOnce(lock);
   if (thrown_ || closed_) return false;
   queue_.push_back(std::move(piece));
-  if (sender_waiting_) work_cv_.notify_one();
+  const bool wake = sender_waiting_;
+  lock.unlock();
+  if (wake) work_cv_.notify_one();  // unlocked: the sender wakes to a free mutex
   return true;
 }
 
