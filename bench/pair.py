@@ -27,19 +27,14 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / "bench"))
-import run  # noqa: E402  (the bench's own resource list and cluster paths)
+import run  # noqa: E402  (the bench's own subjects, resource list, timing and /proc readers)
 
 
-def cpu_ticks(pid: int) -> int:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
-
-
-def curl(port: int, path: str) -> tuple[str, float]:
-    out = subprocess.run(["curl", "-s", "-o", "/dev/null", "--max-time", "60", "-w", "%{http_code} %{time_total}",
-                          f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True)
-    code, seconds = (out.stdout.split() + ["000", "0"])[:2]
-    return code, float(seconds)
+def ready(subject: "run.OperatorSubject") -> bool:
+    try:
+        return subject.ready()
+    except OSError:  # not listening yet
+        return False
 
 
 def main() -> int:
@@ -52,8 +47,8 @@ def main() -> int:
         print(f"no bench cluster: {args.kubeconfig} is missing (see the usage above)", file=sys.stderr)
         return 2
 
-    resources = ",".join(run.ksm_resources())
-    procs = []
+    resources = run.ksm_resources()
+    subjects: list[tuple[str, run.OperatorSubject, subprocess.Popen]] = []
     try:
         for spec in args.subjects:
             name, _, rest = spec.partition("=")
@@ -63,38 +58,32 @@ def main() -> int:
                 return 2
             env = dict(os.environ)
             env.update(kv.split("=", 1) for kv in env_spec.split(",") if kv)
-            port = run.free_port()
-            proc = subprocess.Popen(
-                [binary, "--kubeconfig", args.kubeconfig, "--namespace", "kube9-system",
-                 "--web.listen-address", f"127.0.0.1:{port}", "--sample-interval", "15s", "--log.level", "warn",
-                 "--kube-state-metrics", "--resources", resources, "--enable-gzip-encoding"],
-                env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            procs.append((name, port, proc))
-        for name, port, proc in procs:
+            # The `ksm` phase's own command line and readiness check.
+            subject = run.OperatorSubject(Path(binary), args.kubeconfig, resources, env)
+            proc = subprocess.Popen(subject.cmd, env=subject.env, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subjects.append((name, subject, proc))
+        for name, subject, proc in subjects:
             deadline = time.monotonic() + 60
-            while curl(port, "/readyz")[0] != "200":
+            while not ready(subject):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     print(f"{name}: not ready (exit code {proc.poll()})", file=sys.stderr)
                     return 1
                 time.sleep(0.2)
         time.sleep(5)  # the first samples and syncs are over
-        times: dict[str, list[float]] = {name: [] for name, _, _ in procs}
-        before = {name: cpu_ticks(proc.pid) for name, _, proc in procs}
+        times: dict[str, list[float]] = {name: [] for name, _, _ in subjects}
+        before = {name: run.cpu_ticks(proc.pid) for name, _, proc in subjects}
         for i in range(args.scrapes):
-            for name, port, _ in (procs if i % 2 == 0 else procs[::-1]):
-                code, seconds = curl(port, "/metrics")
-                if code != "200":
-                    print(f"{name}: /metrics answered {code}", file=sys.stderr)
-                    return 1
-                times[name].append(seconds * 1000)
-        for name, _, proc in procs:
+            for name, subject, _ in (subjects if i % 2 == 0 else subjects[::-1]):
+                times[name].append(run.scrape_timed(subject.port, gzip_ok=False, timeout=60)[0] * 1000)
+        for name, _, proc in subjects:
             t = sorted(times[name])
-            cpu_ms = (cpu_ticks(proc.pid) - before[name]) * 1000 / run.CLK_TCK / args.scrapes
+            cpu_ms = (run.cpu_ticks(proc.pid) - before[name]) * 1000 / run.CLK_TCK / args.scrapes
             print(f"{name:12s} plain median {statistics.median(t):7.2f} ms  quartiles {t[len(t) // 4]:7.2f}"
                   f" {t[3 * len(t) // 4]:7.2f}  min {t[0]:7.2f}  CPU/scrape {cpu_ms:5.2f} ms")
         return 0
     finally:
-        for _, _, proc in procs:
+        for _, _, proc in subjects:
             proc.terminate()
             try:
                 proc.wait(10)

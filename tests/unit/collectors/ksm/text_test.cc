@@ -104,6 +104,19 @@ TEST(TextWriterTest, WritesHeadersSeriesAndEscapes) {
             "kube_x{a=\"q\\\"\\\\\\n\",b=\"\"} 1\nkube_y 2\n");
 }
 
+// Value writes 0 and 1 itself and leaves the rest to WriteGoFloat: the same text either way,
+// -0 included (Go prints it as 0).
+TEST(TextWriterTest, ValueWritesWhatTheFloatFormatterWrites) {
+  for (double v : {0.0, -0.0, 1.0, -1.0, 0.5, 1e6, 1764931200.0}) {
+    std::string out;
+    {
+      TextWriter w([&](std::string_view s) { out += s; });
+      w.Begin("kube_x").Value(v);
+    }
+    EXPECT_EQ(out, "kube_x " + Go(v) + "\n") << v;
+  }
+}
+
 TEST(TextWriterTest, PreRenderedLabelsAndValuesLongerThanItsBuffer) {
   std::string id;
   AppendLabelPair(id, "namespace", "ns");
