@@ -147,7 +147,7 @@ void Endpoints::StreamMetrics(http::BodyWriter& out, std::string_view aggregates
   };
   if (!gzip) {
     // Rendered on this thread while another sends: the two cost about the same.
-    SendAhead ahead([&out](std::string_view piece) { out.Write(piece); });
+    SendAhead ahead([&out](std::string_view piece) { out.Write(piece); }, kPlainPiece);
     pieces(aggregates, [&ahead](std::string_view piece) { ahead.SendView(piece); });
     TextWriter w(ahead);
     ksm_->Render(w);

@@ -9,7 +9,7 @@ namespace kube9::exporter {
 
 using collectors::ksm::TextWriter;
 
-SendAhead::SendAhead(Send send) : send_(std::move(send)) {
+SendAhead::SendAhead(Send send, std::size_t chunk) : send_(std::move(send)), chunk_(chunk) {
   try {
     thread_ = base::StartThread("send-ahead", [this] { Run(); }, base::LogOnlyThreadFailures());
   } catch (const std::system_error&) {  // no thread to be had: sent on the caller's thread
@@ -47,7 +47,7 @@ void SendAhead::Exchange(std::unique_ptr<char[]>& buffer, std::size_t size) {
       free_.pop_back();
     }
   }
-  if (next == nullptr) next.reset(new char[TextWriter::kCapacity]);  // kDepth + 2 at most
+  if (next == nullptr) next.reset(new char[TextWriter::CapacityFor(chunk_)]);  // kDepth + 2 at most
   piece.buffer = std::move(buffer);
   buffer = std::move(next);
   if (!Push(piece)) buffer = std::move(piece.buffer);  // dropped: the writer keeps its own

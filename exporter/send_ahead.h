@@ -31,7 +31,8 @@ class SendAhead final : public collectors::ksm::BufferExchange {
   using Send = std::function<void(std::string_view)>;
   static constexpr std::size_t kDepth = 4;
 
-  explicit SendAhead(Send send);
+  // Buffers of `chunk` bytes of text (TextWriter::CapacityFor(chunk) each).
+  explicit SendAhead(Send send, std::size_t chunk = collectors::ksm::TextWriter::kChunk);
   // Without Finish (the writer failed), drops what waits and ends the thread.
   ~SendAhead() override;
   SendAhead(const SendAhead&) = delete;
@@ -39,6 +40,7 @@ class SendAhead final : public collectors::ksm::BufferExchange {
 
   // Text the caller keeps alive until Finish (the aggregates' text), sent in turn.
   void SendView(std::string_view text);
+  std::size_t Chunk() const override { return chunk_; }
   void Exchange(std::unique_ptr<char[]>& buffer, std::size_t size) override;
   // Waits until everything is sent, and rethrows what `send` threw.
   void Finish();
@@ -55,6 +57,7 @@ class SendAhead final : public collectors::ksm::BufferExchange {
   void Run();
 
   Send send_;
+  const std::size_t chunk_;
   bool thrown_ = false;  // the caller has seen the failure: drop from now on
   std::mutex mu_;
   std::condition_variable room_cv_;  // the writer waits: the queue is down to half

@@ -131,10 +131,10 @@ void AppendLabelPair(std::string& out, std::string_view key, std::string_view va
 
 void TextWriter::PutLong(std::string_view s) {
   Flush();
-  while (s.size() > kCapacity) {  // a huge label value (an annotation): a buffer at a time
-    std::memcpy(p_, s.data(), kCapacity);
-    p_ += kCapacity;
-    s.remove_prefix(kCapacity);
+  while (s.size() > capacity_) {  // a huge label value (an annotation): a buffer at a time
+    std::memcpy(p_, s.data(), capacity_);
+    p_ += capacity_;
+    s.remove_prefix(capacity_);
     Flush();
   }
   std::memcpy(p_, s.data(), s.size());

@@ -67,12 +67,14 @@ void AppendLabelPair(std::string& out, std::string_view key, std::string_view va
 using TextSink = std::function<void(std::string_view)>;
 
 // Takes a TextWriter's full buffer (its first `size` bytes are text) and puts an empty one of
-// TextWriter::kCapacity bytes in its place: lets the text leave on another thread, with no copy,
-// while the writer goes on into the next buffer. Called on the writing thread. When it throws,
-// `buffer` is left as it was (its text is dropped).
+// TextWriter::CapacityFor(Chunk()) bytes in its place: lets the text leave on another thread,
+// with no copy, while the writer goes on into the next buffer. Called on the writing thread.
+// When it throws, `buffer` is left as it was (its text is dropped).
 class BufferExchange {
  public:
   virtual ~BufferExchange() = default;
+  // The text a buffer takes before it is exchanged (the writer's chunk).
+  virtual std::size_t Chunk() const = 0;
   virtual void Exchange(std::unique_ptr<char[]>& buffer, std::size_t size) = 0;
 };
 
@@ -125,13 +127,15 @@ inline char* CopyText(char* to, const char* from, std::size_t n) {
 // into a fixed buffer (a std::string's append costs several times that).
 class TextWriter {
  public:
-  static constexpr std::size_t kChunk = 64 * 1024;
-  // A chunk and room for the series that crosses kChunk; a longer one is handed over in parts.
-  static constexpr std::size_t kCapacity = kChunk + 16 * 1024;
-  explicit TextWriter(TextSink sink)
-      : sink_(std::move(sink)), buf_(new char[kCapacity]), p_(buf_.get()), end_(buf_.get() + kCapacity) {}
-  explicit TextWriter(BufferExchange& exchange)
-      : exchange_(&exchange), buf_(new char[kCapacity]), p_(buf_.get()), end_(buf_.get() + kCapacity) {}
+  static constexpr std::size_t kChunk = 64 * 1024;  // a sink's pieces
+  // A buffer: a chunk and room for the series that crosses it (a longer one is handed over in
+  // parts).
+  static constexpr std::size_t kSlack = 16 * 1024;
+  static constexpr std::size_t CapacityFor(std::size_t chunk) { return chunk + kSlack; }
+  static constexpr std::size_t kCapacity = kChunk + kSlack;
+  explicit TextWriter(TextSink sink) : TextWriter(kChunk) { sink_ = std::move(sink); }
+  // Buffers of the exchange's chunk.
+  explicit TextWriter(BufferExchange& exchange) : TextWriter(exchange.Chunk()) { exchange_ = &exchange; }
   ~TextWriter() { Flush(); }
   TextWriter(const TextWriter&) = delete;
   TextWriter& operator=(const TextWriter&) = delete;
@@ -179,7 +183,7 @@ class TextWriter {
       p_ = WriteGoFloat(p_, v);
     }
     *p_++ = '\n';
-    if (static_cast<std::size_t>(p_ - buf_.get()) >= kChunk) Flush();
+    if (static_cast<std::size_t>(p_ - buf_.get()) >= chunk_) Flush();
   }
 
   void Flush() {
@@ -189,7 +193,7 @@ class TextWriter {
       p_ = buf_.get();  // empty from here on, whatever Exchange does (it may throw)
       exchange_->Exchange(buf_, size);
       p_ = buf_.get();
-      end_ = p_ + kCapacity;
+      end_ = p_ + capacity_;
       return;
     }
     sink_(std::string_view(buf_.get(), size));
@@ -197,6 +201,12 @@ class TextWriter {
   }
 
  private:
+  explicit TextWriter(std::size_t chunk)
+      : chunk_(chunk),
+        capacity_(CapacityFor(chunk)),
+        buf_(new char[capacity_]),
+        p_(buf_.get()),
+        end_(buf_.get() + capacity_) {}
   void Put(char c) {
     if (p_ == end_) Flush();
     *p_++ = c;
@@ -229,6 +239,8 @@ class TextWriter {
 
   TextSink sink_;                       // or
   BufferExchange* exchange_ = nullptr;  // when set
+  const std::size_t chunk_;
+  const std::size_t capacity_;
   std::unique_ptr<char[]> buf_;
   char* p_;
   char* end_;

@@ -60,6 +60,48 @@ TEST(SendAheadTest, TheTextArrivesWholeAndInOrderAsWithoutIt) {
   EXPECT_EQ(sent, aggregates + direct);
 }
 
+TEST(SendAheadTest, TheWriterFillsBuffersOfTheChunkItWasGiven) {
+  constexpr std::size_t kChunk = 256 * 1024;
+  // Short series, and once a label value longer than two such buffers.
+  const std::string huge(2 * TextWriter::CapacityFor(kChunk) + 1000, 'a');
+  auto write = [&](TextWriter& w) {
+    for (int i = 0; i < 60000; ++i) {
+      w.Begin("kube_pod_info").Label("pod", "web-" + std::to_string(i)).Label("note", i == 30000 ? huge : "x").Value(i);
+    }
+  };
+  std::string direct;
+  {
+    TextWriter w([&](std::string_view chunk) { direct.append(chunk); });
+    write(w);
+  }
+  std::vector<std::size_t> sizes;
+  std::string sent;
+  {
+    SendAhead ahead(
+        [&](std::string_view piece) {
+          sizes.push_back(piece.size());
+          sent.append(piece);
+        },
+        kChunk);
+    EXPECT_EQ(ahead.Chunk(), kChunk);
+    TextWriter w(ahead);  // writes up to CapacityFor(kChunk) into each (ASan: no byte past it)
+    write(w);
+    w.Flush();
+    ahead.Finish();
+  }
+  EXPECT_EQ(sent, direct);
+  ASSERT_GT(sizes.size(), 6u);
+  // A buffer is handed over once it passes the chunk, not the writer's usual 64 KiB, and never
+  // holds more than its capacity. The one exception: the text before the huge value, handed
+  // over early so that the value goes in whole buffers (and the last one).
+  std::size_t short_ones = 0;
+  for (std::size_t i = 0; i + 1 < sizes.size(); ++i) {
+    EXPECT_LE(sizes[i], TextWriter::CapacityFor(kChunk)) << i;
+    if (sizes[i] < kChunk) ++short_ones;
+  }
+  EXPECT_LE(short_ones, 1u);
+}
+
 // A sender that blocks until released, counting what it was given.
 class GatedSend {
  public:
