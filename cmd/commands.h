@@ -23,6 +23,9 @@ int QueryArgoCd(const std::vector<std::string>& words, const std::vector<std::st
 // `assess run|list|summary`: the Well-Architected assessment (docs/assessment.md).
 int Assess(const std::vector<std::string>& args, const config::Environment& env);
 
+// `probe /healthz|/readyz` over serve's --web.probe-socket: for an exec probe.
+int Probe(const std::vector<std::string>& args);
+
 std::string MainUsage();
 // config::ParseServeConfig with --collectors checked against the collectors there are.
 base::Expected<config::Config, config::Problems> ParseServeFlags(const std::vector<std::string>& args,

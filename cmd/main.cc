@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
     if (command == "collect") return cmd::Collect(args, env);
     if (command == "query") return cmd::Query(args, env);
     if (command == "assess") return cmd::Assess(args, env);
+    if (command == "probe") return cmd::Probe(args);
     if (command == "help") {
       std::cout << cmd::MainUsage();
       return 0;

@@ -383,6 +383,7 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   http::ServerOptions server_options;
   server_options.host = cfg.listen_host;
   server_options.port = cfg.listen_port;
+  server_options.probe_socket = cfg.probe_socket;
   server_options.observer = &metrics;
   if (web->tls) server_options.tls_context = web->tls->Hook();
   server_options.thread_failures = &supervisor;

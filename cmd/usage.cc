@@ -24,6 +24,7 @@ std::string MainUsage() {
          "  query     JSON for the VS Code extension: the events history (query events list), an Argo CD\n"
          "            application's resource tree (query argocd resource-tree get APP).\n"
          "  assess    Run the Well-Architected assessment once (CI gate), list its checks, or print the last result.\n"
+         "  probe     Ask the operator in this pod for /healthz or /readyz on its probe socket (exec probes).\n"
          "  version   Print the version (also: kube9-operator --version).\n\n"
          "Run 'kube9-operator <command> --help' for a command's flags.\n";
 }

@@ -192,6 +192,16 @@ const std::vector<Option>& Options() {
          c.web_config_file = v;
          return "";
        }},
+      {"--web.probe-socket", "", "path",
+       "Also answer /healthz and /readyz, in plain HTTP, on this Unix socket, for `kube9-operator probe` run as an "
+       "exec probe when the HTTP port requires client certificates (the kubelet cannot present one).",
+       "",
+       [](const std::string& v, Config& c) -> std::string {
+         if (v.empty() || v.front() != '/') return "must be an absolute path";
+         if (v.size() > 107) return "must be at most 107 bytes (a Unix socket path)";
+         c.probe_socket = v;
+         return "";
+       }},
       {"--log.level", "LOG_LEVEL", "level", "Lowest level logged: debug, info, warn or error.", "info",
        [](const std::string& v, Config& c) -> std::string {
          auto l = log::ParseLevel(v);

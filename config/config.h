@@ -27,6 +27,7 @@ struct Config {
   std::string telemetry_path = "/metrics";
   // exporter-toolkit web config (TLS, client certificates, basic auth); empty: plain HTTP.
   std::string web_config_file;
+  std::string probe_socket;  // --web.probe-socket: "" = none
   log::Level log_level = log::Level::kInfo;
   log::Format log_format = log::Format::kJson;
   std::string kubeconfig;  // empty: KUBECONFIG, then in-cluster, then ~/.kube/config

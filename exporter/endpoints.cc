@@ -30,6 +30,9 @@ std::string HtmlEscape(std::string_view s) {
   return out;
 }
 
+// The kubelet's probes: cheap, open without credentials, and all the probe socket serves.
+bool IsProbe(std::string_view path) { return path == "/healthz" || path == "/readyz"; }
+
 }  // namespace
 
 bool AcceptsGzip(std::string_view header) {
@@ -65,12 +68,16 @@ Endpoints::Endpoints(std::string telemetry_path, std::vector<const prometheus::C
       landing_(std::move(landing)) {}
 
 bool Endpoints::IsCheap(const http::ServerRequest& request) const {
-  return request.path == "/healthz" || request.path == "/readyz";
+  // Everything on the probe socket is a probe or a 404.
+  return request.probe_socket || IsProbe(request.path);
 }
 
 HttpReply Endpoints::Handle(const http::ServerRequest& request) const {
   HttpReply reply;
-  if (Authorized(request)) {
+  if (request.probe_socket && !IsProbe(request.path)) {
+    // The probe socket skips TLS and client certificates: it answers the probes only.
+    reply = {404, "text/plain; charset=utf-8", "Not Found: the probe socket serves /healthz and /readyz only\n", {}};
+  } else if (Authorized(request)) {
     reply = Route(request);
   } else {
     reply = {401, "text/plain; charset=utf-8", "Unauthorized\n", {{"WWW-Authenticate", "Basic realm=\"kube9-operator\""}}};
@@ -80,7 +87,7 @@ HttpReply Endpoints::Handle(const http::ServerRequest& request) const {
 }
 
 bool Endpoints::Authorized(const http::ServerRequest& request) const {
-  if (!basic_auth_ || request.path == "/healthz" || request.path == "/readyz") return true;
+  if (!basic_auth_ || IsProbe(request.path)) return true;
   return basic_auth_->Check(request.headers.Get("authorization"));
 }
 

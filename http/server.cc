@@ -8,7 +8,9 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -51,6 +53,7 @@ namespace {
 
 constexpr std::uint64_t kListenerId = 0;
 constexpr std::uint64_t kWakeId = 1;
+constexpr std::uint64_t kProbeListenerId = 2;
 constexpr std::size_t kReadChunk = 16 * 1024;
 // After an error reply, the rest of what the client sends is read and dropped for a moment
 // before closing: closing with unread bytes would reset the connection and could destroy the
@@ -176,6 +179,40 @@ base::Expected<int, std::string> Listen(const std::string& host, int port) {
   return fd;
 }
 
+// A listening Unix socket at `path`, non-blocking and owner-only. A socket already there (the
+// last run's, which did not get to remove it) is replaced; any other file is an error.
+base::Expected<int, std::string> ListenUnix(const std::string& path) {
+  sockaddr_un addr{};
+  if (path.empty() || path.size() >= sizeof(addr.sun_path)) {
+    return base::Unexpected(
+        fmt::format("cannot listen on {}: a Unix socket path is 1 to {} bytes", path, sizeof(addr.sun_path) - 1));
+  }
+  auto fail = [&](std::string_view what, int err) {
+    return base::Unexpected(fmt::format("cannot listen on {}: {}: {}", path, what, std::strerror(err)));
+  };
+  struct stat st {};
+  if (lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) return base::Unexpected(fmt::format("cannot listen on {}: not a socket", path));
+    if (unlink(path.c_str()) != 0) return fail("removing the old socket", errno);
+  }
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.data(), path.size());
+  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return fail("socket", errno);
+  if (bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+    const int err = errno;
+    close(fd);
+    return fail("bind", err);
+  }
+  if (chmod(path.c_str(), 0600) != 0 || listen(fd, SOMAXCONN) != 0) {
+    const int err = errno;
+    close(fd);
+    unlink(path.c_str());
+    return fail("listen", err);
+  }
+  return fd;
+}
+
 const base::SystemClock kSystemClock;
 
 // Runs a producer into memory: for a streamed reply answered on the I/O thread, which must not
@@ -211,6 +248,10 @@ class Server::Impl {
     jobs_cv_.notify_all();
     for (auto& w : workers_) w.join();
     if (listen_fd_ >= 0) close(listen_fd_);
+    if (probe_fd_ >= 0) {
+      close(probe_fd_);
+      unlink(options_.probe_socket.c_str());
+    }
     if (wake_fd_ >= 0) close(wake_fd_);
     if (epoll_fd_ >= 0) close(epoll_fd_);
   }
@@ -229,12 +270,21 @@ class Server::Impl {
     if (epoll_fd_ < 0 || wake_fd_ < 0) {
       return base::Unexpected(fmt::format("cannot start the HTTP server: {}", std::strerror(errno)));
     }
+    if (!options_.probe_socket.empty()) {
+      auto probe = ListenUnix(options_.probe_socket);
+      if (!probe.ok()) return base::Unexpected(probe.error());
+      probe_fd_ = *probe;
+    }
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = kListenerId;
     epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev);
     ev.data.u64 = kWakeId;
     epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+    if (probe_fd_ >= 0) {
+      ev.data.u64 = kProbeListenerId;
+      epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, probe_fd_, &ev);
+    }
     return base::Ok{};
   }
 
@@ -303,6 +353,7 @@ class Server::Impl {
     bool http11 = true;         // of the request a worker handles
     std::size_t drained = 0;
     std::shared_ptr<Stream> stream;  // the streamed reply being written, if any
+    bool probe = false;              // accepted on the probe socket
   };
 
   enum class Io { kProgress, kWantRead, kWantWrite, kEof, kError };
@@ -336,8 +387,8 @@ class Server::Impl {
       const int n = epoll_wait(epoll_fd_, events, kMaxEvents, timeout);
       for (int i = 0; i < n; ++i) {
         const std::uint64_t id = events[i].data.u64;
-        if (id == kListenerId) {
-          Accept();
+        if (id == kListenerId || id == kProbeListenerId) {
+          Accept(id == kProbeListenerId);
         } else if (id == kWakeId) {
           std::uint64_t count;
           while (read(wake_fd_, &count, sizeof(count)) > 0) {
@@ -370,9 +421,10 @@ class Server::Impl {
     return it == connections_.end() ? nullptr : it->second.get();
   }
 
-  void Accept() {
+  // From the TCP port, or from the probe socket (plain HTTP, `probe`).
+  void Accept(bool probe) {
     for (int i = 0; i < kAcceptsPerRound; ++i) {
-      const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      const int fd = accept4(probe ? probe_fd_ : listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         if (errno == EINTR || errno == ECONNABORTED) continue;
         if ((errno == EMFILE || errno == ENFILE) && EvictOne()) continue;
@@ -388,11 +440,12 @@ class Server::Impl {
         continue;
       }
       const int one = 1;
-      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));  // replies are written whole
+      if (!probe) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));  // replies are written whole
       auto owned = std::make_unique<Connection>();
       Connection& c = *owned;
       c.id = next_id_++;
       c.fd = fd;
+      c.probe = probe;
       c.opened = clock_.Now();
       // The first request head (after the TLS handshake, when there is one) is due within the
       // header timeout of the accept: a connection that says nothing is a slowloris too.
@@ -404,7 +457,7 @@ class Server::Impl {
       ev.events = 0;
       ev.data.u64 = c.id;
       epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
-      if (options_.tls_context) {
+      if (options_.tls_context && !probe) {
         std::shared_ptr<SSL_CTX> ctx = options_.tls_context();
         c.ssl = ctx ? SSL_new(ctx.get()) : nullptr;  // SSL_new holds its own reference to ctx
         if (c.ssl == nullptr) {
@@ -438,9 +491,18 @@ class Server::Impl {
   void PauseAccepting() {
     if (accept_paused_) return;
     accept_paused_ = true;
+    WatchListeners(0);
+  }
+
+  // Asks for `events` (EPOLLIN, or none while paused) on every listening socket.
+  void WatchListeners(std::uint32_t events) {
     epoll_event ev{};
+    ev.events = events;
     ev.data.u64 = kListenerId;
     epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, listen_fd_, &ev);
+    if (probe_fd_ < 0) return;
+    ev.data.u64 = kProbeListenerId;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, probe_fd_, &ev);
   }
 
   void OnEvent(Connection& c, std::uint32_t events) {
@@ -583,6 +645,7 @@ class Server::Impl {
     if (c.in.empty()) std::string().swap(c.in);  // an idle keep-alive connection keeps no buffer
     ServerRequest request = std::move(head.request);
     request.tls = c.ssl != nullptr;
+    request.probe_socket = c.probe;
     if (head.content_length > 0) {
       ReplyError(c, 413);  // nothing here takes a body; reading one would only cost memory
       return;
@@ -828,10 +891,7 @@ class Server::Impl {
   void CheckDeadlines() {
     if (accept_paused_) {
       accept_paused_ = false;
-      epoll_event ev{};
-      ev.events = EPOLLIN;
-      ev.data.u64 = kListenerId;
-      epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, listen_fd_, &ev);
+      WatchListeners(EPOLLIN);
     }
     const base::SteadyTime now = clock_.Now();
     std::vector<std::uint64_t> expired;
@@ -990,6 +1050,7 @@ class Server::Impl {
   const RequestHandler& handler_;
   const base::Clock& clock_;
   int listen_fd_ = -1;
+  int probe_fd_ = -1;  // ServerOptions::probe_socket, when set
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   int port_ = 0;
@@ -999,7 +1060,7 @@ class Server::Impl {
 
   // Owned by the I/O thread.
   std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
-  std::uint64_t next_id_ = 2;  // after kListenerId and kWakeId
+  std::uint64_t next_id_ = 3;  // after kListenerId, kWakeId and kProbeListenerId
   std::vector<std::uint64_t> runnable_;
   std::set<std::uint64_t> streams_;  // connections writing a streamed reply
   bool accept_paused_ = false;

@@ -27,6 +27,7 @@ struct ServerRequest {
   std::string query;  // after '?', without it; "" when absent
   Headers headers;    // names lower-case
   bool tls = false;   // arrived over TLS
+  bool probe_socket = false;  // arrived on ServerOptions::probe_socket
 };
 
 // Where a streamed reply's body goes, piece by piece, on the worker thread that produces it.
@@ -133,6 +134,13 @@ struct ServerOptions {
   // When set, every connection is TLS with the context it returns (called once per
   // connection, so a reloaded certificate takes effect for the next one); unset = plain HTTP.
   std::function<std::shared_ptr<SSL_CTX>()> tls_context;
+  // When set, the server also listens on this Unix socket path, in plain HTTP whatever
+  // tls_context says, for a probe run inside the pod (`kube9-operator probe`): the kubelet's
+  // own probes cannot present the client certificate that the TCP port may require. Its
+  // requests are marked ServerRequest::probe_socket, and the handler decides what they get. A
+  // stale socket left at the path is replaced; the socket is made owner-only (0600) and removed
+  // when the server stops.
+  std::string probe_socket;
   ServerObserver* observer = nullptr;  // not owned; may be null
   const base::Clock* clock = nullptr;  // for deadlines; null = the system clock
   // Hears of an exception escaping the I/O thread ("http-io") or a worker ("http-worker-N"),

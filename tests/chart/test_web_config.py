@@ -85,10 +85,17 @@ def test_client_certificates_verified_against_a_ca(render):
     assert volumes(objects)["web-client-ca"]["secret"] == {"secretName": "scraper-ca", "defaultMode": 0o440,
                                                            "items": [{"key": "ca.crt", "path": "ca.crt"}]}
     assert mounts(objects)["web-client-ca"]["mountPath"] == "/etc/kube9-operator/client-ca"
-    # The kubelet cannot present a certificate: the probes check the port only.
+    # The kubelet cannot present a certificate: exec probes ask on the probe socket, in a
+    # volume of its own, each with a timeout a second under the probe's.
     c = container(objects)
-    assert c["livenessProbe"]["tcpSocket"] == {"port": "http"} and "httpGet" not in c["livenessProbe"]
-    assert c["readinessProbe"]["tcpSocket"] == {"port": "http"} and "httpGet" not in c["readinessProbe"]
+    assert "--web.probe-socket=/run/kube9-operator/probe.sock" in c["args"]
+    for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
+        assert "httpGet" not in c[probe] and "tcpSocket" not in c[probe]
+        assert c[probe]["exec"]["command"] == [
+            "/usr/local/bin/kube9-operator", "probe", "--socket=/run/kube9-operator/probe.sock", "--timeout=4s", path]
+        assert c[probe]["timeoutSeconds"] == 5
+    assert mounts(objects)["probe"]["mountPath"] == "/run/kube9-operator"
+    assert volumes(objects)["probe"]["emptyDir"] == {"medium": "Memory", "sizeLimit": "1Mi"}
     endpoint = one(objects, "ServiceMonitor")["spec"]["endpoints"][0]
     assert endpoint["tlsConfig"]["keySecret"] == {"name": "prom-client", "key": "tls.key"}, "given tlsConfig as is"
 
@@ -98,6 +105,8 @@ def test_client_ca_defaults_to_the_tls_secrets_ca(render):
     assert web_config(objects)["tls_server_config"]["client_ca_file"] == "/etc/kube9-operator/tls/ca.crt"
     assert "web-client-ca" not in volumes(objects)
     assert container(objects)["readinessProbe"]["httpGet"]["scheme"] == "HTTPS", "a certificate is optional"
+    assert "probe" not in volumes(objects)
+    assert not any(a.startswith("--web.probe-socket") for a in container(objects)["args"])
 
 
 def test_basic_auth_and_headers(render):

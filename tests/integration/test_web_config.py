@@ -17,6 +17,7 @@ import base64
 import ctypes
 import http.client
 import os
+import signal
 import socket
 import ssl
 from dataclasses import dataclass
@@ -181,6 +182,60 @@ def test_client_certificate_required(namespace, start_operator, pki, tls_files, 
     assert refused(op.port, pki.ca, (pki.root / "grafana.pem", pki.root / "grafana.key")) is not None, \
         "a certificate of the right CA without an allowed SAN"
     assert op.poll() is None, op.describe()
+
+
+def test_exec_probes_ask_on_the_probe_socket_when_client_certificates_are_required(
+        namespace, start_operator, binary, pki, tls_files, tmp_path):
+    # The chart's exec probes: the kubelet cannot present a client certificate, `probe` asks
+    # the operator on its Unix socket instead, in plain HTTP, for the probes only.
+    config = write_config(tmp_path, "tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n"
+                                    "  client_ca_file: ca.crt\n  client_auth_type: RequireAndVerifyClientCert\n")
+    sock = tmp_path / "run" / "probe.sock"
+    sock.parent.mkdir()
+    prometheus = (pki.root / "prometheus.pem", pki.root / "prometheus.key")
+    op = start_operator(namespace, args=[f"--web.config.file={config}", f"--web.probe-socket={sock}"],
+                        wait_ready=False)
+
+    def probe(*args: str):
+        return run([str(binary), "probe", *args], timeout=20)
+
+    def ready():
+        r = probe(f"--socket={sock}", "/readyz")
+        return r.returncode == 0, (r.returncode, r.stdout, r.stderr)
+
+    wait_for(ready, 20, "`probe /readyz` to succeed", operator=op)
+    r = probe("--socket", str(sock), "--timeout=2s", "/healthz")
+    assert (r.returncode, r.stderr) == (0, ""), r
+    assert r.stdout.strip(), "the operator's answer, on stdout only"
+    assert oct(sock.stat().st_mode & 0o777) == "0o600"
+    assert refused(op.port, pki.ca) is not None, "the port still requires a client certificate"
+    assert https_get(op.port, "/metrics", pki.ca, prometheus).status == 200
+
+    # The socket answers the probes only: nothing there skips the certificate to /metrics.
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(str(sock))
+    s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    reply = b""
+    while chunk := s.recv(65536):
+        reply += chunk
+    s.close()
+    assert reply.startswith(b"HTTP/1.1 404 "), reply[:200]
+    assert b"kube9_operator" not in reply
+
+    # No operator there: exit code 1, why on stderr, nothing on stdout.
+    r = probe(f"--socket={tmp_path / 'none.sock'}", "/healthz")
+    assert (r.returncode, r.stdout) == (1, ""), r
+    assert "none.sock: connect: No such file or directory" in r.stderr, r.stderr
+    # Invalid flags: every problem listed, exit code 2.
+    r = probe("--timeout=soon", "/metrics")
+    assert r.returncode == 2 and r.stdout == "", r
+    for problem in ("--timeout: must be a positive duration", "unexpected argument '/metrics'", "--socket is required"):
+        assert problem in r.stderr, (problem, r.stderr)
+
+    op.send_signal(signal.SIGTERM)
+    assert op.wait_exit(15) == 0, op.describe()
+    assert not sock.exists(), "removed at shutdown"
 
 
 def test_basic_auth(namespace, start_operator, pki, tls_files, tmp_path):

@@ -279,7 +279,7 @@ Inconsistent values fail here, with the value to fix.
 
 {{/*
 "true" when every connection must present a client certificate: the kubelet cannot, so the
-probes fall back to TCP checks of the port.
+probes are exec probes on the operator's probe socket.
 */}}
 {{- define "kube9-operator.webClientCertRequired" -}}
 {{- if and .Values.web.tls.enabled (has .Values.web.tls.clientAuthType (list "RequireAnyClientCert" "RequireAndVerifyClientCert")) }}true{{ end }}

@@ -17,6 +17,10 @@ sharding.totalShards > 1, the StatefulSet (one pod per shard). Indented for spec
 {{- $clientCA := and (include "kube9-operator.webClientCAVerified" .) .Values.web.tls.clientCASecretName }}
 {{- $sharded := include "kube9-operator.sharded" . }}
 {{- $ksm := .Values.kubeStateMetrics | default dict }}
+{{- /* With client certificates required the kubelet's HTTP probes cannot connect: exec probes
+ask the operator on a Unix socket in a volume of their own instead. */}}
+{{- $probeSocket := include "kube9-operator.webClientCertRequired" . }}
+{{- $probeDir := "/run/kube9-operator" }}
     metadata:
       labels:
         {{- include "kube9-operator.labels" . | nindent 8 }}
@@ -64,6 +68,9 @@ sharding.totalShards > 1, the StatefulSet (one pod per shard). Indented for spec
             {{- end }}
             {{- if $web }}
             - --web.config.file=/etc/kube9-operator/web-config/web-config.yml
+            {{- end }}
+            {{- if $probeSocket }}
+            - --web.probe-socket={{ $probeDir }}/probe.sock
             {{- end }}
             - --gitops.discovery-interval={{ .Values.gitops.discoveryInterval }}
             - --events.retention={{ .Values.events.retention }}
@@ -157,11 +164,17 @@ sharding.totalShards > 1, the StatefulSet (one pod per shard). Indented for spec
               containerPort: {{ .Values.port }}
               protocol: TCP
           {{- /* The kubelet neither verifies the certificate nor can present one: with client
-          certificates required, it can only check that the port accepts connections. */}}
+          certificates required, `kube9-operator probe` asks on the probe socket. Its own timeout
+          is a second under the probe's, so that its answer, not the kubelet's kill, decides. */}}
           livenessProbe:
-            {{- if include "kube9-operator.webClientCertRequired" . }}
-            tcpSocket:
-              port: http
+            {{- if $probeSocket }}
+            exec:
+              command:
+                - /usr/local/bin/kube9-operator
+                - probe
+                - --socket={{ $probeDir }}/probe.sock
+                - --timeout={{ max 1 (sub (int .Values.livenessProbe.timeoutSeconds) 1) }}s
+                - /healthz
             {{- else }}
             httpGet:
               path: /healthz
@@ -172,9 +185,14 @@ sharding.totalShards > 1, the StatefulSet (one pod per shard). Indented for spec
             {{- end }}
             {{- toYaml .Values.livenessProbe | nindent 12 }}
           readinessProbe:
-            {{- if include "kube9-operator.webClientCertRequired" . }}
-            tcpSocket:
-              port: http
+            {{- if $probeSocket }}
+            exec:
+              command:
+                - /usr/local/bin/kube9-operator
+                - probe
+                - --socket={{ $probeDir }}/probe.sock
+                - --timeout={{ max 1 (sub (int .Values.readinessProbe.timeoutSeconds) 1) }}s
+                - /readyz
             {{- else }}
             httpGet:
               path: /readyz
@@ -191,6 +209,10 @@ sharding.totalShards > 1, the StatefulSet (one pod per shard). Indented for spec
           volumeMounts:
             - name: data
               mountPath: {{ $dataDir }}
+          {{- if $probeSocket }}
+            - name: probe
+              mountPath: {{ $probeDir }}
+          {{- end }}
           {{- if .Values.argocd.tokenSecret.name }}
             - name: argocd-token
               mountPath: {{ $argocdTokenDir }}
@@ -243,6 +265,13 @@ sharding.totalShards > 1, the StatefulSet (one pod per shard). Indented for spec
           emptyDir:
             sizeLimit: {{ include "kube9-operator.dataVolumeBytes" . }}
         {{- end }}
+      {{- if $probeSocket }}
+        # The probe socket's directory (nothing is written there but the socket).
+        - name: probe
+          emptyDir:
+            medium: Memory
+            sizeLimit: 1Mi
+      {{- end }}
       {{- if .Values.argocd.tokenSecret.name }}
         # The Argo CD API token as a file (never an environment variable); the kubelet updates
         # it when the Secret changes and the operator reads it at each use.

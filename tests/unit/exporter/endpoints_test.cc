@@ -68,6 +68,24 @@ TEST_F(EndpointsTest, OnlyTheProbesAreCheap) {
   EXPECT_FALSE(endpoints_.IsCheap(Request("GET", "/", "")));
 }
 
+TEST_F(EndpointsTest, TheProbeSocketGetsTheProbesOnly) {
+  // It skips TLS and client certificates (`kube9-operator probe` in the pod): nothing else.
+  auto on_socket = [](std::string path) {
+    http::ServerRequest r = Request("GET", std::move(path), "");
+    r.probe_socket = true;
+    return r;
+  };
+  EXPECT_EQ(endpoints_.Handle(on_socket("/healthz")).status, 200);
+  EXPECT_EQ(endpoints_.Handle(on_socket("/readyz")).status, endpoints_.Handle(Request("GET", "/readyz", "")).status);
+  for (const char* path : {"/metrics", "/", "/nope"}) {
+    EXPECT_TRUE(endpoints_.IsCheap(on_socket(path))) << "answered at once, never behind a scrape";
+    const auto r = endpoints_.Handle(on_socket(path));
+    EXPECT_EQ(r.status, 404) << path;
+    EXPECT_EQ(Body(r), "Not Found: the probe socket serves /healthz and /readyz only\n") << path;
+  }
+  EXPECT_EQ(endpoints_.Handle(Request("GET", "/metrics", "")).status, 200) << "the port serves them";
+}
+
 TEST_F(EndpointsTest, MetricsAreText004WithSelfMetrics) {
   metrics_.OnApiRequest("apply", "configmaps", 201);
   metrics_.OnStatusWrite(true, base::WallTime(std::chrono::seconds(1795774800)));

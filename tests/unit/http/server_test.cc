@@ -2,6 +2,8 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <openssl/ec.h>
@@ -12,6 +14,9 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -19,6 +24,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "http/unix_client.h"
 
 // The server over loopback sockets. Deadlines run on a FakeClock that the tests advance; the
 // only real waits are bounded reads of what the server sends (a safety net, never a delay).
@@ -127,7 +134,8 @@ class TestHandler : public RequestHandler {
       return {200, "text/plain", "slow\n", {}};
     }
     if (r.path == "/big") return {200, "application/octet-stream", std::string(32 << 20, 'x'), {}};
-    return {200, "text/plain", r.method + " " + r.path + " " + r.query + (r.tls ? " tls" : ""), {{"X-Test", "1"}}};
+    return {200, "text/plain", r.method + " " + r.path + " " + r.query + (r.tls ? " tls" : "") + (r.probe_socket ? " probe" : ""),
+            {{"X-Test", "1"}}};
   }
   std::size_t produced() const { return produced_.load(); }
   int producers_started() const { return producers_started_.load(); }
@@ -744,6 +752,98 @@ TEST_F(ServerTest, TlsHandshakeAndKeepAliveRequests) {
   EXPECT_THAT(tls.Exchange("GET /x?y HTTP/1.1\r\nHost: a\r\n\r\n"), HasSubstr("\r\n\r\nGET /x y tls"));
   EXPECT_THAT(tls.Exchange("GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"), HasSubstr("\r\n\r\nGET /healthz  tls"));
   EXPECT_EQ(observer_.replies(200), 2);
+}
+
+// A fresh directory for Unix sockets, removed with what is in it.
+class SocketDir {
+ public:
+  SocketDir() {
+    char tmpl[] = "/tmp/kube9-server-test-XXXXXX";
+    path_ = mkdtemp(tmpl);
+  }
+  ~SocketDir() { std::filesystem::remove_all(path_); }
+  std::string operator/(std::string_view name) const { return path_ + "/" + std::string(name); }
+
+ private:
+  std::string path_;
+};
+
+TEST_F(ServerTest, TheProbeSocketAnswersInPlainHttpBesideATlsPort) {
+  SocketDir dir;
+  auto ctx = SelfSignedContext();
+  options_.tls_context = [ctx] { return ctx; };
+  options_.probe_socket = dir / "probe.sock";
+  Start();
+  struct stat st {};
+  ASSERT_EQ(lstat(options_.probe_socket.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0600u) << "only the operator's user may connect";
+
+  // Marked as the probe socket's, not TLS, and answered on the I/O thread or a worker alike.
+  auto cheap = GetOverUnixSocket(options_.probe_socket, "/healthz", base::Millis(5000));
+  ASSERT_TRUE(cheap.ok()) << cheap.error();
+  EXPECT_EQ(cheap->status, 200);
+  auto other = GetOverUnixSocket(options_.probe_socket, "/x?y", base::Millis(5000));
+  ASSERT_TRUE(other.ok()) << other.error();
+  EXPECT_EQ(other->body, "GET /x y probe");
+  // The TCP port still wants TLS, and its requests are not the probe socket's.
+  Client c(server_->port());
+  TlsClient tls(c);
+  ASSERT_TRUE(tls.handshake_ok());
+  EXPECT_THAT(tls.Exchange("GET /x HTTP/1.1\r\nHost: a\r\n\r\n"), HasSubstr("\r\n\r\nGET /x  tls"));
+
+  server_.reset();
+  EXPECT_NE(lstat(options_.probe_socket.c_str(), &st), 0) << "removed when the server stops";
+}
+
+TEST_F(ServerTest, AStaleProbeSocketIsReplacedAndAnyOtherFileRefused) {
+  SocketDir dir;
+  options_.probe_socket = dir / "probe.sock";
+  {
+    // What a killed process leaves: a socket file nobody listens on.
+    const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, options_.probe_socket.c_str(), sizeof(addr.sun_path) - 1);
+    ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    close(fd);
+  }
+  Start();
+  auto answer = GetOverUnixSocket(options_.probe_socket, "/healthz", base::Millis(5000));
+  ASSERT_TRUE(answer.ok()) << answer.error();
+  EXPECT_EQ(answer->status, 200);
+  server_.reset();
+
+  options_.probe_socket = dir / "a-file";
+  std::ofstream(options_.probe_socket) << "data\n";
+  auto refused = Server::Start(options_, handler_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.error(), HasSubstr(options_.probe_socket + ": not a socket"));
+  EXPECT_TRUE(std::filesystem::is_regular_file(options_.probe_socket)) << "left as it was";
+}
+
+TEST(UnixClientTest, SaysWhyThereIsNoAnswer) {
+  SocketDir dir;
+  auto missing = GetOverUnixSocket(dir / "none.sock", "/healthz", base::Millis(1000));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.error(), HasSubstr("none.sock: connect: No such file or directory"));
+
+  // A socket that accepts and never answers: the timeout ends the wait.
+  const std::string path = dir / "mute.sock";
+  const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(listen(fd, 4), 0);
+  const auto start = std::chrono::steady_clock::now();
+  auto mute = GetOverUnixSocket(path, "/readyz", base::Millis(300));
+  const auto took = std::chrono::steady_clock::now() - start;
+  close(fd);
+  ASSERT_FALSE(mute.ok());
+  EXPECT_THAT(mute.error(), HasSubstr("no complete response in time"));
+  EXPECT_GE(took, std::chrono::milliseconds(300));
+  EXPECT_LT(took, std::chrono::seconds(3));
 }
 
 TEST_F(ServerTest, AStreamedReplyOverTls) {
