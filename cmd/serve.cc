@@ -395,7 +395,8 @@ int Serve(const std::vector<std::string>& args, const config::Environment& env) 
   }
   log::Info("serving HTTP",
             {{"address", (cfg.listen_host.empty() ? "" : cfg.listen_host) + ":" + std::to_string(cfg.listen_port)},
-             {"metrics_path", cfg.telemetry_path}});
+             {"metrics_path", cfg.telemetry_path},
+             {"probe_socket", cfg.probe_socket.empty() ? "none" : cfg.probe_socket}});
 
   base::StopSignal stop;
   sinks::ConfigMapStatusPublisher status_publisher(client, cfg.pod_namespace);

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import yaml
 
-from conftest import find, one
+from conftest import REPO_ROOT, find, one
 from test_template import container, pod_spec
 
 HASH = "$2b$10$X0h1gDsPszWURQaxFh.zouP8sCNmRrl1OsALRWCXATe8voyk3fNMa"
@@ -94,6 +94,9 @@ def test_client_certificates_verified_against_a_ca(render):
         assert c[probe]["exec"]["command"] == [
             "/usr/local/bin/kube9-operator", "probe", "--socket=/run/kube9-operator/probe.sock", "--timeout=4s", path]
         assert c[probe]["timeoutSeconds"] == 5
+    entrypoint = next(line for line in (REPO_ROOT / "Dockerfile").read_text().splitlines()
+                      if line.startswith("ENTRYPOINT"))
+    assert '"/usr/local/bin/kube9-operator"' in entrypoint, "the exec probes run the image's binary"
     assert mounts(objects)["probe"]["mountPath"] == "/run/kube9-operator"
     assert volumes(objects)["probe"]["emptyDir"] == {"medium": "Memory", "sizeLimit": "1Mi"}
     endpoint = one(objects, "ServiceMonitor")["spec"]["endpoints"][0]
