@@ -863,6 +863,22 @@ class OperatorSubject(KsmSubject):
         return by_label(text, "kube9_operator_relists_total", "resource").get("pods", 0)
 
 
+def wait_ready(subject: KsmSubject, proc: subprocess.Popen, what: str, see: str = "") -> None:
+    """Polls the subject's readiness every 50 ms; SystemExit when it exits or takes 300 s."""
+    deadline = time.monotonic() + 300
+    while True:
+        if proc.poll() is not None:
+            raise SystemExit(f"{what} exited with {proc.returncode}{see}")
+        try:
+            if subject.ready():
+                return
+        except (OSError, RuntimeError, http.client.HTTPException):
+            pass  # not listening yet
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{what} not ready within 300 s{see}")
+        time.sleep(0.05)
+
+
 def paired_scrapes(named: list[tuple[str, KsmSubject]], scrapes: int, modes: tuple[str, ...] = ("plain",),
                    logs_dir: Path | None = None, label: str = "", settle: float = 5) -> dict:
     """Every subject at once, idle apart from its watches, scraped in turn (A B, B A, ...), each
@@ -879,18 +895,7 @@ def paired_scrapes(named: list[tuple[str, KsmSubject]], scrapes: int, modes: tup
             procs.append(subprocess.Popen(subject.cmd, env=subject.env, stdin=subprocess.DEVNULL, stdout=out,
                                           stderr=subprocess.STDOUT, start_new_session=True))
         for (name, subject), proc in zip(named, procs):
-            deadline = time.monotonic() + 300
-            while True:
-                if proc.poll() is not None:
-                    raise SystemExit(f"paired: {name} exited with {proc.returncode}")
-                try:
-                    if subject.ready():
-                        break
-                except (OSError, RuntimeError, http.client.HTTPException):
-                    pass  # not listening yet
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"paired: {name} not ready within 300 s")
-                time.sleep(0.1)
+            wait_ready(subject, proc, f"paired: {name}")
         time.sleep(settle)  # the first samples and syncs are over
         times = {name: {mode: [] for mode in modes} for name, _ in named}
         before = [cpu_ticks(proc.pid) for proc in procs]
@@ -941,18 +946,7 @@ def ksm_run(subject: KsmSubject, cluster: BenchCluster, logs_dir: Path, label: s
         sampler = Sampler(proc.pid)
         sampler.start()
         try:
-            deadline = t0 + 300
-            while True:
-                if proc.poll() is not None:
-                    raise SystemExit(f"ksm: {subject.name} exited with {proc.returncode}; see {log_path}")
-                try:
-                    if subject.ready():
-                        break
-                except (OSError, RuntimeError, http.client.HTTPException):
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"ksm: {subject.name} not ready within 300 s; see {log_path}")
-                time.sleep(0.05)
+            wait_ready(subject, proc, f"ksm: {subject.name}", f"; see {log_path}")
             out["start_to_ready_seconds"] = round(time.monotonic() - t0, 3)
             time.sleep(settle)
             # Before any scrape: VmRSS is the steady state, VmHWM the start's peak (the initial LISTs).
