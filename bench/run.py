@@ -1054,10 +1054,9 @@ def measure_ksm(pods: int, nodes: int, cluster: BenchCluster, binary: Path, logs
     paired_n = env_int("BENCH_KSM_PAIRED_SCRAPES", 30)
     if paired_n > 0:
         log(f"ksm: both at once, {paired_n} plain and {paired_n} gzip scrapes each, in turn")
-        p = paired_scrapes([("kube_state_metrics", KubeStateMetricsSubject(kubeconfig, resources)),
-                            ("kube9_operator", OperatorSubject(binary, kubeconfig, resources, env))],
-                           paired_n, ("plain", "gzip"), logs_dir, f"ksm-{label}")
-        out["paired"] = p
+        out["paired"] = paired_scrapes([("kube_state_metrics", KubeStateMetricsSubject(kubeconfig, resources)),
+                                        ("kube9_operator", OperatorSubject(binary, kubeconfig, resources, env))],
+                                       paired_n, ("plain", "gzip"), logs_dir, f"ksm-{label}")
     k, o = out["kube_state_metrics"], out["kube9_operator"]
     fam_k, fam_o = set(k["exposition"]["kube_families"]), set(o["exposition"]["kube_families"])
     out["families_only_in_kube_state_metrics"] = sorted(fam_k - fam_o)

@@ -22,42 +22,30 @@ constexpr const char* kUsage =
 }  // namespace
 
 int Probe(const std::vector<std::string>& args) {
+  const config::ParsedArgs parsed = config::SplitArgs(args, {"--socket", "--timeout"});
+  if (parsed.help) {
+    std::cout << kUsage;
+    return 0;
+  }
+  config::Problems problems = parsed.problems;
   std::string socket, target;
   base::Millis timeout{5000};
-  config::Problems problems;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "-h" || a == "--help") {
-      std::cout << kUsage;
-      return 0;
-    }
-    std::string name = a, value;
-    bool has_value = false;
-    if (const auto eq = a.find('='); a.starts_with("--") && eq != std::string::npos) {
-      name = a.substr(0, eq);
-      value = a.substr(eq + 1);
-      has_value = true;
-    }
-    if (name == "--socket" || name == "--timeout") {
-      if (!has_value) {
-        if (i + 1 >= args.size()) {
-          problems.push_back(name + ": needs a value");
-          continue;
-        }
-        value = args[++i];
-      }
-      if (name == "--socket") {
-        socket = value;  // empty: "--socket is required" below
-      } else if (auto d = base::ParseDuration(value); !d || d->count() <= 0) {
-        problems.push_back("--timeout: must be a positive duration such as 5s or 500ms");
-      } else {
-        timeout = *d;
-      }
-    } else if (a == "/healthz" || a == "/readyz") {
-      if (!target.empty()) problems.push_back("only one of /healthz and /readyz");
-      target = a;
+  for (const auto& [name, value] : parsed.options) {
+    if (name == "--socket") {
+      socket = value;  // empty: "--socket is required" below
+    } else if (auto d = base::ParseDuration(value); !d || d->count() <= 0) {
+      problems.push_back("--timeout: must be a positive duration such as 5s or 500ms");
     } else {
+      timeout = *d;
+    }
+  }
+  for (const std::string& a : parsed.positional) {
+    if (a != "/healthz" && a != "/readyz") {
       problems.push_back("unexpected argument '" + a + "' (expected /healthz or /readyz)");
+    } else if (!target.empty()) {
+      problems.push_back("only one of /healthz and /readyz");
+    } else {
+      target = a;
     }
   }
   if (socket.empty()) problems.push_back("--socket is required");

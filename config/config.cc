@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include <sys/un.h>
+
 #include <algorithm>
 #include <charconv>
 #include <functional>
@@ -198,7 +200,9 @@ const std::vector<Option>& Options() {
        "",
        [](const std::string& v, Config& c) -> std::string {
          if (v.empty() || v.front() != '/') return "must be an absolute path";
-         if (v.size() > 107) return "must be at most 107 bytes (a Unix socket path)";
+         if (v.size() >= sizeof(sockaddr_un::sun_path)) {
+           return fmt::format("must be at most {} bytes (a Unix socket path)", sizeof(sockaddr_un::sun_path) - 1);
+         }
          c.probe_socket = v;
          return "";
        }},

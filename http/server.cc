@@ -31,6 +31,7 @@
 #include <fmt/format.h>
 
 #include "http/request_parser.h"
+#include "http/unix_client.h"
 
 namespace kube9::http {
 
@@ -182,10 +183,10 @@ base::Expected<int, std::string> Listen(const std::string& host, int port) {
 // A listening Unix socket at `path`, non-blocking and owner-only. A socket already there (the
 // last run's, which did not get to remove it) is replaced; any other file is an error.
 base::Expected<int, std::string> ListenUnix(const std::string& path) {
-  sockaddr_un addr{};
-  if (path.empty() || path.size() >= sizeof(addr.sun_path)) {
+  const std::optional<sockaddr_un> addr = UnixSocketAddress(path);
+  if (!addr) {
     return base::Unexpected(
-        fmt::format("cannot listen on {}: a Unix socket path is 1 to {} bytes", path, sizeof(addr.sun_path) - 1));
+        fmt::format("cannot listen on {}: a Unix socket path is 1 to {} bytes", path, sizeof(addr->sun_path) - 1));
   }
   auto fail = [&](std::string_view what, int err) {
     return base::Unexpected(fmt::format("cannot listen on {}: {}: {}", path, what, std::strerror(err)));
@@ -195,11 +196,9 @@ base::Expected<int, std::string> ListenUnix(const std::string& path) {
     if (!S_ISSOCK(st.st_mode)) return base::Unexpected(fmt::format("cannot listen on {}: not a socket", path));
     if (unlink(path.c_str()) != 0) return fail("removing the old socket", errno);
   }
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, path.data(), path.size());
   const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return fail("socket", errno);
-  if (bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+  if (bind(fd, reinterpret_cast<const sockaddr*>(&*addr), sizeof(*addr)) != 0) {
     const int err = errno;
     close(fd);
     return fail("bind", err);

@@ -57,20 +57,26 @@ class SocketSource final : public ByteSource {
 
 }  // namespace
 
+std::optional<sockaddr_un> UnixSocketAddress(std::string_view path) {
+  sockaddr_un addr{};
+  if (path.empty() || path.size() >= sizeof(addr.sun_path)) return std::nullopt;
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.data(), path.size());
+  return addr;
+}
+
 base::Expected<Response, std::string> GetOverUnixSocket(const std::string& path, std::string_view target,
                                                         base::Millis timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto fail = [&](std::string_view what) {
     return base::Unexpected(fmt::format("GET {} on {}: {}", target, path, what));
   };
-  sockaddr_un addr{};
-  if (path.empty() || path.size() >= sizeof(addr.sun_path)) return fail("not a usable Unix socket path");
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, path.data(), path.size());
+  const std::optional<sockaddr_un> addr = UnixSocketAddress(path);
+  if (!addr) return fail("not a usable Unix socket path");
   Fd s{socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
   if (s.fd < 0) return fail(std::strerror(errno));
   // A Unix socket's connect does not wait: it succeeds, or fails (EAGAIN: the backlog is full).
-  if (connect(s.fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+  if (connect(s.fd, reinterpret_cast<const sockaddr*>(&*addr), sizeof(*addr)) != 0) {
     return fail(fmt::format("connect: {}", std::strerror(errno)));
   }
   const std::string request = fmt::format("GET {} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", target);

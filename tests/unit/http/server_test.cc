@@ -802,10 +802,8 @@ TEST_F(ServerTest, AStaleProbeSocketIsReplacedAndAnyOtherFileRefused) {
   {
     // What a killed process leaves: a socket file nobody listens on.
     const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, options_.probe_socket.c_str(), sizeof(addr.sun_path) - 1);
-    ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    const sockaddr_un addr = UnixSocketAddress(options_.probe_socket).value();
+    ASSERT_EQ(bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)), 0);
     close(fd);
   }
   Start();
@@ -831,10 +829,8 @@ TEST(UnixClientTest, SaysWhyThereIsNoAnswer) {
   // A socket that accepts and never answers: the timeout ends the wait.
   const std::string path = dir / "mute.sock";
   const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  const sockaddr_un addr = UnixSocketAddress(path).value();
+  ASSERT_EQ(bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)), 0);
   ASSERT_EQ(listen(fd, 4), 0);
   const auto start = std::chrono::steady_clock::now();
   auto mute = GetOverUnixSocket(path, "/readyz", base::Millis(300));
