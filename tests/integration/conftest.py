@@ -19,6 +19,7 @@ import os
 import re
 import secrets
 import shlex
+import shutil
 import socket
 import ssl
 import subprocess
@@ -26,6 +27,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -107,6 +109,119 @@ def free_port() -> int:
 
 def random_namespace() -> str:
     return f"it-{secrets.token_hex(5)}"
+
+
+# scripts/cluster.sh's API server log, once the `cluster` fixture has started it.
+APISERVER_LOG: Path | None = None
+
+
+def tcp_queues(pid: int) -> str:
+    """The TCP sockets process `pid` holds, from /proc (no iproute2 needed): one line each."""
+    try:
+        inodes = set()
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    except OSError as e:
+        return f"(unreadable: {e})"
+    states = {"01": "established", "02": "syn-sent", "06": "time-wait", "07": "close", "08": "close-wait",
+              "0A": "listen"}
+
+    def address(hex_addr: str) -> str:
+        ip, port = hex_addr.split(":")
+        if len(ip) == 8:
+            return f"{socket.inet_ntop(socket.AF_INET, bytes.fromhex(ip)[::-1])}:{int(port, 16)}"
+        return f"[{ip}]:{int(port, 16)}"
+
+    lines = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            f = row.split()
+            if len(f) > 9 and f[9] in inodes:
+                tx, rx = (int(x, 16) for x in f[4].split(":"))
+                lines.append(f"{address(f[1])} {address(f[2])} {states.get(f[3], f[3])} {tx} {rx}")
+    return "\n".join(lines) or "(none)"
+
+
+def thread_stacks(pid: int) -> str:
+    """Where each thread of process `pid` waits: gdb's backtraces when gdb is installed, else
+    each thread's name, state and kernel wait channel from /proc."""
+    gdb = shutil.which("gdb")
+    if gdb:
+        out = run([gdb, "-p", str(pid), "-batch", "-nx", "-ex", "set pagination off", "-ex", "thread apply all bt 20"],
+                  timeout=60)
+        # Per thread: its name, the frame it waits in, and the project's frames (at most six).
+        lines, kept = [], 0
+        for line in out.stdout.splitlines():
+            if line.startswith("Thread "):
+                lines.append(line)
+                kept = 0
+            elif line.startswith("#") and kept < 6 and (line.startswith("#0 ") or "kube9::" in line):
+                lines.append("  " + line[:220])
+                kept += 1
+        if lines:
+            return "\n".join(lines)
+    rows = []
+    try:
+        for task in sorted(Path(f"/proc/{pid}/task").iterdir(), key=lambda t: int(t.name)):
+            def read(name: str) -> str:
+                try:
+                    return (task / name).read_text().strip()
+                except OSError:
+                    return "?"
+            state = read("stat").rsplit(")", 1)[-1].split()[0:1]
+            rows.append(f"{task.name} {read('comm')} state={''.join(state)} wchan={read('wchan')} "
+                        f"syscall={read('syscall').split(' ')[0]}")
+    except OSError as e:
+        return f"(unreadable: {e})"
+    return "\n".join(rows)
+
+
+def apiserver_log_since(started: float, limit: int = 40) -> str:
+    """The API server's log lines (scripts/cluster.sh's log) from `started` on, but for its
+    routine informational lines: warnings, errors and request traces."""
+    if APISERVER_LOG is None:
+        return "(no cluster started)"
+    log = APISERVER_LOG
+    try:
+        text = log.read_text(errors="replace")
+    except OSError as e:
+        return f"({log} unreadable: {e})"
+    since = time.strftime("%H:%M:%S", time.gmtime(started - 1))
+    picked = []
+    for line in text.splitlines():
+        m = re.match(r"^([IWEF])\d{4} (\d\d:\d\d:\d\d)", line)
+        if m and m.group(2) >= since and (m.group(1) != "I" or "Trace[" in line or "total time" in line):
+            picked.append(line[:400])
+    return "\n".join(picked[-limit:]) or f"(nothing in {log})"
+
+
+def etcd_log_since(started: float, limit: int = 20) -> str:
+    """etcd's warnings and errors (slow applies, slow reads) from `started` on: its log is JSON
+    lines with an RFC 3339 "ts"."""
+    if APISERVER_LOG is None:
+        return "(no cluster started)"
+    log = APISERVER_LOG.parent / "etcd.log"
+    try:
+        text = log.read_text(errors="replace")
+    except OSError as e:
+        return f"({log} unreadable: {e})"
+    since = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started - 1))
+    picked = []
+    for line in text.splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(entry, dict) and entry.get("level") not in (None, "info", "debug") and \
+                str(entry.get("ts", "")) >= since:
+            picked.append(line[:400])
+    return "\n".join(picked[-limit:]) or f"(no warnings in {log})"
 
 
 def wait_for(
@@ -297,6 +412,8 @@ def cluster() -> Cluster:
     for key in ("KUBE9_APISERVER_URL", "KUBE9_CA_FILE", "KUBE9_ADMIN_TOKEN_FILE"):
         assert env.get(key), f"scripts/cluster.sh env did not print {key}:\n{out.stdout}"
     token = Path(env["KUBE9_ADMIN_TOKEN_FILE"]).read_text().strip()
+    global APISERVER_LOG
+    APISERVER_LOG = Path(env["KUBE9_CA_FILE"]).parent.parent / "logs" / "kube-apiserver.log"
     api = KubeApi(env["KUBE9_APISERVER_URL"], env["KUBE9_CA_FILE"], token)
     assert api.ready(), "the API server is not ready after scripts/cluster.sh up"
     return Cluster(
@@ -377,6 +494,7 @@ class Operator:
         workdir.mkdir(parents=True, exist_ok=True)
         self.stdout_path = workdir / "stdout.log"
         self.stderr_path = workdir / "stderr.log"
+        self.started_at = time.time()
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             # Own session: a Ctrl-C in the test runner reaches pytest, not the operator; the
             # fixture's teardown kills it by pid.
@@ -482,13 +600,45 @@ class Operator:
             return reply is not None, None if reply is None else (reply.status, reply.body[:200])
         wait_for(check, timeout, f"the operator's HTTP server on port {self.port}", operator=self)
 
-    def wait_ready(self, timeout: float = 15) -> None:
-        """Waits until /readyz says 200 Ready."""
+    def wait_ready(self, timeout: float = 15, grace: float = 45) -> None:
+        """Waits until /readyz says 200 Ready. Past `timeout` it records where the operator
+        stands (`api_diagnosis`) and waits `grace` seconds more: ready by then passes with that
+        record as a warning in pytest's summary; not ready fails with it."""
         def check():
             reply = self.try_get("/readyz", timeout=2)
             observed = None if reply is None else (reply.status, reply.body[:300])
             return reply is not None and reply.status == 200, observed
-        wait_for(check, timeout, "/readyz to return 200", operator=self)
+        try:
+            wait_for(check, timeout, "/readyz to return 200", operator=self)
+            return
+        except AssertionError as e:
+            late = f"{e}\n{self.api_diagnosis()}"
+        if grace <= 0:
+            raise AssertionError(late)
+        try:
+            wait_for(check, grace, f"/readyz to return 200 in the {grace:.0f}s after that", operator=self)
+        except AssertionError as e:
+            raise AssertionError(f"{late}\n--- and then: {e}") from None
+        warnings.warn(f"the operator was ready only after {time.time() - self.started_at:.1f}s, "
+                      f"slower than {timeout:.0f}s:\n{late}", stacklevel=2)
+
+    def api_diagnosis(self) -> str:
+        """What tells a slow API server from a stuck client: the operator's API request counters,
+        the send and receive queues of its TCP connections (bytes the server has not read, or
+        bytes the operator has not read), and what the API server logged meanwhile."""
+        parts = []
+        reply = self.try_get("/metrics", timeout=5)
+        if reply is not None and reply.status == 200:
+            text = reply.text
+            wanted = ("kube9_operator_kubernetes_api_requests_total", "kube9_operator_kubernetes_api_errors_total",
+                      "kube9_operator_relists_total", "kube9_operator_last_sync_timestamp_seconds",
+                      "kube9_operator_store_objects")
+            parts.append("--- API counters:\n" + "\n".join(l for l in text.splitlines() if l.startswith(wanted)))
+        parts.append("--- TCP connections (local remote state send-queue receive-queue):\n" + tcp_queues(self.pid))
+        parts.append("--- kube-apiserver log since the operator started:\n" + apiserver_log_since(self.started_at))
+        parts.append("--- etcd warnings since the operator started:\n" + etcd_log_since(self.started_at))
+        parts.append("--- the operator's threads:\n" + thread_stacks(self.pid))
+        return "\n".join(parts)
 
 
 StartOperator = Callable[..., Operator]
