@@ -111,8 +111,8 @@ def random_namespace() -> str:
     return f"it-{secrets.token_hex(5)}"
 
 
-# scripts/cluster.sh's API server log, once the `cluster` fixture has started it.
-APISERVER_LOG: Path | None = None
+# scripts/cluster.sh's log folder, once the `cluster` fixture has started the cluster.
+CLUSTER_LOGS: Path | None = None
 
 
 def tcp_queues(pid: int) -> str:
@@ -182,46 +182,33 @@ def thread_stacks(pid: int) -> str:
     return "\n".join(rows)
 
 
-def apiserver_log_since(started: float, limit: int = 40) -> str:
-    """The API server's log lines (scripts/cluster.sh's log) from `started` on, but for its
-    routine informational lines: warnings, errors and request traces."""
-    if APISERVER_LOG is None:
-        return "(no cluster started)"
-    log = APISERVER_LOG
+def notable_log_line(line: str, since: float) -> bool:
+    """Whether a line of scripts/cluster.sh's logs, written at `since` or later, is a warning,
+    an error or a request trace: klog's lines (the API server: `W1206 08:49:26.37 ...`, UTC) or
+    JSON lines with "level" and an RFC 3339 "ts" (etcd)."""
+    if m := re.match(r"^([IWEF])\d{4} (\d\d:\d\d:\d\d)", line):
+        return m.group(2) >= time.strftime("%H:%M:%S", time.gmtime(since)) and (
+            m.group(1) != "I" or "Trace[" in line or "total time" in line)
     try:
-        text = log.read_text(errors="replace")
-    except OSError as e:
-        return f"({log} unreadable: {e})"
-    since = time.strftime("%H:%M:%S", time.gmtime(started - 1))
-    picked = []
-    for line in text.splitlines():
-        m = re.match(r"^([IWEF])\d{4} (\d\d:\d\d:\d\d)", line)
-        if m and m.group(2) >= since and (m.group(1) != "I" or "Trace[" in line or "total time" in line):
-            picked.append(line[:400])
-    return "\n".join(picked[-limit:]) or f"(nothing in {log})"
+        entry = json.loads(line)
+    except json.JSONDecodeError:
+        return False
+    return (isinstance(entry, dict) and entry.get("level") not in (None, "info", "debug")
+            and str(entry.get("ts", "")) >= time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(since)))
 
 
-def etcd_log_since(started: float, limit: int = 20) -> str:
-    """etcd's warnings and errors (slow applies, slow reads) from `started` on: its log is JSON
-    lines with an RFC 3339 "ts"."""
-    if APISERVER_LOG is None:
+def cluster_log_since(name: str, started: float, limit: int = 30) -> str:
+    """The warnings, errors and request traces that scripts/cluster.sh's log `name`
+    (kube-apiserver.log, etcd.log) holds from `started` on."""
+    if CLUSTER_LOGS is None:
         return "(no cluster started)"
-    log = APISERVER_LOG.parent / "etcd.log"
+    log = CLUSTER_LOGS / name
     try:
-        text = log.read_text(errors="replace")
+        lines = log.read_text(errors="replace").splitlines()
     except OSError as e:
         return f"({log} unreadable: {e})"
-    since = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started - 1))
-    picked = []
-    for line in text.splitlines():
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(entry, dict) and entry.get("level") not in (None, "info", "debug") and \
-                str(entry.get("ts", "")) >= since:
-            picked.append(line[:400])
-    return "\n".join(picked[-limit:]) or f"(no warnings in {log})"
+    picked = [line[:400] for line in lines if notable_log_line(line, started - 1)]
+    return "\n".join(picked[-limit:]) or "(nothing)"
 
 
 def wait_for(
@@ -412,8 +399,8 @@ def cluster() -> Cluster:
     for key in ("KUBE9_APISERVER_URL", "KUBE9_CA_FILE", "KUBE9_ADMIN_TOKEN_FILE"):
         assert env.get(key), f"scripts/cluster.sh env did not print {key}:\n{out.stdout}"
     token = Path(env["KUBE9_ADMIN_TOKEN_FILE"]).read_text().strip()
-    global APISERVER_LOG
-    APISERVER_LOG = Path(env["KUBE9_CA_FILE"]).parent.parent / "logs" / "kube-apiserver.log"
+    global CLUSTER_LOGS
+    CLUSTER_LOGS = Path(env["KUBE9_CA_FILE"]).parent.parent / "logs"
     api = KubeApi(env["KUBE9_APISERVER_URL"], env["KUBE9_CA_FILE"], token)
     assert api.ready(), "the API server is not ready after scripts/cluster.sh up"
     return Cluster(
@@ -635,8 +622,8 @@ class Operator:
                       "kube9_operator_store_objects")
             parts.append("--- API counters:\n" + "\n".join(l for l in text.splitlines() if l.startswith(wanted)))
         parts.append("--- TCP connections (local remote state send-queue receive-queue):\n" + tcp_queues(self.pid))
-        parts.append("--- kube-apiserver log since the operator started:\n" + apiserver_log_since(self.started_at))
-        parts.append("--- etcd warnings since the operator started:\n" + etcd_log_since(self.started_at))
+        for log in ("kube-apiserver.log", "etcd.log"):
+            parts.append(f"--- {log} since the operator started:\n" + cluster_log_since(log, self.started_at))
         parts.append("--- the operator's threads:\n" + thread_stacks(self.pid))
         return "\n".join(parts)
 
