@@ -41,18 +41,18 @@ void Sampler::RefreshVersion() {
   }
 }
 
-void Sampler::SampleOnce() {
+bool Sampler::SampleOnce() {
   RefreshVersion();
   const std::vector<std::string> unsynced = collectors_.Unsynced();
   const auto sample =
       std::make_shared<const ClusterAggregates>(Aggregate(collectors_.stores(), clock_.WallNow(), version_));
   for (const auto& consume : consumers_) consume(sample, unsynced);
+  return unsynced.empty();
 }
 
 void Sampler::Run(const base::StopSignal& stop) {
   while (!stop.stopped()) {
-    SampleOnce();
-    if (collectors_.Unsynced().empty()) {
+    if (SampleOnce()) {
       if (clock_.SleepFor(interval_, stop)) return;
       continue;
     }

@@ -26,8 +26,10 @@ class Sampler {
           std::vector<Consumer> consumers);
 
   void Run(const base::StopSignal& stop);
-  // One sample now (also used by tests).
-  void SampleOnce();
+  // One sample now (also used by tests). Returns whether it was complete: every collector had
+  // synced when it was taken. Run decides on this, not on a second look, which could see a LIST
+  // that ended just after the sample and sleep a whole interval on an incomplete one.
+  bool SampleOnce();
 
  private:
   void RefreshVersion();
