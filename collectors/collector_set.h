@@ -15,6 +15,7 @@
 #include "collectors/cluster_stores.h"
 #include "collectors/discovery.h"
 #include "collectors/registry.h"
+#include "collectors/sample_source.h"
 #include "collectors/store.h"
 #include "kube/client.h"
 #include "kube/reflector.h"
@@ -50,7 +51,7 @@ std::optional<std::string> DescribeCollectorFailures(const std::vector<Collector
 //
 // `sharding` (--shard/--total-shards) applies to the stores (ClusterStores), not to the
 // optional collectors, which only the status writer runs.
-class CollectorSet {
+class CollectorSet final : public SampleSource {
  public:
   using AlsoFeed = std::function<kube::ReflectorHandler*(std::string_view resource)>;
   CollectorSet(const std::vector<std::string>& enabled, kube::Client& client, const base::Clock& clock,
@@ -69,7 +70,7 @@ class CollectorSet {
   // stopped collector's thread ends (about a second). Thread-safe.
   void SetServedApis(const ServedApis& served);
 
-  const ClusterStores& stores() const { return stores_; }
+  const ClusterStores& stores() const override { return stores_; }
   // The store of an optional collector, once running and its first LIST completed (a partial
   // picture would show false alarms); null otherwise. The pointer keeps the store alive after
   // the collector stops, so a reader never sees it freed. Thread-safe.
@@ -86,7 +87,7 @@ class CollectorSet {
   // readiness nor the samples back; the assessment's first run waits for them).
   std::vector<std::string> UnsyncedOptional() const;
   // Aggregate collectors whose first LIST has not completed yet (not the events history's).
-  std::vector<std::string> Unsynced() const;
+  std::vector<std::string> Unsynced() const override;
   // Collectors whose list/watch is failing now (see kube::Reflector::failing), in order.
   std::vector<CollectorFailure> Failures() const;
   // What each store holds, for self metrics.

@@ -19,7 +19,7 @@ std::string ParseGitVersion(std::string_view body) {
   return m != doc.MemberEnd() && m->value.IsString() ? m->value.GetString() : "";
 }
 
-Sampler::Sampler(const CollectorSet& collectors, kube::Client& client, const base::Clock& clock,
+Sampler::Sampler(const SampleSource& collectors, kube::Client& client, const base::Clock& clock,
                  base::Millis interval, std::vector<Consumer> consumers)
     : collectors_(collectors), client_(client), clock_(clock), interval_(interval), consumers_(std::move(consumers)) {}
 

@@ -2,12 +2,13 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/clock.h"
 #include "collectors/aggregates.h"
-#include "collectors/collector_set.h"
+#include "collectors/sample_source.h"
 #include "kube/client.h"
 
 namespace kube9::collectors {
@@ -22,7 +23,7 @@ class Sampler {
                                       const std::vector<std::string>& unsynced)>;
   static constexpr const char* kLoopName = "sampler";
 
-  Sampler(const CollectorSet& collectors, kube::Client& client, const base::Clock& clock, base::Millis interval,
+  Sampler(const SampleSource& collectors, kube::Client& client, const base::Clock& clock, base::Millis interval,
           std::vector<Consumer> consumers);
 
   void Run(const base::StopSignal& stop);
@@ -34,7 +35,7 @@ class Sampler {
  private:
   void RefreshVersion();
 
-  const CollectorSet& collectors_;
+  const SampleSource& collectors_;
   kube::Client& client_;
   const base::Clock& clock_;
   base::Millis interval_;
