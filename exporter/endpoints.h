@@ -34,7 +34,7 @@ class Endpoints : public http::RequestHandler {
   // one in the compressor's). Fewer, larger writes cost the kernel less per byte: 256 KiB took
   // 11-12 % off the 1k-pod scrape and 9-16 % of its CPU at 1k and 10k pods against 64 KiB, and
   // 512 KiB and up were slower again (docs/benchmarks.md). A scrape holds at most
-  // SendAhead::kDepth + 2 such buffers, 1.6 MiB.
+  // SendAhead::kDepth + 2 such buffers, 1.1 MiB.
   static constexpr std::size_t kPlainPiece = 256 * 1024;
 
   Endpoints(std::string telemetry_path, std::vector<const prometheus::Collectable*> collectables,
