@@ -492,6 +492,7 @@ cmd_env() {
   printf 'export KUBE9_APISERVER_URL=%q\n' "$server_url"
   printf 'export KUBE9_CA_FILE=%q\n' "$pki/ca.crt"
   printf 'export KUBE9_ADMIN_TOKEN_FILE=%q\n' "$pki/admin.token"
+  printf 'export KUBE9_CLUSTER_LOGS=%q\n' "$logs"
 }
 
 [ $# -eq 1 ] || usage

@@ -117,14 +117,18 @@ CLUSTER_LOGS: Path | None = None
 
 def tcp_queues(pid: int) -> str:
     """The TCP sockets process `pid` holds, from /proc (no iproute2 needed): one line each."""
+    inodes = set()
     try:
-        inodes = set()
-        for fd in Path(f"/proc/{pid}/fd").iterdir():
-            target = os.readlink(fd)
-            if target.startswith("socket:["):
-                inodes.add(target[8:-1])
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
     except OSError as e:
         return f"(unreadable: {e})"
+    for fd in fds:
+        try:
+            target = os.readlink(fd)
+        except OSError:  # closed since the listing: a connection that ended
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
     states = {"01": "established", "02": "syn-sent", "06": "time-wait", "07": "close", "08": "close-wait",
               "0A": "listen"}
 
@@ -185,9 +189,10 @@ def thread_stacks(pid: int) -> str:
 def notable_log_line(line: str, since: float) -> bool:
     """Whether a line of scripts/cluster.sh's logs, written at `since` or later, is a warning,
     an error or a request trace: klog's lines (the API server: `W1206 08:49:26.37 ...`, UTC) or
-    JSON lines with "level" and an RFC 3339 "ts" (etcd)."""
-    if m := re.match(r"^([IWEF])\d{4} (\d\d:\d\d:\d\d)", line):
-        return m.group(2) >= time.strftime("%H:%M:%S", time.gmtime(since)) and (
+    JSON lines with "level" and an RFC 3339 "ts" (etcd). klog's stamp has no year: month, day
+    and time are compared, which holds across midnight (not across New Year)."""
+    if m := re.match(r"^([IWEF])(\d{4} \d\d:\d\d:\d\d)", line):
+        return m.group(2) >= time.strftime("%m%d %H:%M:%S", time.gmtime(since)) and (
             m.group(1) != "I" or "Trace[" in line or "total time" in line)
     try:
         entry = json.loads(line)
@@ -400,7 +405,7 @@ def cluster() -> Cluster:
         assert env.get(key), f"scripts/cluster.sh env did not print {key}:\n{out.stdout}"
     token = Path(env["KUBE9_ADMIN_TOKEN_FILE"]).read_text().strip()
     global CLUSTER_LOGS
-    CLUSTER_LOGS = Path(env["KUBE9_CA_FILE"]).parent.parent / "logs"
+    CLUSTER_LOGS = Path(env["KUBE9_CLUSTER_LOGS"]) if env.get("KUBE9_CLUSTER_LOGS") else None
     api = KubeApi(env["KUBE9_APISERVER_URL"], env["KUBE9_CA_FILE"], token)
     assert api.ready(), "the API server is not ready after scripts/cluster.sh up"
     return Cluster(
