@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "collectors/ksm/intern.h"
 
 namespace kube9::collectors::ksm {
@@ -55,6 +58,30 @@ TEST(InternPoolTest, SharesOneCopyAndForgetsItWithTheLastUser) {
   EXPECT_EQ(pool.size(), 0u);
   EXPECT_EQ(pool.Intern("").view(), "");
   EXPECT_EQ(pool.size(), 0u);
+}
+
+// The text lives in the node's own allocation: values longer than a std::string keeps inline
+// (image and container IDs), bytes that are not text, and thousands of them while the pool's
+// table grows and shrinks under them, each read back whole and dropped with its last user.
+TEST(InternPoolTest, KeepsEveryValueWholeWhileTheTableGrowsAndShrinks) {
+  InternPool pool;
+  std::vector<std::string> texts;
+  for (int i = 0; i < 3000; ++i) {
+    texts.push_back("containerd://" + std::string(static_cast<std::size_t>(i % 97), 'a' + i % 26) + std::to_string(i));
+  }
+  texts.push_back(std::string("nul\0inside", 10));  // a NUL inside
+  std::vector<Interned> held;
+  for (const auto& t : texts) held.push_back(pool.Intern(t));
+  ASSERT_EQ(pool.size(), texts.size());
+  for (std::size_t i = 0; i < texts.size(); ++i) ASSERT_EQ(held[i].view(), texts[i]) << i;
+  EXPECT_EQ(held.back().view().size(), 10u);
+
+  for (std::size_t i = 0; i < held.size(); i += 2) held[i] = Interned();  // every other one goes
+  EXPECT_EQ(pool.size(), texts.size() / 2);
+  for (std::size_t i = 1; i < texts.size(); i += 2) {
+    ASSERT_EQ(held[i].view(), texts[i]) << i;
+    ASSERT_EQ(pool.Intern(texts[i]).view().data(), held[i].view().data()) << "one copy, found again";
+  }
 }
 
 }  // namespace
