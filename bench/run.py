@@ -41,13 +41,14 @@ For each size (pods:nodes) it:
     confirming the relist; then BENCH_KSM_SCRAPES (15) plain and as many gzip scrapes, each on
     a new connection, timed to the last byte read, their bytes, the series and families
     served, and VmHWM over those scrapes; BENCH_KSM_SCRAPE_GAP_SECONDS (45) s later, the same
-    scrapes again: median, min and max are over both blocks, whose own medians are kept too. The ratios ours / kube-state-metrics go
-    into the table and the issue's targets (RSS steady and at the relist <= 1/5, scrapes >= 3x
-    faster); the operator's aggregates-only figures are those of steps 4-8 (all collectors, no
-    --kube-state-metrics). Then both run at once, idle apart from their watches, and are
-    scraped in turn, BENCH_KSM_PAIRED_SCRAPES (30; 0: not) plain and as many gzip scrapes each:
-    on a shared VM whose speed drifts within minutes, this ratio of medians is the one that
-    drift cannot move (both ratios are reported, and both are held to the 3x target).
+    scrapes again: median, min and max are over both blocks, whose own medians are kept too.
+    The ratios ours / kube-state-metrics go into the table and the issue's targets (RSS
+    steady and at the relist <= 1/5, scrapes >= 3x faster); the operator's aggregates-only
+    figures are those of steps 4-8 (all collectors, no --kube-state-metrics). Then both run
+    at once, idle apart from their watches, and are scraped in turn, BENCH_KSM_PAIRED_SCRAPES
+    (30; 0: not) plain and as many gzip scrapes each: on a shared VM whose speed drifts
+    within minutes, this ratio of medians is the one that drift cannot move (both ratios are
+    reported, and both are held to the 3x target).
 
 Steps 5 to 9 are phases: BENCH_PHASES (cpu,relist,metrics,events,ksm) selects some of them, e.g.
 BENCH_SIZES=10000:500 BENCH_PHASES=events for the event storm alone. The operator runs with
@@ -783,6 +784,15 @@ def scrape_timed(port: int, gzip_ok: bool, timeout: float = 120) -> tuple[float,
     return float(fields[1]), int(fields[2]), fields[3] if len(fields) > 3 else None
 
 
+def scrape_mode(port: int, mode: str, who: str) -> tuple[float, int]:
+    """scrape_timed in `mode` ("plain" or "gzip"), ending the bench when the reply's encoding is
+    not the one asked for: (seconds, body bytes)."""
+    seconds, size, encoding = scrape_timed(port, gzip_ok=(mode == "gzip"))
+    if (mode == "gzip") != (encoding == "gzip"):
+        raise SystemExit(f"{who} {mode}: Content-Encoding {encoding}")
+    return seconds, size
+
+
 def exposition_counts(text: str) -> dict:
     """Series (all, and kube_* ones) and kube_* families of a text exposition."""
     series = kube_series = 0
@@ -904,9 +914,7 @@ def paired_scrapes(named: list[tuple[str, KsmSubject]], scrapes: int, modes: tup
         for mode in modes:
             for i in range(scrapes):
                 for name, subject in (named if i % 2 == 0 else named[::-1]):
-                    seconds, _, encoding = scrape_timed(subject.port, gzip_ok=(mode == "gzip"))
-                    if (mode == "gzip") != (encoding == "gzip"):
-                        raise SystemExit(f"paired: {name} {mode}: Content-Encoding {encoding}")
+                    seconds, _ = scrape_mode(subject.port, mode, f"paired: {name}")
                     times[name][mode].append(seconds * 1000)
         out: dict = {}
         for (name, _), proc, ticks in zip(named, procs, before):
@@ -936,9 +944,7 @@ def scrape_block(subject: KsmSubject, n: int, mode: str) -> dict:
     curl: {"times": [seconds], "sizes": [body bytes]}."""
     times, sizes = [], []
     for _ in range(n):
-        seconds, size, encoding = scrape_timed(subject.port, gzip_ok=(mode == "gzip"))
-        if (mode == "gzip") != (encoding == "gzip"):
-            raise SystemExit(f"ksm: {subject.name} {mode}: Content-Encoding {encoding}")
+        seconds, size = scrape_mode(subject.port, mode, f"ksm: {subject.name}")
         times.append(seconds)
         sizes.append(size)
     return {"times": times, "sizes": sizes}

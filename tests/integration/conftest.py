@@ -401,11 +401,11 @@ def cluster() -> Cluster:
         if len(words) == 2 and words[0] == "export" and "=" in words[1]:
             key, value = words[1].split("=", 1)
             env[key] = value
-    for key in ("KUBE9_APISERVER_URL", "KUBE9_CA_FILE", "KUBE9_ADMIN_TOKEN_FILE"):
+    for key in ("KUBE9_APISERVER_URL", "KUBE9_CA_FILE", "KUBE9_ADMIN_TOKEN_FILE", "KUBE9_CLUSTER_LOGS"):
         assert env.get(key), f"scripts/cluster.sh env did not print {key}:\n{out.stdout}"
     token = Path(env["KUBE9_ADMIN_TOKEN_FILE"]).read_text().strip()
     global CLUSTER_LOGS
-    CLUSTER_LOGS = Path(env["KUBE9_CLUSTER_LOGS"]) if env.get("KUBE9_CLUSTER_LOGS") else None
+    CLUSTER_LOGS = Path(env["KUBE9_CLUSTER_LOGS"])
     api = KubeApi(env["KUBE9_APISERVER_URL"], env["KUBE9_CA_FILE"], token)
     assert api.ready(), "the API server is not ready after scripts/cluster.sh up"
     return Cluster(
